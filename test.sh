@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Sets up whatever is missing and runs every test: formatting, lints, all Rust
+# tests, then the browser tests in Chromium against a fresh release build.
+set -euo pipefail
+cd "$(dirname "$0")"
+. scripts/setup.sh
+
+setup_rust
+setup_npm . end2end
+setup_chromium
+
+log "cargo fmt --check"
+cargo fmt --all --check
+
+log "cargo clippy (native, all targets)"
+cargo clippy --all-targets -- -D warnings
+log "cargo clippy (frontend, wasm32)"
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+log "cargo test"
+cargo test
+
+log "release build for the browser tests"
+cargo xtask build --release
+
+log "browser tests (Playwright in Chromium)"
+port=$(free_port)
+data=$(mktemp -d)
+shots="$PWD/end2end/test-results/screenshots"
+mkdir -p "$shots"
+LOGDECK_LOG=warn target/release/logdeck serve \
+  --listen "127.0.0.1:$port" --data-dir "$data" --sample-connections 300 \
+  > "$data/server.log" 2>&1 &
+server=$!
+cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"; }
+trap cleanup EXIT
+for _ in $(seq 1 120); do
+  curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  if ! kill -0 "$server" 2>/dev/null; then
+    echo "logdeck exited early:" >&2; cat "$data/server.log" >&2; exit 1
+  fi
+  sleep 0.5
+done
+curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { echo "logdeck not ready:" >&2; cat "$data/server.log" >&2; exit 1; }
+(cd end2end && LOGDECK_E2E_URL="http://127.0.0.1:$port" LOGDECK_E2E_DATA="$data" LOGDECK_E2E_SHOTS="$shots" npx playwright test)
+log "all tests passed; screenshots in $shots"

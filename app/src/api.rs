@@ -32,7 +32,10 @@ pub async fn get_totals() -> Result<Totals, ServerFnError> {
 
 /// A page of connections, newest first; `after` is the previous page's `next`.
 #[server(prefix = "/api/fn", endpoint = "connections")]
-pub async fn list_connections(after: Option<u64>, limit: u32) -> Result<ConnectionPage, ServerFnError> {
+pub async fn list_connections(
+    after: Option<u64>,
+    limit: u32,
+) -> Result<ConnectionPage, ServerFnError> {
     if limit == 0 || limit > crate::model::MAX_PAGE {
         return Err(ServerFnError::new(format!(
             "limit must be between 1 and {}",

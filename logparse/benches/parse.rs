@@ -9,7 +9,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("parse");
     g.throughput(Throughput::Bytes(log.len() as u64));
     g.sample_size(20);
-    g.bench_function("whole", |b| b.iter(|| black_box(logparse::parse(black_box(&log)))));
+    g.bench_function("whole", |b| {
+        b.iter(|| black_box(logparse::parse(black_box(&log))))
+    });
     g.bench_function("chunks_64k", |b| {
         b.iter(|| {
             let mut p = logparse::Parser::new();

@@ -99,7 +99,9 @@ fn parse_number(token: &[u8]) -> Option<f64> {
     let text = std::str::from_utf8(token).ok()?;
     let v: f64 = if token.contains(&b'_') {
         // Python accepts single underscores between digits.
-        let ok = token.windows(3).all(|w| w[1] != b'_' || (w[0].is_ascii_digit() && w[2].is_ascii_digit()))
+        let ok = token
+            .windows(3)
+            .all(|w| w[1] != b'_' || (w[0].is_ascii_digit() && w[2].is_ascii_digit()))
             && token.first() != Some(&b'_')
             && token.last() != Some(&b'_');
         if !ok {
@@ -123,11 +125,23 @@ mod tests {
     #[test]
     fn recognises_the_four_prefixes() {
         assert_eq!(m("Latency: 0.031234"), Some((Metric::Latency, 0.031234)));
-        assert_eq!(m("Avg Decode Time: 0.004512"), Some((Metric::DecodeTime, 0.004512)));
-        assert_eq!(m("Average Encode Time: 0.006012 s"), Some((Metric::EncodeTime, 0.006012)));
-        assert_eq!(m("Average Encode Size: 48211.000000"), Some((Metric::EncodeSize, 48211.0)));
+        assert_eq!(
+            m("Avg Decode Time: 0.004512"),
+            Some((Metric::DecodeTime, 0.004512))
+        );
+        assert_eq!(
+            m("Average Encode Time: 0.006012 s"),
+            Some((Metric::EncodeTime, 0.006012))
+        );
+        assert_eq!(
+            m("Average Encode Size: 48211.000000"),
+            Some((Metric::EncodeSize, 48211.0))
+        );
         assert_eq!(m("Latency:0.5"), Some((Metric::Latency, 0.5)));
-        assert_eq!(m("Latency: \t 1e-3 trailing"), Some((Metric::Latency, 0.001)));
+        assert_eq!(
+            m("Latency: \t 1e-3 trailing"),
+            Some((Metric::Latency, 0.001))
+        );
         assert_eq!(m("Latency: 1_000"), Some((Metric::Latency, 1000.0)));
     }
 

@@ -77,7 +77,8 @@ pub struct LogReport {
     pub malformed: u64,
     /// Parsed lines per level, indexed like [`Level::ALL`].
     pub levels: [u64; 4],
-    /// Last parsed time minus first parsed time, seconds (0 with none).
+    /// Last parsed time minus first parsed time, seconds (0 with none;
+    /// negative when the log's clock stepped back by less than 12 h).
     pub duration_s: f64,
     /// Points per metric, indexed like [`Metric::ALL`].
     pub series: [Vec<Point>; 4],
@@ -176,7 +177,8 @@ impl Parser {
     }
 
     fn overflow(&self) -> Option<bool> {
-        self.carry_overflowed.then_some(self.carry_overflow_nonblank)
+        self.carry_overflowed
+            .then_some(self.carry_overflow_nonblank)
     }
 
     fn push_carry(&mut self, bytes: &[u8]) {
@@ -191,6 +193,12 @@ impl Parser {
             }
         }
     }
+}
+
+/// `to - from` in seconds; negative when `to` is earlier.
+#[inline(always)]
+fn seconds_between(from: u64, to: u64) -> f64 {
+    (to as i64 - from as i64) as f64 / 1e9
 }
 
 impl Accumulator {
@@ -228,7 +236,8 @@ impl Accumulator {
                     self.templates.add(level, &message, self.physical_lines);
                 }
                 if let Some((metric, v)) = Metric::match_message(&message) {
-                    let t = (abs - self.first_abs.unwrap_or(abs)) as f64 / 1e9;
+                    // Times may step back (less than 12 h): such points get negative t.
+                    let t = seconds_between(self.first_abs.unwrap_or(abs), abs);
                     self.series[metric.index()].push(Point { t, v });
                 }
             }
@@ -256,7 +265,7 @@ impl Accumulator {
             levels: self.levels,
             duration_s: self
                 .first_abs
-                .map_or(0.0, |f| (self.last_abs - f) as f64 / 1e9),
+                .map_or(0.0, |f| seconds_between(f, self.last_abs)),
             series: self.series.clone(),
             templates: self.templates.sorted(),
         }

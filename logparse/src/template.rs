@@ -76,7 +76,11 @@ impl TemplateCounter {
     pub(crate) fn sorted(&self) -> Vec<TemplateCount> {
         let mut out: Vec<TemplateCount> = Level::ALL
             .iter()
-            .flat_map(|&level| self.maps[level as usize].iter().map(move |(t, e)| (level, t, e)))
+            .flat_map(|&level| {
+                self.maps[level as usize]
+                    .iter()
+                    .map(move |(t, e)| (level, t, e))
+            })
             .map(|(level, t, e)| TemplateCount {
                 level,
                 template: String::from_utf8_lossy(t).into_owned(),
@@ -175,7 +179,10 @@ fn push_core(core: &[u8], out: &mut Vec<u8>) {
 
 /// `[+-]digits[.digits][e[+-]digits]` or with a unit-less fraction like `.5`.
 fn is_number(s: &[u8]) -> bool {
-    let s = s.strip_prefix(b"-").or_else(|| s.strip_prefix(b"+")).unwrap_or(s);
+    let s = s
+        .strip_prefix(b"-")
+        .or_else(|| s.strip_prefix(b"+"))
+        .unwrap_or(s);
     let mut seen_dot = false;
     let mut seen_e = false;
     let mut prev = 0u8;
@@ -196,9 +203,7 @@ fn is_number(s: &[u8]) -> bool {
 /// `[::1]:80`.
 fn is_address(s: &[u8]) -> bool {
     let (host, port) = match s.iter().rposition(|&b| b == b':') {
-        Some(i) if s[i + 1..].iter().all(u8::is_ascii_digit) && i + 1 < s.len() => {
-            (&s[..i], true)
-        }
+        Some(i) if s[i + 1..].iter().all(u8::is_ascii_digit) && i + 1 < s.len() => (&s[..i], true),
         _ => (s, false),
     };
     let dots = host.iter().filter(|&&b| b == b'.').count();
@@ -224,7 +229,10 @@ mod tests {
                 "Server disconnected: 3 consecutive ping failures.",
                 "Server disconnected: <n> consecutive ping failures.",
             ),
-            ("Could not GetDisplayModeList: 887A0022", "Could not GetDisplayModeList: <id>"),
+            (
+                "Could not GetDisplayModeList: 887A0022",
+                "Could not GetDisplayModeList: <id>",
+            ),
             (
                 "Failed to open C:\\Users\\noah\\AppData\\x.dll (0x80070005)",
                 "Failed to open <path> (<hex>)",
@@ -237,9 +245,18 @@ mod tests {
                 "connect to 52.237.153.167:443 failed after 1.5e3 ms",
                 "connect to <addr> failed after <n> ms",
             ),
-            ("Dropped frame 18233: decoder busy for 41ms", "Dropped frame <n>: decoder busy for <n>ms"),
-            ("upload of client19772.txt  failed", "upload of client<n>.txt failed"),
-            ("Ping received no response: -12", "Ping received no response: <n>"),
+            (
+                "Dropped frame 18233: decoder busy for 41ms",
+                "Dropped frame <n>: decoder busy for <n>ms",
+            ),
+            (
+                "upload of client19772.txt  failed",
+                "upload of client<n>.txt failed",
+            ),
+            (
+                "Ping received no response: -12",
+                "Ping received no response: <n>",
+            ),
         ];
         for (msg, want) in cases {
             assert_eq!(normalize(msg), want, "{msg}");
@@ -261,12 +278,19 @@ mod tests {
         let mut c = TemplateCounter::default();
         for i in 0..MAX_TEMPLATES + 50 {
             // digits spelled as letters, so every message is its own template
-            let word: String = i.to_string().bytes().map(|d| char::from(d - b'0' + b'a')).collect();
+            let word: String = i
+                .to_string()
+                .bytes()
+                .map(|d| char::from(d - b'0' + b'a'))
+                .collect();
             c.add(Level::Error, format!("unique {word}").as_bytes(), 1);
         }
         let s = c.sorted();
         assert!(s.len() <= MAX_TEMPLATES + 1);
-        assert_eq!(s.iter().map(|t| t.count).sum::<u64>(), (MAX_TEMPLATES + 50) as u64);
+        assert_eq!(
+            s.iter().map(|t| t.count).sum::<u64>(),
+            (MAX_TEMPLATES + 50) as u64
+        );
     }
 
     #[test]

@@ -45,8 +45,14 @@ mod tests {
     fn accepts_both_separators_and_precisions() {
         assert_eq!(parse_time_of_day(b"00:00:00:1"), Some(100_000_000));
         assert_eq!(parse_time_of_day(b"21:02:13:123"), Some(75_733_123_000_000));
-        assert_eq!(parse_time_of_day(b"21:02:13.123456"), Some(75_733_123_456_000));
-        assert_eq!(parse_time_of_day(b"23:59:59:999999999"), Some(NANOS_PER_DAY - 1));
+        assert_eq!(
+            parse_time_of_day(b"21:02:13.123456"),
+            Some(75_733_123_456_000)
+        );
+        assert_eq!(
+            parse_time_of_day(b"23:59:59:999999999"),
+            Some(NANOS_PER_DAY - 1)
+        );
     }
 
     #[test]

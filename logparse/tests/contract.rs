@@ -6,8 +6,18 @@
 use logparse::{Level, LogReport, Metric, Parser, Point, normalize, parse};
 use proptest::prelude::*;
 
+/// What the reference computes: lines, parsed, levels, duration, series, templates.
+type Reference = (
+    u64,
+    u64,
+    [u64; 4],
+    f64,
+    [Vec<Point>; 4],
+    Vec<(Level, String, u64)>,
+);
+
 /// The definition, transcribed as literally as possible.
-fn reference(bytes: &[u8]) -> (u64, u64, [u64; 4], f64, [Vec<Point>; 4], Vec<(Level, String, u64)>) {
+fn reference(bytes: &[u8]) -> Reference {
     let (mut lines, mut parsed, mut levels) = (0u64, 0u64, [0u64; 4]);
     let mut series: [Vec<Point>; 4] = Default::default();
     let mut templates: Vec<(Level, String, u64)> = Vec::new();
@@ -24,7 +34,9 @@ fn reference(bytes: &[u8]) -> (u64, u64, [u64; 4], f64, [Vec<Point>; 4], Vec<(Le
         if fields.len() != 5 {
             continue;
         }
-        let Some(tod) = ref_time(fields[0].trim()) else { continue };
+        let Some(tod) = ref_time(fields[0].trim()) else {
+            continue;
+        };
         let level = match fields[1].trim() {
             "DEBUG" => Level::Debug,
             "INFO" => Level::Info,
@@ -44,23 +56,32 @@ fn reference(bytes: &[u8]) -> (u64, u64, [u64; 4], f64, [Vec<Point>; 4], Vec<(Le
         let message = fields[4].trim();
         if matches!(level, Level::Warning | Level::Error) {
             let t = normalize(message);
-            match templates.iter_mut().find(|(l, s, _)| *l == level && *s == t) {
+            match templates
+                .iter_mut()
+                .find(|(l, s, _)| *l == level && *s == t)
+            {
                 Some(e) => e.2 += 1,
                 None => templates.push((level, t, 1)),
             }
         }
         for m in Metric::ALL {
-            if let Some(rest) = message.strip_prefix(m.prefix()) {
-                if let Some(Ok(v)) = rest.split_whitespace().next().map(str::parse::<f64>) {
-                    if v.is_finite() {
-                        series[m.index()].push(Point { t: (abs - first_abs) as f64 / 1e9, v });
-                    }
-                }
+            if let Some(rest) = message.strip_prefix(m.prefix())
+                && let Some(Ok(v)) = rest.split_whitespace().next().map(str::parse::<f64>)
+                && v.is_finite()
+            {
+                series[m.index()].push(Point {
+                    t: (abs as f64 - first_abs as f64) / 1e9,
+                    v,
+                });
             }
         }
     }
-    let duration = first.map_or(0.0, |f| (last - f) as f64 / 1e9);
-    templates.sort_by(|a, b| b.2.cmp(&a.2).then(b.0.cmp(&a.0)).then_with(|| a.1.cmp(&b.1)));
+    let duration = first.map_or(0.0, |f| (last as f64 - f as f64) / 1e9);
+    templates.sort_by(|a, b| {
+        b.2.cmp(&a.2)
+            .then(b.0.cmp(&a.0))
+            .then_with(|| a.1.cmp(&b.1))
+    });
     (lines, parsed, levels, duration, series, templates)
 }
 
@@ -95,8 +116,11 @@ fn assert_matches_reference(bytes: &[u8]) {
     assert_eq!(r.levels, levels, "levels");
     assert_eq!(r.duration_s, duration, "duration");
     assert_eq!(r.series, series, "series");
-    let got: Vec<(Level, String, u64)> =
-        r.templates.iter().map(|t| (t.level, t.template.clone(), t.count)).collect();
+    let got: Vec<(Level, String, u64)> = r
+        .templates
+        .iter()
+        .map(|t| (t.level, t.template.clone(), t.count))
+        .collect();
     assert_eq!(got, templates, "templates");
 }
 
@@ -121,19 +145,59 @@ fn whole(bytes: &[u8], cap: usize) -> LogReport {
 
 /// Lines of every kind the format and real damage produce.
 fn line_strategy() -> impl Strategy<Value = Vec<u8>> {
-    let time = (0u32..24, 0u32..60, 0u32..60, 1usize..10, any::<u32>(), prop::bool::ANY).prop_map(
-        |(h, m, s, digits, frac, dot)| {
+    let time = (
+        0u32..24,
+        0u32..60,
+        0u32..60,
+        1usize..10,
+        any::<u32>(),
+        prop::bool::ANY,
+    )
+        .prop_map(|(h, m, s, digits, frac, dot)| {
             let frac = format!("{:09}", frac % 1_000_000_000);
-            format!("{h:02}:{m:02}:{s:02}{}{}", if dot { '.' } else { ':' }, &frac[..digits])
-        },
-    );
-    let level = prop::sample::select(vec!["INFO", "WARNING", "ERROR", "DEBUG", "info", "WARN", ""]);
+            format!(
+                "{h:02}:{m:02}:{s:02}{}{}",
+                if dot { '.' } else { ':' },
+                &frac[..digits]
+            )
+        });
+    let level = prop::sample::select(vec![
+        "INFO", "WARNING", "ERROR", "DEBUG", "info", "WARN", "",
+    ]);
     let pad = prop::sample::select(vec!["", " ", "   ", "\t", "\u{a0}"]);
     let message = prop_oneof![
-        (prop::sample::select(vec!["Latency:", "Avg Decode Time:", "Average Encode Time:", "Average Encode Size:", "Longest Encode Time:", "Latency"]),
-         prop::sample::select(vec![" 0.031234", " 48211.000000", "0.5", " 1e-3 x", " abc", " inf", " NaN", "", " \u{3000}7", " -2"]))
+        (
+            prop::sample::select(vec![
+                "Latency:",
+                "Avg Decode Time:",
+                "Average Encode Time:",
+                "Average Encode Size:",
+                "Longest Encode Time:",
+                "Latency"
+            ]),
+            prop::sample::select(vec![
+                " 0.031234",
+                " 48211.000000",
+                "0.5",
+                " 1e-3 x",
+                " abc",
+                " inf",
+                " NaN",
+                "",
+                " \u{3000}7",
+                " -2"
+            ])
+        )
             .prop_map(|(a, b)| format!("{a}{b}")),
-        (prop::sample::select(vec!["Dropped frame", "Audio queue full, skipping ID", "Failed to open C:\\x\\y.dll", "disk /var/tmp/a"]), 0u32..100_000)
+        (
+            prop::sample::select(vec![
+                "Dropped frame",
+                "Audio queue full, skipping ID",
+                "Failed to open C:\\x\\y.dll",
+                "disk /var/tmp/a"
+            ]),
+            0u32..100_000
+        )
             .prop_map(|(a, n)| format!("{a} {n} (0x{n:x})")),
         "[ -~]{0,40}",
     ];
@@ -154,8 +218,11 @@ fn line_strategy() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn log_strategy() -> impl Strategy<Value = Vec<u8>> {
-    (prop::collection::vec((line_strategy(), prop::bool::weighted(0.2)), 0..40), prop::bool::ANY).prop_map(
-        |(lines, trailing)| {
+    (
+        prop::collection::vec((line_strategy(), prop::bool::weighted(0.2)), 0..40),
+        prop::bool::ANY,
+    )
+        .prop_map(|(lines, trailing)| {
             let mut out = Vec::new();
             for (i, (l, crlf)) in lines.iter().enumerate() {
                 out.extend_from_slice(l);
@@ -164,8 +231,7 @@ fn log_strategy() -> impl Strategy<Value = Vec<u8>> {
                 }
             }
             out
-        },
-    )
+        })
 }
 
 proptest! {
@@ -209,6 +275,16 @@ fn midnight_crossing_adds_a_day() {
 }
 
 #[test]
+fn clock_stepping_back_gives_negative_times() {
+    let log = b"10:00:00:000 | INFO | a | b | Latency: 1\n\
+                09:59:58:500 | INFO | a | b | Latency: 2\n";
+    let r = parse(log);
+    assert_eq!(r.points(Metric::Latency)[1].t, -1.5);
+    assert_eq!(r.duration_s, -1.5);
+    assert_matches_reference(log);
+}
+
+#[test]
 fn documented_example_lines() {
     let log = "21:02:13:123456 | INFO    | server_message_handler.c |              handlePongMessage:79    | Latency: 0.031234\n\
 21:02:13:312904 | INFO    | videodecode.c   |           video_decoder_decode:490   | Avg Decode Time: 0.004512\n\
@@ -230,7 +306,10 @@ fn documented_example_lines() {
     assert!((r.duration_s - (3410.278755)).abs() < 1e-9);
     assert_eq!(r.templates.len(), 2);
     assert_eq!(r.templates[0].level, Level::Error);
-    assert_eq!(r.templates[1].template, "Audio queue full, skipping ID <n> (Queued: <n>)");
+    assert_eq!(
+        r.templates[1].template,
+        "Audio queue full, skipping ID <n> (Queued: <n>)"
+    );
     assert_eq!(r.templates[1].first_line, 7);
     assert_matches_reference(log.as_bytes());
 }
@@ -257,7 +336,10 @@ fn lines_longer_than_the_cap_agree_between_paths() {
     log.extend(std::iter::repeat_n(b' ', 300));
     log.extend_from_slice(b"\r\n");
     let want = whole(&log, 100);
-    assert_eq!(want.lines, 2, "a line whose non-blank part is past the cap still counts");
+    assert_eq!(
+        want.lines, 2,
+        "a line whose non-blank part is past the cap still counts"
+    );
     for i in 0..=log.len() {
         assert_eq!(chunked(&log, &[i], 100), want, "split at {i}");
     }

@@ -130,7 +130,9 @@ impl Catalog for MemoryCatalog {
         };
         let end = (start + limit).min(self.rows.len());
         let rows = self.rows[start..end].to_vec();
-        let next = (end < self.rows.len()).then(|| rows.last().map(|c| c.id)).flatten();
+        let next = (end < self.rows.len())
+            .then(|| rows.last().map(|c| c.id))
+            .flatten();
         ConnectionPage { rows, next }
     }
 }
@@ -153,7 +155,11 @@ mod tests {
 
     #[test]
     fn pages_follow_the_cursor_to_the_end() {
-        let cat = MemoryCatalog::new((0..7).rev().map(|i| conn(i, Some(["a", "b"][i as usize % 2]))));
+        let cat = MemoryCatalog::new(
+            (0..7)
+                .rev()
+                .map(|i| conn(i, Some(["a", "b"][i as usize % 2]))),
+        );
         let p1 = cat.page(None, 3);
         assert_eq!(p1.rows.iter().map(|c| c.id).collect::<Vec<_>>(), [6, 5, 4]);
         let p2 = cat.page(p1.next, 3);

@@ -44,7 +44,10 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let missing = bundle_missing(std::path::Path::new(&*state.leptos.site_root));
     let totals = state.catalog.totals();
     if missing.is_empty() {
-        (StatusCode::OK, Json(json!({"ready": true, "connections": totals.connections})))
+        (
+            StatusCode::OK,
+            Json(json!({"ready": true, "connections": totals.connections})),
+        )
     } else {
         let missing: Vec<String> = missing.iter().map(|p| p.display().to_string()).collect();
         (

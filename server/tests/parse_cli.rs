@@ -26,15 +26,37 @@ not a log line\n\
 fn json_lines_follow_the_contract() {
     let a = write_temp("a.txt", LOG.as_bytes());
     let empty = write_temp("empty.txt", b"");
-    let out = logdeck().args(["parse", "--json"]).arg(&a).arg(&empty).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = logdeck()
+        .args(["parse", "--json"])
+        .arg(&a)
+        .arg(&empty)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    let objs: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let objs: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(objs.len(), 2);
     let j = &objs[0];
     assert_eq!(j["file"], a.display().to_string());
-    assert_eq!((j["lines"].as_u64(), j["parsed"].as_u64(), j["malformed"].as_u64()), (Some(6), Some(5), Some(1)));
-    assert_eq!(j["levels"], serde_json::json!({"DEBUG": 0, "INFO": 3, "WARNING": 1, "ERROR": 1}));
+    assert_eq!(
+        (
+            j["lines"].as_u64(),
+            j["parsed"].as_u64(),
+            j["malformed"].as_u64()
+        ),
+        (Some(6), Some(5), Some(1))
+    );
+    assert_eq!(
+        j["levels"],
+        serde_json::json!({"DEBUG": 0, "INFO": 3, "WARNING": 1, "ERROR": 1})
+    );
     assert!((j["duration_s"].as_f64().unwrap() - 2.076544).abs() < 1e-9);
     let lat = &j["metrics"]["latency"];
     assert_eq!(lat["count"], 3);
@@ -48,7 +70,10 @@ fn json_lines_follow_the_contract() {
     for k in ["min", "max", "mean", "p50", "p95", "p99"] {
         assert!(dec[k].is_null(), "{k}");
     }
-    assert_eq!(j["top_errors"][0]["template"], "Server disconnected: <n> consecutive ping failures.");
+    assert_eq!(
+        j["top_errors"][0]["template"],
+        "Server disconnected: <n> consecutive ping failures."
+    );
     assert_eq!(objs[1]["lines"], 0);
     assert_eq!(objs[1]["duration_s"], 0.0);
 }
@@ -56,19 +81,33 @@ fn json_lines_follow_the_contract() {
 #[test]
 fn series_adds_points() {
     let a = write_temp("s.txt", LOG.as_bytes());
-    let out = logdeck().args(["parse", "--json", "--series"]).arg(&a).output().unwrap();
+    let out = logdeck()
+        .args(["parse", "--json", "--series"])
+        .arg(&a)
+        .output()
+        .unwrap();
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(j["metrics"]["latency"]["points"], serde_json::json!([[0.0, 0.03], [0.5, 0.05], [2.076544, 0.1]]));
+    assert_eq!(
+        j["metrics"]["latency"]["points"],
+        serde_json::json!([[0.0, 0.03], [0.5, 0.05], [2.076544, 0.1]])
+    );
     assert_eq!(j["metrics"]["encode_size"]["points"], serde_json::json!([]));
 }
 
 #[test]
 fn unreadable_files_fail_after_the_others_are_reported() {
     let a = write_temp("ok.txt", LOG.as_bytes());
-    let out = logdeck().args(["parse", "--json", "/no/such/file.txt"]).arg(&a).output().unwrap();
+    let out = logdeck()
+        .args(["parse", "--json", "/no/such/file.txt"])
+        .arg(&a)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("/no/such/file.txt: cannot open"), "{stderr}");
+    assert!(
+        stderr.contains("/no/such/file.txt: cannot open"),
+        "{stderr}"
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
 }
 

@@ -16,7 +16,15 @@ use tower::ServiceExt;
 fn corpus(connections: usize, name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("logdeck-router-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    corpus::generate(&corpus::Config { connections, seed: 7 }, &dir, |_, _| {}).unwrap();
+    corpus::generate(
+        &corpus::Config {
+            connections,
+            seed: 7,
+        },
+        &dir,
+        |_, _| {},
+    )
+    .unwrap();
     dir
 }
 
@@ -51,8 +59,14 @@ async fn page_is_rendered_on_the_server_with_the_first_rows() {
     for entry in &inventory[..50] {
         assert!(html.contains(&format!("data-connection=\"{}\"", entry["connection_id"])));
     }
-    assert!(!html.contains(&format!("data-connection=\"{}\"", inventory[50]["connection_id"])));
-    assert!(html.contains("/pkg/logdeck.js"), "hydration script is referenced");
+    assert!(!html.contains(&format!(
+        "data-connection=\"{}\"",
+        inventory[50]["connection_id"]
+    )));
+    assert!(
+        html.contains("/pkg/logdeck.js"),
+        "hydration script is referenced"
+    );
     assert!(html.contains(">120<"), "totals are rendered");
 }
 
@@ -76,7 +90,10 @@ async fn server_function_pages_with_a_cursor() {
     assert_eq!(page2.rows.len(), 10);
     assert_eq!(page2.next, None);
     let (status, body) = send(&app, form("limit=0")).await;
-    assert!(status.is_server_error() || status.is_client_error(), "{status} {body}");
+    assert!(
+        status.is_server_error() || status.is_client_error(),
+        "{status} {body}"
+    );
     assert!(body.contains("limit must be between"), "{body}");
 }
 
@@ -84,7 +101,10 @@ async fn server_function_pages_with_a_cursor() {
 async fn health_readiness_logs_and_not_found() {
     let data = corpus(10, "misc");
     let missing_site = app(&data, &data.join("no-site"));
-    assert_eq!(send(&missing_site, get("/healthz")).await, (StatusCode::OK, "ok".into()));
+    assert_eq!(
+        send(&missing_site, get("/healthz")).await,
+        (StatusCode::OK, "ok".into())
+    );
     let (status, body) = send(&missing_site, get("/readyz")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(body.contains("browser bundle missing"));
@@ -98,12 +118,24 @@ async fn health_readiness_logs_and_not_found() {
     let (status, body) = send(&ready, get("/readyz")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
-    let log = std::fs::read_dir(data.join("logs")).unwrap().next().unwrap().unwrap();
-    let (status, body) = send(&ready, get(&format!("/logs/{}", log.file_name().to_string_lossy()))).await;
+    let log = std::fs::read_dir(data.join("logs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let (status, body) = send(
+        &ready,
+        get(&format!("/logs/{}", log.file_name().to_string_lossy())),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body.len() as u64, log.metadata().unwrap().len());
     let (status, _) = send(&ready, get("/logs/..%2finventory.json")).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "no escape from the log store");
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "no escape from the log store"
+    );
     let (status, _) = send(&ready, get("/logs/../inventory.json")).await;
     assert_ne!(status, StatusCode::OK);
 

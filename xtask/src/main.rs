@@ -62,7 +62,10 @@ fn main() -> anyhow::Result<()> {
 
 fn workspace_root() -> anyhow::Result<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    Ok(dir.parent().context("xtask has no parent directory")?.to_path_buf())
+    Ok(dir
+        .parent()
+        .context("xtask has no parent directory")?
+        .to_path_buf())
 }
 
 fn cargo() -> Command {
@@ -70,7 +73,9 @@ fn cargo() -> Command {
 }
 
 fn run(cmd: &mut Command) -> anyhow::Result<()> {
-    let status = cmd.status().with_context(|| format!("cannot start {cmd:?}"))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start {cmd:?}"))?;
     if !status.success() {
         bail!("{cmd:?} failed: {status}");
     }
@@ -82,7 +87,10 @@ fn wasm_profile(release: bool) -> &'static str {
 }
 
 fn build_wasm(root: &Path, release: bool) -> anyhow::Result<()> {
-    eprintln!("xtask: compiling frontend to wasm ({})", wasm_profile(release));
+    eprintln!(
+        "xtask: compiling frontend to wasm ({})",
+        wasm_profile(release)
+    );
     let mut cmd = cargo();
     cmd.current_dir(root).args([
         "build",
@@ -99,10 +107,17 @@ fn build_wasm(root: &Path, release: bool) -> anyhow::Result<()> {
 
 fn bindgen(root: &Path, site: &Path, release: bool) -> anyhow::Result<()> {
     let dir = if release { "wasm-release" } else { "debug" };
-    let input = root.join("target/wasm32-unknown-unknown").join(dir).join("frontend.wasm");
+    let input = root
+        .join("target/wasm32-unknown-unknown")
+        .join(dir)
+        .join("frontend.wasm");
     let pkg = site.join("pkg");
     std::fs::create_dir_all(&pkg)?;
-    eprintln!("xtask: wasm-bindgen {} -> {}", input.display(), pkg.display());
+    eprintln!(
+        "xtask: wasm-bindgen {} -> {}",
+        input.display(),
+        pkg.display()
+    );
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&input)
         .out_name(NAME)
@@ -110,7 +125,10 @@ fn bindgen(root: &Path, site: &Path, release: bool) -> anyhow::Result<()> {
         .generate(&pkg)
         .context("wasm-bindgen failed")?;
     // Leptos loads `<name>.wasm` (LEPTOS_OUTPUT_NAME is set at compile time).
-    std::fs::rename(pkg.join(format!("{NAME}_bg.wasm")), pkg.join(format!("{NAME}.wasm")))?;
+    std::fs::rename(
+        pkg.join(format!("{NAME}_bg.wasm")),
+        pkg.join(format!("{NAME}.wasm")),
+    )?;
     Ok(())
 }
 
@@ -141,8 +159,11 @@ fn wasm_opt(root: &Path, wasm: &Path) -> anyhow::Result<()> {
 }
 
 fn copy_assets(root: &Path, site: &Path) -> anyhow::Result<()> {
-    std::fs::copy(root.join("style/main.css"), site.join("pkg").join(format!("{NAME}.css")))
-        .context("copying style/main.css")?;
+    std::fs::copy(
+        root.join("style/main.css"),
+        site.join("pkg").join(format!("{NAME}.css")),
+    )
+    .context("copying style/main.css")?;
     copy_dir(&root.join("public"), site)
 }
 

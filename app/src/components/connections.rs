@@ -23,7 +23,8 @@ pub fn ConnectionTable() -> impl IntoView {
         Some(next) => next,
         None => first.get().and_then(|r| r.ok()).and_then(|p| p.next),
     };
-    let shown = move || first.get().and_then(|r| r.ok()).map_or(0, |p| p.rows.len()) + more.with(Vec::len);
+    let shown =
+        move || first.get().and_then(|r| r.ok()).map_or(0, |p| p.rows.len()) + more.with(Vec::len);
 
     let load_more = move |_| {
         let Some(after) = next_cursor() else { return };
@@ -116,7 +117,8 @@ fn LogLink(location: Option<String>) -> impl IntoView {
     match location {
         Some(name) => {
             let href = format!("/logs/{name}");
-            view! { <a class="log-link" href=href target="_blank" rel="noopener">{name}</a> }.into_any()
+            view! { <a class="log-link" href=href target="_blank" rel="noopener">{name}</a> }
+                .into_any()
         }
         None => view! { <span class="badge missing">"missing"</span> }.into_any(),
     }

@@ -23,7 +23,10 @@ pub fn run(args: ParseArgs) -> anyhow::Result<()> {
             Ok(report) => {
                 let name = file.display().to_string();
                 if args.json {
-                    serde_json::to_writer(&mut out, &FileJson::new(&name, &report, args.series, args.top))?;
+                    serde_json::to_writer(
+                        &mut out,
+                        &FileJson::new(&name, &report, args.series, args.top),
+                    )?;
                     writeln!(out)?;
                 } else {
                     write_text(&mut out, &name, &report, args.top)?;
@@ -48,7 +51,10 @@ pub fn parse_file(path: &Path) -> anyhow::Result<LogReport> {
     let mut reader: Box<dyn Read> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
-        Box::new(std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?)
+        Box::new(
+            std::fs::File::open(path)
+                .with_context(|| format!("{}: cannot open", path.display()))?,
+        )
     };
     let mut parser = Parser::new();
     let mut buf = vec![0u8; CHUNK];
@@ -146,7 +152,11 @@ fn write_text(out: &mut impl Write, name: &str, r: &LogReport, top: usize) -> st
         .map(|l| format!("{} {}", l.as_str(), r.level(*l)))
         .collect();
     writeln!(out, "  {}", levels.join("  "))?;
-    writeln!(out, "  {:<12} {:>7} {:>12} {:>12} {:>12} {:>12}", "metric", "count", "mean", "p50", "p95", "p99")?;
+    writeln!(
+        out,
+        "  {:<12} {:>7} {:>12} {:>12} {:>12} {:>12}",
+        "metric", "count", "mean", "p50", "p95", "p99"
+    )?;
     for m in Metric::ALL {
         let s = r.stats(m);
         let f = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.6}"));
@@ -164,7 +174,13 @@ fn write_text(out: &mut impl Write, name: &str, r: &LogReport, top: usize) -> st
     if !r.templates.is_empty() {
         writeln!(out, "  most common errors and warnings:")?;
         for t in r.templates.iter().take(top) {
-            writeln!(out, "  {:>7} {:<7} {}", t.count, t.level.as_str(), t.template)?;
+            writeln!(
+                out,
+                "  {:>7} {:<7} {}",
+                t.count,
+                t.level.as_str(),
+                t.template
+            )?;
         }
     }
     Ok(())

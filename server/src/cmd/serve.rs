@@ -33,8 +33,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
         let out = args.data_dir.clone();
         let n = args.sample_connections;
-        tokio::task::spawn_blocking(move || sample::generate(&out, n, corpus::Config::default().seed, false))
-            .await??;
+        tokio::task::spawn_blocking(move || {
+            sample::generate(&out, n, corpus::Config::default().seed, false)
+        })
+        .await??;
     }
     let catalog = MemoryCatalog::load(&inventory)?;
     let root = site::resolve_root(args.site_root.as_deref());

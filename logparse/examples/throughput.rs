@@ -1,7 +1,7 @@
 //! Measures parse throughput on one core, for `bench/parse_throughput.sh`.
 //!
 //! `throughput --write FILE --mb N` writes a generated log of about N MB;
-//! `throughput FILE` reads it into memory and prints the best-of-5 MB/s.
+//! `throughput FILE` reads it into memory and prints the best-of-15 MB/s.
 
 use std::time::Instant;
 
@@ -16,7 +16,7 @@ fn main() {
             let bytes = std::fs::read(file).expect("read log");
             let mut best = f64::INFINITY;
             let mut report = None;
-            for _ in 0..5 {
+            for _ in 0..15 {
                 let t = Instant::now();
                 let r = logparse::parse(&bytes);
                 best = best.min(t.elapsed().as_secs_f64());

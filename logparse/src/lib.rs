@@ -15,6 +15,7 @@
 mod line;
 mod metric;
 mod parser;
+mod scan;
 mod stats;
 mod template;
 mod text;

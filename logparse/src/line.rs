@@ -1,11 +1,9 @@
 //! Classifying one line: blank, malformed, or parsed into time, level and message.
 
-use std::borrow::Cow;
-
-use memchr::memchr;
+use memchr::memchr_iter;
 use serde::{Deserialize, Serialize};
 
-use crate::text::{edges_non_ascii, is_ascii_ws, trim_ascii, trim_unicode};
+use crate::text::trim_ws;
 use crate::time::parse_time_of_day;
 
 /// Severity of a parsed line.
@@ -61,9 +59,9 @@ pub enum LineKind<'a> {
         time_of_day: u64,
         /// Its level.
         level: Level,
-        /// The message, trimmed (may contain further `|`). Borrowed unless
-        /// the line needed a lossy UTF-8 decode at the message's edges.
-        message: Cow<'a, [u8]>,
+        /// The message, trimmed (may contain further `|`; bytes as in the
+        /// log, possibly invalid UTF-8).
+        message: &'a [u8],
     },
 }
 
@@ -73,36 +71,51 @@ pub enum LineKind<'a> {
 /// [`crate::MAX_LINE_BYTES`]) hold non-whitespace.
 #[inline]
 pub fn classify(line: &[u8], more_nonblank: bool) -> LineKind<'_> {
+    classify_with_pipes(line, more_nonblank, Pipes::find(line))
+}
+
+/// Positions of the first four `|` of a line (fewer when the line has fewer).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Pipes {
+    /// Byte offsets from the start of the line.
+    pub(crate) at: [usize; 4],
+    /// How many of `at` are set.
+    pub(crate) count: usize,
+}
+
+impl Pipes {
+    /// Finds them with one scan.
+    #[inline]
+    pub(crate) fn find(line: &[u8]) -> Pipes {
+        let mut pipes = Pipes::default();
+        for (slot, pos) in pipes.at.iter_mut().zip(memchr_iter(b'|', line)) {
+            *slot = pos;
+            pipes.count += 1;
+        }
+        pipes
+    }
+}
+
+/// [`classify`] with the pipe positions already known (the parser finds them
+/// in the same scan that finds line ends).
+#[inline(always)]
+pub(crate) fn classify_with_pipes(line: &[u8], more_nonblank: bool, pipes: Pipes) -> LineKind<'_> {
     if !more_nonblank && is_blank(line) {
         return LineKind::Blank;
     }
-    let Some(p1) = memchr(b'|', line) else {
+    if pipes.count < 4 {
+        return LineKind::Malformed;
+    }
+    let [p1, p2, p3, p4] = pipes.at;
+    debug_assert!(p1 < p2 && p2 < p3 && p3 < p4 && p4 < line.len());
+    let _ = p3;
+    let Some(time_of_day) = time_field(&line[..p1]) else {
         return LineKind::Malformed;
     };
-    let Some(time_of_day) = field(&line[..p1], parse_time_of_day) else {
+    let Some(level) = level_field(&line[p1 + 1..p2]) else {
         return LineKind::Malformed;
     };
-    let rest = &line[p1 + 1..];
-    let Some(p2) = memchr(b'|', rest) else {
-        return LineKind::Malformed;
-    };
-    let Some(level) = field(&rest[..p2], Level::from_exact) else {
-        return LineKind::Malformed;
-    };
-    let rest = &rest[p2 + 1..];
-    let Some(p3) = memchr(b'|', rest) else {
-        return LineKind::Malformed;
-    };
-    let rest = &rest[p3 + 1..];
-    let Some(p4) = memchr(b'|', rest) else {
-        return LineKind::Malformed;
-    };
-    let msg = trim_ascii(&rest[p4 + 1..]);
-    let message = if edges_non_ascii(msg) {
-        Cow::Owned(trim_unicode(msg).into_owned().into_bytes())
-    } else {
-        Cow::Borrowed(msg)
-    };
+    let message = trim_ws(&line[p4 + 1..]);
     LineKind::Parsed {
         time_of_day,
         level,
@@ -110,25 +123,21 @@ pub fn classify(line: &[u8], more_nonblank: bool) -> LineKind<'_> {
     }
 }
 
-/// Parses a trimmed field, falling back to a Unicode trim only when the
-/// ASCII-trimmed field still has non-ASCII bytes at an edge.
+/// The time field, trimmed.
 #[inline(always)]
-fn field<T>(raw: &[u8], parse: impl Fn(&[u8]) -> Option<T>) -> Option<T> {
-    let f = trim_ascii(raw);
-    match parse(f) {
-        Some(v) => Some(v),
-        None if edges_non_ascii(f) => parse(trim_unicode(f).as_bytes()),
-        None => None,
-    }
+fn time_field(raw: &[u8]) -> Option<u64> {
+    parse_time_of_day(trim_ws(raw))
+}
+
+/// The level field, trimmed.
+#[inline(always)]
+fn level_field(raw: &[u8]) -> Option<Level> {
+    Level::from_exact(trim_ws(raw))
 }
 
 #[inline(always)]
 fn is_blank(line: &[u8]) -> bool {
-    match line.iter().position(|&b| !is_ascii_ws(b)) {
-        None => true,
-        Some(i) if line[i] >= 0x80 => String::from_utf8_lossy(&line[i..]).trim().is_empty(),
-        Some(_) => false,
-    }
+    trim_ws(line).is_empty()
 }
 
 #[cfg(test)]
@@ -149,7 +158,7 @@ mod tests {
             match kind(l) {
                 LineKind::Parsed { level, message, .. } => {
                     assert_eq!(level, Level::Info);
-                    assert_eq!(&*message, b"Average Encode Time: 0.006012");
+                    assert_eq!(message, b"Average Encode Time: 0.006012");
                 }
                 other => panic!("{l}: {other:?}"),
             }
@@ -161,7 +170,7 @@ mod tests {
         let LineKind::Parsed { message, .. } = kind("00:00:00.5|ERROR|f|g:1| a | b |") else {
             panic!()
         };
-        assert_eq!(&*message, b"a | b |");
+        assert_eq!(message, b"a | b |");
     }
 
     #[test]
@@ -184,6 +193,6 @@ mod tests {
             panic!()
         };
         assert_eq!(level, Level::Warning);
-        assert_eq!(&*message, b"msg");
+        assert_eq!(message, b"msg");
     }
 }

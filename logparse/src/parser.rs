@@ -1,10 +1,10 @@
 //! The incremental parser: bytes in, a [`LogReport`] out.
 
-use memchr::memchr_iter;
 use serde::{Deserialize, Serialize};
 
-use crate::line::{Level, LineKind, classify};
+use crate::line::{Level, LineKind, Pipes, classify_with_pipes};
 use crate::metric::Metric;
+use crate::scan::for_each_block;
 use crate::stats::Stats;
 use crate::template::{TemplateCount, TemplateCounter};
 use crate::text::is_ascii_ws;
@@ -137,21 +137,38 @@ impl Parser {
     /// Feeds the next bytes of the log; lines may span calls.
     pub fn feed(&mut self, chunk: &[u8]) {
         let mut start = 0;
-        for nl in memchr_iter(b'\n', chunk) {
-            let piece = &chunk[start..nl];
-            start = nl + 1;
-            if self.carry.is_empty() && !self.carry_overflowed {
-                self.acc.line(piece, self.cap, None);
-            } else {
-                self.push_carry(piece);
-                let carry = std::mem::take(&mut self.carry);
-                self.acc.line(&carry, self.cap, self.overflow());
-                self.carry = carry;
-                self.carry.clear();
-                self.carry_overflowed = false;
-                self.carry_overflow_nonblank = false;
+        // One scan finds both line ends and the field separators; only the
+        // first four `|` of a line are kept, later ones are dropped in bulk.
+        let mut pipes = Pipes::default();
+        for_each_block(chunk, |base, mut newlines, mut bars| {
+            loop {
+                let before_newline = if newlines == 0 {
+                    u64::MAX
+                } else {
+                    (newlines & newlines.wrapping_neg()) - 1
+                };
+                let mut mine = bars & before_newline;
+                while mine != 0 && pipes.count < 4 {
+                    pipes.at[pipes.count] = base + mine.trailing_zeros() as usize - start;
+                    pipes.count += 1;
+                    mine &= mine - 1;
+                }
+                bars &= !before_newline;
+                if newlines == 0 {
+                    break;
+                }
+                let pos = base + newlines.trailing_zeros() as usize;
+                newlines &= newlines - 1;
+                let piece = &chunk[start..pos];
+                start = pos + 1;
+                let found = std::mem::take(&mut pipes);
+                if self.carry.is_empty() && !self.carry_overflowed {
+                    self.acc.line(piece, self.cap, None, Some(found));
+                } else {
+                    self.end_carried_line(piece);
+                }
             }
-        }
+        });
         self.push_carry(&chunk[start..]);
     }
 
@@ -160,9 +177,9 @@ impl Parser {
         if !self.carry.is_empty() || self.carry_overflowed {
             let carry = std::mem::take(&mut self.carry);
             let overflow = self.overflow();
-            self.acc.line(&carry, self.cap, overflow);
+            self.acc.line(&carry, self.cap, overflow, None);
         }
-        self.acc.report()
+        self.acc.into_report()
     }
 
     /// The report for the complete lines fed so far (a partial last line is
@@ -174,6 +191,17 @@ impl Parser {
     /// Points of `metric` from complete lines fed so far.
     pub fn points(&self, metric: Metric) -> &[Point] {
         &self.acc.series[metric.index()]
+    }
+
+    /// Ends a line that began in an earlier chunk.
+    fn end_carried_line(&mut self, piece: &[u8]) {
+        self.push_carry(piece);
+        let carry = std::mem::take(&mut self.carry);
+        self.acc.line(&carry, self.cap, self.overflow(), None);
+        self.carry = carry;
+        self.carry.clear();
+        self.carry_overflowed = false;
+        self.carry_overflow_nonblank = false;
     }
 
     fn overflow(&self) -> Option<bool> {
@@ -204,9 +232,10 @@ fn seconds_between(from: u64, to: u64) -> f64 {
 impl Accumulator {
     /// One line without its `\n`: drops one trailing `\r` and applies the
     /// line cap. `cut` is `Some(rest_nonblank)` when the caller already cut
-    /// the line at `cap` bytes (its end, and any `\r`, are then gone).
+    /// the line at `cap` bytes (its end, and any `\r`, are then gone);
+    /// `pipes` are the separators of `raw` when the caller found them.
     #[inline]
-    fn line(&mut self, raw: &[u8], cap: usize, cut: Option<bool>) {
+    fn line(&mut self, raw: &[u8], cap: usize, cut: Option<bool>, pipes: Option<Pipes>) {
         self.physical_lines += 1;
         let (line, nonblank) = match cut {
             Some(rest_nonblank) => (raw, rest_nonblank),
@@ -220,7 +249,17 @@ impl Accumulator {
                 }
             }
         };
-        match classify(line, nonblank) {
+        // `line` is a prefix of `raw`: keep the separators that fall inside it.
+        let pipes = match pipes {
+            Some(mut p) => {
+                while p.count > 0 && p.at[p.count - 1] >= line.len() {
+                    p.count -= 1;
+                }
+                p
+            }
+            None => Pipes::find(line),
+        };
+        match classify_with_pipes(line, nonblank, pipes) {
             LineKind::Blank => {}
             LineKind::Malformed => self.lines += 1,
             LineKind::Parsed {
@@ -233,9 +272,9 @@ impl Accumulator {
                 self.levels[level as usize] += 1;
                 let abs = self.absolute(time_of_day);
                 if matches!(level, Level::Warning | Level::Error) {
-                    self.templates.add(level, &message, self.physical_lines);
+                    self.templates.add(level, message, self.physical_lines);
                 }
-                if let Some((metric, v)) = Metric::match_message(&message) {
+                if let Some((metric, v)) = Metric::match_message(message) {
                     // Times may step back (less than 12 h): such points get negative t.
                     let t = seconds_between(self.first_abs.unwrap_or(abs), abs);
                     self.series[metric.index()].push(Point { t, v });
@@ -257,15 +296,30 @@ impl Accumulator {
         abs
     }
 
+    fn into_report(self) -> LogReport {
+        LogReport {
+            duration_s: self.duration_s(),
+            lines: self.lines,
+            parsed: self.parsed,
+            malformed: self.lines - self.parsed,
+            levels: self.levels,
+            templates: self.templates.sorted(),
+            series: self.series,
+        }
+    }
+
+    fn duration_s(&self) -> f64 {
+        self.first_abs
+            .map_or(0.0, |f| seconds_between(f, self.last_abs))
+    }
+
     fn report(&self) -> LogReport {
         LogReport {
             lines: self.lines,
             parsed: self.parsed,
             malformed: self.lines - self.parsed,
             levels: self.levels,
-            duration_s: self
-                .first_abs
-                .map_or(0.0, |f| seconds_between(f, self.last_abs)),
+            duration_s: self.duration_s(),
             series: self.series.clone(),
             templates: self.templates.sorted(),
         }

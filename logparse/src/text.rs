@@ -1,6 +1,8 @@
-//! Byte-level helpers for whitespace the way Rust's `char::is_whitespace` sees it.
-
-use std::borrow::Cow;
+//! Byte-level whitespace the way Rust's `char::is_whitespace` (Unicode
+//! `White_Space`) sees it, without decoding: trimming bytes gives the same
+//! text as decoding lossily and then trimming, because every non-ASCII
+//! whitespace character starts with a lead byte (never a continuation byte),
+//! so a lossy decoder always reads it as that character.
 
 /// ASCII bytes that are Unicode `White_Space` (note: includes vertical tab,
 /// unlike `u8::is_ascii_whitespace`).
@@ -9,57 +11,101 @@ pub(crate) fn is_ascii_ws(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
 }
 
-/// Trims ASCII whitespace from both ends.
+/// Length of the UTF-8 encoded non-ASCII `White_Space` character at the
+/// start of `s`, if there is one.
+#[inline]
+fn unicode_ws_prefix(s: &[u8]) -> Option<usize> {
+    match s {
+        [0xC2, 0x85 | 0xA0, ..] => Some(2),
+        [0xE1, 0x9A, 0x80, ..]
+        | [0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF, ..]
+        | [0xE2, 0x81, 0x9F, ..]
+        | [0xE3, 0x80, 0x80, ..] => Some(3),
+        _ => None,
+    }
+}
+
+/// Length of the UTF-8 encoded non-ASCII `White_Space` character at the end
+/// of `s`, if there is one.
+#[inline]
+fn unicode_ws_suffix(s: &[u8]) -> Option<usize> {
+    match s {
+        [.., 0xC2, 0x85 | 0xA0] => Some(2),
+        [.., 0xE1, 0x9A, 0x80]
+        | [.., 0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF]
+        | [.., 0xE2, 0x81, 0x9F]
+        | [.., 0xE3, 0x80, 0x80] => Some(3),
+        _ => None,
+    }
+}
+
+/// Trims Unicode whitespace from both ends of UTF-8 (or damaged) bytes.
 #[inline(always)]
-pub(crate) fn trim_ascii(mut s: &[u8]) -> &[u8] {
-    while let [first, rest @ ..] = s {
-        if is_ascii_ws(*first) {
-            s = rest;
-        } else {
-            break;
+pub(crate) fn trim_ws(mut s: &[u8]) -> &[u8] {
+    loop {
+        match s.first() {
+            Some(&b) if is_ascii_ws(b) => s = &s[1..],
+            Some(&b) if b >= 0x80 => match unicode_ws_prefix(s) {
+                Some(n) => s = &s[n..],
+                None => break,
+            },
+            _ => break,
         }
     }
-    while let [rest @ .., last] = s {
-        if is_ascii_ws(*last) {
-            s = rest;
-        } else {
-            break;
+    loop {
+        match s.last() {
+            Some(&b) if is_ascii_ws(b) => s = &s[..s.len() - 1],
+            Some(&b) if b >= 0x80 => match unicode_ws_suffix(s) {
+                Some(n) => s = &s[..s.len() - n],
+                None => break,
+            },
+            _ => break,
         }
     }
     s
-}
-
-/// Trims Unicode whitespace from both ends after a lossy UTF-8 decode.
-///
-/// Only called on the rare bytes that start or end with a non-ASCII byte, so
-/// the allocation it may make stays off the hot path.
-pub(crate) fn trim_unicode(s: &[u8]) -> Cow<'_, str> {
-    match String::from_utf8_lossy(s) {
-        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
-        Cow::Owned(o) => Cow::Owned(o.trim().to_owned()),
-    }
-}
-
-/// True when an ASCII-trimmed field may still carry Unicode whitespace at an end.
-#[inline(always)]
-pub(crate) fn edges_non_ascii(s: &[u8]) -> bool {
-    matches!(s.first(), Some(b) if *b >= 0x80) || matches!(s.last(), Some(b) if *b >= 0x80)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn trims_like_str_trim_for_ascii() {
-        for s in ["", " ", "\t a \x0b", "a", "\r\n x y \x0c"] {
-            assert_eq!(trim_ascii(s.as_bytes()), s.trim().as_bytes());
-        }
+    /// The definition: decode lossily, trim.
+    fn reference(s: &[u8]) -> String {
+        String::from_utf8_lossy(s).trim().to_owned()
     }
 
     #[test]
-    fn unicode_trim_removes_nbsp() {
-        assert_eq!(trim_unicode("\u{a0}INFO\u{3000}".as_bytes()), "INFO");
-        assert_eq!(trim_unicode(b"\xffX "), "\u{fffd}X");
+    fn equals_lossy_decode_then_trim() {
+        let ws: Vec<char> = (0..=0x3000u32)
+            .filter_map(char::from_u32)
+            .filter(|c| c.is_whitespace())
+            .collect();
+        assert_eq!(ws.len(), 25, "White_Space has 25 code points");
+        for &c in &ws {
+            let s = format!("{c}a{c}b{c}");
+            assert_eq!(
+                String::from_utf8_lossy(trim_ws(s.as_bytes())),
+                reference(s.as_bytes()),
+                "{c:?}"
+            );
+        }
+        for bytes in [
+            &b""[..],
+            b" ",
+            b"\xff x \xff",
+            b"\xe2\x80 \xc2\xa0",
+            b"\xc2\xa0\xe2\x80",
+            b"\xe2\xc2\xa0",
+            b"x\xe2\x80\x8b",
+            b"\xe3\x80\x80\xe3\x80",
+            b"\x0b\x0c\r\t\n",
+            b"\x1c\x1d",
+        ] {
+            assert_eq!(
+                String::from_utf8_lossy(trim_ws(bytes)),
+                reference(bytes),
+                "{bytes:?}"
+            );
+        }
     }
 }

@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 mb=${1:-256}
 file=$(mktemp --suffix=.log)
 trap 'rm -f "$file"' EXIT
-cargo build --release -q -p logparse --example throughput
-bin=target/release/examples/throughput
+# `perf` profile: release with LTO and one codegen unit (see Cargo.toml).
+cargo build --profile perf -q -p logparse --example throughput
+bin=target/perf/examples/throughput
 $bin --write "$file" --mb "$mb"
 echo "file: $(du -h "$file" | cut -f1) generated log"
 rust=$(taskset -c 0 $bin "$file" 2>/dev/null || $bin "$file")

@@ -16,7 +16,7 @@ fn main() {
             let bytes = std::fs::read(file).expect("read log");
             let mut best = f64::INFINITY;
             let mut report = None;
-            for _ in 0..15 {
+            for _ in 0..runs() {
                 let t = Instant::now();
                 let r = logparse::parse(&bytes);
                 best = best.min(t.elapsed().as_secs_f64());
@@ -37,4 +37,12 @@ fn main() {
             std::process::exit(2);
         }
     }
+}
+
+/// Timed repetitions (`THROUGHPUT_RUNS`, default 15).
+fn runs() -> usize {
+    std::env::var("THROUGHPUT_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(15)
 }

@@ -100,11 +100,13 @@ impl Pipes {
 /// in the same scan that finds line ends).
 #[inline(always)]
 pub(crate) fn classify_with_pipes(line: &[u8], more_nonblank: bool, pipes: Pipes) -> LineKind<'_> {
-    if !more_nonblank && is_blank(line) {
-        return LineKind::Blank;
-    }
     if pipes.count < 4 {
-        return LineKind::Malformed;
+        // Only here can the line be blank: `|` is not whitespace.
+        return if !more_nonblank && is_blank(line) {
+            LineKind::Blank
+        } else {
+            LineKind::Malformed
+        };
     }
     let [p1, p2, p3, p4] = pipes.at;
     debug_assert!(p1 < p2 && p2 < p3 && p3 < p4 && p4 < line.len());

@@ -92,20 +92,31 @@ fn strip<'a, const N: usize>(message: &'a [u8], prefix: &[u8; N]) -> Option<&'a 
 /// (Python `float()` syntax, including `_` between digits).
 #[inline(always)]
 fn parse_first_token(s: &[u8]) -> Option<f64> {
-    // Fast path: spaces, then a plain decimal ended by whitespace or the end.
+    // Fast path: spaces, then a plain decimal ended by whitespace or the end,
+    // read in one pass.
     let mut i = 0;
     while i < s.len() && s[i] == b' ' {
         i += 1;
     }
     let start = i;
-    while i < s.len() && matches!(s[i], b'0'..=b'9' | b'.' | b'-' | b'+') {
+    let (mut mantissa, mut digits, mut frac, mut dot) = (0u64, 0usize, 0usize, false);
+    while let Some(&b) = s.get(i) {
+        let d = b.wrapping_sub(b'0');
+        if d < 10 {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+            digits += 1;
+            frac += usize::from(dot);
+        } else if b == b'.' && !dot {
+            dot = true;
+        } else if is_ascii_ws(b) {
+            break;
+        } else {
+            return parse_first_token_general(s);
+        }
         i += 1;
     }
-    if i > start
-        && (i == s.len() || is_ascii_ws(s[i]))
-        && let Some(v) = parse_plain_decimal(&s[start..i])
-    {
-        return Some(v);
+    if digits > 0 && digits <= 19 && mantissa <= 1 << 53 && frac <= 22 && i > start {
+        return Some(mantissa as f64 / POW10[frac]);
     }
     parse_first_token_general(s)
 }

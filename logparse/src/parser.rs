@@ -161,12 +161,12 @@ impl Parser {
                 newlines &= newlines - 1;
                 let piece = &chunk[start..pos];
                 start = pos + 1;
-                let found = std::mem::take(&mut pipes);
                 if self.carry.is_empty() && !self.carry_overflowed {
-                    self.acc.line(piece, self.cap, None, Some(found));
+                    self.acc.line(piece, self.cap, None, &pipes);
                 } else {
                     self.end_carried_line(piece);
                 }
+                pipes.count = 0;
             }
         });
         self.push_carry(&chunk[start..]);
@@ -177,7 +177,8 @@ impl Parser {
         if !self.carry.is_empty() || self.carry_overflowed {
             let carry = std::mem::take(&mut self.carry);
             let overflow = self.overflow();
-            self.acc.line(&carry, self.cap, overflow, None);
+            self.acc
+                .line(&carry, self.cap, overflow, &Pipes::find(&carry));
         }
         self.acc.into_report()
     }
@@ -197,7 +198,8 @@ impl Parser {
     fn end_carried_line(&mut self, piece: &[u8]) {
         self.push_carry(piece);
         let carry = std::mem::take(&mut self.carry);
-        self.acc.line(&carry, self.cap, self.overflow(), None);
+        self.acc
+            .line(&carry, self.cap, self.overflow(), &Pipes::find(&carry));
         self.carry = carry;
         self.carry.clear();
         self.carry_overflowed = false;
@@ -233,9 +235,9 @@ impl Accumulator {
     /// One line without its `\n`: drops one trailing `\r` and applies the
     /// line cap. `cut` is `Some(rest_nonblank)` when the caller already cut
     /// the line at `cap` bytes (its end, and any `\r`, are then gone);
-    /// `pipes` are the separators of `raw` when the caller found them.
+    /// `pipes` are the first separators of `raw`.
     #[inline]
-    fn line(&mut self, raw: &[u8], cap: usize, cut: Option<bool>, pipes: Option<Pipes>) {
+    fn line(&mut self, raw: &[u8], cap: usize, cut: Option<bool>, pipes: &Pipes) {
         self.physical_lines += 1;
         let (line, nonblank) = match cut {
             Some(rest_nonblank) => (raw, rest_nonblank),
@@ -250,15 +252,10 @@ impl Accumulator {
             }
         };
         // `line` is a prefix of `raw`: keep the separators that fall inside it.
-        let pipes = match pipes {
-            Some(mut p) => {
-                while p.count > 0 && p.at[p.count - 1] >= line.len() {
-                    p.count -= 1;
-                }
-                p
-            }
-            None => Pipes::find(line),
-        };
+        let mut pipes = *pipes;
+        while pipes.count > 0 && pipes.at[pipes.count - 1] >= line.len() {
+            pipes.count -= 1;
+        }
         match classify_with_pipes(line, nonblank, pipes) {
             LineKind::Blank => {}
             LineKind::Malformed => self.lines += 1,

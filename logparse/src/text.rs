@@ -8,7 +8,9 @@
 /// unlike `u8::is_ascii_whitespace`).
 #[inline(always)]
 pub(crate) fn is_ascii_ws(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+    // bits 9..=13 (\t \n VT FF \r) and 32 (space)
+    const WS: u64 = 0x1_0000_3E00;
+    b <= b' ' && (WS >> b) & 1 == 1
 }
 
 /// Length of the UTF-8 encoded non-ASCII `White_Space` character at the
@@ -68,6 +70,14 @@ pub(crate) fn trim_ws(mut s: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_ws_is_the_white_space_property() {
+        for b in 0..=255u8 {
+            let want = b < 0x80 && char::from(b).is_whitespace();
+            assert_eq!(is_ascii_ws(b), want, "{b:#x}");
+        }
+    }
 
     /// The definition: decode lossily, trim.
     fn reference(s: &[u8]) -> String {

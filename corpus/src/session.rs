@@ -37,6 +37,102 @@ struct Burst {
     left: u32,
 }
 
+/// The templates and rates (per second) of a log's background events.
+struct BackgroundSpec {
+    chatter: &'static [Tpl],
+    chat_rate: f64,
+    issues: &'static [Tpl],
+    /// Rate of candidate issues, thinned by the stress at the time.
+    max_issue_rate: f64,
+    debug: &'static [Tpl],
+    debug_rate: f64,
+}
+
+/// Chatter, warnings and errors (with their bursts) and debug lines: the
+/// events that server and client logs schedule alike.
+struct Background {
+    spec: BackgroundSpec,
+    next_chat: i64,
+    next_issue: i64,
+    next_debug: i64,
+    next_burst: i64,
+    burst: Burst,
+}
+
+impl Background {
+    /// Schedules the first events after `start`.
+    fn new(spec: BackgroundSpec, rng: &mut Rng8, start: i64) -> Self {
+        let next_chat = next_after(rng, start, spec.chat_rate);
+        let next_issue = next_after(rng, start, spec.max_issue_rate);
+        let next_debug = next_after(rng, start, spec.debug_rate);
+        Self {
+            spec,
+            next_chat,
+            next_issue,
+            next_debug,
+            next_burst: i64::MAX,
+            burst: Burst { tpl: None, left: 0 },
+        }
+    }
+
+    /// Time of the next background event.
+    fn next_at(&self) -> i64 {
+        self.next_chat
+            .min(self.next_issue)
+            .min(self.next_debug)
+            .min(self.next_burst)
+    }
+
+    /// Writes the event due at `t` (which is [`Self::next_at`]) and
+    /// schedules its successor.
+    fn handle(
+        &mut self,
+        t: i64,
+        tl: &Timeline,
+        stress: &mut StressCursor,
+        rng: &mut Rng8,
+        w: &mut LineWriter<'_>,
+        ctx: &Ctx<'_>,
+    ) {
+        let spec = &self.spec;
+        if t == self.next_chat {
+            let (_, _, trouble) = stress.at(tl, t);
+            let tpl = msg::choose(rng, spec.chatter, trouble);
+            emit_tpl(w, rng, t, tpl, ctx);
+            self.next_chat = next_after(rng, t, spec.chat_rate);
+        } else if t == self.next_issue {
+            let (net, enc, trouble) = stress.at(tl, t);
+            let st = net.max(enc);
+            if chance(rng, issue_weight(st) / issue_weight(tl.max_stress)) {
+                let tpl = msg::choose(rng, spec.issues, trouble);
+                emit_tpl(w, rng, t, tpl, ctx);
+                if st > 2.5 && tpl.cat != Cat::Other && chance(rng, 0.45) {
+                    self.burst = Burst {
+                        tpl: Some(tpl),
+                        left: between(rng, 2, 9) as u32,
+                    };
+                    self.next_burst = t + us(exponential(rng, 0.25)).max(1);
+                }
+            }
+            self.next_issue = next_after(rng, t, spec.max_issue_rate);
+        } else if t == self.next_burst {
+            if let Some(tpl) = self.burst.tpl {
+                emit_tpl(w, rng, t, tpl, ctx);
+            }
+            self.burst.left = self.burst.left.saturating_sub(1);
+            self.next_burst = if self.burst.left == 0 {
+                i64::MAX
+            } else {
+                t + us(exponential(rng, 0.25)).max(1)
+            };
+        } else {
+            let tpl = msg::choose(rng, spec.debug, None);
+            emit_tpl(w, rng, t, tpl, ctx);
+            self.next_debug = next_after(rng, t, spec.debug_rate);
+        }
+    }
+}
+
 /// Emits a template line.
 fn emit_tpl(w: &mut LineWriter<'_>, rng: &mut Rng8, t: i64, tpl: &Tpl, ctx: &Ctx<'_>) {
     w.emit(t, tpl.level, &tpl.at, false, |m| (tpl.render)(rng, m, ctx));
@@ -76,19 +172,23 @@ pub(crate) fn write_server(s: &Session<'_>, rng: &mut Rng8, w: &mut LineWriter<'
     let mut stress = StressCursor::new();
     let mut next_encode = act.next_active(tl, tl.connect + period).unwrap_or(i64::MAX);
     let mut resize_i = 0;
-    let chat_rate = 0.05;
-    let mut next_chat = next_after(rng, tl.connect, chat_rate);
     let base_issue = if tl.degraded {
         1.0 / 150.0
     } else {
         1.0 / 500.0
     };
-    let max_issue = base_issue * issue_weight(tl.max_stress);
-    let mut next_issue = next_after(rng, tl.connect, max_issue);
-    let debug_rate = tl.debug_rate_server;
-    let mut next_debug = next_after(rng, tl.connect, debug_rate);
-    let mut burst = Burst { tpl: None, left: 0 };
-    let mut next_burst = i64::MAX;
+    let mut bg = Background::new(
+        BackgroundSpec {
+            chatter: msg::SERVER_CHATTER,
+            chat_rate: 0.05,
+            issues: msg::SERVER_ISSUES,
+            max_issue_rate: base_issue * issue_weight(tl.max_stress),
+            debug: msg::SERVER_DEBUG,
+            debug_rate: tl.debug_rate_server,
+        },
+        rng,
+        tl.connect,
+    );
     let end = tl.disconnect;
 
     loop {
@@ -96,12 +196,7 @@ pub(crate) fn write_server(s: &Session<'_>, rng: &mut Rng8, w: &mut LineWriter<'
             return;
         }
         let next_resize = tl.resizes.get(resize_i).map_or(i64::MAX, |r| r.0 + 30_000);
-        let t = next_encode
-            .min(next_chat)
-            .min(next_issue)
-            .min(next_debug)
-            .min(next_burst)
-            .min(next_resize);
+        let t = next_encode.min(bg.next_at()).min(next_resize);
         if t >= end {
             break;
         }
@@ -134,40 +229,8 @@ pub(crate) fn write_server(s: &Session<'_>, rng: &mut Rng8, w: &mut LineWriter<'
                     m.s("Time to create encoder: ").f6(took);
                 },
             );
-        } else if t == next_chat {
-            let (_, _, trouble) = stress.at(tl, t);
-            let tpl = msg::choose(rng, msg::SERVER_CHATTER, trouble);
-            emit_tpl(w, rng, t, tpl, &ctx);
-            next_chat = next_after(rng, t, chat_rate);
-        } else if t == next_issue {
-            let (net, enc, trouble) = stress.at(tl, t);
-            let st = net.max(enc);
-            if chance(rng, issue_weight(st) / issue_weight(tl.max_stress)) {
-                let tpl = msg::choose(rng, msg::SERVER_ISSUES, trouble);
-                emit_tpl(w, rng, t, tpl, &ctx);
-                if st > 2.5 && tpl.cat != Cat::Other && chance(rng, 0.45) {
-                    burst = Burst {
-                        tpl: Some(tpl),
-                        left: between(rng, 2, 9) as u32,
-                    };
-                    next_burst = t + us(exponential(rng, 0.25)).max(1);
-                }
-            }
-            next_issue = next_after(rng, t, max_issue);
-        } else if t == next_burst {
-            if let Some(tpl) = burst.tpl {
-                emit_tpl(w, rng, t, tpl, &ctx);
-            }
-            burst.left = burst.left.saturating_sub(1);
-            next_burst = if burst.left == 0 {
-                i64::MAX
-            } else {
-                t + us(exponential(rng, 0.25)).max(1)
-            };
         } else {
-            let tpl = msg::choose(rng, msg::SERVER_DEBUG, None);
-            emit_tpl(w, rng, t, tpl, &ctx);
-            next_debug = next_after(rng, t, debug_rate);
+            bg.handle(t, tl, &mut stress, rng, w, &ctx);
         }
     }
     server_epilogue(s, rng, w);
@@ -470,19 +533,23 @@ pub(crate) fn write_client(s: &Session<'_>, rng: &mut Rng8, w: &mut LineWriter<'
         .next_active(tl, tl.connect + decode_period)
         .unwrap_or(i64::MAX);
     let mut resize_i = 0;
-    let chat_rate = 0.06;
-    let mut next_chat = next_after(rng, tl.connect, chat_rate);
     let base_issue = if tl.degraded {
         1.0 / 120.0
     } else {
         1.0 / 400.0
     };
-    let max_issue = base_issue * issue_weight(tl.max_stress);
-    let mut next_issue = next_after(rng, tl.connect, max_issue);
-    let debug_rate = tl.debug_rate_client;
-    let mut next_debug = next_after(rng, tl.connect, debug_rate);
-    let mut burst = Burst { tpl: None, left: 0 };
-    let mut next_burst = i64::MAX;
+    let mut bg = Background::new(
+        BackgroundSpec {
+            chatter: msg::CLIENT_CHATTER,
+            chat_rate: 0.06,
+            issues: msg::CLIENT_ISSUES,
+            max_issue_rate: base_issue * issue_weight(tl.max_stress),
+            debug: msg::CLIENT_DEBUG,
+            debug_rate: tl.debug_rate_client,
+        },
+        rng,
+        tl.connect,
+    );
     let mut next_reconnect = i64::MAX;
     let mut reconnects = 0u64;
     let failure_window = tl.disconnect - us(2.6);
@@ -497,10 +564,7 @@ pub(crate) fn write_client(s: &Session<'_>, rng: &mut Rng8, w: &mut LineWriter<'
         let t = next_ping
             .min(next_pong)
             .min(next_decode)
-            .min(next_chat)
-            .min(next_issue)
-            .min(next_debug)
-            .min(next_burst)
+            .min(bg.next_at())
             .min(next_reconnect)
             .min(next_resize);
         if t >= end {
@@ -595,40 +659,8 @@ pub(crate) fn write_client(s: &Session<'_>, rng: &mut Rng8, w: &mut LineWriter<'
                     .u(u64::from(height))
                     .s(", sending new dimensions");
             });
-        } else if t == next_chat {
-            let (_, _, trouble) = stress.at(tl, t);
-            let tpl = msg::choose(rng, msg::CLIENT_CHATTER, trouble);
-            emit_tpl(w, rng, t, tpl, &ctx);
-            next_chat = next_after(rng, t, chat_rate);
-        } else if t == next_issue {
-            let (net, enc, trouble) = stress.at(tl, t);
-            let st = net.max(enc);
-            if chance(rng, issue_weight(st) / issue_weight(tl.max_stress)) {
-                let tpl = msg::choose(rng, msg::CLIENT_ISSUES, trouble);
-                emit_tpl(w, rng, t, tpl, &ctx);
-                if st > 2.5 && tpl.cat != Cat::Other && chance(rng, 0.45) {
-                    burst = Burst {
-                        tpl: Some(tpl),
-                        left: between(rng, 2, 9) as u32,
-                    };
-                    next_burst = t + us(exponential(rng, 0.25)).max(1);
-                }
-            }
-            next_issue = next_after(rng, t, max_issue);
-        } else if t == next_burst {
-            if let Some(tpl) = burst.tpl {
-                emit_tpl(w, rng, t, tpl, &ctx);
-            }
-            burst.left = burst.left.saturating_sub(1);
-            next_burst = if burst.left == 0 {
-                i64::MAX
-            } else {
-                t + us(exponential(rng, 0.25)).max(1)
-            };
         } else {
-            let tpl = msg::choose(rng, msg::CLIENT_DEBUG, None);
-            emit_tpl(w, rng, t, tpl, &ctx);
-            next_debug = next_after(rng, t, debug_rate);
+            bg.handle(t, tl, &mut stress, rng, w, &ctx);
         }
     }
     if tl.failure_end && !gave_up {

@@ -42,9 +42,19 @@ fn main() -> anyhow::Result<()> {
     let site = root.join("target/site");
     let started = Instant::now();
     build_wasm(&root, release)?;
-    bindgen(&root, &site, release)?;
-    if release {
-        wasm_opt(&root, &site.join("pkg").join(format!("{NAME}.wasm")))?;
+    let input = wasm_input(&root, release);
+    let stamp_file = site.join("pkg/.built-from");
+    let stamp = stamp_of(&input, release)?;
+    if std::fs::read_to_string(&stamp_file).ok().as_deref() == Some(stamp.as_str())
+        && bundle_present(&site)
+    {
+        eprintln!("xtask: wasm unchanged, keeping the processed bundle");
+    } else {
+        bindgen(&input, &site)?;
+        if release {
+            wasm_opt(&root, &site.join("pkg").join(format!("{NAME}.wasm")))?;
+        }
+        std::fs::write(&stamp_file, &stamp)?;
     }
     copy_assets(&root, &site)?;
     report_size(&site.join("pkg").join(format!("{NAME}.wasm")))?;
@@ -105,12 +115,37 @@ fn build_wasm(root: &Path, release: bool) -> anyhow::Result<()> {
     run(&mut cmd)
 }
 
-fn bindgen(root: &Path, site: &Path, release: bool) -> anyhow::Result<()> {
+fn wasm_input(root: &Path, release: bool) -> PathBuf {
     let dir = if release { "wasm-release" } else { "debug" };
-    let input = root
-        .join("target/wasm32-unknown-unknown")
+    root.join("target/wasm32-unknown-unknown")
         .join(dir)
-        .join("frontend.wasm");
+        .join("frontend.wasm")
+}
+
+/// Identifies the compiled wasm (size, modification time, profile), so an
+/// unchanged module skips wasm-bindgen and wasm-opt.
+fn stamp_of(input: &Path, release: bool) -> anyhow::Result<String> {
+    let meta = std::fs::metadata(input).with_context(|| format!("{} missing", input.display()))?;
+    let mtime = meta
+        .modified()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    Ok(format!(
+        "{} {} {}",
+        meta.len(),
+        mtime,
+        wasm_profile(release)
+    ))
+}
+
+fn bundle_present(site: &Path) -> bool {
+    ["js", "wasm"]
+        .iter()
+        .all(|ext| site.join("pkg").join(format!("{NAME}.{ext}")).is_file())
+}
+
+fn bindgen(input: &Path, site: &Path) -> anyhow::Result<()> {
     let pkg = site.join("pkg");
     std::fs::create_dir_all(&pkg)?;
     eprintln!(
@@ -119,7 +154,7 @@ fn bindgen(root: &Path, site: &Path, release: bool) -> anyhow::Result<()> {
         pkg.display()
     );
     wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&input)
+        .input_path(input)
         .out_name(NAME)
         .web(true)?
         .generate(&pkg)

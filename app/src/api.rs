@@ -24,6 +24,15 @@ fn catalog() -> Result<SharedCatalog, ServerFnError> {
     use_context::<SharedCatalog>().ok_or_else(|| ServerFnError::new("catalog not available"))
 }
 
+/// An error caused by the request itself: answered with status 400.
+#[cfg(feature = "ssr")]
+fn bad_request(message: String) -> ServerFnError {
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        resp.set_status(http::StatusCode::BAD_REQUEST);
+    }
+    ServerFnError::new(message)
+}
+
 /// Totals over all connections.
 #[server(prefix = "/api/fn", endpoint = "totals")]
 pub async fn get_totals() -> Result<Totals, ServerFnError> {
@@ -37,7 +46,7 @@ pub async fn list_connections(
     limit: u32,
 ) -> Result<ConnectionPage, ServerFnError> {
     if limit == 0 || limit > crate::model::MAX_PAGE {
-        return Err(ServerFnError::new(format!(
+        return Err(bad_request(format!(
             "limit must be between 1 and {}",
             crate::model::MAX_PAGE
         )));

@@ -1,0 +1,93 @@
+//! `logdeck sample` and first start of `logdeck serve`, as a user runs them.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn logdeck() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_logdeck"))
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("logdeck-sample-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn sample_is_deterministic_and_reports_what_it_wrote() {
+    let (a, b) = (temp("a"), temp("b"));
+    for dir in [&a, &b] {
+        let out = logdeck()
+            .args([
+                "sample",
+                "--connections",
+                "25",
+                "--seed",
+                "9",
+                "--quiet",
+                "--out",
+            ])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("wrote 25 connections"), "{stdout}");
+    }
+    let inv = |d: &PathBuf| std::fs::read(d.join("inventory.json")).unwrap();
+    assert_eq!(inv(&a), inv(&b));
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&inv(&a)).unwrap();
+    assert_eq!(entries.len(), 25);
+    for field in [
+        "connection_id",
+        "username",
+        "ip",
+        "last_updated",
+        "version",
+        "client_logs",
+        "server_logs",
+    ] {
+        assert!(entries[0].get(field).is_some(), "{field}");
+    }
+}
+
+#[test]
+fn serve_refuses_an_empty_data_dir_with_no_sample() {
+    let dir = temp("empty");
+    let out = logdeck()
+        .args([
+            "serve",
+            "--no-sample",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no inventory.json"), "{stderr}");
+}
+
+#[test]
+fn serve_reports_a_broken_inventory() {
+    let dir = temp("broken");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("inventory.json"), b"{not json").unwrap();
+    let out = logdeck()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("is not a JSON array of entries"),
+        "{stderr}"
+    );
+}

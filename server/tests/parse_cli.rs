@@ -1,13 +1,11 @@
 //! `logdeck parse` as a user runs it.
 
-use std::process::Command;
+mod common;
 
-fn logdeck() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_logdeck"))
-}
+use common::{assert_fails_with, logdeck, temp_dir};
 
 fn write_temp(name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("logdeck-parse-{}", std::process::id()));
+    let dir = temp_dir(&format!("parse-{name}"));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
@@ -97,16 +95,11 @@ fn series_adds_points() {
 #[test]
 fn unreadable_files_fail_after_the_others_are_reported() {
     let a = write_temp("ok.txt", LOG.as_bytes());
-    let out = logdeck()
-        .args(["parse", "--json", "/no/such/file.txt"])
-        .arg(&a)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("/no/such/file.txt: cannot open"),
-        "{stderr}"
+    let out = assert_fails_with(
+        logdeck()
+            .args(["parse", "--json", "/no/such/file.txt"])
+            .arg(&a),
+        "/no/such/file.txt: cannot open",
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
 }

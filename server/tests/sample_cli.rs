@@ -1,17 +1,10 @@
 //! `logdeck sample` and first start of `logdeck serve`, as a user runs them.
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::Command;
 
-fn logdeck() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_logdeck"))
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("logdeck-sample-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+use common::{assert_fails_with, logdeck, temp_dir as temp};
 
 #[test]
 fn sample_is_deterministic_and_reports_what_it_wrote() {
@@ -79,15 +72,10 @@ fn serve_reports_a_broken_inventory() {
     let dir = temp("broken");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("inventory.json"), b"{not json").unwrap();
-    let out = logdeck()
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("is not a JSON array of entries"),
-        "{stderr}"
+    assert_fails_with(
+        logdeck()
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&dir),
+        "is not a JSON array of entries",
     );
 }

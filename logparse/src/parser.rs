@@ -293,31 +293,27 @@ impl Accumulator {
         abs
     }
 
-    fn into_report(self) -> LogReport {
-        LogReport {
-            duration_s: self.duration_s(),
-            lines: self.lines,
-            parsed: self.parsed,
-            malformed: self.lines - self.parsed,
-            levels: self.levels,
-            templates: self.templates.sorted(),
-            series: self.series,
-        }
+    /// The report, moving the series out (at the end of the log).
+    fn into_report(mut self) -> LogReport {
+        let series = std::mem::take(&mut self.series);
+        self.report_with(series)
     }
 
-    fn duration_s(&self) -> f64 {
-        self.first_abs
-            .map_or(0.0, |f| seconds_between(f, self.last_abs))
-    }
-
+    /// The report so far, copying the series.
     fn report(&self) -> LogReport {
+        self.report_with(self.series.clone())
+    }
+
+    fn report_with(&self, series: [Vec<Point>; 4]) -> LogReport {
         LogReport {
             lines: self.lines,
             parsed: self.parsed,
             malformed: self.lines - self.parsed,
             levels: self.levels,
-            duration_s: self.duration_s(),
-            series: self.series.clone(),
+            duration_s: self
+                .first_abs
+                .map_or(0.0, |f| seconds_between(f, self.last_abs)),
+            series,
             templates: self.templates.sorted(),
         }
     }

@@ -8,6 +8,8 @@ cd "$(dirname "$0")"
 setup_rust
 setup_npm . end2end
 setup_chromium
+setup_postgres
+setup_moto
 
 log "cargo fmt --check"
 cargo fmt --all --check
@@ -28,8 +30,13 @@ port=$(free_port)
 data=$(mktemp -d)
 shots="$PWD/end2end/test-results/screenshots"
 mkdir -p "$shots"
-LOGDECK_LOG=warn target/release/logdeck serve \
-  --listen "127.0.0.1:$port" --data-dir "$data" --sample-connections 300 \
+# The sample corpus, plus many older runs to scroll through and a log with
+# hostile text, imported before the server starts.
+target/release/logdeck sample --quiet --connections 300 --out "$data" >/dev/null
+python3 scripts/e2e_fixtures.py "$data" 20000
+target/release/logdeck import --quiet --data-dir "$data" "$data/inventory.json"
+target/release/logdeck import --quiet --data-dir "$data" "$data/extra.jsonl"
+LOGDECK_LOG=warn target/release/logdeck serve --listen "127.0.0.1:$port" --data-dir "$data" \
   > "$data/server.log" 2>&1 &
 server=$!
 cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"; }
@@ -42,5 +49,10 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { echo "logdeck not ready:" >&2; cat "$data/server.log" >&2; exit 1; }
+# Wait for the indexing workers to finish the sample's logs.
+for _ in $(seq 1 240); do
+  curl -fsS "http://127.0.0.1:$port/api/jobs" | python3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(0 if j["queued"]+j["running"]==0 else 1)' && break
+  sleep 0.5
+done
 (cd end2end && LOGDECK_E2E_URL="http://127.0.0.1:$port" LOGDECK_E2E_DATA="$data" LOGDECK_E2E_SHOTS="$shots" npx playwright test)
 log "all tests passed; screenshots in $shots"

@@ -47,3 +47,31 @@ setup_chromium() {
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# A real S3-compatible server for the log-store tests: moto, pinned, in a
+# virtualenv under target/ so nothing is installed system-wide.
+MOTO_VERSION=5.2.5
+setup_moto() {
+  local venv="$PWD/target/pyenv"
+  local have=""
+  [ -x "$venv/bin/pip" ] && have=$("$venv/bin/pip" show moto 2>/dev/null | sed -n 's/^Version: //p')
+  if [ ! -x "$venv/bin/moto_server" ] || [ "$have" != "$MOTO_VERSION" ]; then
+    log "installing moto $MOTO_VERSION (S3-compatible test server)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  fi
+  export LOGDECK_MOTO_SERVER="$venv/bin/moto_server"
+}
+
+# PostgreSQL for the catalog tests: start the local service if it is down.
+setup_postgres() {
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    log "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start >/dev/null 2>&1 || true
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    echo "PostgreSQL is not answering on 127.0.0.1:5432; start it or set LOGDECK_TEST_PG" >&2
+    exit 1
+  fi
+}

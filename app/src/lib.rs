@@ -4,10 +4,13 @@
 //! Built with the `ssr` feature into the server (which renders the page) and
 //! with `hydrate` into the wasm bundle (which makes it interactive).
 
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 pub mod api;
+pub mod client;
 pub mod model;
+pub mod series;
+pub mod view;
 
 mod components;
 
@@ -15,3 +18,8 @@ pub use components::App;
 
 #[cfg(feature = "ssr")]
 pub use components::shell;
+
+/// Draws `n` synthetic points `reps` times with the chart code and returns
+/// the mean milliseconds per draw (the browser's chart benchmark).
+#[cfg(feature = "hydrate")]
+pub use components::chart::draw::bench as bench_chart;

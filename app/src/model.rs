@@ -1,47 +1,477 @@
-//! Data shared by server and browser.
+//! Data shared by server and browser: what the JSON API and the page speak.
 
 use serde::{Deserialize, Serialize};
 
-/// One connection of a streaming session, as listed in the inventory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Connection {
+/// The two logs every connection may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogName {
+    /// Written by the user's computer (latency, decode time).
+    Client,
+    /// Written by the VM that encodes the video (encode time and size).
+    Server,
+}
+
+impl LogName {
+    /// Both, client first.
+    pub const ALL: [LogName; 2] = [LogName::Client, LogName::Server];
+
+    /// `client` or `server`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogName::Client => "client",
+            LogName::Server => "server",
+        }
+    }
+
+    /// Parses `client` or `server`.
+    pub fn parse(s: &str) -> Option<LogName> {
+        match s {
+            "client" => Some(LogName::Client),
+            "server" => Some(LogName::Server),
+            _ => None,
+        }
+    }
+}
+
+/// Where a log stands in indexing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogState {
+    /// The inventory names no such log.
+    Missing,
+    /// Named, not yet indexed.
+    Pending,
+    /// Fetched, parsed and summarised.
+    Indexed,
+    /// Indexing failed for good; the reason is recorded.
+    Failed,
+}
+
+impl LogState {
+    /// The word stored in the catalog.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogState::Missing => "missing",
+            LogState::Pending => "pending",
+            LogState::Indexed => "indexed",
+            LogState::Failed => "failed",
+        }
+    }
+
+    /// Parses the stored word.
+    pub fn parse(s: &str) -> Option<LogState> {
+        match s {
+            "missing" => Some(LogState::Missing),
+            "pending" => Some(LogState::Pending),
+            "indexed" => Some(LogState::Indexed),
+            "failed" => Some(LogState::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// One run (a connection) as the table shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
     /// Unique connection id.
-    pub id: u64,
+    pub id: i64,
     /// The user, when the inventory names one.
     pub username: Option<String>,
     /// IP address of the server VM.
     pub ip: String,
     /// When the logs were received, as the inventory writes it.
     pub last_updated: String,
+    /// `last_updated` as seconds since the Unix epoch (UTC); 0 when unreadable.
+    pub updated_at: i64,
     /// Build id of the streaming protocol.
     pub version: Option<String>,
     /// Location of the client log, or `None` when there is none.
     pub client_log: Option<String>,
     /// Location of the server log, or `None` when there is none.
     pub server_log: Option<String>,
+    /// Indexing state of the client log.
+    pub client_state: LogState,
+    /// Indexing state of the server log.
+    pub server_state: LogState,
+    /// Counted lines over the indexed logs; `None` before any is indexed.
+    pub lines: Option<i64>,
+    /// ERROR lines over the indexed logs.
+    pub errors: Option<i64>,
+    /// WARNING lines over the indexed logs.
+    pub warnings: Option<i64>,
+    /// `errors` as a percentage of `lines`.
+    pub error_pct: Option<f64>,
+    /// Median network latency in seconds (client log).
+    pub latency_p50: Option<f64>,
+    /// 95th percentile network latency in seconds (client log).
+    pub latency_p95: Option<f64>,
+    /// Latency over the session, reduced to a few values for a sparkline.
+    pub sparkline: Vec<f32>,
+    /// Bookmarked by someone on this server.
+    pub bookmarked: bool,
 }
 
-/// Totals over the whole inventory.
+impl Run {
+    /// The location and state of one of the logs.
+    pub fn log(&self, name: LogName) -> (Option<&str>, LogState) {
+        match name {
+            LogName::Client => (self.client_log.as_deref(), self.client_state),
+            LogName::Server => (self.server_log.as_deref(), self.server_state),
+        }
+    }
+}
+
+/// Orders the run list can take.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Totals {
-    /// Number of connections.
-    pub connections: u64,
-    /// Connections with a client log.
-    pub client_logs: u64,
-    /// Connections with a server log.
-    pub server_logs: u64,
-    /// Distinct usernames.
-    pub users: u64,
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Most recently updated first.
+    #[default]
+    Newest,
+    /// Least recently updated first.
+    Oldest,
+    /// Highest error percentage first (unindexed last).
+    Errors,
+    /// Highest 95th percentile latency first (unknown last).
+    LatencyP95,
 }
 
-/// A page of connections, newest first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConnectionPage {
+impl Sort {
+    /// Every order, for menus and parameter errors.
+    pub const ALL: [Sort; 4] = [Sort::Newest, Sort::Oldest, Sort::Errors, Sort::LatencyP95];
+
+    /// The name used in URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Newest => "newest",
+            Sort::Oldest => "oldest",
+            Sort::Errors => "errors",
+            Sort::LatencyP95 => "latency_p95",
+        }
+    }
+
+    /// Parses the name used in URLs.
+    pub fn parse(s: &str) -> Option<Sort> {
+        Sort::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+/// Which runs to list, in which order, from where.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunQuery {
+    /// Case-insensitive substring of the username.
+    pub user: Option<String>,
+    /// Only runs with at least one ERROR line.
+    pub has_errors: bool,
+    /// Only runs whose client log is missing.
+    pub missing_client: bool,
+    /// Only runs whose server log is missing.
+    pub missing_server: bool,
+    /// Only runs of this protocol build.
+    pub version: Option<String>,
+    /// Only bookmarked runs.
+    pub bookmarked: bool,
+    /// Order of the list.
+    pub sort: Sort,
+    /// The `next` cursor of the previous page.
+    pub after: Option<String>,
+    /// Rows wanted (1 to [`MAX_PAGE`]).
+    pub limit: u32,
+}
+
+/// A page of runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunPage {
     /// The rows of this page.
-    pub rows: Vec<Connection>,
+    pub rows: Vec<Run>,
     /// Pass as `after` to get the next page; `None` on the last page.
-    pub next: Option<u64>,
+    pub next: Option<String>,
 }
 
 /// Largest page the server returns.
 pub const MAX_PAGE: u32 = 500;
+
+/// Totals over the whole catalog.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Number of runs.
+    pub connections: i64,
+    /// Runs with a client log.
+    pub client_logs: i64,
+    /// Runs with a server log.
+    pub server_logs: i64,
+    /// Distinct usernames.
+    pub users: i64,
+    /// Logs indexed so far.
+    pub indexed_logs: i64,
+    /// ERROR lines over all indexed logs.
+    pub errors: i64,
+    /// WARNING lines over all indexed logs.
+    pub warnings: i64,
+}
+
+/// Summary statistics of one metric of one log.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricStats {
+    /// Number of points.
+    pub count: u64,
+    /// Smallest value.
+    pub min: Option<f64>,
+    /// Largest value.
+    pub max: Option<f64>,
+    /// Arithmetic mean.
+    pub mean: Option<f64>,
+    /// Median.
+    pub p50: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
+    /// 99th percentile.
+    pub p99: Option<f64>,
+}
+
+/// One error or warning message template of a log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateCount {
+    /// `ERROR` or `WARNING`.
+    pub level: String,
+    /// The message with numbers, hex, ids and paths replaced by placeholders.
+    pub template: String,
+    /// Lines with this template.
+    pub count: u64,
+    /// The first message with this template, as written.
+    pub example: String,
+    /// Line number (1-based) of the first such message.
+    pub first_line: u64,
+}
+
+/// What indexing learned about one log.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LogSummary {
+    /// Size of the log in bytes.
+    pub bytes: u64,
+    /// Counted (non-blank) lines.
+    pub lines: u64,
+    /// Lines in the `TIME | LEVEL | FILE | FUNCTION:LINE | MESSAGE` form.
+    pub parsed: u64,
+    /// Counted lines not in that form.
+    pub malformed: u64,
+    /// DEBUG lines.
+    pub debug: u64,
+    /// INFO lines.
+    pub info: u64,
+    /// WARNING lines.
+    pub warnings: u64,
+    /// ERROR lines.
+    pub errors: u64,
+    /// Seconds from the first to the last parsed line.
+    pub duration_s: f64,
+    /// Network latency in seconds.
+    pub latency: MetricStats,
+    /// Decode time per frame in seconds.
+    pub decode_time: MetricStats,
+    /// Encode time per frame in seconds.
+    pub encode_time: MetricStats,
+    /// Encode size per frame in bytes.
+    pub encode_size: MetricStats,
+    /// Most frequent error and warning templates, most frequent first.
+    pub templates: Vec<TemplateCount>,
+    /// Latency over the session, reduced to a few values.
+    pub sparkline: Vec<f32>,
+}
+
+impl LogSummary {
+    /// ERROR lines as a percentage of counted lines (0 for an empty log).
+    pub fn error_pct(&self) -> f64 {
+        percent(self.errors, self.lines)
+    }
+}
+
+/// `part` as a percentage of `whole`; 0 when `whole` is 0.
+pub fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+/// One log of a run, with its summary once indexed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogInfo {
+    /// `client` or `server`.
+    pub name: LogName,
+    /// Where the log is stored; `None` when missing.
+    pub location: Option<String>,
+    /// Indexing state.
+    pub state: LogState,
+    /// Why indexing failed, when it did.
+    pub reason: Option<String>,
+    /// What indexing found.
+    pub summary: Option<LogSummary>,
+}
+
+/// One run with both of its logs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunDetail {
+    /// The run as the table shows it.
+    pub run: Run,
+    /// Client log, then server log.
+    pub logs: Vec<LogInfo>,
+    /// The bookmark's note, when the run is bookmarked.
+    pub bookmark_note: Option<String>,
+}
+
+/// Counts of indexing jobs by state, and the latest failures.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobStatus {
+    /// Waiting for a worker (including retries not yet due).
+    pub queued: i64,
+    /// Leased by a worker.
+    pub running: i64,
+    /// Finished.
+    pub done: i64,
+    /// Failed for good.
+    pub failed: i64,
+    /// The most recent failures, newest first.
+    pub recent_failures: Vec<JobFailure>,
+}
+
+/// A job that failed for good.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobFailure {
+    /// The run of the log.
+    pub run_id: i64,
+    /// Which log.
+    pub log: LogName,
+    /// Where it was read from.
+    pub location: String,
+    /// Why it failed.
+    pub reason: String,
+    /// Attempts made.
+    pub attempts: i64,
+    /// When it failed, in milliseconds since the Unix epoch.
+    pub at_ms: i64,
+}
+
+/// A bookmarked run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bookmark {
+    /// The run.
+    pub run_id: i64,
+    /// Free text.
+    pub note: String,
+    /// When it was set, in milliseconds since the Unix epoch.
+    pub created_ms: i64,
+}
+
+/// Something that happened, in the order it happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the feed; strictly increasing.
+    pub seq: i64,
+    /// When, in milliseconds since the Unix epoch.
+    pub time_ms: i64,
+    /// `log.indexed`, `index.failed`, …
+    pub topic: String,
+    /// Details, by topic.
+    pub payload: serde_json::Value,
+}
+
+/// An error or warning template over all logs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopTemplate {
+    /// `ERROR` or `WARNING`.
+    pub level: String,
+    /// The normalised message.
+    pub template: String,
+    /// Lines with it, over all logs.
+    pub count: i64,
+    /// Runs with at least one such line.
+    pub runs: i64,
+}
+
+/// One run in the errors-versus-latency scatter.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ErrorLatencyPoint {
+    /// The run.
+    pub run_id: i64,
+    /// ERROR lines as a percentage of its lines.
+    pub error_pct: f64,
+    /// Its median latency in seconds.
+    pub latency_p50: f64,
+}
+
+/// Whether runs with more errors have higher latency.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ErrorsVsLatency {
+    /// Runs with both figures known.
+    pub runs: u64,
+    /// Pearson correlation of error % and median latency; `None` under 2 runs
+    /// or when either is constant.
+    pub pearson: Option<f64>,
+    /// Spearman rank correlation (ties get their average rank).
+    pub spearman: Option<f64>,
+    /// Points to plot: every run, or an even sample of them.
+    pub points: Vec<ErrorLatencyPoint>,
+}
+
+/// A histogram bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Bucket {
+    /// Lower bound (inclusive).
+    pub lo: f64,
+    /// Upper bound (exclusive; inclusive for the last bucket).
+    pub hi: f64,
+    /// Values in it.
+    pub count: u64,
+}
+
+/// Distribution of one value over runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    /// Runs with the value known.
+    pub runs: u64,
+    /// Equal-width buckets from the smallest value to the largest.
+    pub buckets: Vec<Bucket>,
+}
+
+/// A metric's points, possibly reduced for display.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    /// `latency`, `decode_time`, `encode_time` or `encode_size`.
+    pub metric: String,
+    /// `s` or `bytes`.
+    pub unit: String,
+    /// Points in the log.
+    pub total: u64,
+    /// Whether `points` is reduced (min and max kept per bucket).
+    pub downsampled: bool,
+    /// `[t, v]`: seconds since the log's first parsed line, and the value.
+    pub points: Vec<[f64; 2]>,
+    /// Statistics over every point.
+    pub stats: MetricStats,
+}
+
+/// One line of a log, as the viewer shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLine {
+    /// Line number, 1-based, counting every line of the file.
+    pub n: u64,
+    /// Level of a well-formed line.
+    pub level: Option<String>,
+    /// The line as written (invalid UTF-8 replaced).
+    pub text: String,
+}
+
+/// A page of log lines.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinePage {
+    /// Lines in the file.
+    pub total: u64,
+    /// The lines of this page, in order.
+    pub lines: Vec<LogLine>,
+    /// Line number to continue from; `None` at the end of the file.
+    pub next: Option<u64>,
+}

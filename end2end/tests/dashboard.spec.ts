@@ -1,70 +1,199 @@
 import { test, expect, Page } from '@playwright/test';
 import * as fs from 'fs';
-import * as path from 'path';
-
-// The inventory the server under test generated (its data dir is passed in).
-function inventory(): Array<{ connection_id: number; username: string | null; client_logs: string | null }> {
-  const dir = process.env.LOGDECK_E2E_DATA;
-  if (!dir) throw new Error('LOGDECK_E2E_DATA is not set (run the tests through ../test.sh)');
-  return JSON.parse(fs.readFileSync(path.join(dir, 'inventory.json'), 'utf8'));
-}
 
 const shots = process.env.LOGDECK_E2E_SHOTS ?? 'test-results/screenshots';
 
-async function hydrated(page: Page) {
-  // The wasm bundle has loaded and taken over the server-rendered page.
-  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 15_000 });
+type Run = {
+  id: number; username: string | null; client_log: string | null; server_log: string | null;
+  client_state: string; server_state: string; errors: number | null; lines: number | null;
+};
+
+async function api<T>(page: Page, path: string): Promise<T> {
+  const res = await page.request.get(path);
+  expect(res.status(), path).toBe(200);
+  return (await res.json()) as T;
 }
 
-test('server renders the dashboard with rows from the sample corpus', async ({ page }) => {
-  const inv = inventory();
-  // Render without scripts: the rows must come from the server.
-  const response = await page.request.get('/');
-  expect(response.status()).toBe(200);
-  const html = await response.text();
-  expect(html).toContain(`data-connection="${inv[0].connection_id}"`);
+async function runs(page: Page, query: string): Promise<Run[]> {
+  return (await api<{ rows: Run[] }>(page, `/api/runs?${query}`)).rows;
+}
+
+async function hydrated(page: Page) {
+  // The wasm bundle has loaded and taken over the server-rendered page.
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 20_000 });
+}
+
+const tableRows = (page: Page) => page.locator('table.runs tbody tr[data-connection]');
+
+test('server renders the first rows; the table keeps only visible rows in the DOM', async ({ page }) => {
+  const first = await runs(page, 'limit=30');
+  const html = await (await page.request.get('/')).text();
+  expect(html).toContain(`data-connection="${first[0].id}"`);
   expect(html).toContain('/pkg/logdeck.js');
 
+  const timing: string[] = [];
   await page.goto('/');
-  const rows = page.locator('table.runs tbody tr[data-connection]');
-  await expect(rows).toHaveCount(50);
-  await expect(rows.first()).toHaveAttribute('data-connection', String(inv[0].connection_id));
-  await expect(rows.nth(49)).toHaveAttribute('data-connection', String(inv[49].connection_id));
-  await expect(page.getByTestId('totals')).toContainText(inv.length.toLocaleString('en-US'));
-  await page.screenshot({ path: `${shots}/dashboard.png`, fullPage: false });
+  await hydrated(page);
+  await expect(tableRows(page).first()).toHaveAttribute('data-connection', String(first[0].id));
+  const inDom = await tableRows(page).count();
+  expect(inDom).toBeGreaterThan(10);
+  expect(inDom).toBeLessThan(80);
+  const totals = await api<{ connections: number }>(page, '/api/totals');
+  await expect(page.getByTestId('totals')).toContainText(totals.connections.toLocaleString('en-US'));
+  // Time to first paint and to hydrated, from the browser's own timing.
+  const perf = await page.evaluate(() => ({
+    firstContentfulPaint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
+    hydrated: performance.getEntriesByName('logdeck-hydrated')[0]?.startTime ?? null,
+    domContentLoaded: performance.getEntriesByType('navigation')[0]
+      ? (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).domContentLoadedEventEnd : null,
+  }));
+  timing.push(JSON.stringify(perf));
+  fs.writeFileSync(`${shots}/page-load.json`, JSON.stringify(perf, null, 2));
+  expect(perf.hydrated).not.toBeNull();
+  await page.screenshot({ path: `${shots}/dashboard.png` });
 });
 
-test('hydrates: loading more appends the next page', async ({ page }) => {
-  const inv = inventory();
+test('scrolling loads at least three more pages, keeping the DOM small', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto('/');
   await hydrated(page);
-  const rows = page.locator('table.runs tbody tr[data-connection]');
-  await expect(rows).toHaveCount(50);
-  await page.getByTestId('load-more').click();
-  await expect(rows).toHaveCount(100);
-  await expect(rows.nth(50)).toHaveAttribute('data-connection', String(inv[50].connection_id));
-  await expect(page.getByTestId('shown')).toHaveText('100 shown');
-  await page.getByTestId('load-more').click();
-  await expect(rows).toHaveCount(150);
-  await page.screenshot({ path: `${shots}/load-more.png` });
+  const scroller = page.getByTestId('table-scroll');
+  const loaded = async () => Number((await page.getByTestId('shown').innerText()).replace(/[^0-9]/g, ''));
+  const start = await loaded();
+  for (let i = 0; i < 12 && (await loaded()) < start + 3 * 200; i++) {
+    await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await page.waitForTimeout(400);
+  }
+  expect(await loaded()).toBeGreaterThanOrEqual(start + 3 * 200);
+  expect(await tableRows(page).count()).toBeLessThan(120);
+  // The rows in view are the ones at that depth, in order.
+  const ids = await tableRows(page).evaluateAll((trs) => trs.map((t) => Number(t.getAttribute('data-connection'))));
+  const all = await runs(page, `limit=500`);
+  expect(all.map((r) => r.id)).not.toContain(ids[ids.length - 1]);
+  await page.screenshot({ path: `${shots}/scrolled.png` });
   expect(errors).toEqual([]);
 });
 
-test('missing logs show a badge, present ones a link that serves the log', async ({ page }) => {
-  const inv = inventory().slice(0, 50);
+test('search finds a user whose rows were never loaded', async ({ page }) => {
+  const deep = 'deep.user.12345@archive.example.org';
   await page.goto('/');
-  const noClient = inv.find((c) => c.client_logs === null)!;
-  const withClient = inv.find((c) => c.client_logs !== null);
-  const row = page.locator(`tr[data-connection="${noClient.connection_id}"]`);
-  await expect(row.locator('.badge.missing').first()).toHaveText('missing');
-  if (withClient) {
-    const link = page.locator(`tr[data-connection="${withClient.connection_id}"] a.log-link`).first();
-    const href = await link.getAttribute('href');
-    const log = await page.request.get(href!);
-    expect(log.status()).toBe(200);
+  await hydrated(page);
+  await expect(page.locator(`tr[data-connection="912345"]`)).toHaveCount(0);
+  await page.keyboard.press('/');
+  await expect(page.getByTestId('search')).toBeFocused();
+  await page.keyboard.type('USER.12345@');
+  await expect(page.locator('tr[data-connection="912345"]')).toHaveCount(1);
+  await expect(tableRows(page)).toHaveCount(1);
+  await expect(page.locator('tr[data-connection="912345"]')).toContainText(deep);
+  expect(page.url()).toContain('user=USER.12345');
+});
+
+test('selecting a run shows four charts with data, error counts and the crosshair', async ({ page }) => {
+  const both = (await runs(page, 'limit=500')).find((r) => r.client_state === 'indexed' && r.server_state === 'indexed')!;
+  expect(both).toBeTruthy();
+  await page.goto(`/?user=${encodeURIComponent(both.username ?? '')}`);
+  await hydrated(page);
+  await page.locator(`tr[data-connection="${both.id}"]`).click();
+  await expect(page).toHaveURL(new RegExp(`run=${both.id}`));
+  const detail = page.getByTestId('detail');
+  const canvases = detail.locator('canvas');
+  await expect(canvases).toHaveCount(4);
+  for (let i = 0; i < 4; i++) {
+    await expect(canvases.nth(i)).toHaveAttribute('data-draw-ms', /.+/);
+    expect(Number(await canvases.nth(i).getAttribute('data-points'))).toBeGreaterThan(0);
   }
+  // Error counts match the API.
+  const d = await api<{ logs: { summary: { errors: number } | null }[] }>(page, `/api/runs/${both.id}`);
+  await expect(page.getByTestId('client-errors')).toContainText(`${d.logs[0].summary!.errors.toLocaleString('en-US')} errors`);
+  await expect(page.getByTestId('server-errors')).toContainText(`${d.logs[1].summary!.errors.toLocaleString('en-US')} errors`);
+  // Hovering one chart shows values on every chart at the same time.
+  const box = (await canvases.nth(0).boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.4);
+  await expect(detail.locator('.crosshair')).toHaveCount(4);
+  await expect(detail.getByTestId('hover-value').first()).toContainText('ms');
+  // Dragging zooms every chart; reset restores.
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.4, { steps: 5 });
+  await page.mouse.up();
+  await expect(page).toHaveURL(/zoom=/);
+  await expect(page.getByTestId('reset-zoom')).toBeVisible();
+  await page.screenshot({ path: `${shots}/run-detail.png` });
+  await page.getByTestId('reset-zoom').click();
+  await expect(page).not.toHaveURL(/zoom=/);
+});
+
+test('a run without a client log says so instead of charting', async ({ page }) => {
+  const noClient = (await runs(page, 'limit=100&missing=client'))[0];
+  await page.goto('/?missing=client');
+  await hydrated(page);
+  await page.locator(`tr[data-connection="${noClient.id}"]`).click();
+  await expect(page.getByTestId('missing-client')).toHaveCount(2);
+  await expect(page.getByTestId('missing-client').first()).toContainText('No client log for this connection');
+  await expect(page.locator(`tr[data-connection="${noClient.id}"] .badge.missing`).first()).toHaveText('missing');
+  await page.screenshot({ path: `${shots}/missing-client.png` });
+});
+
+test('a copied URL restores the same view after reload', async ({ page, context }) => {
+  const withClient = (await runs(page, 'limit=500')).find((r) => r.client_state === 'indexed')!;
+  await page.goto('/');
+  await hydrated(page);
+  await page.getByTestId('chip-errors').click();
+  await page.getByTestId('sort').selectOption('errors');
+  await page.goto(`/?run=${withClient.id}&log=client&line=5&sort=errors&has_errors=1`);
+  await hydrated(page);
+  await expect(page.locator('.line.selected')).toHaveAttribute('data-line', '5');
+  const url = page.url();
+  const again = await context.newPage();
+  await again.goto(url);
+  await hydrated(again);
+  await expect(again.getByTestId('chip-errors')).toHaveAttribute('aria-pressed', 'true');
+  await expect(again.getByTestId('sort')).toHaveValue('errors');
+  await expect(again.getByTestId('detail')).toContainText(`Connection ${withClient.id}`);
+  await expect(again.locator('.line.selected')).toHaveAttribute('data-line', '5');
+  // Back returns to the previous state.
+  await page.goBack();
+  await expect(page).not.toHaveURL(/line=5/);
+});
+
+test('log text with HTML in it is shown as text, never run', async ({ page }) => {
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
+  await page.goto('/?run=990001&log=client');
+  await hydrated(page);
+  const line = page.locator('.line[data-line="2"]');
+  await expect(line).toContainText('<script>window.__pwned = 1</script><b>bold</b> &amp;');
+  expect(await line.locator('script, b').count()).toBe(0);
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  expect(dialogs).toEqual([]);
+  await page.screenshot({ path: `${shots}/hostile-log.png` });
+});
+
+test('keyboard: j/k move, Enter opens the log, Esc closes', async ({ page }) => {
+  const first = await runs(page, 'limit=3');
+  await page.goto('/');
+  await hydrated(page);
+  await page.keyboard.press('j');
+  await expect(page).toHaveURL(new RegExp(`run=${first[0].id}`));
+  await page.keyboard.press('j');
+  await expect(page).toHaveURL(new RegExp(`run=${first[1].id}`));
+  await page.keyboard.press('k');
+  await expect(page).toHaveURL(new RegExp(`run=${first[0].id}`));
+  await page.keyboard.press('Escape');
+  await expect(page).not.toHaveURL(/run=/);
+});
+
+test('10,000 points draw within a frame (16 ms)', async ({ page }) => {
+  await page.goto('/');
+  await hydrated(page);
+  const ms = await page.evaluate(async () => {
+    const m = await import('/pkg/logdeck.js');
+    m.benchChart(10000, 3); // warm up
+    return m.benchChart(10000, 20) as number;
+  });
+  fs.writeFileSync(`${shots}/chart-bench.json`, JSON.stringify({ points: 10000, mean_ms: ms }, null, 2));
+  console.log(`chart: 10,000 points drawn in ${ms.toFixed(2)} ms (mean of 20)`);
+  expect(ms).toBeLessThan(16);
 });
 
 test('unknown address gives a 404 page', async ({ page }) => {

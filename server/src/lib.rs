@@ -3,9 +3,17 @@
 //! [`routes::router`] builds the whole HTTP application from a [`state::AppState`],
 //! so tests drive it without a socket; [`cmd`] holds one module per subcommand.
 
-pub mod catalog;
+#![recursion_limit = "512"]
+
+pub mod api;
 pub mod cli;
 pub mod cmd;
+pub mod import;
+pub mod indexer;
+pub mod logcache;
+pub mod metrics;
 pub mod routes;
 pub mod site;
+pub mod source;
 pub mod state;
+pub mod storage;

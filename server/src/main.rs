@@ -13,6 +13,14 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Sample(args) => cmd::sample::run(args),
         Command::Parse(args) => cmd::parse::run(args),
+        Command::Bench(args) => {
+            init_tracing();
+            tokio::runtime::Runtime::new()?.block_on(cmd::bench::run(args))
+        }
+        Command::Import(args) => {
+            init_tracing();
+            tokio::runtime::Runtime::new()?.block_on(cmd::import::run(args))
+        }
     }
 }
 

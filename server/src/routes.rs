@@ -1,5 +1,5 @@
-//! The HTTP application: health probes, the log store, the server
-//! functions and the server-rendered page.
+//! The HTTP application: health probes, the JSON API, the server functions
+//! and the server-rendered page.
 
 use app::{App, shell};
 use axum::Router;
@@ -10,7 +10,6 @@ use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use serde_json::json;
-use tower_http::services::ServeDir;
 
 use crate::site::bundle_missing;
 use crate::state::AppState;
@@ -18,19 +17,23 @@ use crate::state::AppState;
 /// Builds the application router; no socket needed, so tests call it directly.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let catalog = state.catalog.clone();
+    let source = state.source.clone();
     let options = state.leptos.clone();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .nest_service("/logs", ServeDir::new(&state.log_dir))
+        .merge(crate::api::routes())
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(catalog.clone()),
+            move || provide_context(source.clone()),
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::count,
+        ))
         .with_state(state)
 }
 
@@ -39,10 +42,18 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Readiness: the catalog is loaded and the browser bundle is in place.
+/// Readiness: the catalog answers and the browser bundle is in place.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let missing = bundle_missing(std::path::Path::new(&*state.leptos.site_root));
-    let totals = state.catalog.totals();
+    let totals = match state.source.totals().await {
+        Ok(t) => t,
+        Err(e) => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"ready": false, "reason": format!("catalog unavailable: {e}")})),
+            );
+        }
+    };
     if missing.is_empty() {
         (
             StatusCode::OK,

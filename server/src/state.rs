@@ -1,20 +1,54 @@
 //! Shared application state handed to every handler.
 
-use std::path::PathBuf;
+use std::sync::Arc;
 
-use app::api::SharedCatalog;
+use app::api::SharedSource;
 use axum::extract::FromRef;
+use catalog::Catalog;
 use leptos::prelude::LeptosOptions;
+use logstore::LogStores;
+
+use crate::indexer::Indexer;
+use crate::logcache::LogCache;
+use crate::metrics::HttpStats;
 
 /// Everything a request handler may need.
 #[derive(Clone)]
 pub struct AppState {
     /// Leptos rendering options (site root, output name).
     pub leptos: LeptosOptions,
-    /// The connection catalog.
-    pub catalog: SharedCatalog,
-    /// Folder of the local log store.
-    pub log_dir: PathBuf,
+    /// The catalog of runs, logs, jobs and events.
+    pub catalog: Catalog,
+    /// The stores logs may be read from.
+    pub stores: Arc<LogStores>,
+    /// Parsed logs recently asked for.
+    pub logs: Arc<LogCache>,
+    /// The indexing workers' bell and counters.
+    pub indexer: Indexer,
+    /// What the page's server functions read from.
+    pub source: SharedSource,
+    /// Request counters for `/metrics`.
+    pub http: Arc<HttpStats>,
+}
+
+impl AppState {
+    /// State over an open catalog and stores, with an empty cache.
+    pub fn new(leptos: LeptosOptions, catalog: Catalog, stores: LogStores) -> AppState {
+        let stores = Arc::new(stores);
+        let indexer = Indexer::new(catalog.clone(), stores.clone());
+        AppState {
+            leptos,
+            source: Arc::new(crate::source::CatalogSource::new(catalog.clone())),
+            logs: Arc::new(LogCache::new(
+                stores.clone(),
+                crate::logcache::DEFAULT_BUDGET,
+            )),
+            catalog,
+            stores,
+            indexer,
+            http: Arc::default(),
+        }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

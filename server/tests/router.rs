@@ -1,142 +1,583 @@
-//! The HTTP application driven through its router, without a socket.
+//! The HTTP application driven through its router (no socket), over a sample
+//! corpus imported and indexed into SQLite and into PostgreSQL.
 
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 
+use app::model::{LinePage, RunDetail, RunPage, Series};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use catalog::Catalog;
+use catalog::testing::TestDb;
 use http_body_util::BodyExt;
-use server::catalog::MemoryCatalog;
+use logstore::LogStores;
+use serde_json::Value;
+use server::import::import_bytes;
 use server::routes::router;
 use server::site::leptos_options;
 use server::state::AppState;
 use tower::ServiceExt;
 
-/// A sample corpus written once per test into its own temp dir.
-fn corpus(connections: usize, name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("logdeck-router-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+struct Fixture {
+    app: axum::Router,
+    state: AppState,
+    data: tempfile::TempDir,
+    inventory: Vec<Value>,
+}
+
+impl Fixture {
+    fn logs(&self) -> PathBuf {
+        self.data.path().join("logs")
+    }
+
+    /// An inventory entry with a client log and one without.
+    fn with_and_without_client(&self) -> (i64, i64) {
+        let with = self
+            .inventory
+            .iter()
+            .find(|e| !e["client_logs"].is_null())
+            .unwrap();
+        let without = self
+            .inventory
+            .iter()
+            .find(|e| e["client_logs"].is_null())
+            .unwrap();
+        (
+            with["connection_id"].as_i64().unwrap(),
+            without["connection_id"].as_i64().unwrap(),
+        )
+    }
+}
+
+async fn fixture(catalog: &Catalog, connections: usize, site: Option<&Path>) -> Fixture {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let data = tempfile::tempdir().unwrap();
     corpus::generate(
         &corpus::Config {
             connections,
             seed: 7,
         },
-        &dir,
+        data.path(),
         |_, _| {},
     )
     .unwrap();
-    dir
+    let bytes = std::fs::read(data.path().join("inventory.json")).unwrap();
+    let inventory: Vec<Value> = serde_json::from_slice(&bytes).unwrap();
+    let report = import_bytes(catalog, &bytes, |_, _| {}).await.unwrap();
+    assert_eq!(report.rows as usize, connections);
+    let stores = LogStores::local(&data.path().join("logs")).unwrap();
+    let site = site
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| data.path().join("no-site"));
+    let state = AppState::new(leptos_options(&site), catalog.clone(), stores);
+    let indexed = state.indexer.drain("test").await.unwrap();
+    assert_eq!(indexed as u64, report.stats.jobs_queued);
+    Fixture {
+        app: router(state.clone()),
+        state,
+        data,
+        inventory,
+    }
 }
 
-fn app(data: &std::path::Path, site: &std::path::Path) -> axum::Router {
-    let catalog = MemoryCatalog::load(&data.join("inventory.json")).unwrap();
-    router(AppState {
-        leptos: leptos_options(site),
-        catalog: Arc::new(catalog),
-        log_dir: data.join("logs"),
-    })
-}
-
-async fn send(app: &axum::Router, req: Request<Body>) -> (StatusCode, String) {
+async fn send(
+    app: &axum::Router,
+    req: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     let res = app.clone().oneshot(req).await.unwrap();
     let status = res.status();
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&body).into_owned())
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, headers, body)
+}
+
+async fn get_json(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
+    let (status, _, body) = send(app, get(uri)).await;
+    let v = serde_json::from_slice(&body)
+        .unwrap_or_else(|e| panic!("{uri}: not JSON ({e}): {}", String::from_utf8_lossy(&body)));
+    (status, v)
+}
+
+async fn ok<T: serde::de::DeserializeOwned>(app: &axum::Router, uri: &str) -> T {
+    let (status, v) = get_json(app, uri).await;
+    assert_eq!(status, StatusCode::OK, "{uri}: {v}");
+    serde_json::from_value(v).unwrap()
 }
 
 fn get(uri: &str) -> Request<Body> {
     Request::get(uri).body(Body::empty()).unwrap()
 }
 
-#[tokio::test]
-async fn page_is_rendered_on_the_server_with_the_first_rows() {
-    let data = corpus(120, "page");
-    let inventory: Vec<serde_json::Value> =
-        serde_json::from_slice(&std::fs::read(data.join("inventory.json")).unwrap()).unwrap();
-    let app = app(&data, &data.join("no-site"));
-    let (status, html) = send(&app, get("/")).await;
+async fn page_is_rendered_on_the_server_and_links_logs(cat: &Catalog) {
+    let f = fixture(cat, 120, None).await;
+    let (status, _, html) = send(&f.app, get("/")).await;
+    let html = String::from_utf8(html).unwrap();
     assert_eq!(status, StatusCode::OK);
-    for entry in &inventory[..50] {
-        assert!(html.contains(&format!("data-connection=\"{}\"", entry["connection_id"])));
+    // The table is virtualised: the server renders the rows of the first screen.
+    let page: RunPage = ok(&f.app, "/api/runs?limit=30").await;
+    for r in &page.rows {
+        assert!(
+            html.contains(&format!("data-connection=\"{}\"", r.id)),
+            "row {}",
+            r.id
+        );
     }
-    assert!(!html.contains(&format!(
-        "data-connection=\"{}\"",
-        inventory[50]["connection_id"]
-    )));
     assert!(
         html.contains("/pkg/logdeck.js"),
         "hydration script is referenced"
     );
     assert!(html.contains(">120<"), "totals are rendered");
+    let (with, _) = f.with_and_without_client();
+    assert!(
+        html.contains(&format!("/api/runs/{with}/logs/client/raw"))
+            || !page.rows.iter().any(|r| r.id == with)
+    );
 }
 
-#[tokio::test]
-async fn server_function_pages_with_a_cursor() {
-    let data = corpus(30, "fn");
-    let app = app(&data, &data);
+async fn runs_page_filter_and_sort(cat: &Catalog) {
+    let f = fixture(cat, 150, None).await;
+    let mut seen = Vec::new();
+    let mut uri = "/api/runs?limit=40".to_string();
+    loop {
+        let p: RunPage = ok(&f.app, &uri).await;
+        seen.extend(p.rows.iter().map(|r| r.id));
+        match p.next {
+            Some(n) => uri = format!("/api/runs?limit=40&after={}", urlencode(&n)),
+            None => break,
+        }
+    }
+    let mut expected: Vec<i64> = f
+        .inventory
+        .iter()
+        .map(|e| e["connection_id"].as_i64().unwrap())
+        .collect();
+    expected.sort_unstable();
+    let mut sorted = seen.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, expected, "every run once");
+
+    // Everything was indexed: error counts and latency are known.
+    let p: RunPage = ok(&f.app, "/api/runs?sort=errors&limit=10").await;
+    assert!(p.rows.windows(2).all(|w| w[0].error_pct >= w[1].error_pct));
+    assert!(p.rows[0].errors.unwrap() > 0);
+    let p: RunPage = ok(&f.app, "/api/runs?sort=latency_p95&limit=5&missing=server").await;
+    assert!(p.rows.iter().all(|r| r.server_log.is_none()));
+    let p: RunPage = ok(&f.app, "/api/runs?has_errors=true&limit=500").await;
+    assert!(!p.rows.is_empty() && p.rows.iter().all(|r| r.errors.unwrap() > 0));
+
+    // A user whose rows are deep in the list is found by search.
+    let last = f
+        .inventory
+        .iter()
+        .rev()
+        .find(|e| e["username"].is_string())
+        .unwrap();
+    let user = last["username"].as_str().unwrap();
+    let term = &user[..user.find('@').unwrap()].to_uppercase();
+    let p: RunPage = ok(
+        &f.app,
+        &format!("/api/runs?user={}&limit=500", urlencode(term)),
+    )
+    .await;
+    assert!(
+        p.rows
+            .iter()
+            .any(|r| r.id == last["connection_id"].as_i64().unwrap())
+    );
+    assert!(p.rows.iter().all(|r| {
+        r.username
+            .as_deref()
+            .unwrap()
+            .to_lowercase()
+            .contains(&term.to_lowercase())
+    }));
+}
+
+async fn bad_requests_say_what_is_wrong(cat: &Catalog) {
+    let f = fixture(cat, 10, None).await;
+    for (uri, needle) in [
+        (
+            "/api/runs?limit=0",
+            "limit must be an integer from 1 to 500",
+        ),
+        ("/api/runs?limit=ten", "limit must be an integer"),
+        ("/api/runs?sort=bogus", "sort must be one of newest"),
+        ("/api/runs?after=garbage", "invalid cursor"),
+        ("/api/runs?missing=both", "missing must be client, server"),
+        ("/api/runs?colour=red", "unknown parameter \"colour\""),
+        ("/api/runs?limit=5&limit=6", "given twice"),
+        ("/api/runs/abc", "run id must be a positive integer"),
+        (
+            "/api/runs/1/logs/middle/series",
+            "log must be client or server",
+        ),
+        ("/api/events?limit=0", "limit must be an integer"),
+        (
+            "/api/analytics/templates?level=INFO",
+            "level must be ERROR or WARNING",
+        ),
+    ] {
+        let (status, v) = get_json(&f.app, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {v}");
+        let msg = v["error"].as_str().unwrap();
+        assert!(msg.contains(needle), "{uri}: {msg}");
+    }
+    let (status, v) = get_json(&f.app, "/api/runs/999999999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(v["error"], "no run 999999999");
+    let (status, v) = get_json(&f.app, "/api/no/such/thing").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(v["error"].as_str().unwrap().contains("openapi"));
+}
+
+async fn a_run_its_series_lines_and_raw_log(cat: &Catalog) {
+    let f = fixture(cat, 40, None).await;
+    let (with, without) = f.with_and_without_client();
+    let d: RunDetail = ok(&f.app, &format!("/api/runs/{with}")).await;
+    let client = &d.logs[0];
+    let file = f.logs().join(client.location.as_ref().unwrap());
+    let bytes = std::fs::read(&file).unwrap();
+    let expected = logparse::parse(&bytes);
+    let summary = client.summary.as_ref().unwrap();
+    assert_eq!(summary.lines, expected.lines);
+    assert_eq!(summary.errors, expected.level(logparse::Level::Error));
+
+    let full: Series = ok(
+        &f.app,
+        &format!("/api/runs/{with}/logs/client/series?metric=latency&full=true"),
+    )
+    .await;
+    let points = expected.points(logparse::Metric::Latency);
+    assert_eq!(full.points.len(), points.len());
+    assert_eq!(full.total as usize, points.len());
+    assert!(!full.downsampled);
+    assert_eq!(
+        full.stats.p50,
+        expected.stats(logparse::Metric::Latency).p50
+    );
+    if points.len() > 20 {
+        let small: Series = ok(
+            &f.app,
+            &format!("/api/runs/{with}/logs/client/series?metric=latency&width=10"),
+        )
+        .await;
+        assert!(small.downsampled && small.points.len() <= 20);
+        let max = points.iter().map(|p| p.v).fold(f64::MIN, f64::max);
+        assert!(
+            small.points.iter().any(|p| p[1] == max),
+            "the peak survives"
+        );
+    }
+    let (status, v) = get_json(&f.app, &format!("/api/runs/{without}/logs/client/series")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        v["error"].as_str().unwrap().contains("has no client log"),
+        "{v}"
+    );
+
+    // Lines: paging by number, level filter, search.
+    let page: LinePage = ok(
+        &f.app,
+        &format!("/api/runs/{with}/logs/client/lines?from=1&limit=25"),
+    )
+    .await;
+    assert_eq!(page.lines.len(), 25.min(page.total as usize));
+    assert_eq!(page.lines[0].n, 1);
+    let text = String::from_utf8_lossy(&bytes);
+    assert_eq!(
+        page.lines[3].text,
+        text.split('\n').nth(3).unwrap().trim_end_matches('\r')
+    );
+    if let Some(next) = page.next {
+        let more: LinePage = ok(
+            &f.app,
+            &format!("/api/runs/{with}/logs/client/lines?from={next}&limit=5"),
+        )
+        .await;
+        assert_eq!(more.lines[0].n, next);
+    }
+    let errs: LinePage = ok(
+        &f.app,
+        &format!("/api/runs/{with}/logs/client/lines?level=error&limit=5000"),
+    )
+    .await;
+    assert!(
+        errs.lines
+            .iter()
+            .all(|l| l.level.as_deref() == Some("ERROR"))
+    );
+    assert_eq!(
+        errs.lines.len() as u64,
+        expected.level(logparse::Level::Error).min(5000)
+    );
+    let hits: LinePage = ok(
+        &f.app,
+        &format!("/api/runs/{with}/logs/client/lines?q=LATENCY&limit=3"),
+    )
+    .await;
+    assert!(
+        hits.lines
+            .iter()
+            .all(|l| l.text.to_lowercase().contains("latency"))
+    );
+
+    // Raw: whole, a range, a bad range.
+    let (status, h, body) = send(&f.app, get(&format!("/api/runs/{with}/logs/client/raw"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, bytes);
+    assert_eq!(h[header::CONTENT_TYPE], "text/plain; charset=utf-8");
+    let req = Request::get(format!("/api/runs/{with}/logs/client/raw"))
+        .header(header::RANGE, "bytes=10-19")
+        .body(Body::empty())
+        .unwrap();
+    let (status, h, body) = send(&f.app, req).await;
+    assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(body, bytes[10..20].to_vec());
+    assert_eq!(
+        h[header::CONTENT_RANGE],
+        format!("bytes 10-19/{}", bytes.len())
+    );
+    let req = Request::get(format!("/api/runs/{with}/logs/client/raw"))
+        .header(header::RANGE, format!("bytes={}-", bytes.len() + 5))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&f.app, req).await.0, StatusCode::RANGE_NOT_SATISFIABLE);
+    let (_, h, _) = send(
+        &f.app,
+        get(&format!("/api/runs/{with}/logs/client/raw?download=1")),
+    )
+    .await;
+    assert!(
+        h[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+}
+
+async fn analytics_jobs_events_bookmarks_metrics(cat: &Catalog) {
+    let f = fixture(cat, 80, None).await;
+    let jobs: Value = ok(&f.app, "/api/jobs").await;
+    assert_eq!(jobs["queued"], 0);
+    assert_eq!(jobs["running"], 0);
+    let logs = f
+        .inventory
+        .iter()
+        .map(|e| !e["client_logs"].is_null() as i64 + !e["server_logs"].is_null() as i64)
+        .sum::<i64>();
+    assert_eq!(
+        jobs["done"].as_i64().unwrap() + jobs["failed"].as_i64().unwrap(),
+        logs
+    );
+
+    let events: Vec<Value> = ok(&f.app, "/api/events?limit=1000").await;
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e["topic"] == "log.indexed")
+            .count() as i64,
+        jobs["done"].as_i64().unwrap()
+    );
+
+    let top: Vec<Value> = ok(&f.app, "/api/analytics/templates?level=ERROR&limit=5").await;
+    assert!(!top.is_empty());
+    assert!(
+        top.windows(2)
+            .all(|w| w[0]["count"].as_i64() >= w[1]["count"].as_i64())
+    );
+    assert!(top[0]["runs"].as_i64().unwrap() >= 1);
+    let evl: Value = ok(&f.app, "/api/analytics/errors-vs-latency").await;
+    assert!(evl["runs"].as_i64().unwrap() > 0);
+    assert!(evl["spearman"].is_number() || evl["spearman"].is_null());
+    let h: Value = ok(&f.app, "/api/analytics/latency-histogram?buckets=10").await;
+    assert_eq!(
+        h["buckets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["count"].as_i64().unwrap())
+            .sum::<i64>(),
+        h["runs"].as_i64().unwrap()
+    );
+    let totals: Value = ok(&f.app, "/api/totals").await;
+    assert_eq!(totals["connections"], 80);
+
+    let id = f.inventory[5]["connection_id"].as_i64().unwrap();
+    let put = Request::put(format!("/api/runs/{id}/bookmark"))
+        .body(Body::from(r#"{"note": "spiky"}"#))
+        .unwrap();
+    assert_eq!(send(&f.app, put).await.0, StatusCode::NO_CONTENT);
+    let bad = Request::put(format!("/api/runs/{id}/bookmark"))
+        .body(Body::from("{nope"))
+        .unwrap();
+    assert_eq!(send(&f.app, bad).await.0, StatusCode::BAD_REQUEST);
+    let marked: RunPage = ok(&f.app, "/api/runs?bookmarked=true").await;
+    assert_eq!(
+        marked.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![id]
+    );
+    let list: Vec<Value> = ok(&f.app, "/api/bookmarks").await;
+    assert_eq!(list[0]["note"], "spiky");
+    let del = Request::delete(format!("/api/runs/{id}/bookmark"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&f.app, del).await.0, StatusCode::NO_CONTENT);
+    let del = Request::delete(format!("/api/runs/{id}/bookmark"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&f.app, del).await.0, StatusCode::NOT_FOUND);
+
+    let (status, _, body) = send(&f.app, get("/metrics")).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(body).unwrap();
+    assert!(
+        text.contains(&format!("logdeck_index_jobs_done_total {}", jobs["done"])),
+        "{text}"
+    );
+    assert!(text.contains("logdeck_catalog_up 1"));
+    let doc: Value = ok(&f.app, "/api/openapi.json").await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    let _ = &f.state;
+}
+
+async fn server_functions_page_with_a_cursor(cat: &Catalog) {
+    let f = fixture(cat, 30, None).await;
     let form = |body: &str| {
-        Request::post("/api/fn/connections")
+        Request::post("/api/fn/runs")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(body.to_string()))
             .unwrap()
     };
-    let (status, body) = send(&app, form("limit=20")).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let page: app::model::ConnectionPage = serde_json::from_str(&body).unwrap();
+    let (status, _, body) = send(&f.app, form("query[limit]=20")).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let page: RunPage = serde_json::from_slice(&body).unwrap();
     assert_eq!(page.rows.len(), 20);
     let next = page.next.expect("a second page");
-    let (_, body) = send(&app, form(&format!("after={next}&limit=20"))).await;
-    let page2: app::model::ConnectionPage = serde_json::from_str(&body).unwrap();
-    assert_eq!(page2.rows.len(), 10);
-    assert_eq!(page2.next, None);
-    let (status, body) = send(&app, form("limit=0")).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body.contains("limit must be between"), "{body}");
-}
-
-#[tokio::test]
-async fn health_readiness_logs_and_not_found() {
-    let data = corpus(10, "misc");
-    let missing_site = app(&data, &data.join("no-site"));
-    assert_eq!(
-        send(&missing_site, get("/healthz")).await,
-        (StatusCode::OK, "ok".into())
-    );
-    let (status, body) = send(&missing_site, get("/readyz")).await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(body.contains("browser bundle missing"));
-
-    let site = data.join("site");
-    std::fs::create_dir_all(site.join("pkg")).unwrap();
-    for ext in ["js", "wasm", "css"] {
-        std::fs::write(site.join("pkg").join(format!("logdeck.{ext}")), "x").unwrap();
-    }
-    let ready = app(&data, &site);
-    let (status, body) = send(&ready, get("/readyz")).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-
-    let log = std::fs::read_dir(data.join("logs"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap();
-    let (status, body) = send(
-        &ready,
-        get(&format!("/logs/{}", log.file_name().to_string_lossy())),
+    let (_, _, body) = send(
+        &f.app,
+        form(&format!(
+            "query[limit]=20&query[after]={}",
+            urlencode(&next)
+        )),
     )
     .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body.len() as u64, log.metadata().unwrap().len());
-    let (status, _) = send(&ready, get("/logs/..%2finventory.json")).await;
+    let page2: RunPage = serde_json::from_slice(&body).unwrap();
+    assert_eq!(page2.rows.len(), 10);
+    assert_eq!(page2.next, None);
+    let (status, _, body) = send(&f.app, form("query[limit]=0")).await;
     assert_eq!(
         status,
-        StatusCode::NOT_FOUND,
-        "no escape from the log store"
+        StatusCode::BAD_REQUEST,
+        "{}",
+        String::from_utf8_lossy(&body)
     );
-    let (status, _) = send(&ready, get("/logs/../inventory.json")).await;
-    assert_ne!(status, StatusCode::OK);
-
-    let (status, html) = send(&ready, get("/no/such/page")).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(html.contains("Not found"));
 }
+
+async fn health_readiness_and_not_found(cat: &Catalog) {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    for ext in ["js", "wasm", "css"] {
+        std::fs::write(site.path().join("pkg").join(format!("logdeck.{ext}")), "x").unwrap();
+    }
+    let f = fixture(cat, 10, Some(site.path())).await;
+    assert_eq!(send(&f.app, get("/healthz")).await.2, b"ok");
+    let (status, v) = get_json(&f.app, "/readyz").await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (status, _, html) = send(&f.app, get("/no/such/page")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(String::from_utf8_lossy(&html).contains("Not found"));
+
+    let missing = fixture(cat, 1, None).await;
+    let (status, v) = get_json(&missing.app, "/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("browser bundle missing")
+    );
+}
+
+async fn locations_outside_the_stores_are_never_read(cat: &Catalog) {
+    let f = fixture(cat, 5, None).await;
+    std::fs::write(
+        f.data.path().join("secret.txt"),
+        "00:00:00:000 | ERROR | a | b:1 | TOPSECRET\n",
+    )
+    .unwrap();
+    let rows = br#"[{"connection_id": 900001, "ip": "1.1.1.1", "client_logs": "https://169.254.169.254/latest/meta-data", "server_logs": "../secret.txt"}]"#;
+    import_bytes(cat, rows, |_, _| {}).await.unwrap();
+    f.state.indexer.drain("test").await.unwrap();
+    let d: RunDetail = ok(&f.app, "/api/runs/900001").await;
+    assert_eq!(d.logs[0].state, app::model::LogState::Failed);
+    assert!(
+        d.logs[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("not in a configured log store"),
+        "{:?}",
+        d.logs[0].reason
+    );
+    assert_eq!(d.logs[1].state, app::model::LogState::Failed);
+    assert!(
+        d.logs[1]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("invalid log location"),
+        "{:?}",
+        d.logs[1].reason
+    );
+    for log in ["client", "server"] {
+        let (status, _, body) =
+            send(&f.app, get(&format!("/api/runs/900001/logs/{log}/raw"))).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
+        assert!(!String::from_utf8_lossy(&body).contains("TOPSECRET"));
+    }
+    let jobs: Value = ok(&f.app, "/api/jobs").await;
+    assert_eq!(jobs["failed"], 2);
+    assert_eq!(jobs["recent_failures"].as_array().unwrap().len(), 2);
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = catalog::testing::sqlite().await;
+                super::$name(&db.catalog).await;
+                super::done(db).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let db = catalog::testing::postgres().await;
+                super::$name(&db.catalog).await;
+                super::done(db).await;
+            }
+        }
+    )*};
+}
+
+async fn done(db: TestDb) {
+    db.drop_schema().await;
+}
+
+on_both!(
+    page_is_rendered_on_the_server_and_links_logs,
+    runs_page_filter_and_sort,
+    bad_requests_say_what_is_wrong,
+    a_run_its_series_lines_and_raw_log,
+    analytics_jobs_events_bookmarks_metrics,
+    server_functions_page_with_a_cursor,
+    health_readiness_and_not_found,
+    locations_outside_the_stores_are_never_read,
+);

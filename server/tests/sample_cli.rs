@@ -49,14 +49,16 @@ fn sample_is_deterministic_and_reports_what_it_wrote() {
 }
 
 #[test]
-fn serve_refuses_an_empty_data_dir_with_no_sample() {
-    let dir = temp("empty");
+fn serve_reports_an_unreachable_catalog_and_a_bad_store() {
+    let dir = temp("bad-backends");
     let out = logdeck()
         .args([
             "serve",
             "--no-sample",
             "--listen",
             "127.0.0.1:0",
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/none",
             "--data-dir",
         ])
         .arg(&dir)
@@ -64,7 +66,31 @@ fn serve_refuses_an_empty_data_dir_with_no_sample() {
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("no inventory.json"), "{stderr}");
+    assert!(
+        stderr.contains("cannot open the catalog at postgres://nobody@127.0.0.1:1/none"),
+        "{stderr}"
+    );
+
+    let out = logdeck()
+        .args([
+            "serve",
+            "--no-sample",
+            "--listen",
+            "127.0.0.1:0",
+            "--store",
+            "ftp://example.com/logs",
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad --store \"ftp://example.com/logs\""),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unsupported scheme"), "{stderr}");
 }
 
 #[test]
@@ -76,6 +102,6 @@ fn serve_reports_a_broken_inventory() {
         logdeck()
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(&dir),
-        "is not a JSON array of entries",
+        "could be imported (line 1: not an inventory entry",
     );
 }

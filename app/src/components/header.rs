@@ -1,10 +1,16 @@
-//! The top bar: product name and totals.
+//! The top bar: totals, user search, filter chips and sort.
 
 use leptos::prelude::*;
 
+use super::format::group_thousands;
+use super::nav::Nav;
 use crate::api::get_totals;
+use crate::model::Sort;
 
-/// Product name and totals over all connections.
+/// Milliseconds of quiet typing before a search runs.
+const DEBOUNCE_MS: u64 = 250;
+
+/// Product name, totals, search, filters and sort.
 #[component]
 pub fn Header() -> impl IntoView {
     let totals = Resource::new(|| (), |_| get_totals());
@@ -20,6 +26,8 @@ pub fn Header() -> impl IntoView {
                                 <Stat label="client logs" value=t.client_logs/>
                                 <Stat label="server logs" value=t.server_logs/>
                                 <Stat label="users" value=t.users/>
+                                <Stat label="errors" value=t.errors/>
+                                <Stat label="indexed logs" value=t.indexed_logs/>
                             </dl>
                         }
                         .into_any(),
@@ -31,11 +39,12 @@ pub fn Header() -> impl IntoView {
                 })}
             </Suspense>
         </header>
+        <Controls/>
     }
 }
 
 #[component]
-fn Stat(label: &'static str, value: u64) -> impl IntoView {
+fn Stat(label: &'static str, value: i64) -> impl IntoView {
     view! {
         <div class="stat">
             <dt>{label}</dt>
@@ -44,26 +53,84 @@ fn Stat(label: &'static str, value: u64) -> impl IntoView {
     }
 }
 
-/// `1234567` → `1,234,567`.
-pub(crate) fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
+/// Search box, filter chips and sort menu; every change goes to the URL.
+#[component]
+fn Controls() -> impl IntoView {
+    let nav = Nav::get();
+    let view = nav.view;
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    let on_input = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        if let Some(h) = pending.get_value() {
+            h.clear();
         }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn groups_thousands() {
-        assert_eq!(super::group_thousands(0), "0");
-        assert_eq!(super::group_thousands(999), "999");
-        assert_eq!(super::group_thousands(1000), "1,000");
-        assert_eq!(super::group_thousands(1234567), "1,234,567");
+        let h = set_timeout_with_handle(
+            move || {
+                nav.replace(|v| {
+                    v.user = text.trim().to_string();
+                })
+            },
+            std::time::Duration::from_millis(DEBOUNCE_MS),
+        );
+        pending.set_value(h.ok());
+    };
+    let chip = move |label: &'static str,
+                     testid: &'static str,
+                     get: fn(&crate::view::View) -> bool,
+                     set: fn(&mut crate::view::View, bool)| {
+        view! {
+            <button
+                class="chip"
+                class:on=move || view.with(get)
+                aria-pressed=move || view.with(get).to_string()
+                data-testid=testid
+                on:click=move |_| nav.push(|v| { let on = get(v); set(v, !on) })
+            >
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <div class="controls">
+            <label class="search">
+                <span class="visually-hidden">"Search users"</span>
+                <input
+                    id="search"
+                    type="search"
+                    placeholder="Search users…  ( / )"
+                    autocomplete="off"
+                    data-testid="search"
+                    prop:value=move || view.with(|v| v.user.clone())
+                    on:input=on_input
+                />
+            </label>
+            <div class="chips" role="group" aria-label="Filters">
+                {chip("has errors", "chip-errors", |v| v.has_errors, |v, on| v.has_errors = on)}
+                {chip("no client log", "chip-missing-client", |v| v.missing_client, |v, on| v.missing_client = on)}
+                {chip("no server log", "chip-missing-server", |v| v.missing_server, |v, on| v.missing_server = on)}
+                {chip("bookmarked", "chip-bookmarked", |v| v.bookmarked, |v, on| v.bookmarked = on)}
+                {move || view.with(|v| v.version.clone()).map(|ver| view! {
+                    <button class="chip on" title="Remove the version filter" on:click=move |_| nav.push(|v| v.version = None)>
+                        {format!("version {ver} ✕")}
+                    </button>
+                })}
+            </div>
+            <label class="sort">
+                "Sort "
+                <select
+                    data-testid="sort"
+                    on:change=move |ev| {
+                        let s = event_target_value(&ev);
+                        nav.push(|v| v.sort = Sort::parse(&s).unwrap_or_default());
+                    }
+                    prop:value=move || view.with(|v| v.sort.as_str())
+                >
+                    <option value="newest">"newest"</option>
+                    <option value="oldest">"oldest"</option>
+                    <option value="errors">"error %"</option>
+                    <option value="latency_p95">"p95 latency"</option>
+                </select>
+            </label>
+        </div>
     }
 }

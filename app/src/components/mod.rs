@@ -1,7 +1,13 @@
 //! The page and its parts.
 
-mod connections;
+mod analytics;
+pub mod chart;
+mod detail;
+mod format;
 mod header;
+mod logview;
+mod nav;
+mod table;
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Stylesheet, Title, provide_meta_context};
@@ -38,6 +44,10 @@ pub fn App() -> impl IntoView {
     // Effects run only in the browser: mark the page once hydrated (tests and
     // styles can tell a live page from server-rendered HTML).
     Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(perf) = window().performance() {
+            let _ = perf.mark("logdeck-hydrated");
+        }
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
         }
@@ -56,12 +66,118 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn Dashboard() -> impl IntoView {
+    let nav = nav::Nav::provide();
+    let has_detail = Memo::new(move |_| nav.view.with(|v| v.run.is_some()));
     view! {
         <header::Header/>
-        <main class="content">
-            <connections::ConnectionTable/>
+        <analytics::Analytics/>
+        <main class="content" class:with-detail=has_detail>
+            <table::RunTable/>
+            <detail::Detail/>
         </main>
     }
+}
+
+/// Keyboard: `/` search, `j`/`k` move through runs, `Enter` open the log,
+/// `Esc` close.
+#[component]
+pub(crate) fn Keys() -> impl IntoView {
+    let nav = nav::Nav::get();
+    let rows = expect_context::<table::Rows>();
+    let scroll = expect_context::<table::ScrollTo>();
+    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            return;
+        }
+        let typing = ev
+            .target()
+            .and_then(|t| {
+                use leptos::wasm_bindgen::JsCast;
+                t.dyn_into::<leptos::web_sys::Element>().ok()
+            })
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        let key = ev.key();
+        if typing {
+            if key == "Escape"
+                && let Some(el) = document().active_element()
+            {
+                use leptos::wasm_bindgen::JsCast;
+                if let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>() {
+                    let _ = el.blur();
+                }
+            }
+            return;
+        }
+        match key.as_str() {
+            "/" => {
+                ev.prevent_default();
+                if let Some(el) = document().get_element_by_id("search") {
+                    use leptos::wasm_bindgen::JsCast;
+                    if let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>() {
+                        let _ = el.focus();
+                    }
+                }
+            }
+            "j" | "k" | "ArrowDown" | "ArrowUp" if !rows.is_empty() => {
+                ev.prevent_default();
+                let down = key == "j" || key == "ArrowDown";
+                let current = nav
+                    .view
+                    .with_untracked(|v| v.run)
+                    .and_then(|id| rows.position(id));
+                let i = match current {
+                    None => 0,
+                    Some(i) if down => (i + 1).min(rows.len() - 1),
+                    Some(i) => i.saturating_sub(1),
+                };
+                if let Some(r) = rows.at(i) {
+                    nav.replace(|v| {
+                        v.run = Some(r.id);
+                        v.log = None;
+                        v.line = None;
+                        v.zoom = None;
+                    });
+                    scroll.0.run(i);
+                }
+            }
+            "Enter" => {
+                let Some(id) = nav.view.with_untracked(|v| v.run) else {
+                    return;
+                };
+                let Some(r) = rows.position(id).and_then(|i| rows.at(i)) else {
+                    return;
+                };
+                let log = if r.client_log.is_some() {
+                    Some(crate::model::LogName::Client)
+                } else if r.server_log.is_some() {
+                    Some(crate::model::LogName::Server)
+                } else {
+                    None
+                };
+                if log.is_some() {
+                    nav.push(|v| v.log = log);
+                }
+            }
+            "Escape" => {
+                let (log, run) = nav
+                    .view
+                    .with_untracked(|v| (v.log.is_some(), v.run.is_some()));
+                if log {
+                    nav.push(|v| {
+                        v.log = None;
+                        v.line = None;
+                    });
+                } else if run {
+                    nav.push(|v| {
+                        v.run = None;
+                        v.zoom = None;
+                    });
+                }
+            }
+            _ => {}
+        }
+    });
+    on_cleanup(move || handle.remove());
 }
 
 #[component]

@@ -1,13 +1,13 @@
-//! `logdeck serve`: generate sample data on first start, load the catalog,
-//! serve the dashboard until Ctrl-C or SIGTERM.
-
-use std::sync::Arc;
+//! `logdeck serve`: open the catalog (importing sample data on first start),
+//! start the indexing workers, serve the dashboard until Ctrl-C or SIGTERM.
 
 use anyhow::Context;
+use catalog::Catalog;
 
-use crate::catalog::MemoryCatalog;
 use crate::cli::ServeArgs;
+use crate::cmd::import::print_report;
 use crate::cmd::sample;
+use crate::import::import_bytes;
 use crate::routes::router;
 use crate::site;
 use crate::state::AppState;
@@ -17,28 +17,9 @@ pub const INVENTORY_FILE: &str = "inventory.json";
 
 /// Runs the server.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let inventory = args.data_dir.join(INVENTORY_FILE);
-    if !inventory.exists() {
-        if args.no_sample {
-            anyhow::bail!(
-                "no {} in {} (and --no-sample given)",
-                INVENTORY_FILE,
-                args.data_dir.display()
-            );
-        }
-        println!(
-            "logdeck: {} has no inventory; generating a sample corpus of {} connections…",
-            args.data_dir.display(),
-            args.sample_connections
-        );
-        let out = args.data_dir.clone();
-        let n = args.sample_connections;
-        tokio::task::spawn_blocking(move || {
-            sample::generate(&out, n, corpus::Config::default().seed, false)
-        })
-        .await??;
-    }
-    let catalog = MemoryCatalog::load(&inventory)?;
+    let catalog = args.storage.open_catalog().await?;
+    let stores = args.storage.open_stores()?;
+    first_start(&args, &catalog).await?;
     let root = site::resolve_root(args.site_root.as_deref());
     let missing = site::bundle_missing(&root);
     if !missing.is_empty() {
@@ -48,22 +29,79 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             missing.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         );
     }
-    let state = AppState {
-        leptos: site::leptos_options(&root),
-        catalog: Arc::new(catalog),
-        log_dir: args.data_dir.join("logs"),
-    };
-    let connections = app::api::Catalog::totals(&*state.catalog).connections;
+    let state = AppState::new(site::leptos_options(&root), catalog.clone(), stores);
+    state.indexer.spawn(args.workers);
+    let totals = catalog.totals().await?;
+    let jobs = catalog.job_status().await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
-    println!("logdeck: serving {connections} connections on http://{addr}");
+    println!(
+        "logdeck: serving {} runs on http://{addr} (catalog: {}; {} logs waiting to be indexed by {} workers)",
+        totals.connections,
+        crate::storage::redact(&args.storage.catalog_url()),
+        jobs.queued + jobs.running,
+        args.workers
+    );
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server error")?;
+    catalog.close().await;
     println!("logdeck: stopped");
+    Ok(())
+}
+
+/// With an empty catalog: imports `inventory.json` from the data directory,
+/// generating the sample corpus there first if there is none.
+async fn first_start(args: &ServeArgs, catalog: &Catalog) -> anyhow::Result<()> {
+    if !catalog.is_empty().await? {
+        return Ok(());
+    }
+    let data_dir = &args.storage.data_dir;
+    let inventory = data_dir.join(INVENTORY_FILE);
+    if !inventory.exists() {
+        if args.no_sample {
+            println!(
+                "logdeck: the catalog is empty; import an inventory with `logdeck import FILE --data-dir {}`",
+                data_dir.display()
+            );
+            return Ok(());
+        }
+        println!(
+            "logdeck: {} has no inventory; generating a sample corpus of {} connections…",
+            data_dir.display(),
+            args.sample_connections
+        );
+        let out = data_dir.clone();
+        let n = args.sample_connections;
+        tokio::task::spawn_blocking(move || {
+            sample::generate(&out, n, corpus::Config::default().seed, false)
+        })
+        .await??;
+    }
+    println!(
+        "logdeck: importing {} into the empty catalog…",
+        inventory.display()
+    );
+    let bytes = std::fs::read(&inventory)
+        .with_context(|| format!("cannot read {}", inventory.display()))?;
+    let report = import_bytes(catalog, &bytes, |_, _| {}).await?;
+    if report.rows == 0
+        && let Some(first) = report.skipped.first()
+    {
+        anyhow::bail!(
+            "no entry of {} could be imported ({first}{})",
+            inventory.display(),
+            if report.skipped.len() > 1 {
+                format!(", and {} more", report.skipped.len() - 1)
+            } else {
+                String::new()
+            }
+        );
+    }
+    print_report(&inventory.display().to_string(), &report);
     Ok(())
 }
 

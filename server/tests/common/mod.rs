@@ -1,4 +1,5 @@
 //! Helpers shared by the command-line tests.
+#![allow(dead_code)] // each test binary uses its own subset
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -1,0 +1,340 @@
+//! The selected run beside the table: its four charts on a shared time axis,
+//! error and warning counts, error templates, and the log viewer.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::chart::{Chart, Crosshair, Unit};
+use super::format::{group_thousands, pct};
+use super::logview::LogViewer;
+use super::nav::Nav;
+use crate::client::{get_json, send};
+use crate::model::{LogInfo, LogName, LogState, RunDetail, Series};
+
+/// Points asked for per chart (reduced on the server, min and max kept).
+const CHART_WIDTH: u32 = 1200;
+
+/// The panel of the selected run, or nothing.
+#[component]
+pub fn Detail() -> impl IntoView {
+    let nav = Nav::get();
+    let run = Memo::new(move |_| nav.view.with(|v| v.run));
+    move || run.get().map(|id| view! { <RunPanel id/> })
+}
+
+#[component]
+fn RunPanel(id: i64) -> impl IntoView {
+    let nav = Nav::get();
+    let version = RwSignal::new(0u32);
+    let detail = LocalResource::new(move || {
+        version.track();
+        get_json::<RunDetail>(format!("/api/runs/{id}"))
+    });
+    view! {
+        <aside class="detail" data-testid="detail" aria-label=format!("Run {id}")>
+            <header class="detail-head">
+                <h2>"Connection " <span class="mono">{id}</span></h2>
+                <button class="close" title="Close (Esc)" aria-label="Close" on:click=move |_| nav.push(|v| { v.run = None; v.log = None; v.line = None; v.zoom = None; })>"✕"</button>
+            </header>
+            {move || match detail.get() {
+                None => view! { <p class="muted" data-testid="detail-loading">"Loading run…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert">{format!("Could not load run {id}: {e}")}</p> }.into_any(),
+                Some(Ok(d)) => view! { <RunBody d=d version/> }.into_any(),
+            }}
+        </aside>
+    }
+}
+
+#[component]
+fn RunBody(d: RunDetail, version: RwSignal<u32>) -> impl IntoView {
+    let nav = Nav::get();
+    let id = d.run.id;
+    let client = d.logs.iter().find(|l| l.name == LogName::Client).cloned();
+    let server = d.logs.iter().find(|l| l.name == LogName::Server).cloned();
+    let bookmarked = d.run.bookmarked;
+    let note = RwSignal::new(d.bookmark_note.clone().unwrap_or_default());
+    let busy = RwSignal::new(None::<String>);
+    let toggle = move |_| {
+        let body =
+            (!bookmarked).then(|| serde_json::json!({ "note": note.get_untracked() }).to_string());
+        let method = if bookmarked { "DELETE" } else { "PUT" };
+        spawn_local(async move {
+            match send(method, format!("/api/runs/{id}/bookmark"), body).await {
+                Ok(()) => version.update(|v| *v += 1),
+                Err(e) => busy.set(Some(e)),
+            }
+        });
+    };
+    let facts = format!(
+        "{} · {} · version {} · updated {}",
+        d.run
+            .username
+            .clone()
+            .unwrap_or_else(|| "no username".into()),
+        d.run.ip,
+        d.run.version.clone().unwrap_or_else(|| "unknown".into()),
+        if d.run.last_updated.is_empty() {
+            "unknown".into()
+        } else {
+            d.run.last_updated.clone()
+        },
+    );
+    view! {
+        <p class="facts">{facts}</p>
+        <div class="bookmark">
+            <button data-testid="bookmark" class:on=bookmarked on:click=toggle>
+                {if bookmarked { "★ Bookmarked" } else { "☆ Bookmark" }}
+            </button>
+            {(!bookmarked).then(|| view! {
+                <input type="text" placeholder="note (optional)" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
+            })}
+            {bookmarked.then(|| d.bookmark_note.clone().filter(|n| !n.is_empty()).map(|n| view! { <span class="muted">{n}</span> }))}
+            {move || busy.get().map(|e| view! { <span class="error">{e}</span> })}
+        </div>
+        <div class="log-counts">
+            <LogCounts info=client.clone() name=LogName::Client/>
+            <LogCounts info=server.clone() name=LogName::Server/>
+        </div>
+        <Charts id client=client.clone() server=server.clone()/>
+        <Templates id info=client.clone()/>
+        <Templates id info=server.clone()/>
+        {move || nav.view.with(|v| v.log).map(|log| view! { <LogViewer id log/> })}
+        {move || nav.view.with(|v| v.log.is_none()).then(|| view! {
+            <p class="open-log">
+                "Open a log: "
+                {client.as_ref().filter(|l| l.location.is_some()).map(|_| view! {
+                    <button data-testid="open-client" on:click=move |_| nav.push(|v| { v.log = Some(LogName::Client); v.line = None; })>"client log"</button>
+                })}
+                {server.as_ref().filter(|l| l.location.is_some()).map(|_| view! {
+                    <button data-testid="open-server" on:click=move |_| nav.push(|v| { v.log = Some(LogName::Server); v.line = None; })>"server log"</button>
+                })}
+            </p>
+        })}
+    }
+}
+
+/// Lines, errors and warnings of one log, or why there are none.
+#[component]
+fn LogCounts(info: Option<LogInfo>, name: LogName) -> impl IntoView {
+    let label = name.as_str();
+    let body = match info {
+        None => view! { <span class="badge missing">"missing"</span> " no log" }.into_any(),
+        Some(i) => match (i.state, i.summary) {
+            (LogState::Missing, _) => view! { <span class="badge missing">"missing"</span> " this connection has no " {label} " log" }.into_any(),
+            (LogState::Failed, _) => view! { <span class="badge failed">"failed"</span> " " {i.reason.unwrap_or_default()} }.into_any(),
+            (_, Some(s)) => view! {
+                <span data-testid=format!("{label}-errors")>
+                    <strong class:hot={s.errors > 0}>{group_thousands(s.errors as i64)} " errors"</strong>
+                    {format!(" ({})", pct(app_pct(s.errors, s.lines)))}
+                </span>
+                ", "
+                <span>{group_thousands(s.warnings as i64)} " warnings" {format!(" ({})", pct(app_pct(s.warnings, s.lines)))}</span>
+                {format!(" of {} lines", group_thousands(s.lines as i64))}
+            }
+            .into_any(),
+            _ => view! { <span class="muted">"indexing…"</span> }.into_any(),
+        },
+    };
+    view! { <div class="log-count"><span class="log-name">{label} " log"</span> " " {body}</div> }
+}
+
+fn app_pct(part: u64, whole: u64) -> f64 {
+    crate::model::percent(part, whole)
+}
+
+/// What each chart shows.
+const CHARTS: [(&str, LogName, &str, Unit, &str); 4] = [
+    (
+        "Latency",
+        LogName::Client,
+        "latency",
+        Unit::Millis,
+        "Latency:",
+    ),
+    (
+        "Decode time",
+        LogName::Client,
+        "decode_time",
+        Unit::Millis,
+        "Avg Decode Time:",
+    ),
+    (
+        "Encode time",
+        LogName::Server,
+        "encode_time",
+        Unit::Millis,
+        "Average Encode Time:",
+    ),
+    (
+        "Encode size",
+        LogName::Server,
+        "encode_size",
+        Unit::Bytes,
+        "Average Encode Size:",
+    ),
+];
+
+/// The four charts on one time axis.
+#[component]
+fn Charts(id: i64, client: Option<LogInfo>, server: Option<LogInfo>) -> impl IntoView {
+    let nav = Nav::get();
+    let zoom = Memo::new(move |_| nav.view.with(|v| v.zoom));
+    let present = move |log: LogName| {
+        let info = if log == LogName::Client {
+            &client
+        } else {
+            &server
+        };
+        info.as_ref()
+            .is_some_and(|l| l.location.is_some() && l.state != LogState::Missing)
+    };
+    let resources: Vec<Option<LocalResource<Result<Series, String>>>> = CHARTS
+        .iter()
+        .map(|&(_, log, metric, _, _)| {
+            present(log).then(|| {
+                LocalResource::new(move || {
+                    let window = match zoom.get() {
+                        Some((a, b)) => format!("&from={a}&to={b}"),
+                        None => String::new(),
+                    };
+                    get_json::<Series>(format!(
+                        "/api/runs/{id}/logs/{}/series?metric={metric}&width={CHART_WIDTH}{window}",
+                        log.as_str()
+                    ))
+                })
+            })
+        })
+        .collect();
+    let signals: Vec<Signal<Option<Series>>> = resources
+        .iter()
+        .map(|r| {
+            let r = *r;
+            Signal::derive(move || r.and_then(|r| r.get()).and_then(Result::ok))
+        })
+        .collect();
+    let all = signals.clone();
+    let domain =
+        Memo::new(move |_| {
+            if let Some(z) = zoom.get() {
+                return z;
+            }
+            let (lo, hi) = all.iter().filter_map(|s| s.get()).fold(
+                (f64::MAX, f64::MIN),
+                |(lo, hi), s| match (s.points.first(), s.points.last()) {
+                    (Some(a), Some(b)) => (lo.min(a[0]), hi.max(b[0])),
+                    _ => (lo, hi),
+                },
+            );
+            if lo <= hi {
+                (lo, hi.max(lo + 1.0))
+            } else {
+                (0.0, 1.0)
+            }
+        });
+    let cross = Crosshair {
+        hover: RwSignal::new(None),
+        domain,
+        zoom: Callback::new(move |(a, b): (f64, f64)| nav.push(|v| v.zoom = Some((a, b)))),
+    };
+    let slots = CHARTS
+        .iter()
+        .zip(resources)
+        .zip(signals)
+        .map(|((&(title, log, _, unit, prefix), res), sig)| match res {
+            None => view! {
+                <div class="chart-missing" data-testid=format!("missing-{}", log.as_str())>
+                    <strong>{title}</strong>
+                    <p>{format!("No {} log for this connection: {} comes from the {} log.", log.as_str(), title.to_lowercase(), log.as_str())}</p>
+                </div>
+            }
+            .into_any(),
+            Some(res) => view! {
+                {move || match res.get() {
+                    None => view! { <div class="chart-missing"><strong>{title}</strong><p class="muted">"Loading…"</p></div> }.into_any(),
+                    Some(Err(e)) => view! { <div class="chart-missing"><strong>{title}</strong><p class="error">{e}</p></div> }.into_any(),
+                    Some(Ok(s)) if s.total == 0 => view! {
+                        <div class="chart-missing" data-testid="no-points">
+                            <strong>{title}</strong>
+                            <p>{format!("The {} log has no “{prefix}” lines, so there is nothing to plot.", log.as_str())}</p>
+                        </div>
+                    }.into_any(),
+                    Some(Ok(s)) => {
+                        let st = s.stats;
+                        let show = move |v: Option<f64>| v.map(|v| unit.show(v)).unwrap_or_else(|| "—".into());
+                        view! {
+                            <div class="chart-slot">
+                                <Chart title unit series=sig cross/>
+                                <dl class="chart-stats">
+                                    <div><dt>"mean"</dt><dd>{show(st.mean)}</dd></div>
+                                    <div><dt>"median"</dt><dd>{show(st.p50)}</dd></div>
+                                    <div><dt>"p95"</dt><dd>{show(st.p95)}</dd></div>
+                                    <div><dt>"p99"</dt><dd>{show(st.p99)}</dd></div>
+                                    <div><dt>"max"</dt><dd>{show(st.max)}</dd></div>
+                                    <div><dt>"points"</dt><dd>{group_thousands(st.count as i64)}</dd></div>
+                                </dl>
+                            </div>
+                        }.into_any()
+                    }
+                }}
+            }
+            .into_any(),
+        })
+        .collect_view();
+    view! {
+        <section class="charts" data-testid="charts">
+            <div class="chart-tools">
+                <span class="muted small">"Drag across a chart to zoom; time is seconds since each log's first line."</span>
+                {move || zoom.get().map(|(a, b)| view! {
+                    <button data-testid="reset-zoom" on:click=move |_| nav.push(|v| v.zoom = None)>{format!("Reset zoom ({a:.0}–{b:.0} s)")}</button>
+                })}
+            </div>
+            {slots}
+        </section>
+    }
+}
+
+/// A log's most common error and warning templates, each opening the log at
+/// its first line.
+#[component]
+fn Templates(id: i64, info: Option<LogInfo>) -> impl IntoView {
+    let nav = Nav::get();
+    let Some(info) = info else {
+        return ().into_any();
+    };
+    let Some(summary) = info.summary else {
+        return ().into_any();
+    };
+    if summary.templates.is_empty() {
+        return ().into_any();
+    }
+    let name = info.name;
+    let _ = id;
+    let items = summary
+        .templates
+        .into_iter()
+        .take(12)
+        .map(|t| {
+            let line = t.first_line;
+            let level = t.level.clone();
+            view! {
+                <li>
+                    <button class="template" title=t.example.clone() on:click=move |_| {
+                        let level = level.clone();
+                        nav.push(move |v| { v.log = Some(name); v.line = Some(line); v.level = None; v.find = String::new(); let _ = level; })
+                    }>
+                        <span class=format!("lvl lvl-{}", t.level.to_lowercase())>{t.level.clone()}</span>
+                        <span class="count mono">{group_thousands(t.count as i64)} "×"</span>
+                        <span class="tmpl">{t.template.clone()}</span>
+                    </button>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="templates" data-testid=format!("templates-{}", name.as_str())>
+            <h3>{format!("Errors and warnings in the {} log", name.as_str())}</h3>
+            <ul>{items}</ul>
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,251 @@
+//! The log viewer: a virtualised list of a log's lines with level colours,
+//! level filter, search with highlights, a permalink per line and download.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::format::group_thousands;
+use super::nav::Nav;
+use crate::client::get_json;
+use crate::model::{LinePage, LogLine, LogName};
+use crate::view::encode;
+
+/// Height of one line in pixels.
+const LINE_H: f64 = 18.0;
+/// Lines fetched per request.
+const PAGE: u32 = 500;
+/// Lines rendered beyond each edge of the viewport.
+const OVERSCAN: usize = 20;
+/// Height of the viewer in pixels (fixed in the stylesheet too).
+const VIEW_H: f64 = 360.0;
+/// Lines shown above a permalinked line.
+const CONTEXT: u64 = 40;
+
+/// The log `log` of run `id`, following the URL's line, level and search.
+#[component]
+pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
+    let nav = Nav::get();
+    let filter = Memo::new(move |_| nav.view.with(|v| (v.level.clone(), v.find.clone())));
+    let target = Memo::new(move |_| nav.view.with(|v| v.line));
+    let lines = RwSignal::new(Vec::<LogLine>::new());
+    let next = RwSignal::new(None::<u64>);
+    let total = RwSignal::new(None::<u64>);
+    let loading = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let generation = StoredValue::new(0u64);
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    let scroll_top = RwSignal::new(0.0);
+    let pending_scroll = StoredValue::new(None::<u64>);
+
+    let url = move |from: u64| {
+        let (level, find) = filter.get_untracked();
+        let mut u = format!(
+            "/api/runs/{id}/logs/{}/lines?from={from}&limit={PAGE}",
+            log.as_str()
+        );
+        if let Some(l) = level {
+            u.push_str(&format!("&level={l}"));
+        }
+        if !find.is_empty() {
+            u.push_str(&format!("&q={}", encode(&find)));
+        }
+        u
+    };
+    let fetch = move |from: u64, reset: bool| {
+        loading.set(true);
+        error.set(None);
+        let g = generation.get_value();
+        let u = url(from);
+        spawn_local(async move {
+            let r = get_json::<LinePage>(u).await;
+            if generation.get_value() != g {
+                return;
+            }
+            match r {
+                Ok(p) => {
+                    total.set(Some(p.total));
+                    next.set(p.next);
+                    if reset {
+                        lines.set(p.lines);
+                    } else {
+                        lines.update(|l| l.extend(p.lines));
+                    }
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            loading.set(false);
+        });
+    };
+    // (Re)load from the start, or around the permalinked line.
+    Effect::new(move |_| {
+        let (level, find) = filter.get();
+        let from = match target.get_untracked() {
+            Some(l) if level.is_none() && find.is_empty() => l.saturating_sub(CONTEXT).max(1),
+            _ => 1,
+        };
+        pending_scroll.set_value(target.get_untracked());
+        generation.update_value(|g| *g += 1);
+        lines.set(Vec::new());
+        next.set(None);
+        scroll_top.set(0.0);
+        if let Some(el) = scroller.get_untracked() {
+            el.set_scroll_top(0);
+        }
+        fetch(from, true);
+    });
+    // Once the permalinked line is loaded, bring it into view.
+    Effect::new(move |_| {
+        let Some(want) = pending_scroll.get_value() else {
+            return;
+        };
+        let pos = lines.with(|l| l.iter().position(|x| x.n == want));
+        if let (Some(i), Some(el)) = (pos, scroller.get()) {
+            el.set_scroll_top(((i as f64 * LINE_H) - VIEW_H / 3.0).max(0.0) as i32);
+            scroll_top.set(el.scroll_top() as f64);
+            pending_scroll.set_value(None);
+        }
+    });
+    let window = Memo::new(move |_| {
+        let start = (scroll_top.get() / LINE_H) as usize;
+        (
+            start.saturating_sub(OVERSCAN),
+            start + (VIEW_H / LINE_H) as usize + OVERSCAN,
+        )
+    });
+    Effect::new(move |_| {
+        let (_, end) = window.get();
+        if end + 200 > lines.with(Vec::len)
+            && !loading.get()
+            && error.get().is_none()
+            && let Some(n) = next.get()
+        {
+            fetch(n, false);
+        }
+    });
+    let first_n = move || lines.with(|l| l.first().map(|x| x.n));
+    let earlier = move |_| {
+        // Restart from the top of the file.
+        nav.replace(|v| v.line = None);
+        generation.update_value(|g| *g += 1);
+        lines.set(Vec::new());
+        fetch(1, true);
+    };
+    let visible = move || {
+        let (a, b) = window.get();
+        lines.with(|l| {
+            let b = b.min(l.len());
+            l[a.min(b)..b].to_vec()
+        })
+    };
+    let count = move || lines.with(Vec::len);
+    let find_input = StoredValue::new(None::<TimeoutHandle>);
+    let on_find = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        if let Some(h) = find_input.get_value() {
+            h.clear();
+        }
+        let h = set_timeout_with_handle(
+            move || {
+                nav.replace(|v| {
+                    v.find = text.trim().to_string();
+                    v.line = None;
+                })
+            },
+            std::time::Duration::from_millis(300),
+        );
+        find_input.set_value(h.ok());
+    };
+    let level_button = move |l: Option<&'static str>| {
+        let label = l.unwrap_or("all");
+        view! {
+            <button
+                class="chip"
+                class:on=move || nav.view.with(|v| v.level.as_deref() == l)
+                on:click=move |_| nav.replace(|v| { v.level = l.map(str::to_string); v.line = None; })
+            >{label}</button>
+        }
+    };
+
+    view! {
+        <section class="logview" data-testid="logview">
+            <header class="logview-head">
+                <h3>{format!("{} log", log.as_str())}</h3>
+                <div class="chips">
+                    {level_button(None)} {level_button(Some("ERROR"))} {level_button(Some("WARNING"))} {level_button(Some("INFO"))} {level_button(Some("DEBUG"))}
+                </div>
+                <input type="search" placeholder="Find in this log…" data-testid="find"
+                    prop:value=move || nav.view.with(|v| v.find.clone()) on:input=on_find/>
+                <a class="download" href=format!("/api/runs/{id}/logs/{}/raw?download=1", log.as_str())>"Download"</a>
+                <button class="close" title="Close the log" on:click=move |_| nav.push(|v| { v.log = None; v.line = None; v.level = None; v.find = String::new(); })>"✕"</button>
+            </header>
+            <p class="muted small">
+                {move || match total.get() {
+                    Some(t) => format!("{} lines in the file; {} shown{}", group_thousands(t as i64), group_thousands(count() as i64), if next.get().is_some() { " so far" } else { "" }),
+                    None => "Loading lines…".into(),
+                }}
+                {move || first_n().filter(|n| *n > 1 && filter.with(|(l, f)| l.is_none() && f.is_empty())).map(|_| view! { " " <button class="link" on:click=earlier>"show from the first line"</button> })}
+            </p>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{format!("Could not load lines: {e}")}</p> })}
+            <div class="lines" node_ref=scroller on:scroll=move |_| {
+                if let Some(el) = scroller.get_untracked() { scroll_top.set(el.scroll_top() as f64); }
+            }>
+                <div style:height=move || format!("{}px", window.get().0.min(count()) as f64 * LINE_H)></div>
+                <For each=visible key=|l| l.n children=move |l| view! { <Line line=l id log/> }/>
+                <div style:height=move || format!("{}px", count().saturating_sub(window.get().1) as f64 * LINE_H)></div>
+                {move || (total.get().is_some() && count() == 0 && !loading.get()).then(|| view! { <p class="muted empty">"No line matches."</p> })}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn Line(line: LogLine, id: i64, log: LogName) -> impl IntoView {
+    let nav = Nav::get();
+    let n = line.n;
+    let selected = move || nav.view.with(|v| v.line == Some(n));
+    let find = nav.view.with_untracked(|v| v.find.clone());
+    let level = line
+        .level
+        .as_deref()
+        .map_or("none".to_string(), str::to_lowercase);
+    let href = {
+        let mut v = nav.view.get_untracked();
+        v.run = Some(id);
+        v.log = Some(log);
+        v.line = Some(n);
+        v.href()
+    };
+    view! {
+        <div class=format!("line lvl-{level}") class:selected=selected data-line=n>
+            <a class="ln mono" href=href on:click=move |ev| { ev.prevent_default(); nav.replace(|v| v.line = Some(n)); }>{n}</a>
+            <span class="text mono">{highlight(&line.text, &find)}</span>
+        </div>
+    }
+}
+
+/// The text with case-insensitive matches of `find` wrapped in `<mark>`
+/// (as text nodes: log text is never markup).
+fn highlight(text: &str, find: &str) -> Vec<AnyView> {
+    if find.is_empty() {
+        return vec![text.to_string().into_any()];
+    }
+    let lower = text.to_lowercase();
+    let needle = find.to_lowercase();
+    // Lower-casing can change byte lengths; fall back to plain text then.
+    if lower.len() != text.len() {
+        return vec![text.to_string().into_any()];
+    }
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(i) = lower[at..].find(&needle) {
+        let s = at + i;
+        if !text.is_char_boundary(s) || !text.is_char_boundary(s + needle.len()) {
+            break;
+        }
+        out.push(text[at..s].to_string().into_any());
+        out.push(view! { <mark>{text[s..s + needle.len()].to_string()}</mark> }.into_any());
+        at = s + needle.len();
+    }
+    out.push(text[at..].to_string().into_any());
+    out
+}

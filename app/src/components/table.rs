@@ -1,0 +1,390 @@
+//! The run table: virtualised (only rows in view are in the DOM) and
+//! endless (the next page is fetched before the user reaches the end).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::format::{group_thousands, ms, pct};
+use super::nav::Nav;
+use crate::api::list_runs;
+use crate::model::{LogName, LogState, Run, RunPage};
+
+/// Height of one row in pixels (fixed, so positions are arithmetic).
+pub const ROW_H: f64 = 34.0;
+/// Rows in the first page (rendered by the server).
+const FIRST_PAGE: u32 = 100;
+/// Rows per page after the first.
+const PAGE: u32 = 200;
+/// Rows rendered beyond each edge of the viewport.
+const OVERSCAN: usize = 12;
+/// Fetch the next page when the end is this many rows away.
+const PREFETCH: usize = 150;
+/// Viewport height assumed before the browser measures it.
+const DEFAULT_VIEWPORT: f64 = 720.0;
+
+/// The loaded rows, shared with the keyboard handler.
+#[derive(Clone, Copy)]
+pub struct Rows {
+    first: StoredValue<Vec<Run>>,
+    more: RwSignal<Vec<Run>>,
+}
+
+impl Rows {
+    /// Rows loaded so far.
+    pub fn len(&self) -> usize {
+        self.first.with_value(Vec::len) + self.more.with(Vec::len)
+    }
+
+    /// Whether nothing is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn slice(&self, a: usize, b: usize) -> Vec<(usize, Run)> {
+        let n_first = self.first.with_value(Vec::len);
+        let mut out = Vec::with_capacity(b.saturating_sub(a));
+        if a < n_first {
+            self.first.with_value(|rows| {
+                out.extend(
+                    rows[a..b.min(n_first)]
+                        .iter()
+                        .cloned()
+                        .enumerate()
+                        .map(|(i, r)| (a + i, r)),
+                );
+            });
+        }
+        let (ma, mb) = (a.max(n_first) - n_first, b.saturating_sub(n_first));
+        if ma < mb {
+            self.more.with(|m| {
+                let mb = mb.min(m.len());
+                if ma < mb {
+                    out.extend(
+                        m[ma..mb]
+                            .iter()
+                            .cloned()
+                            .enumerate()
+                            .map(|(i, r)| (n_first + ma + i, r)),
+                    );
+                }
+            });
+        }
+        out
+    }
+
+    /// Position of run `id` among the loaded rows.
+    pub fn position(&self, id: i64) -> Option<usize> {
+        let in_first = self
+            .first
+            .with_value(|rows| rows.iter().position(|r| r.id == id));
+        in_first.or_else(|| {
+            let n_first = self.first.with_value(Vec::len);
+            self.more
+                .with_untracked(|m| m.iter().position(|r| r.id == id))
+                .map(|i| i + n_first)
+        })
+    }
+
+    /// The run at `i`.
+    pub fn at(&self, i: usize) -> Option<Run> {
+        self.slice(i, i + 1).pop().map(|(_, r)| r)
+    }
+}
+
+/// Runs, newest first (or as sorted), filtered as the URL says.
+#[component]
+pub fn RunTable() -> impl IntoView {
+    let nav = Nav::get();
+    let filter = Memo::new(move |_| nav.view.with(|v| v.run_query(None, FIRST_PAGE)));
+    let first_res = Resource::new(move || filter.get(), list_runs);
+    view! {
+        <section class="runs-pane" aria-label="Runs">
+            <Transition fallback=|| view! { <p class="table-state muted">"Loading runs…"</p> }>
+                {move || Suspend::new(async move {
+                    match first_res.await {
+                        Ok(page) => view! { <TableBody page/> }.into_any(),
+                        Err(e) => view! {
+                            <p class="table-state error" role="alert">{format!("Could not load runs: {e}")}</p>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The rows of one filter: the first page as rendered by the server, then
+/// pages fetched as the reader scrolls.
+#[component]
+fn TableBody(page: RunPage) -> impl IntoView {
+    let nav = Nav::get();
+    let first_next = StoredValue::new(page.next.clone());
+    let empty = page.rows.is_empty();
+    let first = StoredValue::new(page.rows);
+    let more = RwSignal::new(Vec::<Run>::new());
+    // `None`: continue from the first page's cursor.
+    let next = RwSignal::new(None::<Option<String>>);
+    let loading = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let rows = Rows { first, more };
+    provide_context(rows);
+
+    let cursor = move || match next.get() {
+        Some(n) => n,
+        None => first_next.get_value(),
+    };
+    let has_more = move || cursor().is_some();
+
+    let load_more = move || {
+        let Some(after) = cursor() else { return };
+        if loading.get_untracked() {
+            return;
+        }
+        loading.set(true);
+        error.set(None);
+        let query = nav.view.get_untracked().run_query(Some(after), PAGE);
+        spawn_local(async move {
+            match list_runs(query).await {
+                Ok(page) => {
+                    more.update(|m| m.extend(page.rows));
+                    next.set(Some(page.next));
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+            loading.set(false);
+        });
+    };
+
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    let scroll_top = RwSignal::new(0.0);
+    let viewport = RwSignal::new(DEFAULT_VIEWPORT);
+    let measure = move || {
+        if let Some(el) = scroller.get_untracked() {
+            scroll_top.set(el.scroll_top() as f64);
+            let h = el.client_height() as f64;
+            if h > 0.0 {
+                viewport.set(h);
+            }
+        }
+    };
+    Effect::new(move |_| measure());
+    let _ = window_event_listener(leptos::ev::resize, move |_| measure());
+
+    let window = Memo::new(move |_| {
+        let start = (scroll_top.get() / ROW_H) as usize;
+        let shown = (viewport.get() / ROW_H).ceil() as usize;
+        (start.saturating_sub(OVERSCAN), start + shown + OVERSCAN)
+    });
+    // Fetch ahead of the reader.
+    Effect::new(move |_| {
+        let (_, end) = window.get();
+        if end + PREFETCH > rows.len() && has_more() && !loading.get() && error.get().is_none() {
+            load_more();
+        }
+    });
+
+    // Keep the selected row in view when it changes by keyboard.
+    let selected = Memo::new(move |_| nav.view.with(|v| v.run));
+    provide_context(ScrollTo(Callback::new(move |i: usize| {
+        if let Some(el) = scroller.get_untracked() {
+            let top = i as f64 * ROW_H;
+            let view_h = el.client_height() as f64;
+            let cur = el.scroll_top() as f64;
+            if top < cur + ROW_H {
+                el.set_scroll_top((top - ROW_H).max(0.0) as i32);
+            } else if top + 2.0 * ROW_H > cur + view_h {
+                el.set_scroll_top((top + 2.0 * ROW_H - view_h) as i32);
+            }
+        }
+    })));
+
+    let visible = move || {
+        let (a, b) = window.get();
+        let b = b.min(rows.len());
+        rows.slice(a.min(b), b)
+    };
+    let top_pad = move || format!("{}px", window.get().0.min(rows.len()) as f64 * ROW_H);
+    let bottom_pad = move || {
+        let (_, b) = window.get();
+        format!("{}px", rows.len().saturating_sub(b) as f64 * ROW_H)
+    };
+
+    let filtered = nav.view.with_untracked(|v| {
+        v.run_query(None, 1)
+            != crate::model::RunQuery {
+                limit: 1,
+                ..Default::default()
+            }
+    });
+    view! {
+            <div
+                class="table-scroll"
+                node_ref=scroller
+                data-testid="table-scroll"
+                on:scroll=move |_| measure()
+            >
+                <table class="runs" data-testid="runs">
+                    <colgroup>
+                        <col class="c-id"/><col class="c-user"/><col class="c-ip"/><col class="c-time"/>
+                        <col class="c-version"/><col class="c-log"/><col class="c-log"/><col class="c-count"/>
+                        <col class="c-count"/><col class="c-lat"/><col class="c-spark"/>
+                    </colgroup>
+                    <thead>
+                        <tr>
+                            <th class="num">"connection"</th>
+                            <th>"user"</th>
+                            <th>"ip"</th>
+                            <th>"last updated"</th>
+                            <th>"version"</th>
+                            <th>"client log"</th>
+                            <th>"server log"</th>
+                            <th class="num">"errors"</th>
+                            <th class="num">"warnings"</th>
+                            <th class="num">"p50 latency"</th>
+                            <th>"latency"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <tr class="spacer" aria-hidden="true" style:height=top_pad></tr>
+                        <For
+                            each=visible
+                            key=|(i, r)| (*i, r.id, r.bookmarked, r.client_state, r.server_state)
+                            children=move |(_, r)| view! { <Row run=r selected=selected/> }
+                        />
+                        <tr class="spacer" aria-hidden="true" style:height=bottom_pad></tr>
+                    </tbody>
+                </table>
+                {empty.then(|| view! {
+                    <p class="table-state empty" data-testid="empty">
+                        {if filtered { "No run matches these filters." } else { "No runs yet. Import an inventory with `logdeck import FILE`." }}
+                    </p>
+                })}
+            </div>
+            <super::Keys/>
+            <footer class="table-footer">
+                <span class="muted" data-testid="shown">
+                    {move || format!("{} loaded{}", group_thousands(rows.len() as i64), if has_more() { "" } else { " (all)" })}
+                </span>
+                {move || loading.get().then(|| view! { <span class="muted" data-testid="loading">"loading more…"</span> })}
+                {move || error.get().map(|e| view! {
+                    <span class="error" role="alert">{format!("Could not load more: {e} ")}
+                        <button on:click=move |_| { error.set(None); load_more(); }>"Retry"</button>
+                    </span>
+                })}
+            </footer>
+    }
+}
+
+/// Scrolls the table so row `i` is visible.
+#[derive(Clone, Copy)]
+pub struct ScrollTo(pub Callback<usize>);
+
+#[component]
+fn Row(run: Run, selected: Memo<Option<i64>>) -> impl IntoView {
+    let nav = Nav::get();
+    let id = run.id;
+    let is_selected = move || selected.get() == Some(id);
+    let errors = count_cell(run.errors, run.lines);
+    let warnings = count_cell(run.warnings, run.lines);
+    let latency = run.latency_p50.map(ms).unwrap_or_else(|| "—".into());
+    let version = run.version.clone();
+    view! {
+        <tr
+            data-connection=id
+            class:selected=is_selected
+            aria-selected=move || is_selected().to_string()
+            on:click=move |_| nav.push(|v| {
+                v.run = Some(id);
+                v.log = None;
+                v.line = None;
+                v.zoom = None;
+            })
+        >
+            <td class="num mono">{id} {run.bookmarked.then(|| view! { <span class="star" title="bookmarked">"★"</span> })}</td>
+            <td class="ellipsis">{run.username.clone().unwrap_or_else(|| "—".into())}</td>
+            <td class="mono">{run.ip.clone()}</td>
+            <td class="mono">{run.last_updated.clone()}</td>
+            <td class="mono ellipsis">{version.unwrap_or_else(|| "—".into())}</td>
+            <td><LogCell run=id name=LogName::Client location=run.client_log.clone() state=run.client_state/></td>
+            <td><LogCell run=id name=LogName::Server location=run.server_log.clone() state=run.server_state/></td>
+            <td class="num" class:hot={run.errors.unwrap_or(0) > 0} data-testid="errors">{errors}</td>
+            <td class="num">{warnings}</td>
+            <td class="num mono">{latency}</td>
+            <td><Sparkline values=run.sparkline.clone()/></td>
+        </tr>
+    }
+}
+
+/// `12 (0.4%)`, or a dash before indexing.
+fn count_cell(n: Option<i64>, lines: Option<i64>) -> String {
+    match (n, lines) {
+        (Some(n), Some(l)) if l > 0 => format!(
+            "{} ({})",
+            group_thousands(n),
+            pct(n as f64 * 100.0 / l as f64)
+        ),
+        (Some(n), _) => group_thousands(n),
+        _ => "—".into(),
+    }
+}
+
+/// A link to a log, or a clear badge when it is missing or failed.
+#[component]
+pub fn LogCell(
+    run: i64,
+    name: LogName,
+    location: Option<String>,
+    state: LogState,
+) -> impl IntoView {
+    match (location, state) {
+        (None, _) | (_, LogState::Missing) => {
+            view! { <span class="badge missing" title=format!("this connection has no {} log", name.as_str())>"missing"</span> }.into_any()
+        }
+        (Some(loc), LogState::Failed) => view! {
+            <span class="badge failed" title=format!("{loc} could not be indexed")>"failed"</span>
+        }
+        .into_any(),
+        (Some(loc), state) => {
+            let href = format!("/api/runs/{run}/logs/{}/raw", name.as_str());
+            let shown = loc.rsplit('/').next().unwrap_or(&loc).to_string();
+            view! {
+                <a class="log-link" href=href target="_blank" rel="noopener" title=loc.clone() on:click=|ev| ev.stop_propagation()>{shown}</a>
+                {(state == LogState::Pending).then(|| view! { <span class="muted small">" indexing…"</span> })}
+            }
+            .into_any()
+        }
+    }
+}
+
+/// Latency over the session as a tiny line.
+#[component]
+fn Sparkline(values: Vec<f32>) -> impl IntoView {
+    if values.len() < 2 {
+        return view! { <span class="muted">"—"</span> }.into_any();
+    }
+    let (lo, hi) = values
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let (w, h) = (80.0_f32, 20.0_f32);
+    let step = w / (values.len() - 1) as f32;
+    let points = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            format!(
+                "{:.1},{:.1}",
+                i as f32 * step,
+                h - 2.0 - (v - lo) / span * (h - 4.0)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    view! {
+        <svg class="spark" viewBox="0 0 80 20" width="80" height="20" aria-hidden="true">
+            <polyline points=points fill="none" stroke="currentColor" stroke-width="1.2"/>
+        </svg>
+    }
+    .into_any()
+}

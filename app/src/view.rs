@@ -1,0 +1,218 @@
+//! The dashboard's state, all of it in the URL's query string, so reload,
+//! back and shared links restore the same view.
+
+use crate::model::{LogName, RunQuery, Sort};
+
+/// Everything the page shows that a link should restore.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct View {
+    /// Username search.
+    pub user: String,
+    /// Only runs with errors.
+    pub has_errors: bool,
+    /// Only runs missing their client log.
+    pub missing_client: bool,
+    /// Only runs missing their server log.
+    pub missing_server: bool,
+    /// Only bookmarked runs.
+    pub bookmarked: bool,
+    /// Only this protocol build.
+    pub version: Option<String>,
+    /// Order of the table.
+    pub sort: Sort,
+    /// The selected run.
+    pub run: Option<i64>,
+    /// The log open in the viewer.
+    pub log: Option<LogName>,
+    /// The line selected in the viewer.
+    pub line: Option<u64>,
+    /// Level shown in the viewer (`ERROR`, `WARNING`…), or all.
+    pub level: Option<String>,
+    /// Text searched in the viewer.
+    pub find: String,
+    /// Chart time window (seconds since the log's start).
+    pub zoom: Option<(f64, f64)>,
+}
+
+impl View {
+    /// Reads the state from query parameters (unknown or bad values are
+    /// ignored: a hand-edited link still opens).
+    pub fn from_pairs<'a>(get: impl Fn(&str) -> Option<String> + 'a) -> View {
+        let flag = |k: &str| get(k).is_some_and(|v| v == "1" || v == "true");
+        let text = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let missing = text("missing").unwrap_or_default();
+        View {
+            user: text("user").unwrap_or_default(),
+            has_errors: flag("has_errors"),
+            missing_client: missing.split(',').any(|m| m == "client"),
+            missing_server: missing.split(',').any(|m| m == "server"),
+            bookmarked: flag("bookmarked"),
+            version: text("version"),
+            sort: text("sort")
+                .and_then(|s| Sort::parse(&s))
+                .unwrap_or_default(),
+            run: text("run").and_then(|r| r.parse().ok()).filter(|r| *r > 0),
+            log: text("log").and_then(|l| LogName::parse(&l)),
+            line: text("line").and_then(|l| l.parse().ok()).filter(|l| *l > 0),
+            level: text("level")
+                .map(|l| l.to_ascii_uppercase())
+                .filter(|l| matches!(l.as_str(), "DEBUG" | "INFO" | "WARNING" | "ERROR")),
+            find: text("find").unwrap_or_default(),
+            zoom: text("zoom").and_then(|z| {
+                let (a, b) = z.split_once('_')?;
+                let (a, b): (f64, f64) = (a.parse().ok()?, b.parse().ok()?);
+                (a.is_finite() && b.is_finite() && a < b).then_some((a, b))
+            }),
+        }
+    }
+
+    /// The query string (without `?`) that restores this state; defaults
+    /// are left out.
+    pub fn to_query(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if !self.user.is_empty() {
+            pairs.push(("user", self.user.clone()));
+        }
+        if self.has_errors {
+            pairs.push(("has_errors", "1".into()));
+        }
+        match (self.missing_client, self.missing_server) {
+            (true, true) => pairs.push(("missing", "client,server".into())),
+            (true, false) => pairs.push(("missing", "client".into())),
+            (false, true) => pairs.push(("missing", "server".into())),
+            _ => {}
+        }
+        if self.bookmarked {
+            pairs.push(("bookmarked", "1".into()));
+        }
+        if let Some(v) = &self.version {
+            pairs.push(("version", v.clone()));
+        }
+        if self.sort != Sort::default() {
+            pairs.push(("sort", self.sort.as_str().into()));
+        }
+        if let Some(r) = self.run {
+            pairs.push(("run", r.to_string()));
+        }
+        if let Some(l) = self.log {
+            pairs.push(("log", l.as_str().into()));
+        }
+        if let Some(l) = self.line {
+            pairs.push(("line", l.to_string()));
+        }
+        if let Some(l) = &self.level {
+            pairs.push(("level", l.clone()));
+        }
+        if !self.find.is_empty() {
+            pairs.push(("find", self.find.clone()));
+        }
+        if let Some((a, b)) = self.zoom {
+            pairs.push(("zoom", format!("{a:.3}_{b:.3}")));
+        }
+        pairs
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", encode(&v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// The path and query of this state.
+    pub fn href(&self) -> String {
+        let q = self.to_query();
+        if q.is_empty() {
+            "/".into()
+        } else {
+            format!("/?{q}")
+        }
+    }
+
+    /// The run list this state shows, from `after`.
+    pub fn run_query(&self, after: Option<String>, limit: u32) -> RunQuery {
+        RunQuery {
+            user: (!self.user.is_empty()).then(|| self.user.clone()),
+            has_errors: self.has_errors,
+            missing_client: self.missing_client,
+            missing_server: self.missing_server,
+            version: self.version.clone(),
+            bookmarked: self.bookmarked,
+            sort: self.sort,
+            after,
+            limit,
+        }
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b'@' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(q: &str) -> View {
+        let pairs: Vec<(String, String)> = q
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), percent_decode(v)))
+            .collect();
+        View::from_pairs(move |k| pairs.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.clone()))
+    }
+
+    fn percent_decode(s: &str) -> String {
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn round_trips_through_the_query_string() {
+        let v = View {
+            user: "noah smith&co".into(),
+            has_errors: true,
+            missing_client: true,
+            bookmarked: true,
+            version: Some("1A32".into()),
+            sort: Sort::LatencyP95,
+            run: Some(28770),
+            log: Some(LogName::Server),
+            line: Some(120),
+            level: Some("ERROR".into()),
+            find: "disk full".into(),
+            zoom: Some((1.5, 20.25)),
+            ..View::default()
+        };
+        assert_eq!(parse(&v.to_query()), v);
+        assert_eq!(View::default().href(), "/");
+    }
+
+    #[test]
+    fn bad_values_are_ignored() {
+        let v = parse("run=abc&sort=sideways&line=-4&log=middle&zoom=5_1&level=LOUD");
+        assert_eq!(v, View::default());
+    }
+}

@@ -1,0 +1,372 @@
+//! Durable indexing jobs: one per log, leased by a worker for a while,
+//! retried with backoff when a lease expires or an attempt fails, recorded
+//! with its reason when it fails for good. Completing a job and storing its
+//! summary happen in one transaction, and only while the lease is still held,
+//! so a job completes once however many workers died on it.
+
+use std::collections::HashSet;
+
+use app::model::{JobFailure, JobStatus, LogName, LogState, LogSummary};
+use serde_json::json;
+use sqlx::Row;
+
+use crate::events::append_event;
+use crate::sql::Sql;
+use crate::templates::add_templates;
+use crate::{Backend, Catalog, CatalogError};
+
+/// Attempts before a job that keeps failing (or whose worker keeps dying)
+/// is given up.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// A job leased by a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// Job id.
+    pub id: i64,
+    /// The run whose log this is.
+    pub run_id: i64,
+    /// Which log.
+    pub log: LogName,
+    /// Where to read it.
+    pub location: String,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+    /// The worker holding the lease.
+    pub owner: String,
+}
+
+/// What became of a job a worker reported on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobOutcome {
+    /// Stored; the job is done.
+    Done,
+    /// Will be tried again after the given delay.
+    Retrying {
+        /// Milliseconds until the next attempt.
+        after_ms: i64,
+    },
+    /// Failed for good.
+    Failed,
+    /// The lease had passed to another worker; nothing was written.
+    LeaseLost,
+}
+
+/// Delay before attempt `attempts + 1`: 1 s, 2 s, 4 s … at most 5 min.
+pub fn backoff_ms(attempts: i64) -> i64 {
+    (1000_i64 << attempts.clamp(1, 20).saturating_sub(1)).min(300_000)
+}
+
+impl Catalog {
+    /// Leases the next due job (queued and due, or running with an expired
+    /// lease) to `owner` until `now_ms + lease_ms`.
+    pub async fn lease_job(
+        &self,
+        owner: &str,
+        lease_ms: i64,
+        now_ms: i64,
+    ) -> Result<Option<Job>, CatalogError> {
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            // One writer at a time: the statement is atomic as it stands.
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, \
+             attempts = attempts + 1, updated_ms = $3 \
+             WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' AND run_after <= $3) \
+                OR (state = 'running' AND lease_until < $3) ORDER BY run_after, id LIMIT 1{lock}) \
+             RETURNING id, run_id, log_name, location, attempts"
+        );
+        let row = sqlx::query(&sql)
+            .bind(owner.to_string())
+            .bind(now_ms + lease_ms)
+            .bind(now_ms)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let log: String = row.try_get("log_name")?;
+        Ok(Some(Job {
+            id: row.try_get("id")?,
+            run_id: row.try_get("run_id")?,
+            log: LogName::parse(&log)
+                .ok_or_else(|| CatalogError::Corrupt(format!("job log name {log:?}")))?,
+            location: row.try_get("location")?,
+            attempts: row.try_get("attempts")?,
+            owner: owner.to_string(),
+        }))
+    }
+
+    /// Extends a lease that is still held; `false` if it was lost.
+    pub async fn renew_lease(
+        &self,
+        job: &Job,
+        lease_ms: i64,
+        now_ms: i64,
+    ) -> Result<bool, CatalogError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
+        )
+        .bind(now_ms + lease_ms)
+        .bind(job.id)
+        .bind(job.owner.clone())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Stores the summary of a job's log and marks the job done, if the
+    /// lease is still held.
+    pub async fn complete_job(
+        &self,
+        job: &Job,
+        summary: &LogSummary,
+        now_ms: i64,
+    ) -> Result<JobOutcome, CatalogError> {
+        let mut tx = self.pool.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, \
+             last_error = NULL, updated_ms = $1 \
+             WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
+        )
+        .bind(now_ms)
+        .bind(job.id)
+        .bind(job.owner.clone())
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(JobOutcome::LeaseLost);
+        }
+
+        let stored = sqlx::query("SELECT name, summary FROM logs WHERE run_id = $1")
+            .bind(job.run_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut old = None;
+        let mut other = None;
+        for r in &stored {
+            let name: String = r.try_get("name")?;
+            let s: Option<String> = r.try_get("summary")?;
+            let s = s
+                .map(|s| serde_json::from_str::<LogSummary>(&s))
+                .transpose()
+                .map_err(|e| CatalogError::Corrupt(format!("log summary: {e}")))?;
+            if name == job.log.as_str() {
+                old = s;
+            } else {
+                other = s;
+            }
+        }
+
+        // Template totals: take the old summary's share out, put the new in.
+        let other_templates: HashSet<(&str, &str)> = other
+            .iter()
+            .flat_map(|s| &s.templates)
+            .map(|t| (t.level.as_str(), t.template.as_str()))
+            .collect();
+        if let Some(old) = &old {
+            add_templates(&mut tx, self.backend, &old.templates, &other_templates, -1).await?;
+        }
+        add_templates(
+            &mut tx,
+            self.backend,
+            &summary.templates,
+            &other_templates,
+            1,
+        )
+        .await?;
+
+        let text = serde_json::to_string(summary)
+            .map_err(|e| CatalogError::Corrupt(format!("summary: {e}")))?;
+        sqlx::query(
+            "UPDATE logs SET state = 'indexed', summary = $1, reason = NULL, indexed_ms = $2 \
+             WHERE run_id = $3 AND name = $4",
+        )
+        .bind(text)
+        .bind(now_ms)
+        .bind(job.run_id)
+        .bind(job.log.as_str())
+        .execute(&mut *tx)
+        .await?;
+
+        // The run's columns for sorting and filtering, over both logs.
+        let (client, server) = match job.log {
+            LogName::Client => (Some(summary), other.as_ref()),
+            LogName::Server => (other.as_ref(), Some(summary)),
+        };
+        let logs = [client, server];
+        let sum =
+            |f: fn(&LogSummary) -> u64| logs.iter().flatten().map(|s| f(s) as i64).sum::<i64>();
+        let lines = sum(|s| s.lines);
+        let errors = sum(|s| s.errors);
+        let warnings = sum(|s| s.warnings);
+        let error_pct = app::model::percent(errors as u64, lines as u64);
+        let latency = client.map(|c| c.latency).unwrap_or_default();
+        let sparkline = client
+            .filter(|c| !c.sparkline.is_empty())
+            .map(|c| serde_json::to_string(&c.sparkline).unwrap_or_default());
+        let state_col = match job.log {
+            LogName::Client => "client_state",
+            LogName::Server => "server_state",
+        };
+        let mut q = Sql::new(self.backend, "UPDATE runs SET lines = ");
+        q.bind(lines)
+            .push(", errors = ")
+            .bind(errors)
+            .push(", warnings = ")
+            .bind(warnings);
+        q.push(", error_pct = ").bind(error_pct);
+        q.push(", latency_p50 = ").bind_f64(latency.p50);
+        q.push(", latency_p95 = ").bind_f64(latency.p95);
+        q.push(", sparkline = ").bind(sparkline);
+        q.push(&format!(", {state_col} = 'indexed' WHERE id = "))
+            .bind(job.run_id);
+        q.execute(&mut *tx).await?;
+
+        append_event(
+            &mut tx,
+            self.backend,
+            now_ms,
+            "log.indexed",
+            &json!({
+                "run_id": job.run_id,
+                "log": job.log.as_str(),
+                "lines": summary.lines,
+                "errors": summary.errors,
+                "warnings": summary.warnings,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(JobOutcome::Done)
+    }
+
+    /// Records a failed attempt: retried later with backoff, or failed for
+    /// good when `permanent` or out of attempts.
+    pub async fn fail_job(
+        &self,
+        job: &Job,
+        reason: &str,
+        permanent: bool,
+        now_ms: i64,
+    ) -> Result<JobOutcome, CatalogError> {
+        let mut tx = self.pool.begin().await?;
+        let give_up = permanent || job.attempts >= MAX_ATTEMPTS;
+        let outcome = if give_up {
+            JobOutcome::Failed
+        } else {
+            JobOutcome::Retrying {
+                after_ms: backoff_ms(job.attempts),
+            }
+        };
+        let (state, run_after) = match outcome {
+            JobOutcome::Retrying { after_ms } => ("queued", now_ms + after_ms),
+            _ => ("failed", now_ms),
+        };
+        let claimed = sqlx::query(
+            "UPDATE jobs SET state = $1, run_after = $2, last_error = $3, lease_owner = NULL, \
+             lease_until = NULL, updated_ms = $4 \
+             WHERE id = $5 AND lease_owner = $6 AND state = 'running'",
+        )
+        .bind(state)
+        .bind(run_after)
+        .bind(crate::clean_text(reason).into_owned())
+        .bind(now_ms)
+        .bind(job.id)
+        .bind(job.owner.clone())
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(JobOutcome::LeaseLost);
+        }
+        if give_up {
+            sqlx::query(
+                "UPDATE logs SET state = 'failed', reason = $1 WHERE run_id = $2 AND name = $3",
+            )
+            .bind(crate::clean_text(reason).into_owned())
+            .bind(job.run_id)
+            .bind(job.log.as_str())
+            .execute(&mut *tx)
+            .await?;
+            let state_col = match job.log {
+                LogName::Client => "client_state",
+                LogName::Server => "server_state",
+            };
+            sqlx::query(&format!("UPDATE runs SET {state_col} = $1 WHERE id = $2"))
+                .bind(LogState::Failed.as_str())
+                .bind(job.run_id)
+                .execute(&mut *tx)
+                .await?;
+            append_event(
+                &mut tx,
+                self.backend,
+                now_ms,
+                "index.failed",
+                &json!({
+                    "run_id": job.run_id,
+                    "log": job.log.as_str(),
+                    "location": job.location,
+                    "reason": reason,
+                    "attempts": job.attempts,
+                }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Job counts by state and the ten most recent failures.
+    pub async fn job_status(&self) -> Result<JobStatus, CatalogError> {
+        let mut status = JobStatus::default();
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
+            .fetch_all(&self.pool)
+            .await?;
+        for r in rows {
+            let state: String = r.try_get("state")?;
+            let n: i64 = r.try_get("n")?;
+            match state.as_str() {
+                "queued" => status.queued = n,
+                "running" => status.running = n,
+                "done" => status.done = n,
+                "failed" => status.failed = n,
+                _ => {}
+            }
+        }
+        let rows = sqlx::query(
+            "SELECT run_id, log_name, location, last_error, attempts, updated_ms FROM jobs \
+             WHERE state = 'failed' ORDER BY updated_ms DESC LIMIT 10",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            let log: String = r.try_get("log_name")?;
+            status.recent_failures.push(JobFailure {
+                run_id: r.try_get("run_id")?,
+                log: LogName::parse(&log)
+                    .ok_or_else(|| CatalogError::Corrupt(format!("job log name {log:?}")))?,
+                location: r.try_get("location")?,
+                reason: r
+                    .try_get::<Option<String>, _>("last_error")?
+                    .unwrap_or_default(),
+                attempts: r.try_get("attempts")?,
+                at_ms: r.try_get("updated_ms")?,
+            });
+        }
+        Ok(status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_doubles_to_a_cap() {
+        use super::backoff_ms;
+        assert_eq!(backoff_ms(1), 1000);
+        assert_eq!(backoff_ms(2), 2000);
+        assert_eq!(backoff_ms(4), 8000);
+        assert_eq!(backoff_ms(40), 300_000);
+    }
+}

@@ -1,0 +1,177 @@
+//! logdeck's catalog: runs, their logs and summaries, indexing jobs, events
+//! and bookmarks, in SQLite (the embedded default, one file) or PostgreSQL.
+//!
+//! Both engines run the same statements through sqlx's `Any` driver, written
+//! with `$N` placeholders, which both accept; where the engines differ
+//! (search, job leasing, schema) the [`Backend`] picks the statement.
+//! Pagination is by keyset everywhere: a cursor names the last row seen.
+
+pub mod analytics;
+mod bookmarks;
+mod cursor;
+mod events;
+pub use events::MAX_EVENTS;
+pub mod inventory;
+mod jobs;
+mod migrate;
+mod runs;
+mod search;
+mod sql;
+mod templates;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod time;
+
+/// Text as the catalog stores it: PostgreSQL refuses NUL characters in
+/// text, so they become U+FFFD (as invalid UTF-8 already does).
+pub fn clean_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\0') {
+        std::borrow::Cow::Owned(s.replace('\0', "\u{FFFD}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions};
+
+pub use cursor::CursorError;
+pub use inventory::{InventoryRow, RowError};
+pub use jobs::{Job, JobOutcome};
+pub use runs::UpsertStats;
+pub use time::{now_ms, parse_last_updated};
+
+/// Which engine holds the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file (the embedded default).
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// The engine a database URL names.
+    pub fn of_url(url: &str) -> Result<Backend, CatalogError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(CatalogError::Url(format!(
+                "unsupported database URL {url:?}: use sqlite:PATH or postgres://…"
+            )))
+        }
+    }
+}
+
+/// What can go wrong talking to the catalog.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// The database URL is not usable.
+    #[error("{0}")]
+    Url(String),
+    /// The database answered with an error or could not be reached.
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A request parameter is invalid (answered with 400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// A stored value could not be read back.
+    #[error("corrupt catalog row: {0}")]
+    Corrupt(String),
+}
+
+impl From<CursorError> for CatalogError {
+    fn from(e: CursorError) -> Self {
+        CatalogError::BadRequest(e.to_string())
+    }
+}
+
+/// A handle on the catalog; cheap to clone.
+#[derive(Clone)]
+pub struct Catalog {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+impl Catalog {
+    /// Opens (creating a SQLite file if needed) and migrates the catalog at
+    /// `url`: `sqlite:PATH` or `postgres://…`.
+    pub async fn open(url: &str) -> Result<Catalog, CatalogError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url)?;
+        let url = match backend {
+            // Create the file on first use.
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?
+            .log_statements(log::LevelFilter::Trace)
+            .log_slow_statements(log::LevelFilter::Warn, Duration::from_millis(500));
+        let pool = match backend {
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL lets readers work while a writer commits;
+                            // NORMAL sync is durable across process crashes.
+                            for pragma in [
+                                "PRAGMA journal_mode = WAL",
+                                "PRAGMA synchronous = NORMAL",
+                                "PRAGMA busy_timeout = 10000",
+                                "PRAGMA foreign_keys = ON",
+                            ] {
+                                sqlx::query(pragma).execute(&mut *conn).await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        migrate::run(&pool, backend).await?;
+        Ok(Catalog { pool, backend })
+    }
+
+    /// The engine behind this catalog.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection pool, for statements this crate does not offer.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

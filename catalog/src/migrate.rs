@@ -1,0 +1,53 @@
+//! Schema migrations, embedded in the binary, one set per engine.
+
+use std::borrow::Cow;
+
+use futures_core::future::BoxFuture;
+use sqlx::AnyPool;
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+
+use crate::Backend;
+
+/// Migrations in order: (version, description, SQLite, PostgreSQL).
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "runs, logs, templates, jobs, events, bookmarks",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
+
+#[derive(Debug)]
+struct Embedded(Backend);
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(self) -> BoxFuture<'s, Result<Vec<Migration>, BoxDynError>> {
+        Box::pin(async move {
+            Ok(MIGRATIONS
+                .iter()
+                .map(|&(version, description, sqlite, postgres)| {
+                    let sql = match self.0 {
+                        Backend::Sqlite => sqlite,
+                        Backend::Postgres => postgres,
+                    };
+                    Migration::new(
+                        version,
+                        Cow::Borrowed(description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(sql),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+/// Brings the schema up to date; safe to run from several processes at once
+/// (the migrator takes a database lock).
+pub(crate) async fn run(
+    pool: &AnyPool,
+    backend: Backend,
+) -> Result<(), sqlx::migrate::MigrateError> {
+    Migrator::new(Embedded(backend)).await?.run(pool).await
+}

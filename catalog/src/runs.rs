@@ -1,0 +1,467 @@
+//! Runs: import (upsert), the keyset-paginated list, one run, totals.
+
+use app::model::{
+    LogInfo, LogName, LogState, LogSummary, MAX_PAGE, Run, RunDetail, RunPage, RunQuery, Sort,
+    Totals,
+};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::cursor::{Cursor, Key};
+use crate::inventory::InventoryRow;
+use crate::sql::Sql;
+use crate::{Catalog, CatalogError, search};
+
+/// Rows written per statement when importing.
+const BATCH: usize = 500;
+
+/// What an import changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UpsertStats {
+    /// Runs that were not in the catalog.
+    pub inserted: u64,
+    /// Runs that were, now updated.
+    pub updated: u64,
+    /// Indexing jobs queued (new or changed logs, and failed ones retried).
+    pub jobs_queued: u64,
+}
+
+impl std::ops::AddAssign for UpsertStats {
+    fn add_assign(&mut self, o: Self) {
+        self.inserted += o.inserted;
+        self.updated += o.updated;
+        self.jobs_queued += o.jobs_queued;
+    }
+}
+
+/// The columns a [`Run`] is read from, with the bookmark joined as `b`.
+const RUN_COLUMNS: &str = "runs.id, runs.username, runs.ip, runs.last_updated, runs.updated_at, \
+     runs.version, runs.client_log, runs.server_log, runs.client_state, runs.server_state, \
+     runs.lines, runs.errors, runs.warnings, runs.error_pct, runs.latency_p50, runs.latency_p95, \
+     runs.sparkline, b.created_ms AS bookmarked_ms";
+
+fn state(row: &AnyRow, col: &str) -> Result<LogState, CatalogError> {
+    let s: String = row.try_get(col)?;
+    LogState::parse(&s).ok_or_else(|| CatalogError::Corrupt(format!("log state {s:?}")))
+}
+
+pub(crate) fn run_from_row(row: &AnyRow) -> Result<Run, CatalogError> {
+    let sparkline: Option<String> = row.try_get("sparkline")?;
+    Ok(Run {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        ip: row.try_get("ip")?,
+        last_updated: row.try_get("last_updated")?,
+        updated_at: row.try_get("updated_at")?,
+        version: row.try_get("version")?,
+        client_log: row.try_get("client_log")?,
+        server_log: row.try_get("server_log")?,
+        client_state: state(row, "client_state")?,
+        server_state: state(row, "server_state")?,
+        lines: row.try_get("lines")?,
+        errors: row.try_get("errors")?,
+        warnings: row.try_get("warnings")?,
+        error_pct: row.try_get("error_pct")?,
+        latency_p50: row.try_get("latency_p50")?,
+        latency_p95: row.try_get("latency_p95")?,
+        sparkline: sparkline
+            .map(|s| serde_json::from_str(&s))
+            .transpose()
+            .map_err(|e| CatalogError::Corrupt(format!("sparkline: {e}")))?
+            .unwrap_or_default(),
+        bookmarked: row.try_get::<Option<i64>, _>("bookmarked_ms")?.is_some(),
+    })
+}
+
+/// The SQL of a sort: the key expression, and whether it descends.
+fn sort_key(sort: Sort) -> (&'static str, bool) {
+    match sort {
+        Sort::Newest => ("runs.updated_at", true),
+        Sort::Oldest => ("runs.updated_at", false),
+        Sort::Errors => ("COALESCE(runs.error_pct, -1)", true),
+        Sort::LatencyP95 => ("COALESCE(runs.latency_p95, -1)", true),
+    }
+}
+
+impl Catalog {
+    /// Inserts or updates runs (the first occurrence of an id wins within one
+    /// call), and queues an indexing job for every log that is new, moved, or
+    /// failed before. `now_ms` stamps the rows.
+    pub async fn upsert_runs(
+        &self,
+        rows: &[InventoryRow],
+        now_ms: i64,
+    ) -> Result<UpsertStats, CatalogError> {
+        let mut stats = UpsertStats::default();
+        for chunk in rows.chunks(BATCH) {
+            stats += self.upsert_chunk(chunk, now_ms).await?;
+        }
+        Ok(stats)
+    }
+
+    async fn upsert_chunk(
+        &self,
+        rows: &[InventoryRow],
+        now_ms: i64,
+    ) -> Result<UpsertStats, CatalogError> {
+        let mut seen = std::collections::HashSet::with_capacity(rows.len());
+        let rows: Vec<&InventoryRow> = rows
+            .iter()
+            .filter(|r| seen.insert(r.connection_id))
+            .collect();
+        let mut tx = self.pool.begin().await?;
+
+        let mut q = Sql::new(self.backend, "SELECT COUNT(*) AS n FROM runs WHERE id IN (");
+        q.list(rows.iter().map(|r| r.connection_id)).push(")");
+        let existing: i64 = q.fetch_one(&mut *tx).await?.try_get("n")?;
+
+        let ids: Vec<i64> = rows.iter().map(|r| r.connection_id).collect();
+        let by_id: std::collections::HashMap<i64, &InventoryRow> =
+            rows.iter().map(|r| (r.connection_id, *r)).collect();
+        crate::templates::forget_replaced(&mut tx, self.backend, &ids, |run, name| {
+            let r = by_id.get(&run)?;
+            match LogName::parse(name)? {
+                LogName::Client => r.client_logs.clone(),
+                LogName::Server => r.server_logs.clone(),
+            }
+        })
+        .await?;
+
+        let mut q = Sql::new(
+            self.backend,
+            "INSERT INTO runs (id, username, ip, last_updated, updated_at, version, client_log, \
+             server_log, client_state, server_state, imported_ms) VALUES ",
+        );
+        q.values(&rows, |b, r| {
+            let state = |l: &Option<String>| {
+                if l.is_some() {
+                    LogState::Pending
+                } else {
+                    LogState::Missing
+                }
+                .as_str()
+            };
+            b.bind(r.connection_id)
+                .bind(r.username.clone())
+                .bind(r.ip.clone())
+                .bind(r.last_updated.clone())
+                .bind(r.updated_at)
+                .bind(r.version.clone())
+                .bind(r.client_logs.clone())
+                .bind(r.server_logs.clone())
+                .bind(state(&r.client_logs))
+                .bind(state(&r.server_logs))
+                .bind(now_ms);
+        });
+        q.push(
+            " ON CONFLICT (id) DO UPDATE SET username = excluded.username, ip = excluded.ip, \
+             last_updated = excluded.last_updated, updated_at = excluded.updated_at, \
+             version = excluded.version, imported_ms = excluded.imported_ms, \
+             client_state = CASE WHEN excluded.client_log IS NULL THEN 'missing' \
+                WHEN runs.client_log = excluded.client_log THEN runs.client_state ELSE 'pending' END, \
+             server_state = CASE WHEN excluded.server_log IS NULL THEN 'missing' \
+                WHEN runs.server_log = excluded.server_log THEN runs.server_state ELSE 'pending' END, \
+             client_log = excluded.client_log, server_log = excluded.server_log",
+        );
+        q.execute(&mut *tx).await?;
+
+        // Logs: one row per named log; a log that is no longer named goes.
+        let named: Vec<(i64, LogName, &str)> = rows
+            .iter()
+            .flat_map(|r| {
+                [
+                    (LogName::Client, r.client_logs.as_deref()),
+                    (LogName::Server, r.server_logs.as_deref()),
+                ]
+                .into_iter()
+                .filter_map(move |(n, l)| l.map(|l| (r.connection_id, n, l)))
+            })
+            .collect();
+        for name in LogName::ALL {
+            let gone: Vec<i64> = rows
+                .iter()
+                .filter(|r| match name {
+                    LogName::Client => r.client_logs.is_none(),
+                    LogName::Server => r.server_logs.is_none(),
+                })
+                .map(|r| r.connection_id)
+                .collect();
+            if gone.is_empty() {
+                continue;
+            }
+            for table in [("logs", "name"), ("jobs", "log_name")] {
+                let mut q = Sql::new(
+                    self.backend,
+                    format!("DELETE FROM {} WHERE {} = ", table.0, table.1),
+                );
+                q.bind(name.as_str()).push(" AND run_id IN (");
+                q.list(gone.clone()).push(")");
+                q.execute(&mut *tx).await?;
+            }
+        }
+        let mut jobs_queued = 0;
+        if !named.is_empty() {
+            let mut q = Sql::new(
+                self.backend,
+                "INSERT INTO logs (run_id, name, location, state) VALUES ",
+            );
+            q.values(&named, |b, (id, name, loc)| {
+                b.bind(*id)
+                    .bind(name.as_str())
+                    .bind(loc.to_string())
+                    .bind(LogState::Pending.as_str());
+            });
+            q.push(
+                " ON CONFLICT (run_id, name) DO UPDATE SET \
+                 state = CASE WHEN logs.location = excluded.location THEN logs.state ELSE 'pending' END, \
+                 summary = CASE WHEN logs.location = excluded.location THEN logs.summary ELSE NULL END, \
+                 reason = CASE WHEN logs.location = excluded.location THEN logs.reason ELSE NULL END, \
+                 location = excluded.location",
+            );
+            q.execute(&mut *tx).await?;
+
+            let mut q = Sql::new(
+                self.backend,
+                "INSERT INTO jobs (run_id, log_name, location, state, attempts, run_after, \
+                 created_ms, updated_ms) VALUES ",
+            );
+            q.values(&named, |b, (id, name, loc)| {
+                b.bind(*id)
+                    .bind(name.as_str())
+                    .bind(loc.to_string())
+                    .bind("queued")
+                    .bind(0_i64)
+                    .bind(now_ms)
+                    .bind(now_ms)
+                    .bind(now_ms);
+            });
+            q.push(
+                " ON CONFLICT (run_id, log_name) DO UPDATE SET location = excluded.location, \
+                 state = 'queued', attempts = 0, run_after = excluded.run_after, \
+                 lease_owner = NULL, lease_until = NULL, last_error = NULL, \
+                 updated_ms = excluded.updated_ms \
+                 WHERE jobs.location <> excluded.location OR jobs.state = 'failed'",
+            );
+            jobs_queued = q.execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        let existing = existing as u64;
+        Ok(UpsertStats {
+            inserted: rows.len() as u64 - existing,
+            updated: existing,
+            jobs_queued,
+        })
+    }
+
+    /// One page of runs matching `query`, in its order, after its cursor.
+    pub async fn list_runs(&self, query: &RunQuery) -> Result<RunPage, CatalogError> {
+        if query.limit == 0 || query.limit > MAX_PAGE {
+            return Err(CatalogError::BadRequest(format!(
+                "limit must be between 1 and {MAX_PAGE}, not {}",
+                query.limit
+            )));
+        }
+        let (key, desc) = sort_key(query.sort);
+        let join = if query.bookmarked {
+            "JOIN"
+        } else {
+            "LEFT JOIN"
+        };
+        let mut q = Sql::new(
+            self.backend,
+            format!(
+                "SELECT {RUN_COLUMNS}, {key} AS sort_key FROM runs {join} bookmarks b ON b.run_id = runs.id WHERE 1 = 1"
+            ),
+        );
+        if let Some(user) = query
+            .user
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        {
+            let plan = search::plan(&self.pool, self.backend, user).await?;
+            q.push(" AND ");
+            search::push_user_filter(&mut q, self.backend, plan, user);
+        }
+        if query.has_errors {
+            q.push(" AND runs.errors > 0");
+        }
+        if query.missing_client {
+            q.push(" AND runs.client_log IS NULL");
+        }
+        if query.missing_server {
+            q.push(" AND runs.server_log IS NULL");
+        }
+        if let Some(v) = query.version.as_deref().filter(|v| !v.is_empty()) {
+            q.push(" AND runs.version = ").bind(v.to_string());
+        }
+        if let Some(after) = &query.after {
+            let c = Cursor::decode(after, query.sort)?;
+            let (le, lt) = if desc { ("<=", "<") } else { (">=", ">") };
+            let bind_key = |q: &mut Sql| {
+                match c.key {
+                    Key::Int(k) => q.bind(k),
+                    Key::Real(k) => q.bind(k),
+                };
+            };
+            match self.backend {
+                // A row value seeks the (key, id) index, ties included.
+                crate::Backend::Postgres => {
+                    q.push(&format!(" AND ({key}, runs.id) {lt} ("));
+                    bind_key(&mut q);
+                    q.push(", ").bind(c.id).push(")");
+                }
+                // SQLite does not seek an expression index with a row value;
+                // this form it does.
+                crate::Backend::Sqlite => {
+                    q.push(&format!(" AND {key} {le} "));
+                    bind_key(&mut q);
+                    q.push(&format!(" AND ({key} {lt} "));
+                    bind_key(&mut q);
+                    q.push(&format!(" OR runs.id {lt} ")).bind(c.id).push(")");
+                }
+            }
+        }
+        let dir = if desc { "DESC" } else { "ASC" };
+        q.push(&format!(" ORDER BY {key} {dir}, runs.id {dir} LIMIT "));
+        q.bind(i64::from(query.limit) + 1);
+        let rows = q.fetch_all(&self.pool).await?;
+
+        let more = rows.len() > query.limit as usize;
+        let rows = &rows[..rows.len().min(query.limit as usize)];
+        let next = match rows.last() {
+            Some(last) if more => {
+                let key = match query.sort {
+                    Sort::Newest | Sort::Oldest => Key::Int(last.try_get("sort_key")?),
+                    Sort::Errors | Sort::LatencyP95 => Key::Real(last.try_get("sort_key")?),
+                };
+                Some(
+                    Cursor {
+                        key,
+                        id: last.try_get("id")?,
+                    }
+                    .encode(query.sort),
+                )
+            }
+            _ => None,
+        };
+        Ok(RunPage {
+            rows: rows.iter().map(run_from_row).collect::<Result<_, _>>()?,
+            next,
+        })
+    }
+
+    /// One run with both logs and their summaries; `None` if unknown.
+    pub async fn run(&self, id: i64) -> Result<Option<RunDetail>, CatalogError> {
+        let row = sqlx::query(&format!(
+            "SELECT {RUN_COLUMNS}, b.note FROM runs LEFT JOIN bookmarks b ON b.run_id = runs.id \
+             WHERE runs.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let run = run_from_row(&row)?;
+        let bookmark_note: Option<String> = row.try_get("note")?;
+        let stored = sqlx::query(
+            "SELECT name, location, state, reason, summary FROM logs WHERE run_id = $1",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut logs = Vec::with_capacity(2);
+        for name in LogName::ALL {
+            let found = stored.iter().find(|r| {
+                r.try_get::<String, _>("name")
+                    .is_ok_and(|n| n == name.as_str())
+            });
+            let info = match found {
+                None => LogInfo {
+                    name,
+                    location: run.log(name).0.map(str::to_string),
+                    state: LogState::Missing,
+                    reason: None,
+                    summary: None,
+                },
+                Some(r) => {
+                    let summary: Option<String> = r.try_get("summary")?;
+                    LogInfo {
+                        name,
+                        location: r.try_get("location")?,
+                        state: state(r, "state")?,
+                        reason: r.try_get("reason")?,
+                        summary: summary
+                            .map(|s| serde_json::from_str::<LogSummary>(&s))
+                            .transpose()
+                            .map_err(|e| CatalogError::Corrupt(format!("log summary: {e}")))?,
+                    }
+                }
+            };
+            logs.push(info);
+        }
+        Ok(Some(RunDetail {
+            run,
+            logs,
+            bookmark_note,
+        }))
+    }
+
+    /// The cursor that continues a `sort` list right after run `id` (to
+    /// start a page at that run); `None` if there is no such run.
+    pub async fn cursor_at(&self, sort: Sort, id: i64) -> Result<Option<String>, CatalogError> {
+        let (key, _) = sort_key(sort);
+        let row = sqlx::query(&format!("SELECT {key} AS k FROM runs WHERE runs.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let key = match sort {
+            Sort::Newest | Sort::Oldest => Key::Int(row.try_get("k")?),
+            Sort::Errors | Sort::LatencyP95 => Key::Real(row.try_get("k")?),
+        };
+        Ok(Some(Cursor { key, id }.encode(sort)))
+    }
+
+    /// Refreshes the query planner's statistics (after a large import).
+    pub async fn analyze(&self) -> Result<(), CatalogError> {
+        let sql = match self.backend {
+            crate::Backend::Sqlite => "ANALYZE",
+            crate::Backend::Postgres => "ANALYZE runs",
+        };
+        sqlx::query(sql).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Whether the catalog holds no run.
+    pub async fn is_empty(&self) -> Result<bool, CatalogError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM (SELECT id FROM runs LIMIT 1) AS one")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")? == 0)
+    }
+
+    /// Totals over all runs.
+    pub async fn totals(&self) -> Result<Totals, CatalogError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS connections, COUNT(client_log) AS client_logs, \
+             COUNT(server_log) AS server_logs, COUNT(DISTINCT username) AS users, \
+             CAST(COALESCE(SUM(errors), 0) AS BIGINT) AS errors, \
+             CAST(COALESCE(SUM(warnings), 0) AS BIGINT) AS warnings FROM runs",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let indexed: i64 = sqlx::query("SELECT COUNT(*) AS n FROM logs WHERE state = 'indexed'")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        Ok(Totals {
+            connections: row.try_get("connections")?,
+            client_logs: row.try_get("client_logs")?,
+            server_logs: row.try_get("server_logs")?,
+            users: row.try_get("users")?,
+            indexed_logs: indexed,
+            errors: row.try_get("errors")?,
+            warnings: row.try_get("warnings")?,
+        })
+    }
+}

@@ -1,0 +1,332 @@
+//! Import, keyset pages, search, filters and totals, on SQLite and PostgreSQL.
+
+use catalog::on_both;
+
+use app::model::{LogState, RunQuery, Sort};
+use catalog::{Catalog, CatalogError, InventoryRow};
+
+fn row(id: i64, user: Option<&str>, minute: i64) -> InventoryRow {
+    InventoryRow {
+        connection_id: id,
+        username: user.map(str::to_string),
+        ip: format!("10.0.{}.{}", id / 256 % 256, id % 256),
+        last_updated: String::new(),
+        updated_at: 1_600_000_000 + minute * 60,
+        version: Some(if id % 3 == 0 {
+            "AAAA".into()
+        } else {
+            "BBBB".into()
+        }),
+        client_logs: (id % 5 == 0).then(|| format!("client{id}.txt")),
+        server_logs: (id % 50 != 7).then(|| format!("server{id}.txt")),
+    }
+}
+
+/// 1,234 runs; several share a minute so ties on the sort key are common.
+fn inventory() -> Vec<InventoryRow> {
+    (1..=1234)
+        .map(|id| {
+            let user = match id % 9 {
+                0 => None,
+                1 => Some("Noah.Smith@Example.com"),
+                2 => Some("ana_p%50@example.org"),
+                _ => Some("someone@example.net"),
+            };
+            row(id, user, id / 4)
+        })
+        .collect()
+}
+
+async fn all_pages(cat: &Catalog, mut q: RunQuery) -> Vec<i64> {
+    let mut ids = Vec::new();
+    loop {
+        let page = cat.list_runs(&q).await.unwrap();
+        assert!(page.rows.len() <= q.limit as usize);
+        ids.extend(page.rows.iter().map(|r| r.id));
+        match page.next {
+            Some(next) => q.after = Some(next),
+            None => return ids,
+        }
+    }
+}
+
+fn query(limit: u32) -> RunQuery {
+    RunQuery {
+        limit,
+        ..RunQuery::default()
+    }
+}
+
+async fn pages_cover_every_run_once_in_order(cat: &Catalog) {
+    let stats = cat.upsert_runs(&inventory(), 1).await.unwrap();
+    assert_eq!((stats.inserted, stats.updated), (1234, 0));
+    // Every present log is queued once.
+    let logs = inventory()
+        .iter()
+        .map(|r| r.client_logs.is_some() as u64 + r.server_logs.is_some() as u64)
+        .sum::<u64>();
+    assert_eq!(stats.jobs_queued, logs);
+
+    let mut expected: Vec<(i64, i64)> = inventory()
+        .iter()
+        .map(|r| (r.updated_at, r.connection_id))
+        .collect();
+    expected.sort_by(|a, b| b.cmp(a));
+    let newest = all_pages(cat, query(100)).await;
+    assert_eq!(newest, expected.iter().map(|e| e.1).collect::<Vec<_>>());
+
+    let oldest = all_pages(
+        cat,
+        RunQuery {
+            sort: Sort::Oldest,
+            ..query(77)
+        },
+    )
+    .await;
+    let mut reversed = newest.clone();
+    reversed.reverse();
+    assert_eq!(oldest, reversed);
+
+    let first = cat.list_runs(&query(3)).await.unwrap();
+    let r = &first.rows[0];
+    assert_eq!(r.id, 1234);
+    assert_eq!(r.client_state, LogState::Missing);
+    assert_eq!(r.server_state, LogState::Pending);
+    assert_eq!(r.lines, None);
+    assert!(!r.bookmarked);
+
+    let t = cat.totals().await.unwrap();
+    assert_eq!(t.connections, 1234);
+    assert_eq!(t.client_logs, 1234 / 5);
+    assert_eq!(t.users, 3);
+}
+
+async fn reimport_updates_and_requeues_only_what_changed(cat: &Catalog) {
+    let mut rows = inventory();
+    cat.upsert_runs(&rows, 1).await.unwrap();
+    let before = cat.job_status().await.unwrap();
+    // Move one log, rename one user, leave the rest.
+    rows[9].server_logs = Some("elsewhere/server10.txt".into());
+    rows[10].username = Some("renamed@example.com".into());
+    rows[4].client_logs = None; // id 5 loses its client log
+    let stats = cat.upsert_runs(&rows, 2).await.unwrap();
+    assert_eq!((stats.inserted, stats.updated), (0, 1234));
+    assert_eq!(stats.jobs_queued, 1);
+    let after = cat.job_status().await.unwrap();
+    assert_eq!(after.queued, before.queued - 1);
+
+    let d = cat.run(10).await.unwrap().unwrap();
+    assert_eq!(d.run.server_log.as_deref(), Some("elsewhere/server10.txt"));
+    let d = cat.run(5).await.unwrap().unwrap();
+    assert_eq!(d.run.client_state, LogState::Missing);
+    assert_eq!(d.logs[0].state, LogState::Missing);
+    let found = cat
+        .list_runs(&RunQuery {
+            user: Some("RENAMED".into()),
+            ..query(10)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        found.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![11]
+    );
+    assert!(cat.run(999_999).await.unwrap().is_none());
+}
+
+async fn search_is_case_insensitive_substring_over_all_rows(cat: &Catalog) {
+    cat.upsert_runs(&inventory(), 1).await.unwrap();
+    let noah = |r: &InventoryRow| r.username.as_deref() == Some("Noah.Smith@Example.com");
+    let expected: Vec<i64> = {
+        let mut v: Vec<_> = inventory()
+            .into_iter()
+            .filter(noah)
+            .map(|r| (r.updated_at, r.connection_id))
+            .collect();
+        v.sort_by(|a, b| b.cmp(a));
+        v.into_iter().map(|x| x.1).collect()
+    };
+    for term in ["noah", "NOAH.SMITH@example.COM", "h.sm", "ah", " noah "] {
+        let got = all_pages(
+            cat,
+            RunQuery {
+                user: Some(term.into()),
+                ..query(25)
+            },
+        )
+        .await;
+        assert_eq!(got, expected, "search {term:?}");
+    }
+    // Wildcards are literal.
+    let pct = all_pages(
+        cat,
+        RunQuery {
+            user: Some("%5".into()),
+            ..query(500)
+        },
+    )
+    .await;
+    assert_eq!(
+        pct.len(),
+        inventory()
+            .iter()
+            .filter(|r| r.connection_id % 9 == 2)
+            .count()
+    );
+    let under = all_pages(
+        cat,
+        RunQuery {
+            user: Some("a_p".into()),
+            ..query(500)
+        },
+    )
+    .await;
+    assert_eq!(under.len(), pct.len());
+    assert!(
+        all_pages(
+            cat,
+            RunQuery {
+                user: Some("a%p".into()),
+                ..query(500)
+            }
+        )
+        .await
+        .is_empty()
+    );
+    assert!(
+        all_pages(
+            cat,
+            RunQuery {
+                user: Some("nobody-at-all".into()),
+                ..query(500)
+            }
+        )
+        .await
+        .is_empty()
+    );
+    // Quotes cannot break out of the search.
+    assert!(
+        all_pages(
+            cat,
+            RunQuery {
+                user: Some("\"noah\" OR \"x".into()),
+                ..query(500)
+            }
+        )
+        .await
+        .is_empty()
+    );
+    // Combined with a filter and a sort.
+    let with_version = all_pages(
+        cat,
+        RunQuery {
+            user: Some("noah".into()),
+            version: Some("BBBB".into()),
+            sort: Sort::Oldest,
+            ..query(7)
+        },
+    )
+    .await;
+    assert!(!with_version.is_empty());
+    assert!(with_version.iter().all(|id| id % 3 != 0 && id % 9 == 1));
+    assert!(with_version.windows(2).all(|w| w[0] < w[1]), "oldest first");
+}
+
+async fn filters(cat: &Catalog) {
+    cat.upsert_runs(&inventory(), 1).await.unwrap();
+    let missing_client = all_pages(
+        cat,
+        RunQuery {
+            missing_client: true,
+            ..query(500)
+        },
+    )
+    .await;
+    assert_eq!(missing_client.len(), 1234 - 1234 / 5);
+    let missing_server = all_pages(
+        cat,
+        RunQuery {
+            missing_server: true,
+            ..query(500)
+        },
+    )
+    .await;
+    assert!(missing_server.iter().all(|id| id % 50 == 7));
+    assert_eq!(
+        missing_server.len(),
+        inventory()
+            .iter()
+            .filter(|r| r.server_logs.is_none())
+            .count()
+    );
+    assert!(
+        all_pages(
+            cat,
+            RunQuery {
+                has_errors: true,
+                ..query(500)
+            }
+        )
+        .await
+        .is_empty()
+    );
+
+    assert!(cat.set_bookmark(17, "look at this", 5).await.unwrap());
+    assert!(cat.set_bookmark(18, "", 6).await.unwrap());
+    assert!(!cat.set_bookmark(99_999, "", 6).await.unwrap());
+    let marked = all_pages(
+        cat,
+        RunQuery {
+            bookmarked: true,
+            ..query(500)
+        },
+    )
+    .await;
+    assert_eq!(marked, vec![18, 17]);
+    assert_eq!(
+        cat.run(17).await.unwrap().unwrap().bookmark_note.as_deref(),
+        Some("look at this")
+    );
+    let all = all_pages(cat, query(500)).await;
+    assert_eq!(all.len(), 1234);
+    let page = cat
+        .list_runs(&RunQuery {
+            bookmarked: true,
+            ..query(1)
+        })
+        .await
+        .unwrap();
+    assert!(page.rows[0].bookmarked);
+    assert!(cat.remove_bookmark(18).await.unwrap());
+    assert!(!cat.remove_bookmark(18).await.unwrap());
+    assert_eq!(cat.bookmarks().await.unwrap().len(), 1);
+}
+
+async fn bad_parameters_are_bad_requests(cat: &Catalog) {
+    cat.upsert_runs(&inventory()[..10], 1).await.unwrap();
+    for q in [
+        query(0),
+        query(501),
+        RunQuery {
+            after: Some("garbage".into()),
+            ..query(10)
+        },
+        RunQuery {
+            after: Some("errors~1.5~3".into()),
+            ..query(10)
+        },
+    ] {
+        match cat.list_runs(&q).await {
+            Err(CatalogError::BadRequest(msg)) => assert!(!msg.is_empty()),
+            other => panic!("{q:?} gave {other:?}"),
+        }
+    }
+}
+
+on_both!(
+    pages_cover_every_run_once_in_order,
+    reimport_updates_and_requeues_only_what_changed,
+    search_is_case_insensitive_substring_over_all_rows,
+    filters,
+    bad_parameters_are_bad_requests,
+);

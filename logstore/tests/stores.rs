@@ -1,0 +1,332 @@
+//! Reads through real stores: a moto S3 server, a local HTTP server, a
+//! folder; and proves that nothing outside them can be read.
+
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use logstore::{Limits, LogStores, StoreError, StoreSpec};
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path;
+use object_store::{ObjectStoreExt, PutPayload};
+
+/// A moto S3 server on a free port, stopped when dropped.
+struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn moto_binary() -> String {
+    if let Ok(p) = std::env::var("LOGDECK_MOTO_SERVER") {
+        return p;
+    }
+    let local = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../target/pyenv/bin/moto_server"
+    );
+    if std::path::Path::new(local).exists() {
+        return local.to_string();
+    }
+    "moto_server".to_string()
+}
+
+async fn moto() -> Moto {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bin = moto_binary();
+    let child = Command::new(&bin)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot start {bin} ({e}): run ./test.sh, or pip install 'moto[server]'")
+        });
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let moto = Moto { child, endpoint };
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if client
+            .get(format!("{}/", moto.endpoint))
+            .send()
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "moto_server did not start on port {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    moto
+}
+
+const S3_OPTIONS: &str =
+    "region=us-east-1&access_key_id=test&secret_access_key=test&allow_http=true";
+
+fn log_text(lines: usize) -> Vec<u8> {
+    (0..lines)
+        .map(|i| {
+            format!(
+                "21:02:13:{:06} | INFO    | main.c | f:1 | Latency: 0.0{i:04}\n",
+                i % 1_000_000
+            )
+        })
+        .collect::<String>()
+        .into_bytes()
+}
+
+async fn read_range(
+    stores: &LogStores,
+    loc: &str,
+    range: std::ops::Range<u64>,
+) -> Result<Vec<u8>, StoreError> {
+    use futures::StreamExt;
+    let mut r = stores.open(loc, Some(range)).await?;
+    let mut out = Vec::new();
+    while let Some(c) = r.stream.next().await {
+        out.extend_from_slice(&c?);
+    }
+    Ok(out)
+}
+
+#[tokio::test]
+async fn s3_reads_whole_logs_and_ranges_within_its_prefix_only() {
+    let moto = moto().await;
+    reqwest::Client::new()
+        .put(format!("{}/logs-bucket", moto.endpoint))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+    let writer = AmazonS3Builder::new()
+        .with_endpoint(&moto.endpoint)
+        .with_bucket_name("logs-bucket")
+        .with_region("us-east-1")
+        .with_access_key_id("test")
+        .with_secret_access_key("test")
+        .with_allow_http(true)
+        .build()
+        .unwrap();
+    let body = log_text(2000);
+    writer
+        .put(
+            &Path::from("archive/client1.txt"),
+            PutPayload::from(body.clone()),
+        )
+        .await
+        .unwrap();
+    writer
+        .put(
+            &Path::from("secret/keys.txt"),
+            PutPayload::from_static(b"no"),
+        )
+        .await
+        .unwrap();
+
+    let spec: StoreSpec = format!(
+        "s3://logs-bucket/archive?endpoint={}&{S3_OPTIONS}",
+        moto.endpoint
+    )
+    .parse()
+    .unwrap();
+    let stores = LogStores::new(vec![spec.clone()], Limits::default()).unwrap();
+
+    let got = stores
+        .read("s3://logs-bucket/archive/client1.txt")
+        .await
+        .unwrap();
+    assert_eq!(got.as_ref(), body.as_slice());
+    let part = read_range(&stores, "s3://logs-bucket/archive/client1.txt", 10..70)
+        .await
+        .unwrap();
+    assert_eq!(part, body[10..70].to_vec());
+    // A range past the end is cut to the end; one starting past it is refused.
+    let n = body.len() as u64;
+    assert_eq!(
+        read_range(
+            &stores,
+            "s3://logs-bucket/archive/client1.txt",
+            n - 5..n + 100
+        )
+        .await
+        .unwrap(),
+        body[body.len() - 5..].to_vec()
+    );
+    assert!(matches!(
+        read_range(
+            &stores,
+            "s3://logs-bucket/archive/client1.txt",
+            n + 1..n + 2
+        )
+        .await,
+        Err(StoreError::BadRange { .. })
+    ));
+
+    let missing = stores
+        .read("s3://logs-bucket/archive/nope.txt")
+        .await
+        .unwrap_err();
+    assert!(matches!(missing, StoreError::NotFound(_)), "{missing}");
+    assert!(missing.is_permanent());
+    for outside in [
+        "s3://logs-bucket/secret/keys.txt",
+        "s3://other-bucket/archive/client1.txt",
+    ] {
+        assert!(
+            matches!(stores.read(outside).await, Err(StoreError::NotAllowed(_))),
+            "{outside}"
+        );
+    }
+    for escape in [
+        "s3://logs-bucket/archive/../secret/keys.txt",
+        "s3://logs-bucket/archive/%2E%2E/secret/keys.txt",
+    ] {
+        assert!(
+            matches!(
+                stores.read(escape).await,
+                Err(StoreError::BadLocation { .. })
+            ),
+            "{escape}"
+        );
+    }
+
+    let small = LogStores::new(
+        vec![spec],
+        Limits {
+            max_bytes: 1000,
+            ..Limits::default()
+        },
+    )
+    .unwrap();
+    let err = small
+        .read("s3://logs-bucket/archive/client1.txt")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::TooLarge { size, cap: 1000, .. } if size == n),
+        "{err}"
+    );
+}
+
+/// Serves a folder over HTTP (with Range support) on a free port.
+async fn http_server(dir: &std::path::Path) -> SocketAddr {
+    let app = axum::Router::new().nest_service("/pub", tower_http::services::ServeDir::new(dir));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+#[tokio::test]
+async fn http_prefix_is_read_and_nothing_else_is() {
+    let served = tempfile::tempdir().unwrap();
+    let body = log_text(300);
+    std::fs::write(served.path().join("server7.txt"), &body).unwrap();
+    let addr = http_server(served.path()).await;
+    let spec: StoreSpec = format!("http://{addr}/pub/").parse().unwrap();
+    let stores = LogStores::new(vec![spec], Limits::default()).unwrap();
+
+    let loc = format!("http://{addr}/pub/server7.txt");
+    assert_eq!(stores.read(&loc).await.unwrap().as_ref(), body.as_slice());
+    assert_eq!(
+        read_range(&stores, &loc, 100..200).await.unwrap(),
+        body[100..200].to_vec()
+    );
+    assert!(matches!(
+        stores.read(&format!("http://{addr}/pub/none.txt")).await,
+        Err(StoreError::NotFound(_))
+    ));
+    // Same host, other path; other port; other host: never fetched.
+    for other in [
+        format!("http://{addr}/private/x.txt"),
+        format!("http://127.0.0.1:{}/pub/server7.txt", addr.port() + 1),
+        "http://169.254.169.254/latest/meta-data/".to_string(),
+        "file:///etc/passwd".to_string(),
+    ] {
+        assert!(
+            matches!(stores.read(&other).await, Err(StoreError::NotAllowed(_))),
+            "{other}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_silent_server_times_out_as_a_transient_error() {
+    // Accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            held.push(s);
+        }
+    });
+    let limits = Limits {
+        request_timeout: Duration::from_millis(300),
+        max_retries: 1,
+        ..Limits::default()
+    };
+    let stores = LogStores::new(vec![format!("http://{addr}/").parse().unwrap()], limits).unwrap();
+    let started = Instant::now();
+    let err = stores
+        .read(&format!("http://{addr}/x.txt"))
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(matches!(err, StoreError::Backend { .. }), "{err}");
+    assert!(!err.is_permanent());
+}
+
+#[tokio::test]
+async fn local_paths_cannot_leave_the_folder() {
+    let root = tempfile::tempdir().unwrap();
+    let store = root.path().join("logs");
+    std::fs::create_dir(&store).unwrap();
+    std::fs::write(store.join("client1.txt"), b"hello\n").unwrap();
+    std::fs::write(root.path().join("secret.txt"), b"secret\n").unwrap();
+    let stores = LogStores::local(&store).unwrap();
+    assert_eq!(
+        stores.read("client1.txt").await.unwrap().as_ref(),
+        b"hello\n"
+    );
+    for escape in [
+        "../secret.txt",
+        "%2e%2e/secret.txt",
+        "a/../../secret.txt",
+        "/etc/passwd",
+        "..\\secret.txt",
+    ] {
+        let err = stores.read(escape).await.unwrap_err();
+        assert!(
+            matches!(err, StoreError::BadLocation { .. }),
+            "{escape}: {err}"
+        );
+    }
+    assert!(matches!(
+        stores.read("nope.txt").await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        stores.read("https://example.com/x").await,
+        Err(StoreError::NotAllowed(_))
+    ));
+}

@@ -1,0 +1,308 @@
+//! One log of a run: its metric series, its lines, its raw bytes.
+
+use app::model::{LinePage, LogLine, LogName, MetricStats, Series};
+use app::series::downsample_minmax;
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use logparse::{LineKind, Metric};
+
+use super::error::{ApiResult, Problem};
+use super::params::Params;
+use super::runs::run_id;
+use crate::state::AppState;
+
+/// Widest reduced series a client may ask for.
+const MAX_WIDTH: i64 = 10_000;
+
+/// The location of a run's log, or why there is none.
+async fn location(s: &AppState, id: &str, log: &str) -> ApiResult<String> {
+    let id = run_id(id)?;
+    let name = LogName::parse(log).ok_or_else(|| {
+        Problem::bad_request(format!("log must be client or server, not {log:?}"))
+    })?;
+    let detail = s
+        .catalog
+        .run(id)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no run {id}")))?;
+    detail
+        .run
+        .log(name)
+        .0
+        .map(str::to_string)
+        .ok_or_else(|| Problem::not_found(format!("run {id} has no {} log", name.as_str())))
+}
+
+/// `GET /api/runs/{id}/logs/{log}/series?metric=latency[&width=800|&full=true][&from=&to=]`
+pub async fn series(
+    State(s): State<AppState>,
+    Path((id, log)): Path<(String, String)>,
+    p: Params,
+) -> ApiResult<Json<Series>> {
+    p.only(&["metric", "width", "full", "from", "to"])?;
+    let metric_name = p.text("metric").unwrap_or_else(|| "latency".into());
+    let metric = Metric::from_key(&metric_name).ok_or_else(|| {
+        Problem::bad_request(format!(
+            "metric must be one of {}, not {metric_name:?}",
+            Metric::ALL.map(Metric::key).join(", ")
+        ))
+    })?;
+    let width = p.int("width", 1000, 1, MAX_WIDTH)? as usize;
+    let full = p.flag("full")?;
+    let (from, to) = (p.number("from")?, p.number("to")?);
+    let loc = location(&s, &id, &log).await?;
+    let parsed = s.logs.get(&loc).await?;
+    Ok(Json(series_of(
+        &parsed.report,
+        metric,
+        width,
+        full,
+        from,
+        to,
+    )?))
+}
+
+/// A metric's points of a parsed log: all of them (`full`, or when few),
+/// else reduced to min and max per bucket over `width` buckets; optionally
+/// only those in `[from, to]`.
+pub fn series_of(
+    report: &logparse::LogReport,
+    metric: Metric,
+    width: usize,
+    full: bool,
+    from: Option<f64>,
+    to: Option<f64>,
+) -> ApiResult<Series> {
+    let all = report.points(metric);
+    let points: Vec<[f64; 2]> = all.iter().map(|p| [p.t, p.v]).collect();
+    let t0 = from.unwrap_or_else(|| points.first().map_or(0.0, |p| p[0]));
+    let t1 = to.unwrap_or_else(|| points.last().map_or(0.0, |p| p[0]));
+    if t1 < t0 {
+        return Err(Problem::bad_request(format!(
+            "from ({t0}) is after to ({t1})"
+        )));
+    }
+    let windowed = from.is_some() || to.is_some();
+    let (points, downsampled) = if full || points.len() <= 2 * width {
+        let kept = if windowed {
+            points
+                .into_iter()
+                .filter(|p| p[0] >= t0 && p[0] <= t1)
+                .collect()
+        } else {
+            points
+        };
+        (kept, false)
+    } else {
+        (downsample_minmax(&points, width, t0, t1), true)
+    };
+    let st = report.stats(metric);
+    Ok(Series {
+        metric: metric.key().to_string(),
+        unit: if metric == Metric::EncodeSize {
+            "bytes"
+        } else {
+            "s"
+        }
+        .to_string(),
+        total: all.len() as u64,
+        downsampled,
+        points,
+        stats: MetricStats {
+            count: st.count,
+            min: st.min,
+            max: st.max,
+            mean: st.mean,
+            p50: st.p50,
+            p95: st.p95,
+            p99: st.p99,
+        },
+    })
+}
+
+/// `GET /api/runs/{id}/logs/{log}/lines?from=1&limit=200[&level=ERROR,WARNING][&q=text]`
+pub async fn lines(
+    State(s): State<AppState>,
+    Path((id, log)): Path<(String, String)>,
+    p: Params,
+) -> ApiResult<Json<LinePage>> {
+    p.only(&["from", "limit", "level", "q"])?;
+    let from = p.int("from", 1, 1, i64::MAX)? as usize;
+    let limit = p.int("limit", 200, 1, 5000)? as usize;
+    let mut levels = Vec::new();
+    if let Some(l) = p.text("level") {
+        for part in l.split(',') {
+            let part = part.trim().to_ascii_uppercase();
+            if !matches!(part.as_str(), "DEBUG" | "INFO" | "WARNING" | "ERROR") {
+                return Err(Problem::bad_request(format!(
+                    "level must be DEBUG, INFO, WARNING or ERROR (comma-separated), not {part:?}"
+                )));
+            }
+            levels.push(part);
+        }
+    }
+    let needle = p.text("q").map(|q| q.to_lowercase());
+    let loc = location(&s, &id, &log).await?;
+    let parsed = s.logs.get(&loc).await?;
+    let total = parsed.line_count();
+    let mut out = Vec::with_capacity(limit.min(total));
+    let mut n = from;
+    while n <= total && out.len() < limit {
+        let raw = parsed.line(n).unwrap_or_default();
+        let level = match logparse::classify(raw, false) {
+            LineKind::Parsed { level, .. } => Some(level.as_str()),
+            _ => None,
+        };
+        let keep_level = levels.is_empty() || level.is_some_and(|l| levels.iter().any(|x| x == l));
+        if keep_level {
+            let text = String::from_utf8_lossy(raw);
+            if needle
+                .as_ref()
+                .is_none_or(|q| text.to_lowercase().contains(q.as_str()))
+            {
+                out.push(LogLine {
+                    n: n as u64,
+                    level: level.map(str::to_string),
+                    text: text.into_owned(),
+                });
+            }
+        }
+        n += 1;
+    }
+    Ok(Json(LinePage {
+        total: total as u64,
+        lines: out,
+        next: (n <= total).then_some(n as u64),
+    }))
+}
+
+/// A single `bytes=a-b`, `bytes=a-` or `bytes=-n` range of an object of `size`.
+fn parse_range(value: &str, size: u64) -> Option<std::ops::Range<u64>> {
+    let spec = value.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        return None;
+    }
+    let (a, b) = spec.split_once('-')?;
+    let (a, b) = (a.trim(), b.trim());
+    if a.is_empty() {
+        let n: u64 = b.parse().ok()?;
+        if n == 0 {
+            return None;
+        }
+        return Some(size.saturating_sub(n)..size);
+    }
+    let start: u64 = a.parse().ok()?;
+    let end = if b.is_empty() {
+        size
+    } else {
+        b.parse::<u64>().ok()?.saturating_add(1).min(size)
+    };
+    (start < end).then_some(start..end)
+}
+
+/// `GET /api/runs/{id}/logs/{log}/raw[?download=true]`: the log as stored,
+/// streamed, with single-range requests honoured.
+pub async fn raw(
+    State(s): State<AppState>,
+    Path((id, log)): Path<(String, String)>,
+    headers: HeaderMap,
+    p: Params,
+) -> ApiResult<Response> {
+    p.only(&["download"])?;
+    let download = p.flag("download")?;
+    let loc = location(&s, &id, &log).await?;
+    let wanted = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let (status, read) = match wanted {
+        None => (StatusCode::OK, s.stores.open(&loc, None).await?),
+        Some(r) => {
+            // The size is needed to read suffix ranges; a HEAD-like open of
+            // zero bytes learns it without reading.
+            let size = s.stores.open(&loc, Some(0..0)).await?.size;
+            match parse_range(&r, size) {
+                Some(range) => (
+                    StatusCode::PARTIAL_CONTENT,
+                    s.stores.open(&loc, Some(range)).await?,
+                ),
+                None => {
+                    let mut res = Problem {
+                        status: StatusCode::RANGE_NOT_SATISFIABLE,
+                        message: format!("range {r:?} does not fit the log's {size} bytes"),
+                    }
+                    .into_response();
+                    res.headers_mut().insert(
+                        header::CONTENT_RANGE,
+                        HeaderValue::from_str(&format!("bytes */{size}")).expect("ascii"),
+                    );
+                    return Ok(res);
+                }
+            }
+        }
+    };
+    let len = read.range.end - read.range.start;
+    let mut res = Response::new(Body::from_stream(
+        read.stream.map(|c| c.map_err(std::io::Error::other)),
+    ));
+    *res.status_mut() = status;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if status == StatusCode::PARTIAL_CONTENT {
+        let v = format!(
+            "bytes {}-{}/{}",
+            read.range.start,
+            read.range.end - 1,
+            read.size
+        );
+        h.insert(
+            header::CONTENT_RANGE,
+            HeaderValue::from_str(&v).expect("ascii"),
+        );
+    }
+    if download {
+        let file = format!("run{}-{}.log", id.trim(), log.trim());
+        let v = format!(
+            "attachment; filename=\"{}\"",
+            file.replace(
+                |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
+                "_"
+            )
+        );
+        h.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_str(&v).expect("ascii"),
+        );
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("bytes=0-9", 100), Some(0..10));
+        assert_eq!(parse_range("bytes=90-", 100), Some(90..100));
+        assert_eq!(parse_range("bytes=-5", 100), Some(95..100));
+        assert_eq!(parse_range("bytes=50-500", 100), Some(50..100));
+        assert_eq!(parse_range("bytes=100-", 100), None);
+        assert_eq!(parse_range("bytes=0-1,5-6", 100), None);
+        assert_eq!(parse_range("items=0-1", 100), None);
+        assert_eq!(parse_range("bytes=9-3", 100), None);
+    }
+}

@@ -1,0 +1,269 @@
+//! `logdeck bench`: measures the catalog and the log path at scale, on the
+//! engine given (SQLite by default, PostgreSQL with `--database-url`).
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use app::model::{RunQuery, Sort};
+
+use crate::cli::BenchArgs;
+use crate::import::import_bytes;
+
+/// Runs the benchmarks and prints one line per figure.
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if !args.skip_catalog {
+        catalog_bench(&args).await?;
+    }
+    if !args.skip_log {
+        log_bench(&args).await?;
+    }
+    Ok(())
+}
+
+/// Deterministic pseudo-random numbers (xorshift), so runs compare.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+const FIRST: &[&str] = &[
+    "noah", "emma", "liam", "olivia", "wei", "fatima", "kofi", "ana", "riley", "harper",
+    "jonathan", "miles", "leo", "ellie", "sofia", "mateo", "aiko", "lars", "priya", "omar",
+];
+const LAST: &[&str] = &[
+    "smith", "brown", "young", "tanaka", "jackson", "lee", "garcia", "kim", "novak", "okafor",
+    "silva", "müller", "rossi", "chen", "ivanova",
+];
+const DOMAINS: &[&str] = &[
+    "example.com",
+    "gmail.com",
+    "fractalcomputers.com",
+    "outlook.com",
+    "stanford.edu",
+    "yahoo.co.jp",
+];
+
+/// The username of user `u` of the synthetic population.
+fn user(u: u64) -> String {
+    let f = FIRST[(u % FIRST.len() as u64) as usize];
+    let l = LAST[(u / 20 % LAST.len() as u64) as usize];
+    let d = DOMAINS[(u / 300 % DOMAINS.len() as u64) as usize];
+    format!("{f}.{l}{}@{d}", u / 1800)
+}
+
+/// `n` inventory entries as JSON Lines.
+fn inventory(n: u64, users: u64) -> Vec<u8> {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut out = Vec::with_capacity(n as usize * 220);
+    for i in 0..n {
+        let id = 1_000_000 + i;
+        let minutes = i; // one connection a minute, going back in time
+        let (day, minute) = (minutes / 1440, minutes % 1440);
+        let (y, rest) = (2020 - (day / 336) as i64, day % 336);
+        let (month, dom) = (12 - rest / 28, 28 - rest % 28);
+        let username = if rng.below(9) == 0 {
+            serde_json::Value::Null
+        } else {
+            user(rng.below(users)).into()
+        };
+        let client = (rng.below(5) == 0).then(|| format!("client{id}.txt"));
+        let server = (rng.below(50) != 0).then(|| format!("server{id}.txt"));
+        let line = serde_json::json!({
+            "connection_id": id,
+            "username": username,
+            "ip": format!("10.{}.{}.{}", rng.below(256), rng.below(256), rng.below(256)),
+            "last_updated": format!("{month:02}/{dom:02}/{y}, {:02}:{:02}", 23 - minute / 60, 59 - minute % 60),
+            "version": format!("{:016X}", rng.below(40) * 0x0123_4567_89AB),
+            "client_logs": client,
+            "server_logs": server,
+        });
+        serde_json::to_writer(&mut out, &line).expect("JSON to memory");
+        out.push(b'\n');
+    }
+    out
+}
+
+/// p50 and p99 of durations, in milliseconds.
+fn percentiles(mut d: Vec<Duration>) -> (f64, f64, f64) {
+    d.sort_unstable();
+    let at = |p: f64| d[((d.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1000.0;
+    (
+        at(0.5),
+        at(0.99),
+        d.last().map_or(0.0, |x| x.as_secs_f64() * 1000.0),
+    )
+}
+
+async fn catalog_bench(args: &BenchArgs) -> anyhow::Result<()> {
+    let catalog = args.storage.open_catalog().await?;
+    println!(
+        "catalog: {}",
+        crate::storage::redact(&args.storage.catalog_url())
+    );
+    if catalog.is_empty().await? || args.reimport {
+        let bytes = inventory(args.runs, args.users);
+        println!(
+            "import: {} runs, {:.0} MB of JSON Lines",
+            args.runs,
+            bytes.len() as f64 / 1e6
+        );
+        let started = Instant::now();
+        let report = import_bytes(&catalog, &bytes, |_, _| {}).await?;
+        let took = started.elapsed().as_secs_f64();
+        println!(
+            "import: {} runs in {took:.1} s ({:.0} runs/s; target < 60 s)",
+            report.rows,
+            report.rows as f64 / took
+        );
+        // Sort keys as indexing would leave them, without parsing a million logs.
+        let started = Instant::now();
+        sqlx::query(
+            "UPDATE runs SET lines = 1000, errors = (id * 7919) % 23, warnings = (id * 104729) % 31, \
+             error_pct = ((id * 7919) % 23) / 10.0, latency_p50 = ((id * 31) % 200) / 1000.0 + 0.01, \
+             latency_p95 = ((id * 31) % 200) / 500.0 + 0.02",
+        )
+        .execute(catalog.pool())
+        .await
+        .context("filling sort keys")?;
+        catalog.analyze().await?;
+        println!(
+            "setup: sort keys filled and statistics refreshed in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let total = catalog.totals().await?.connections;
+    println!("runs in the catalog: {total}");
+    let mut rng = Rng(42);
+    for sort in [Sort::Newest, Sort::Errors, Sort::LatencyP95] {
+        let mut times = Vec::new();
+        for _ in 0..args.samples {
+            let id = 1_000_000 + rng.below(total as u64) as i64;
+            let after = catalog.cursor_at(sort, id).await?;
+            let q = RunQuery {
+                sort,
+                after,
+                limit: 100,
+                ..RunQuery::default()
+            };
+            let started = Instant::now();
+            let page = catalog.list_runs(&q).await?;
+            times.push(started.elapsed());
+            anyhow::ensure!(
+                !page.rows.is_empty() || page.next.is_none(),
+                "empty page mid-list"
+            );
+        }
+        let (p50, p99, max) = percentiles(times);
+        println!(
+            "page of 100 at a random depth, sort {}: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms (target p99 < 10 ms)",
+            sort.as_str()
+        );
+    }
+    let mut times_by_kind = Vec::new();
+    let terms: Vec<(&str, String)> = vec![
+        ("common first name", "noah".into()),
+        ("one user's address", user(4321)),
+        ("domain", "stanford.edu".into()),
+        ("two letters", "ch".into()),
+        ("no match", "zzqx".into()),
+    ];
+    for (kind, term) in &terms {
+        let mut times = Vec::new();
+        for i in 0..args.samples.max(20) / 5 {
+            let q = RunQuery {
+                user: Some(if i % 2 == 0 {
+                    term.clone()
+                } else {
+                    term.to_uppercase()
+                }),
+                limit: 100,
+                ..RunQuery::default()
+            };
+            let started = Instant::now();
+            let page = catalog.list_runs(&q).await?;
+            times.push(started.elapsed());
+            std::hint::black_box(page);
+        }
+        let (p50, p99, max) = percentiles(times.clone());
+        println!(
+            "user search ({kind}, {term:?}): p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms"
+        );
+        times_by_kind.extend(times);
+    }
+    let (p50, p99, _) = percentiles(times_by_kind);
+    println!("user search, all kinds: p50 {p50:.2} ms, p99 {p99:.2} ms (target p99 < 50 ms)");
+    catalog.close().await;
+    Ok(())
+}
+
+async fn log_bench(args: &BenchArgs) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let bytes = corpus::large_log(7, args.log_bytes as usize);
+    std::fs::write(dir.path().join("big.txt"), &bytes)?;
+    let stores = std::sync::Arc::new(logstore::LogStores::local(dir.path())?);
+    let points = logparse::parse(&bytes)
+        .points(logparse::Metric::Latency)
+        .len();
+    println!(
+        "log: {:.1} MB, {points} latency points",
+        bytes.len() as f64 / 1e6
+    );
+    let mut cold = Vec::new();
+    for _ in 0..args.samples.clamp(5, 50) {
+        // A new cache each time: read from the store and parse.
+        let cache = crate::logcache::LogCache::new(stores.clone(), crate::logcache::DEFAULT_BUDGET);
+        let started = Instant::now();
+        let log = cache.get("big.txt").await?;
+        let s = crate::api::logs::series_of(
+            &log.report,
+            logparse::Metric::Latency,
+            1000,
+            false,
+            None,
+            None,
+        )
+        .map_err(|p| anyhow::anyhow!(p.message))?;
+        cold.push(started.elapsed());
+        std::hint::black_box(s);
+    }
+    let cache = crate::logcache::LogCache::new(stores.clone(), crate::logcache::DEFAULT_BUDGET);
+    cache.get("big.txt").await?;
+    let mut warm = Vec::new();
+    for _ in 0..args.samples.max(50) {
+        let started = Instant::now();
+        let log = cache.get("big.txt").await?;
+        let s = crate::api::logs::series_of(
+            &log.report,
+            logparse::Metric::Latency,
+            1000,
+            false,
+            None,
+            None,
+        )
+        .map_err(|p| anyhow::anyhow!(p.message))?;
+        let json = serde_json::to_vec(&s)?;
+        warm.push(started.elapsed());
+        std::hint::black_box(json);
+    }
+    let (p50, p99, _) = percentiles(cold);
+    println!(
+        "metrics of the log, cold (read from the local store + parse + reduce): p50 {p50:.1} ms, p99 {p99:.1} ms (target < 50 ms)"
+    );
+    let (p50, p99, _) = percentiles(warm);
+    println!(
+        "metrics of the log, cached (reduce + JSON): p50 {p50:.2} ms, p99 {p99:.2} ms (target < 5 ms)"
+    );
+    Ok(())
+}

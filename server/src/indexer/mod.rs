@@ -1,0 +1,228 @@
+//! Indexing workers: lease a job from the catalog, read the log through the
+//! allow-listed stores, parse it, store the summary. A worker that dies
+//! leaves its lease to expire; another worker then takes the job over.
+
+pub mod summary;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use app::model::LogSummary;
+use catalog::{Catalog, Job, JobOutcome, now_ms};
+use futures::StreamExt;
+use logstore::{LogStores, StoreError};
+use tokio::sync::Notify;
+
+/// How long a lease lasts before another worker may take the job.
+pub const LEASE_MS: i64 = 60_000;
+
+/// How often an idle worker looks for work another process queued.
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+/// Counters for `/metrics`.
+#[derive(Debug, Default)]
+pub struct IndexerStats {
+    /// Jobs completed.
+    pub done: AtomicU64,
+    /// Attempts that failed and will be retried.
+    pub retried: AtomicU64,
+    /// Jobs that failed for good.
+    pub failed: AtomicU64,
+    /// Bytes of logs parsed.
+    pub bytes: AtomicU64,
+}
+
+/// Why a log could not be indexed.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// Reading it failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// It was read but is not a log in the expected format.
+    #[error(
+        "not a log: none of its {0} lines has the `TIME | LEVEL | FILE | FUNCTION:LINE | MESSAGE` form"
+    )]
+    NotALog(u64),
+}
+
+impl IndexError {
+    /// Whether retrying cannot help.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            IndexError::Store(e) => e.is_permanent(),
+            IndexError::NotALog(_) => true,
+        }
+    }
+}
+
+/// Reads and parses the log at `location`.
+pub async fn summarize_location(
+    stores: &LogStores,
+    location: &str,
+) -> Result<LogSummary, IndexError> {
+    let mut read = stores.open(location, None).await?;
+    let mut parser = logparse::Parser::new();
+    let mut bytes = 0u64;
+    while let Some(chunk) = read.stream.next().await {
+        let chunk = chunk?;
+        bytes += chunk.len() as u64;
+        parser.feed(&chunk);
+    }
+    let report = parser.finish();
+    if report.lines > 0 && report.parsed == 0 {
+        return Err(IndexError::NotALog(report.lines));
+    }
+    Ok(summary::summarize(&report, bytes))
+}
+
+/// The workers of one process, and the bell that wakes them.
+#[derive(Clone)]
+pub struct Indexer {
+    catalog: Catalog,
+    stores: Arc<LogStores>,
+    wake: Arc<Notify>,
+    lease_ms: i64,
+    /// Counters.
+    pub stats: Arc<IndexerStats>,
+}
+
+impl Indexer {
+    /// An indexer over `catalog` reading through `stores`; no workers yet.
+    pub fn new(catalog: Catalog, stores: Arc<LogStores>) -> Indexer {
+        Indexer {
+            catalog,
+            stores,
+            wake: Arc::new(Notify::new()),
+            lease_ms: LEASE_MS,
+            stats: Arc::default(),
+        }
+    }
+
+    /// The same indexer with leases of `ms` milliseconds.
+    pub fn with_lease(mut self, ms: i64) -> Indexer {
+        self.lease_ms = ms.max(3);
+        self
+    }
+
+    /// Indexes due jobs one after another until none is left; returns how
+    /// many were taken.
+    pub async fn drain(&self, owner: &str) -> Result<usize, catalog::CatalogError> {
+        let mut n = 0;
+        while let Some(job) = self
+            .catalog
+            .lease_job(owner, self.lease_ms, now_ms())
+            .await?
+        {
+            self.run(job).await;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Tells idle workers that jobs were queued.
+    pub fn wake(&self) {
+        self.wake.notify_waiters();
+    }
+
+    /// Starts `n` workers; they run until the process ends.
+    pub fn spawn(&self, n: usize) -> Vec<tokio::task::JoinHandle<()>> {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+        (0..n)
+            .map(|i| {
+                let me = self.clone();
+                let owner = format!("{host}:{}:{i}:{:x}", std::process::id(), now_ms());
+                tokio::spawn(async move { me.work(owner).await })
+            })
+            .collect()
+    }
+
+    async fn work(self, owner: String) {
+        let mut errors = 0u32;
+        loop {
+            match self
+                .catalog
+                .lease_job(&owner, self.lease_ms, now_ms())
+                .await
+            {
+                Ok(Some(job)) => {
+                    errors = 0;
+                    self.run(job).await;
+                }
+                Ok(None) => {
+                    let _ = tokio::time::timeout(IDLE_POLL, self.wake.notified()).await;
+                }
+                Err(e) => {
+                    errors = errors.saturating_add(1);
+                    let wait = Duration::from_millis(500 * u64::from(errors.min(20)));
+                    tracing::warn!(error = %e, "cannot lease an indexing job; retrying in {wait:?}");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    /// Indexes one leased job, renewing its lease while it runs.
+    pub async fn run(&self, job: Job) -> JobOutcome {
+        let work = summarize_location(&self.stores, &job.location);
+        tokio::pin!(work);
+        let mut renew = tokio::time::interval(Duration::from_millis(self.lease_ms as u64 / 3));
+        renew.tick().await;
+        let result = loop {
+            tokio::select! {
+                r = &mut work => break r,
+                _ = renew.tick() => {
+                    match self.catalog.renew_lease(&job, self.lease_ms, now_ms()).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::info!(job = job.id, "lease lost to another worker; dropping the job here");
+                            return JobOutcome::LeaseLost;
+                        }
+                        Err(e) => tracing::warn!(job = job.id, error = %e, "cannot renew lease"),
+                    }
+                }
+            }
+        };
+        let outcome = match result {
+            Ok(summary) => {
+                let bytes = summary.bytes;
+                let r = self.catalog.complete_job(&job, &summary, now_ms()).await;
+                if matches!(r, Ok(JobOutcome::Done)) {
+                    self.stats.done.fetch_add(1, Ordering::Relaxed);
+                    self.stats.bytes.fetch_add(bytes, Ordering::Relaxed);
+                }
+                r
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                let r = self
+                    .catalog
+                    .fail_job(&job, &reason, e.is_permanent(), now_ms())
+                    .await;
+                match &r {
+                    Ok(JobOutcome::Failed) => {
+                        self.stats.failed.fetch_add(1, Ordering::Relaxed);
+                        tracing::warn!(run = job.run_id, log = job.log.as_str(), location = %job.location, "indexing failed: {reason}");
+                    }
+                    Ok(JobOutcome::Retrying { after_ms }) => {
+                        self.stats.retried.fetch_add(1, Ordering::Relaxed);
+                        tracing::info!(
+                            run = job.run_id,
+                            log = job.log.as_str(),
+                            "indexing attempt {} failed ({reason}); retrying in {after_ms} ms",
+                            job.attempts
+                        );
+                    }
+                    _ => {}
+                }
+                r
+            }
+        };
+        outcome.unwrap_or_else(|e| {
+            // The catalog is unreachable: the lease expires and the job is
+            // taken up again later.
+            tracing::warn!(job = job.id, error = %e, "cannot record the job's result");
+            JobOutcome::LeaseLost
+        })
+    }
+}

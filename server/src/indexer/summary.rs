@@ -1,0 +1,105 @@
+//! A parsed log reduced to what the catalog keeps.
+
+use app::model::{LogSummary, MetricStats, TemplateCount};
+use logparse::{Level, LogReport, Metric, Point, Stats};
+
+/// Templates kept per log (the most frequent).
+pub const TOP_TEMPLATES: usize = 100;
+
+/// Values in a run's latency sparkline.
+pub const SPARKLINE_POINTS: usize = 48;
+
+fn stats(s: Stats) -> MetricStats {
+    MetricStats {
+        count: s.count,
+        min: s.min,
+        max: s.max,
+        mean: s.mean,
+        p50: s.p50,
+        p95: s.p95,
+        p99: s.p99,
+    }
+}
+
+/// The summary of a parsed log of `bytes` bytes.
+pub fn summarize(report: &LogReport, bytes: u64) -> LogSummary {
+    LogSummary {
+        bytes,
+        lines: report.lines,
+        parsed: report.parsed,
+        malformed: report.malformed,
+        debug: report.level(Level::Debug),
+        info: report.level(Level::Info),
+        warnings: report.level(Level::Warning),
+        errors: report.level(Level::Error),
+        duration_s: report.duration_s,
+        latency: stats(report.stats(Metric::Latency)),
+        decode_time: stats(report.stats(Metric::DecodeTime)),
+        encode_time: stats(report.stats(Metric::EncodeTime)),
+        encode_size: stats(report.stats(Metric::EncodeSize)),
+        templates: report
+            .templates
+            .iter()
+            .take(TOP_TEMPLATES)
+            .map(|t| TemplateCount {
+                level: t.level.as_str().to_string(),
+                template: t.template.clone(),
+                count: t.count,
+                example: t.example.clone(),
+                first_line: t.first_line,
+            })
+            .collect(),
+        sparkline: sparkline(report.points(Metric::Latency), SPARKLINE_POINTS),
+    }
+}
+
+/// Means of `n` equal slices of the points, in order (fewer when there are
+/// fewer points).
+pub fn sparkline(points: &[Point], n: usize) -> Vec<f32> {
+    if points.is_empty() || n == 0 {
+        return Vec::new();
+    }
+    let n = n.min(points.len());
+    (0..n)
+        .map(|i| {
+            let slice = &points[i * points.len() / n..(i + 1) * points.len() / n];
+            (slice.iter().map(|p| p.v).sum::<f64>() / slice.len() as f64) as f32
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summarizes_levels_metrics_and_templates() {
+        let log = b"00:00:00:000 | INFO    | a | f:1 | Latency: 0.010\n\
+                    00:00:01:000 | INFO    | a | f:1 | Latency: 0.030\n\
+                    00:00:02:000 | ERROR   | a | f:1 | disk 7 full\n\
+                    00:00:03:000 | WARNING | a | f:1 | slow 12\n\
+                    garbage\n";
+        let s = summarize(&logparse::parse(log), log.len() as u64);
+        assert_eq!((s.lines, s.parsed, s.malformed), (5, 4, 1));
+        assert_eq!((s.info, s.errors, s.warnings), (2, 1, 1));
+        assert_eq!(s.latency.count, 2);
+        assert_eq!(s.latency.p50, Some(0.02));
+        assert_eq!(s.duration_s, 3.0);
+        assert_eq!(s.templates.len(), 2);
+        assert_eq!(s.sparkline, vec![0.01, 0.03]);
+        assert_eq!(s.bytes, log.len() as u64);
+    }
+
+    #[test]
+    fn sparkline_averages_slices() {
+        let pts: Vec<Point> = (0..10)
+            .map(|i| Point {
+                t: i as f64,
+                v: i as f64,
+            })
+            .collect();
+        assert_eq!(sparkline(&pts, 5), vec![0.5, 2.5, 4.5, 6.5, 8.5]);
+        assert_eq!(sparkline(&pts[..3], 48).len(), 3);
+        assert!(sparkline(&[], 5).is_empty());
+    }
+}

@@ -1,0 +1,110 @@
+//! Prometheus metrics at `/metrics`.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::state::AppState;
+
+/// Requests answered, by status class.
+#[derive(Debug, Default)]
+pub struct HttpStats {
+    by_class: [AtomicU64; 5],
+}
+
+/// Counts every response by status class.
+pub async fn count(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let class = (res.status().as_u16() / 100).clamp(1, 5) as usize - 1;
+    s.http.by_class[class].fetch_add(1, Ordering::Relaxed);
+    res
+}
+
+/// `GET /metrics`
+pub async fn metrics(State(s): State<AppState>) -> Response {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# HELP logdeck_http_responses_total HTTP responses by status class."
+    );
+    let _ = writeln!(out, "# TYPE logdeck_http_responses_total counter");
+    for (i, c) in s.http.by_class.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "logdeck_http_responses_total{{class=\"{}xx\"}} {}",
+            i + 1,
+            c.load(Ordering::Relaxed)
+        );
+    }
+    let st = &s.indexer.stats;
+    for (name, help, v) in [
+        (
+            "logdeck_index_jobs_done_total",
+            "Logs indexed by this process.",
+            &st.done,
+        ),
+        (
+            "logdeck_index_attempts_retried_total",
+            "Indexing attempts that failed and were rescheduled.",
+            &st.retried,
+        ),
+        (
+            "logdeck_index_jobs_failed_total",
+            "Logs that failed to index for good in this process.",
+            &st.failed,
+        ),
+        (
+            "logdeck_index_bytes_total",
+            "Bytes of logs parsed by this process.",
+            &st.bytes,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+            v.load(Ordering::Relaxed)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP logdeck_log_cache_bytes Bytes of parsed logs held in memory.\n# TYPE logdeck_log_cache_bytes gauge\nlogdeck_log_cache_bytes {}",
+        s.logs.size()
+    );
+    match s.catalog.job_status().await {
+        Ok(j) => {
+            let _ = writeln!(
+                out,
+                "# HELP logdeck_jobs Indexing jobs in the catalog by state.\n# TYPE logdeck_jobs gauge"
+            );
+            for (state, n) in [
+                ("queued", j.queued),
+                ("running", j.running),
+                ("done", j.done),
+                ("failed", j.failed),
+            ] {
+                let _ = writeln!(out, "logdeck_jobs{{state=\"{state}\"}} {n}");
+            }
+            let _ = writeln!(
+                out,
+                "# HELP logdeck_catalog_up Whether the catalog answered.\n# TYPE logdeck_catalog_up gauge\nlogdeck_catalog_up 1"
+            );
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: catalog unavailable");
+            let _ = writeln!(
+                out,
+                "# HELP logdeck_catalog_up Whether the catalog answered.\n# TYPE logdeck_catalog_up gauge\nlogdeck_catalog_up 0"
+            );
+        }
+    }
+    let mut res = out.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    res
+}

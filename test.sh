@@ -28,7 +28,7 @@ cargo xtask build --release
 log "browser tests (Playwright in Chromium)"
 port=$(free_port)
 data=$(mktemp -d)
-shots="$PWD/end2end/test-results/screenshots"
+shots="$PWD/end2end/screenshots"
 mkdir -p "$shots"
 # The sample corpus, plus many older runs to scroll through and a log with
 # hostile text, imported before the server starts.

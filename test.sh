@@ -9,6 +9,7 @@ setup_rust
 setup_npm . end2end
 setup_chromium
 setup_postgres
+setup_redis
 setup_moto
 
 log "cargo fmt --check"

@@ -75,3 +75,19 @@ setup_postgres() {
     exit 1
   fi
 }
+
+# Redis for the live-store tests: start the local service if it is down.
+setup_redis() {
+  if [ -n "${LOGDECK_TEST_REDIS:-}" ]; then return; fi
+  if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    log "starting Redis"
+    mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/ci.log >/dev/null 2>&1 || true
+    for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
+  fi
+  if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    echo "Redis is not answering on 127.0.0.1:6379; start it or set LOGDECK_TEST_REDIS" >&2
+    exit 1
+  fi
+}

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod client;
+pub mod live;
 pub mod model;
 pub mod series;
 pub mod view;

@@ -10,12 +10,20 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use crate::Backend;
 
 /// Migrations in order: (version, description, SQLite, PostgreSQL).
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "runs, logs, templates, jobs, events, bookmarks",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "runs, logs, templates, jobs, events, bookmarks",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "live runs and producer tokens",
+        include_str!("../migrations/sqlite/0002_live.sql"),
+        include_str!("../migrations/postgres/0002_live.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct Embedded(Backend);

@@ -1,0 +1,199 @@
+//! The live-log protocol: what producers, the server and viewers send each
+//! other over websockets, as JSON text frames.
+//!
+//! Producer (`logdeck run`): `POST /api/live/runs` creates a run, then the
+//! websocket `/api/live/runs/{id}/logs/{log}/ingest` carries
+//! [`ProducerMsg`]s up and [`IngestMsg`]s down. The server acknowledges the
+//! highest seq it has durably stored; after a reconnect the producer resends
+//! everything after the last acknowledgement and the server drops what it
+//! already has.
+//!
+//! Viewer (browser, `logdeck tail`): the websocket
+//! `/api/runs/{id}/logs/{log}/live?from=SEQ` sends [`ViewerMsg`]s: the lines
+//! from `from` on, new lines as they come, and finally `sealed` — or `gap` if
+//! lines are unavailable — so a viewer always knows whether it has them all.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum WireStream {
+    /// Standard output.
+    #[serde(rename = "o")]
+    Out,
+    /// Standard error.
+    #[serde(rename = "e")]
+    Err,
+}
+
+/// One line on the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireLine {
+    /// Position in the log, from 1.
+    pub seq: u64,
+    /// Capture time, microseconds since the Unix epoch.
+    pub t: i64,
+    /// Stream.
+    pub s: WireStream,
+    /// Text without the line break.
+    pub x: String,
+}
+
+/// What `POST /api/live/runs` takes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NewLiveRun {
+    /// A short name shown in the table (the command, or `--name`).
+    pub name: String,
+    /// The command line, if the producer runs one.
+    pub command: Option<String>,
+    /// Free labels `k=v`.
+    pub labels: Vec<(String, String)>,
+    /// Set when the output is a streaming session's log: its lines feed the
+    /// connection's metric charts.
+    pub session: Option<SessionOf>,
+}
+
+/// A live log that is one side of a streaming session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionOf {
+    /// The connection id.
+    pub connection: i64,
+    /// `client` or `server`.
+    pub role: String,
+}
+
+/// What `POST /api/live/runs` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveRunCreated {
+    /// The run id (the connection id for a session).
+    pub run: i64,
+    /// The log to stream into.
+    pub log: String,
+    /// Highest seq already stored (0 for a new log).
+    pub last_seq: u64,
+}
+
+/// Producer → server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ProducerMsg {
+    /// Lines, consecutive seqs; may repeat lines already acknowledged.
+    Lines {
+        /// The lines.
+        lines: Vec<WireLine>,
+    },
+    /// The program ended; `last_seq` is the last line it produced.
+    Finish {
+        /// Its exit code (`None` if killed by a signal).
+        exit_code: Option<i32>,
+        /// Last seq of the log.
+        last_seq: u64,
+    },
+}
+
+/// Server → producer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum IngestMsg {
+    /// Sent first: where the stored log ends; send from `last_seq + 1`.
+    Ready {
+        /// Highest seq stored.
+        last_seq: u64,
+    },
+    /// Everything up to `seq` is stored durably.
+    Ack {
+        /// Highest seq stored.
+        seq: u64,
+    },
+    /// The log is sealed with `last_seq` lines; the producer may exit.
+    Sealed {
+        /// Its last seq.
+        last_seq: u64,
+    },
+}
+
+/// Server → viewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ViewerMsg {
+    /// Consecutive lines following the previous message's.
+    Lines {
+        /// The lines.
+        lines: Vec<WireLine>,
+    },
+    /// Lines `from..=to` cannot be delivered; the next lines start after
+    /// `to`.
+    Gap {
+        /// First missing seq.
+        from: u64,
+        /// Last missing seq.
+        to: u64,
+        /// Why.
+        reason: String,
+    },
+    /// The viewer fell behind by more than its buffer; lines keep coming from
+    /// where it is (none are skipped), but it is `behind` lines behind.
+    Lagging {
+        /// Lines between what was sent and the end of the log.
+        behind: u64,
+    },
+    /// The log is complete: every line up to `last_seq` has been sent.
+    Sealed {
+        /// Its last seq.
+        last_seq: u64,
+        /// The program's exit code, if known.
+        exit_code: Option<i32>,
+    },
+}
+
+/// Close codes the server uses on live websockets, with the reason in the
+/// close frame.
+pub mod close {
+    /// A frame that is not a valid message.
+    pub const BAD_MESSAGE: u16 = 4400;
+    /// The token is missing or wrong.
+    pub const UNAUTHORIZED: u16 = 4401;
+    /// No such run or log.
+    pub const NOT_FOUND: u16 = 4404;
+    /// The log is sealed: nothing more can be written.
+    pub const SEALED: u16 = 4409;
+    /// A frame over the size limit.
+    pub const TOO_BIG: u16 = 4413;
+    /// The server failed to store lines; reconnect and resend.
+    pub const STORE_FAILED: u16 = 4500;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_have_a_stable_shape() {
+        let m = ProducerMsg::Lines {
+            lines: vec![WireLine {
+                seq: 3,
+                t: 17,
+                s: WireStream::Err,
+                x: "a \"b\"".into(),
+            }],
+        };
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"lines","lines":[{"seq":3,"t":17,"s":"e","x":"a \"b\""}]}"#
+        );
+        assert_eq!(serde_json::from_str::<ProducerMsg>(&json).unwrap(), m);
+        let v: ViewerMsg =
+            serde_json::from_str(r#"{"type":"sealed","last_seq":9,"exit_code":null}"#).unwrap();
+        assert_eq!(
+            v,
+            ViewerMsg::Sealed {
+                last_seq: 9,
+                exit_code: None
+            }
+        );
+        assert!(serde_json::from_str::<ProducerMsg>(r#"{"type":"nope"}"#).is_err());
+    }
+}

@@ -49,25 +49,12 @@ pub struct NewLiveRun {
     pub command: Option<String>,
     /// Free labels `k=v`.
     pub labels: Vec<(String, String)>,
-    /// Set when the output is a streaming session's log: its lines feed the
-    /// connection's metric charts.
-    pub session: Option<SessionOf>,
-}
-
-/// A live log that is one side of a streaming session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SessionOf {
-    /// The connection id.
-    pub connection: i64,
-    /// `client` or `server`.
-    pub role: String,
 }
 
 /// What `POST /api/live/runs` answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveRunCreated {
-    /// The run id (the connection id for a session).
+    /// The run id.
     pub run: i64,
     /// The log to stream into.
     pub log: String,
@@ -118,6 +105,13 @@ pub enum IngestMsg {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ViewerMsg {
+    /// Sent first: how far the log is now.
+    Start {
+        /// Highest seq stored when the viewer connected.
+        last_seq: u64,
+        /// Whether the log is already complete.
+        sealed: bool,
+    },
     /// Consecutive lines following the previous message's.
     Lines {
         /// The lines.

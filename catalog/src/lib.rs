@@ -13,6 +13,8 @@ mod events;
 pub use events::MAX_EVENTS;
 pub mod inventory;
 mod jobs;
+mod live;
+pub use live::{RunStatus, TASK_ID_BASE};
 mod migrate;
 mod runs;
 mod search;

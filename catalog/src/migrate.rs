@@ -19,7 +19,7 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
     ),
     (
         2,
-        "live runs and producer tokens",
+        "live runs",
         include_str!("../migrations/sqlite/0002_live.sql"),
         include_str!("../migrations/postgres/0002_live.sql"),
     ),

@@ -50,6 +50,79 @@ pub enum Command {
     /// Measure the catalog with many runs (page at any depth, user search,
     /// import) and the metrics of a large log, on the configured engine.
     Bench(BenchArgs),
+    /// Run a program and stream its output live to a logdeck server, passing
+    /// it through to this terminal; exits with the program's exit code.
+    /// Lines are kept until the server has stored them, so a network cut or
+    /// a server restart loses nothing.
+    Run(RunArgs),
+    /// Print the lines of a live log, from the start, a seq or the last N,
+    /// and with --follow keep printing them as they arrive.
+    Tail(TailArgs),
+}
+
+/// Options of `logdeck run`.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Examples:\n  logdeck run --token $T -- make -j2\n  ./job.sh 2>&1 | logdeck run --token $T --stdin --name nightly-job"
+)]
+pub struct RunArgs {
+    /// The logdeck server.
+    #[arg(long, env = "LOGDECK_SERVER", default_value = "http://127.0.0.1:3000")]
+    pub server: url::Url,
+    /// Producer token (one of the server's --ingest-token).
+    #[arg(long, env = "LOGDECK_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// A label `key=value` for the run; repeat for more.
+    #[arg(long = "label", value_parser = parse_label)]
+    pub labels: Vec<(String, String)>,
+    /// Name shown for the run (default: the command line).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Stream standard input instead of running a program (needs --name).
+    #[arg(long, requires = "name", conflicts_with = "command")]
+    pub stdin: bool,
+    /// Do not print where the run can be watched, or retries.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// The program and its arguments (after `--`).
+    #[arg(last = true, required_unless_present = "stdin")]
+    pub command: Vec<String>,
+}
+
+fn parse_label(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("a label is key=value, not {s:?}")),
+    }
+}
+
+/// Options of `logdeck tail`.
+#[derive(Debug, Clone, Args)]
+pub struct TailArgs {
+    /// The run, optionally with the log: `RUN` or `RUN/LOG` (default log:
+    /// `output`).
+    pub log: String,
+    /// The logdeck server.
+    #[arg(long, env = "LOGDECK_SERVER", default_value = "http://127.0.0.1:3000")]
+    pub server: url::Url,
+    /// Start at this seq (line number).
+    #[arg(long, conflicts_with = "last")]
+    pub from: Option<u64>,
+    /// Start with the last N lines.
+    #[arg(long, short = 'n')]
+    pub last: Option<u64>,
+    /// Keep printing lines as they arrive, until the log is sealed.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Prefix each line with its capture time (UTC).
+    #[arg(long, short = 't')]
+    pub timestamps: bool,
+    /// Prefix each line with its seq.
+    #[arg(long)]
+    pub seq: bool,
+    /// Colour standard-error lines: auto (on a terminal), always, never.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
 }
 
 /// Options of `logdeck bench`.
@@ -139,6 +212,21 @@ pub struct ServeArgs {
     /// Do not generate a sample corpus when the data directory is empty.
     #[arg(long, env = "LOGDECK_NO_SAMPLE")]
     pub no_sample: bool,
+    /// Live store: `redis://host:port/db` keeps live lines in Redis Streams
+    /// (several servers can share it). Default: files under `live/` in the
+    /// data directory.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// A token producers must present (`logdeck run --token`). Repeat, or
+    /// separate with commas in the environment variable. Without one the
+    /// server takes no producers.
+    #[arg(
+        long = "ingest-token",
+        env = "LOGDECK_INGEST_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub ingest_tokens: Vec<String>,
 }
 
 /// Options of `logdeck sample`.

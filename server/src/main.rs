@@ -17,6 +17,11 @@ fn main() -> anyhow::Result<()> {
             init_tracing();
             tokio::runtime::Runtime::new()?.block_on(cmd::bench::run(args))
         }
+        Command::Run(args) => {
+            let code = tokio::runtime::Runtime::new()?.block_on(cmd::run::run(args))?;
+            std::process::exit(code)
+        }
+        Command::Tail(args) => tokio::runtime::Runtime::new()?.block_on(cmd::tail::run(args)),
         Command::Import(args) => {
             init_tracing();
             tokio::runtime::Runtime::new()?.block_on(cmd::import::run(args))

@@ -9,6 +9,7 @@ use leptos::prelude::LeptosOptions;
 use logstore::LogStores;
 
 use crate::indexer::Indexer;
+use crate::live::Live;
 use crate::logcache::LogCache;
 use crate::metrics::HttpStats;
 
@@ -29,11 +30,14 @@ pub struct AppState {
     pub source: SharedSource,
     /// Request counters for `/metrics`.
     pub http: Arc<HttpStats>,
+    /// Live runs: their store and the producers' tokens.
+    pub live: Arc<Live>,
 }
 
 impl AppState {
-    /// State over an open catalog and stores, with an empty cache.
-    pub fn new(leptos: LeptosOptions, catalog: Catalog, stores: LogStores) -> AppState {
+    /// State over an open catalog, log stores and live store, with an empty
+    /// cache.
+    pub fn new(leptos: LeptosOptions, catalog: Catalog, stores: LogStores, live: Live) -> AppState {
         let stores = Arc::new(stores);
         let indexer = Indexer::new(catalog.clone(), stores.clone());
         AppState {
@@ -47,6 +51,7 @@ impl AppState {
             stores,
             indexer,
             http: Arc::default(),
+            live: Arc::new(live),
         }
     }
 }

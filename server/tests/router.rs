@@ -68,7 +68,14 @@ async fn fixture(catalog: &Catalog, connections: usize, site: Option<&Path>) -> 
     let site = site
         .map(Path::to_path_buf)
         .unwrap_or_else(|| data.path().join("no-site"));
-    let state = AppState::new(leptos_options(&site), catalog.clone(), stores);
+    let live = server::live::Live::open(
+        data.path(),
+        None,
+        server::live::Tokens::new(["router-test".to_string()]),
+    )
+    .await
+    .unwrap();
+    let state = AppState::new(leptos_options(&site), catalog.clone(), stores, live);
     let indexed = state.indexer.drain("test").await.unwrap();
     assert_eq!(indexed as u64, report.stats.jobs_queued);
     Fixture {

@@ -8,7 +8,7 @@ pub mod params;
 pub mod runs;
 
 use axum::Router;
-use axum::routing::{MethodRouter, any, get, put};
+use axum::routing::{MethodRouter, any, get, post, put};
 
 use crate::state::AppState;
 
@@ -24,6 +24,15 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/runs/{id}/logs/{log}/series", get(logs::series)),
         ("/api/runs/{id}/logs/{log}/lines", get(logs::lines)),
         ("/api/runs/{id}/logs/{log}/raw", get(logs::raw)),
+        (
+            "/api/runs/{id}/logs/{log}/live",
+            get(crate::live::viewer::live),
+        ),
+        ("/api/live/runs", post(crate::live::ingest::create_run)),
+        (
+            "/api/live/runs/{id}/logs/{log}/ingest",
+            get(crate::live::ingest::ingest),
+        ),
         ("/api/totals", get(runs::totals)),
         ("/api/jobs", get(runs::jobs)),
         ("/api/events", get(runs::events)),

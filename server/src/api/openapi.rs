@@ -111,6 +111,26 @@ pub fn document() -> Value {
                               "206": {"description": "Part of the log"},
                               "416": {"description": "Range not satisfiable"}},
             }},
+            "/api/runs/{id}/logs/{log}/live": {"get": {
+                "summary": "Websocket: follow a live log. Messages (JSON): start {last_seq, sealed}, lines {lines: [{seq, t, s, x}]}, lagging {behind}, gap {from, to, reason}, sealed {last_seq, exit_code}",
+                "operationId": "followLive",
+                "parameters": [run_id, log, param("from", "First seq wanted (default 1)", int()), param("last", "Or: start with the last N lines", int())],
+                "responses": {"101": {"description": "Switching to the websocket"}, "400": {"$ref": "#/components/responses/BadRequest"}, "404": {"$ref": "#/components/responses/NotFound"}},
+            }},
+            "/api/live/runs": {"post": {
+                "summary": "Start a live task run (producer token required)", "operationId": "createLiveRun",
+                "security": [{"bearer": []}],
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {
+                    "name": text(), "command": nullable("string"), "labels": {"type": "array", "items": {"type": "array", "items": text()}}}}}}},
+                "responses": {"201": {"description": "The run and the log to stream into", "content": {"application/json": {"schema": {"type": "object", "properties": {"run": int(), "log": text(), "last_seq": int()}}}}},
+                              "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"description": "No or wrong token"}},
+            }},
+            "/api/live/runs/{id}/logs/{log}/ingest": {"get": {
+                "summary": "Websocket for the producer (token required): server sends ready {last_seq}, then ack {seq} per lines {lines}; finish {exit_code, last_seq} seals the log (sealed {last_seq})",
+                "operationId": "ingestLive", "security": [{"bearer": []}],
+                "parameters": [run_id, log],
+                "responses": {"101": {"description": "Switching to the websocket"}, "401": {"description": "No or wrong token"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"description": "The run has finished"}},
+            }},
             "/api/totals": {"get": {"summary": "Totals over all runs", "operationId": "getTotals",
                 "responses": ok("Totals", json!({"type": "object"}))}},
             "/api/jobs": {"get": {"summary": "Indexing jobs by state and the latest failures", "operationId": "getJobs",
@@ -134,6 +154,7 @@ pub fn document() -> Value {
                 "responses": {"200": {"description": "Prometheus text format", "content": {"text/plain": {}}}}}},
         },
         "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "A producer token (--ingest-token)"}},
             "responses": {
                 "BadRequest": {"description": "A parameter is wrong", "content": {"application/json": {"schema": schema("Error")}}},
                 "NotFound": {"description": "No such thing", "content": {"application/json": {"schema": schema("Error")}}},

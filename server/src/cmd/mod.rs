@@ -3,5 +3,7 @@
 pub mod bench;
 pub mod import;
 pub mod parse;
+pub mod run;
 pub mod sample;
 pub mod serve;
+pub mod tail;

@@ -29,7 +29,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             missing.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         );
     }
-    let state = AppState::new(site::leptos_options(&root), catalog.clone(), stores);
+    let tokens = crate::live::Tokens::new(args.ingest_tokens.clone());
+    if tokens.is_empty() {
+        tracing::info!("no --ingest-token configured: live producers are refused");
+    }
+    let live = crate::live::Live::open(&args.storage.data_dir, args.redis_url.as_deref(), tokens)
+        .await
+        .context("cannot open the live store")?;
+    let live_kind = live.store.kind();
+    let state = AppState::new(site::leptos_options(&root), catalog.clone(), stores, live);
     state.indexer.spawn(args.workers);
     let totals = catalog.totals().await?;
     let jobs = catalog.job_status().await?;
@@ -38,7 +46,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
     println!(
-        "logdeck: serving {} runs on http://{addr} (catalog: {}; {} logs waiting to be indexed by {} workers)",
+        "logdeck: serving {} runs on http://{addr} (catalog: {}; live store: {live_kind}; {} logs waiting to be indexed by {} workers)",
         totals.connections,
         crate::storage::redact(&args.storage.catalog_url()),
         jobs.queued + jobs.running,

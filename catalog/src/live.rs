@@ -1,0 +1,207 @@
+//! Runs started by producers (`logdeck run`): created live, finished with
+//! the program's exit code.
+
+use serde_json::json;
+use sqlx::Row;
+
+use crate::events::append_event;
+use crate::{Catalog, CatalogError};
+
+/// Task runs get ids from here up, so they never meet a connection id.
+pub const TASK_ID_BASE: i64 = 1_000_000_000_000;
+
+/// Where a run stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunStatus {
+    /// `imported`, `live`, `succeeded`, `failed` or `lost`.
+    pub status: String,
+    /// `connection` or `task`.
+    pub kind: String,
+    /// The program's exit code, once finished.
+    pub exit_code: Option<i64>,
+}
+
+impl Catalog {
+    /// Creates a live task run and returns its id. `labels` is a JSON
+    /// object of the producer's `k=v` labels.
+    pub async fn create_task_run(
+        &self,
+        name: &str,
+        command: Option<&str>,
+        labels: &serde_json::Value,
+        now_ms: i64,
+    ) -> Result<i64, CatalogError> {
+        let name = crate::clean_text(name).into_owned();
+        let command = command.map(|c| crate::clean_text(c).into_owned());
+        let secs = now_ms.div_euclid(1000);
+        // Two processes may pick the same next id; the loser tries again.
+        // One statement picks and inserts, so in SQLite the transaction
+        // writes from its first statement (no read-then-write upgrade).
+        for attempt in 0..50u64 {
+            match self
+                .try_create_task_run(&name, command.as_deref(), labels, secs, now_ms)
+                .await
+            {
+                Ok(Some(id)) => return Ok(id),
+                Ok(None) => {}
+                // SQLite answers "busy" at once, without waiting, when two
+                // transactions would deadlock; one of them tries again.
+                Err(CatalogError::Db(e)) if is_busy(&e) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(2 + attempt * 3)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(CatalogError::Corrupt(
+            "could not allocate a task run id after 50 tries".into(),
+        ))
+    }
+
+    async fn try_create_task_run(
+        &self,
+        name: &str,
+        command: Option<&str>,
+        labels: &serde_json::Value,
+        secs: i64,
+        now_ms: i64,
+    ) -> Result<Option<i64>, CatalogError> {
+        {
+            let mut tx = self.pool.begin().await?;
+            let inserted = sqlx::query(
+                "INSERT INTO runs (id, username, ip, last_updated, updated_at, version, \
+                 client_state, server_state, imported_ms, status, kind, command, labels, started_ms) \
+                 SELECT COALESCE(MAX(id), $1) + 1, $2, '', $3, $4, NULL, 'missing', 'missing', $5, \
+                 'live', 'task', $6, $7, $5 FROM runs WHERE id > $1 \
+                 ON CONFLICT (id) DO NOTHING RETURNING id",
+            )
+            .bind(TASK_ID_BASE)
+            .bind(name.to_string())
+            .bind(iso_minute(secs))
+            .bind(secs)
+            .bind(now_ms)
+            .bind(command.map(str::to_string))
+            .bind(labels.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = inserted else {
+                return Ok(None);
+            };
+            let next: i64 = row.try_get("id")?;
+            append_event(
+                &mut tx,
+                self.backend,
+                now_ms,
+                "run.started",
+                &json!({"run_id": next, "name": name, "command": command, "labels": labels}),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Some(next))
+        }
+    }
+
+    /// Records that a live task run ended: `succeeded` with exit code 0,
+    /// `failed` otherwise (no code: killed by a signal), or `lost` when its
+    /// producer went silent. `false` if the run was not live.
+    pub async fn finish_task_run(
+        &self,
+        id: i64,
+        status: &str,
+        exit_code: Option<i32>,
+        now_ms: i64,
+    ) -> Result<bool, CatalogError> {
+        if !matches!(status, "succeeded" | "failed" | "lost") {
+            return Err(CatalogError::BadRequest(format!(
+                "not a finished status: {status:?}"
+            )));
+        }
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE runs SET status = $1, exit_code = $2, finished_ms = $3, updated_at = $4 \
+             WHERE id = $5 AND kind = 'task' AND status = 'live'",
+        )
+        .bind(status.to_string())
+        .bind(exit_code.map(i64::from))
+        .bind(now_ms)
+        .bind(now_ms.div_euclid(1000))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        append_event(
+            &mut tx,
+            self.backend,
+            now_ms,
+            "run.finished",
+            &json!({"run_id": id, "status": status, "exit_code": exit_code}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The status of run `id`, if it exists.
+    pub async fn run_status(&self, id: i64) -> Result<Option<RunStatus>, CatalogError> {
+        let row = sqlx::query("SELECT status, kind, exit_code FROM runs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(RunStatus {
+                status: r.try_get("status")?,
+                kind: r.try_get("kind")?,
+                exit_code: r.try_get("exit_code")?,
+            })
+        })
+        .transpose()
+    }
+}
+
+/// Whether SQLite refused for a lock held by another connection.
+fn is_busy(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == "5" || c == "517")
+}
+
+/// `YYYY-MM-DD HH:MM` (UTC) of seconds since the epoch: the catalog's
+/// `last_updated` text for runs it creates itself.
+fn iso_minute(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_minute_reads_back() {
+        for secs in [0, 951_782_400, 1_593_550_920, 1_700_000_000, 4_102_444_799] {
+            let text = iso_minute(secs);
+            assert_eq!(
+                crate::parse_last_updated(&text),
+                Some(secs - secs % 60),
+                "{text}"
+            );
+        }
+        assert_eq!(iso_minute(951_782_400), "2000-02-29 00:00");
+    }
+}

@@ -1,0 +1,47 @@
+//! Task runs created by producers, on SQLite and PostgreSQL.
+
+use catalog::{Catalog, TASK_ID_BASE, on_both};
+use serde_json::json;
+
+on_both!(task_runs_get_their_own_ids_and_finish_once);
+
+async fn task_runs_get_their_own_ids_and_finish_once(c: &Catalog) {
+    let labels = json!({"host": "ci-7"});
+    let none = json!({});
+    // Created concurrently, as by two server processes.
+    let (a, b) = tokio::join!(
+        c.create_task_run("build", Some("make -j2"), &labels, 1_700_000_000_000),
+        c.create_task_run("test", None, &none, 1_700_000_001_000),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(a > TASK_ID_BASE && b > TASK_ID_BASE && a != b);
+    let s = c.run_status(a).await.unwrap().unwrap();
+    assert_eq!(
+        (s.status.as_str(), s.kind.as_str(), s.exit_code),
+        ("live", "task", None)
+    );
+    // The run is listed, newest first, with its name where the user goes.
+    let run = c.run(a).await.unwrap().unwrap();
+    assert_eq!(run.run.username.as_deref(), Some("build"));
+    assert_eq!(run.run.updated_at, 1_700_000_000);
+
+    assert!(
+        c.finish_task_run(a, "failed", Some(2), 1_700_000_005_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !c.finish_task_run(a, "succeeded", Some(0), 1_700_000_006_000)
+            .await
+            .unwrap()
+    );
+    let s = c.run_status(a).await.unwrap().unwrap();
+    assert_eq!((s.status.as_str(), s.exit_code), ("failed", Some(2)));
+    assert!(c.finish_task_run(b, "done", Some(0), 0).await.is_err());
+    assert_eq!(c.run_status(12345).await.unwrap(), None);
+
+    let events = c.events_after(0, 100).await.unwrap();
+    let topics: Vec<&str> = events.iter().map(|e| e.topic.as_str()).collect();
+    assert_eq!(topics.iter().filter(|t| **t == "run.started").count(), 2);
+    assert_eq!(topics.iter().filter(|t| **t == "run.finished").count(), 1);
+}

@@ -1,0 +1,275 @@
+//! `logdeck run`: runs a program (or reads standard input), passes its
+//! output through, and streams every line to the server.
+
+use std::process::Stdio;
+
+use anyhow::Context;
+use app::live::{NewLiveRun, WireStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+use crate::cli::RunArgs;
+use crate::producer::{self, Feed, Target};
+
+/// Longest line sent as one; longer ones are split, each piece but the last
+/// ending with [`CONTINUED`].
+pub const MAX_LINE: usize = 64 * 1024;
+/// Marks a piece of a split line.
+pub const CONTINUED: &str = " [continued]";
+
+/// Runs the command; returns the exit code to leave with.
+pub async fn run(args: RunArgs) -> anyhow::Result<i32> {
+    let command_line = args.command.join(" ");
+    let name = args.name.clone().unwrap_or_else(|| command_line.clone());
+    let target = Target {
+        server: args.server.clone(),
+        token: args.token.clone(),
+        run: NewLiveRun {
+            name,
+            command: (!args.stdin).then(|| command_line.clone()),
+            labels: args.labels.clone(),
+        },
+    };
+    let (tx, rx) = mpsc::channel(8192);
+    let quiet = args.quiet;
+    let server = args.server.clone();
+    let uplink = tokio::spawn(async move {
+        let mut last_warning = None::<std::time::Instant>;
+        producer::stream(target, rx, |m| {
+            // At most one warning every 5 s while the server is away.
+            if !quiet && last_warning.is_none_or(|t| t.elapsed().as_secs() >= 5) {
+                eprintln!("logdeck: {m}; retrying (output is kept until the server has it)");
+                last_warning = Some(std::time::Instant::now());
+            }
+        })
+        .await
+    });
+
+    let exit_code = if args.stdin {
+        capture(
+            tokio::io::stdin(),
+            tokio::io::stdout(),
+            WireStream::Out,
+            tx.clone(),
+        )
+        .await;
+        0
+    } else {
+        let mut child = tokio::process::Command::new(&args.command[0])
+            .args(&args.command[1..])
+            .stdin(Stdio::inherit())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("cannot run {:?}", args.command[0]))?;
+        let out = child.stdout.take().expect("piped");
+        let err = child.stderr.take().expect("piped");
+        let pid = child.id();
+        let forward = tokio::spawn(forward_signals(pid));
+        let a = tokio::spawn(capture(
+            out,
+            tokio::io::stdout(),
+            WireStream::Out,
+            tx.clone(),
+        ));
+        let b = tokio::spawn(capture(
+            err,
+            tokio::io::stderr(),
+            WireStream::Err,
+            tx.clone(),
+        ));
+        let status = child.wait().await.context("waiting for the program")?;
+        let _ = a.await;
+        let _ = b.await;
+        forward.abort();
+        status.code().unwrap_or_else(|| {
+            use std::os::unix::process::ExitStatusExt;
+            128 + status.signal().unwrap_or(0)
+        })
+    };
+    let _ = tx
+        .send(Feed::Done {
+            exit_code: Some(exit_code),
+        })
+        .await;
+    drop(tx);
+    match uplink.await.context("uplink task")? {
+        Ok(report) => {
+            if !args.quiet {
+                eprintln!(
+                    "logdeck: {} lines stored; run {} at {}?run={}",
+                    report.lines, report.run, server, report.run
+                );
+            }
+        }
+        Err(e) => eprintln!("logdeck: streaming to {server} failed: {e}"),
+    }
+    Ok(exit_code)
+}
+
+/// Passes SIGINT and SIGTERM on to the program.
+async fn forward_signals(pid: Option<u32>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term), Some(pid)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+        pid,
+    ) else {
+        return;
+    };
+    loop {
+        let sig = tokio::select! {
+            _ = int.recv() => libc::SIGINT,
+            _ = term.recv() => libc::SIGTERM,
+        };
+        // SAFETY: kill(2) with a pid of our own child and a valid signal
+        // number has no memory effects.
+        unsafe {
+            libc::kill(pid as libc::pid_t, sig);
+        }
+    }
+}
+
+/// Copies `input` to `echo` as it comes and feeds its lines to the uplink,
+/// each timestamped when read.
+async fn capture(
+    mut input: impl AsyncRead + Unpin,
+    mut echo: impl AsyncWrite + Unpin,
+    stream: WireStream,
+    tx: mpsc::Sender<Feed>,
+) {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut splitter = LineSplitter::default();
+    loop {
+        let n = match input.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let _ = echo.write_all(&buf[..n]).await;
+        let _ = echo.flush().await;
+        let now = now_us();
+        for text in splitter.push(&buf[..n]) {
+            if tx
+                .send(Feed::Line {
+                    stream,
+                    time_us: now,
+                    text,
+                })
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+    if let Some(text) = splitter.finish() {
+        let _ = tx
+            .send(Feed::Line {
+                stream,
+                time_us: now_us(),
+                text,
+            })
+            .await;
+    }
+}
+
+fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+/// Cuts bytes into lines: on `\n`, dropping one `\r` before it, decoding
+/// invalid UTF-8 lossily, and splitting lines longer than [`MAX_LINE`].
+#[derive(Default)]
+pub struct LineSplitter {
+    partial: Vec<u8>,
+}
+
+impl LineSplitter {
+    /// The lines completed by `bytes`.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut rest = bytes;
+        while let Some(i) = memchr::memchr(b'\n', rest) {
+            self.partial.extend_from_slice(&rest[..i]);
+            rest = &rest[i + 1..];
+            if self.partial.last() == Some(&b'\r') {
+                self.partial.pop();
+            }
+            let line = std::mem::take(&mut self.partial);
+            self.split_long(line, &mut out, true);
+        }
+        self.partial.extend_from_slice(rest);
+        if self.partial.len() > MAX_LINE {
+            let line = std::mem::take(&mut self.partial);
+            self.split_long(line, &mut out, false);
+        }
+        out
+    }
+
+    /// What is left when the input ends, as a last line.
+    pub fn finish(&mut self) -> Option<String> {
+        let line = std::mem::take(&mut self.partial);
+        let mut out = Vec::new();
+        if !line.is_empty() {
+            self.split_long(line, &mut out, true);
+        }
+        let last = out.pop();
+        debug_assert!(out.is_empty());
+        last
+    }
+
+    /// Pushes `line` in pieces of at most [`MAX_LINE`] bytes (at character
+    /// boundaries). With `complete` false, the tail shorter than a piece is
+    /// kept back for more bytes.
+    fn split_long(&mut self, line: Vec<u8>, out: &mut Vec<String>, complete: bool) {
+        let text = String::from_utf8_lossy(&line).into_owned();
+        let mut s = text.as_str();
+        while s.len() > MAX_LINE {
+            let mut cut = MAX_LINE;
+            while !s.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.push(format!("{}{CONTINUED}", &s[..cut]));
+            s = &s[cut..];
+        }
+        if complete {
+            out.push(s.to_string());
+        } else {
+            self.partial = s.as_bytes().to_vec();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_lines_across_chunks() {
+        let mut s = LineSplitter::default();
+        assert_eq!(s.push(b"a\r\nb"), vec!["a"]);
+        assert_eq!(s.push(b"c\n\n"), vec!["bc", ""]);
+        assert_eq!(s.push(b"\xffz"), Vec::<String>::new());
+        assert_eq!(s.finish(), Some("\u{FFFD}z".to_string()));
+        assert_eq!(s.finish(), None);
+    }
+
+    #[test]
+    fn long_lines_are_split_never_dropped() {
+        let mut s = LineSplitter::default();
+        let long = "é".repeat(MAX_LINE); // 2 bytes each
+        let mut lines = s.push(long.as_bytes());
+        lines.extend(s.push(b"\n"));
+        assert!(lines.len() >= 2);
+        for l in &lines[..lines.len() - 1] {
+            assert!(l.ends_with(CONTINUED) && l.len() <= MAX_LINE + CONTINUED.len());
+        }
+        let joined: String = lines
+            .iter()
+            .map(|l| l.trim_end_matches(CONTINUED))
+            .collect();
+        assert_eq!(joined, long);
+    }
+}

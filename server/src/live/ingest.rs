@@ -1,0 +1,235 @@
+//! The producer side: creating a live run and the ingest websocket.
+
+use app::live::{IngestMsg, LiveRunCreated, NewLiveRun, ProducerMsg, close};
+use axum::Json;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use livestore::{LiveError, LogKey};
+use serde_json::json;
+
+use super::to_line;
+use crate::api::error::Problem;
+use crate::state::AppState;
+
+/// The log every task run streams into.
+pub const TASK_LOG: &str = "output";
+
+fn unauthorized(e: super::tokens::AuthError) -> Problem {
+    Problem {
+        status: StatusCode::UNAUTHORIZED,
+        message: e.to_string(),
+    }
+}
+
+/// `POST /api/live/runs`: creates a live task run.
+pub async fn create_run(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<NewLiveRun>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, Problem> {
+    s.live.tokens.check(&headers).map_err(unauthorized)?;
+    let Json(new) = body.map_err(|e| Problem::bad_request(e.body_text()))?;
+    let name = new.name.trim();
+    if name.is_empty() || name.len() > 200 {
+        return Err(Problem::bad_request("name must be 1-200 characters"));
+    }
+    let labels: serde_json::Map<String, serde_json::Value> = new
+        .labels
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
+    let id = s
+        .catalog
+        .create_task_run(
+            name,
+            new.command.as_deref(),
+            &serde_json::Value::Object(labels),
+            catalog::now_ms(),
+        )
+        .await?;
+    tracing::info!(run = id, name, "live run started");
+    Ok((
+        StatusCode::CREATED,
+        Json(LiveRunCreated {
+            run: id,
+            log: TASK_LOG.into(),
+            last_seq: 0,
+        }),
+    )
+        .into_response())
+}
+
+/// `GET /api/live/runs/{id}/logs/{log}/ingest`: the producer's websocket.
+pub async fn ingest(
+    State(s): State<AppState>,
+    Path((id, log)): Path<(i64, String)>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response, Problem> {
+    s.live.tokens.check(&headers).map_err(unauthorized)?;
+    let key = LogKey::new(id, &log).map_err(|e| Problem::bad_request(e.to_string()))?;
+    let status = s
+        .catalog
+        .run_status(id)
+        .await?
+        .filter(|st| st.kind == "task" && log == TASK_LOG)
+        .ok_or_else(|| Problem::not_found(format!("no live log {key}")))?;
+    if status.status != "live" {
+        return Err(Problem {
+            status: StatusCode::CONFLICT,
+            message: format!(
+                "run {id} has finished ({}); it takes no more lines",
+                status.status
+            ),
+        });
+    }
+    Ok(ws
+        .max_message_size(super::MAX_FRAME)
+        .max_frame_size(super::MAX_FRAME)
+        .on_upgrade(move |socket| async move {
+            if let Err(reason) = session(&s, &key, socket).await {
+                tracing::warn!(log = %key, "producer connection ended: {reason}");
+            }
+        }))
+}
+
+/// Why a producer connection ended early.
+type Ended = String;
+
+async fn send(socket: &mut WebSocket, msg: &IngestMsg) -> Result<(), Ended> {
+    let text = serde_json::to_string(msg).expect("messages serialise");
+    socket
+        .send(Message::Text(text.into()))
+        .await
+        .map_err(|e| format!("send failed: {e}"))
+}
+
+async fn close_with(socket: &mut WebSocket, code: u16, reason: &str) -> Ended {
+    let frame = CloseFrame {
+        code,
+        reason: reason.chars().take(120).collect::<String>().into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
+    format!("closed with {code}: {reason}")
+}
+
+/// One producer connection: `ready`, then lines in and acks out, until
+/// `finish` seals the log or the connection drops (the producer reconnects
+/// and resends what was not acknowledged).
+async fn session(s: &AppState, key: &LogKey, mut socket: WebSocket) -> Result<(), Ended> {
+    let store = &s.live.store;
+    let progress = match store.progress(key).await {
+        Ok(p) => p.unwrap_or_default(),
+        Err(e) => return Err(close_with(&mut socket, close::STORE_FAILED, &e.to_string()).await),
+    };
+    // A sealed log still says where it ends: a producer whose `sealed`
+    // answer was lost sends `finish` again and gets it (appending more is
+    // refused).
+    send(
+        &mut socket,
+        &IngestMsg::Ready {
+            last_seq: progress.last_seq,
+        },
+    )
+    .await?;
+    while let Some(msg) = socket.recv().await {
+        let msg = match msg {
+            Ok(m) => m,
+            Err(e) => {
+                // Oversized messages end up here too.
+                let reason = format!("unreadable frame: {e}");
+                return Err(close_with(&mut socket, close::TOO_BIG, &reason).await);
+            }
+        };
+        let text = match msg {
+            Message::Text(t) => t,
+            Message::Close(_) => return Ok(()),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Binary(_) => {
+                return Err(close_with(
+                    &mut socket,
+                    close::BAD_MESSAGE,
+                    "binary frames are not part of the protocol",
+                )
+                .await);
+            }
+        };
+        let parsed: ProducerMsg = match serde_json::from_str(text.as_str()) {
+            Ok(m) => m,
+            Err(e) => {
+                let reason = format!("not a producer message: {e}");
+                return Err(close_with(&mut socket, close::BAD_MESSAGE, &reason).await);
+            }
+        };
+        match parsed {
+            ProducerMsg::Lines { lines } => {
+                let lines: Vec<_> = lines.into_iter().map(to_line).collect();
+                let ack = match store.append(key, &lines).await {
+                    Ok(a) => a.last_seq,
+                    // Behind or ahead of the store: tell the producer where
+                    // the store stands; it resends from there.
+                    Err(LiveError::Gap { expected, .. }) => expected - 1,
+                    Err(e @ LiveError::Unordered(_)) => {
+                        return Err(
+                            close_with(&mut socket, close::BAD_MESSAGE, &e.to_string()).await
+                        );
+                    }
+                    Err(e @ LiveError::Sealed(_)) => {
+                        return Err(close_with(&mut socket, close::SEALED, &e.to_string()).await);
+                    }
+                    Err(e) => {
+                        tracing::error!(log = %key, error = %e, "storing live lines failed");
+                        return Err(
+                            close_with(&mut socket, close::STORE_FAILED, &e.to_string()).await
+                        );
+                    }
+                };
+                send(&mut socket, &IngestMsg::Ack { seq: ack }).await?;
+            }
+            ProducerMsg::Finish {
+                exit_code,
+                last_seq,
+            } => {
+                let stored = match store.progress(key).await {
+                    Ok(p) => p.unwrap_or_default().last_seq,
+                    Err(e) => {
+                        return Err(
+                            close_with(&mut socket, close::STORE_FAILED, &e.to_string()).await
+                        );
+                    }
+                };
+                if stored != last_seq {
+                    let reason = format!(
+                        "finish at seq {last_seq}, but lines up to {stored} are stored; send the rest first"
+                    );
+                    return Err(close_with(&mut socket, close::BAD_MESSAGE, &reason).await);
+                }
+                // Sealing and recording the end are idempotent, so a repeated
+                // finish completes whatever a lost connection left undone.
+                if let Err(e) = store.seal(key).await {
+                    return Err(close_with(&mut socket, close::STORE_FAILED, &e.to_string()).await);
+                }
+                let status = if exit_code == Some(0) {
+                    "succeeded"
+                } else {
+                    "failed"
+                };
+                if let Err(e) = s
+                    .catalog
+                    .finish_task_run(key.run(), status, exit_code, catalog::now_ms())
+                    .await
+                {
+                    tracing::error!(log = %key, error = %e, "recording the end of a run failed");
+                    return Err(close_with(&mut socket, close::STORE_FAILED, &e.to_string()).await);
+                }
+                tracing::info!(log = %key, lines = last_seq, ?exit_code, "live run finished");
+                send(&mut socket, &IngestMsg::Sealed { last_seq }).await?;
+                let _ = socket.send(Message::Close(None)).await;
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! Live runs: producers stream lines in over a websocket (`ingest`), the
+//! live store keeps them, and any number of viewers follow them (`viewer`).
+
+pub mod ingest;
+pub mod tokens;
+pub mod viewer;
+
+use app::live::{WireLine, WireStream};
+use livestore::{Line, LiveStore, Stream};
+
+pub use tokens::Tokens;
+
+/// Largest websocket message a producer may send, in bytes.
+pub const MAX_FRAME: usize = 4 << 20;
+
+/// The live side of the server.
+pub struct Live {
+    /// Where live lines are kept.
+    pub store: LiveStore,
+    /// Who may produce.
+    pub tokens: Tokens,
+}
+
+impl Live {
+    /// The live store the configuration names: Redis Streams for a
+    /// `redis://` URL, else files under `live/` in `data_dir`.
+    pub async fn open(
+        data_dir: &std::path::Path,
+        redis_url: Option<&str>,
+        tokens: Tokens,
+    ) -> Result<Live, livestore::LiveError> {
+        let store = match redis_url {
+            Some(url) => {
+                LiveStore::Redis(livestore::RedisStore::connect(url, "logdeck:live").await?)
+            }
+            None => LiveStore::Embedded(livestore::EmbeddedStore::open(data_dir.join("live"))?),
+        };
+        Ok(Live { store, tokens })
+    }
+}
+
+/// A line as stored.
+pub fn to_line(w: WireLine) -> Line {
+    Line {
+        seq: w.seq,
+        time_us: w.t,
+        stream: match w.s {
+            WireStream::Out => Stream::Out,
+            WireStream::Err => Stream::Err,
+        },
+        text: w.x,
+    }
+}
+
+/// A line as sent.
+pub fn to_wire(l: Line) -> WireLine {
+    WireLine {
+        seq: l.seq,
+        t: l.time_us,
+        s: match l.stream {
+            Stream::Out => WireStream::Out,
+            Stream::Err => WireStream::Err,
+        },
+        x: l.text,
+    }
+}

@@ -1,0 +1,424 @@
+//! The producer's uplink: numbers lines, keeps every line the server has not
+//! acknowledged, and streams them over the ingest websocket, reconnecting
+//! with backoff and resending from the last acknowledgement after a network
+//! cut or a server restart.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use app::live::{IngestMsg, LiveRunCreated, NewLiveRun, ProducerMsg, WireLine, WireStream};
+use futures::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{self, Message};
+
+/// Most bytes of line text in one message.
+const MAX_BATCH_BYTES: usize = 1 << 20;
+/// Unacknowledged bytes held before the producer stops taking new lines
+/// (the program then waits on its output until the server catches up).
+pub const MAX_SPOOL_BYTES: usize = 512 << 20;
+
+/// What the capture side feeds the uplink.
+#[derive(Debug)]
+pub enum Feed {
+    /// One line.
+    Line {
+        /// Which output.
+        stream: WireStream,
+        /// Capture time, µs since the epoch.
+        time_us: i64,
+        /// The text.
+        text: String,
+    },
+    /// The program ended.
+    Done {
+        /// Its exit code (`None`: killed by a signal).
+        exit_code: Option<i32>,
+    },
+}
+
+/// Where and as whom to stream.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// `http://host:port` of a logdeck server.
+    pub server: url::Url,
+    /// The producer token.
+    pub token: String,
+    /// The run to create.
+    pub run: NewLiveRun,
+}
+
+/// How a stream went.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// The run id.
+    pub run: i64,
+    /// Lines sent and acknowledged.
+    pub lines: u64,
+    /// Connections made (1 when nothing went wrong).
+    pub connections: u64,
+}
+
+/// Why streaming stopped for good.
+#[derive(Debug, thiserror::Error)]
+pub enum UplinkError {
+    /// The server refused the token or the run; retrying will not help.
+    #[error("the server refused: {0}")]
+    Refused(String),
+    /// The feed closed without saying the program ended.
+    #[error("the output ended without an exit status")]
+    NoExit,
+}
+
+/// Unacknowledged lines, oldest first.
+#[derive(Default)]
+struct Spool {
+    lines: VecDeque<WireLine>,
+    bytes: usize,
+    next_seq: u64,
+    acked: u64,
+}
+
+impl Spool {
+    fn push(&mut self, stream: WireStream, time_us: i64, text: String) {
+        self.next_seq += 1;
+        self.bytes += text.len();
+        self.lines.push_back(WireLine {
+            seq: self.next_seq,
+            t: time_us,
+            s: stream,
+            x: text,
+        });
+    }
+
+    fn ack(&mut self, seq: u64) {
+        while self.lines.front().is_some_and(|l| l.seq <= seq) {
+            let l = self.lines.pop_front().expect("checked");
+            self.bytes -= l.x.len();
+        }
+        self.acked = self.acked.max(seq);
+    }
+
+    fn last_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// The next batch of lines after `sent`, if any.
+    fn batch_after(&self, sent: u64) -> Option<Vec<WireLine>> {
+        let start = self.lines.iter().position(|l| l.seq > sent)?;
+        let mut bytes = 0;
+        let batch: Vec<WireLine> = self
+            .lines
+            .iter()
+            .skip(start)
+            .take_while(|l| {
+                bytes += l.x.len() + 32;
+                bytes <= MAX_BATCH_BYTES
+            })
+            .cloned()
+            .collect();
+        if batch.is_empty() {
+            // One line larger than a batch still goes alone.
+            Some(vec![self.lines[start].clone()])
+        } else {
+            Some(batch)
+        }
+    }
+}
+
+/// Creates the run on the server.
+async fn create_run(http: &reqwest::Client, target: &Target) -> Result<LiveRunCreated, Attempt> {
+    let url = target
+        .server
+        .join("api/live/runs")
+        .map_err(|e| Attempt::Fatal(e.to_string()))?;
+    let body = serde_json::to_vec(&target.run).expect("serialises");
+    let res = http
+        .post(url)
+        .bearer_auth(&target.token)
+        .header("content-type", "application/json")
+        .body(body)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .map_err(|e| Attempt::Retry(format!("cannot reach {}: {e}", target.server)))?;
+    let status = res.status();
+    let text = res.text().await.unwrap_or_default();
+    if status.is_success() {
+        serde_json::from_str(&text)
+            .map_err(|e| Attempt::Fatal(format!("unexpected answer {text:?}: {e}")))
+    } else if status.is_client_error() {
+        Err(Attempt::Fatal(format!("{status}: {}", error_text(&text))))
+    } else {
+        Err(Attempt::Retry(format!("{status}: {}", error_text(&text))))
+    }
+}
+
+fn error_text(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["error"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| body.chars().take(200).collect())
+}
+
+/// What one attempt to talk to the server came to.
+enum Attempt {
+    /// Try again after a pause.
+    Retry(String),
+    /// Give up.
+    Fatal(String),
+}
+
+/// Streams the feed to the server until the program has ended and the
+/// server has sealed the log. Lines keep being taken (and spooled) while the
+/// server is unreachable. `on_retry` hears of each failed attempt.
+pub async fn stream(
+    target: Target,
+    mut feed: mpsc::Receiver<Feed>,
+    mut on_retry: impl FnMut(&str),
+) -> Result<Report, UplinkError> {
+    let http = reqwest::Client::new();
+    let mut spool = Spool::default();
+    let mut exit: Option<Option<i32>> = None;
+    let mut report = Report::default();
+    let mut created: Option<LiveRunCreated> = None;
+    let mut failures = 0u32;
+    loop {
+        let acked_before = spool.acked;
+        let attempt = match &created {
+            None => match create_run(&http, &target).await {
+                Ok(c) => {
+                    report.run = c.run;
+                    created = Some(c);
+                    continue;
+                }
+                Err(a) => a,
+            },
+            Some(c) => {
+                report.connections += 1;
+                match connection(&target, c, &mut spool, &mut feed, &mut exit).await {
+                    Ok(()) => {
+                        report.lines = spool.acked;
+                        return Ok(report);
+                    }
+                    Err(a) => a,
+                }
+            }
+        };
+        match attempt {
+            Attempt::Fatal(m) => return Err(UplinkError::Refused(m)),
+            Attempt::Retry(m) => {
+                on_retry(&m);
+                failures += 1;
+            }
+        }
+        // Back off, still taking lines so the program is never held up.
+        let pause = Duration::from_millis((50u64 << failures.min(7)).min(5000));
+        let deadline = tokio::time::Instant::now() + pause;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep_until(deadline) => break,
+                f = feed.recv(), if exit.is_none() && spool.bytes < MAX_SPOOL_BYTES => {
+                    take(f, &mut spool, &mut exit)?;
+                }
+            }
+        }
+        if spool.acked > acked_before {
+            // That connection got lines through: start the backoff over.
+            failures = 0;
+        }
+    }
+}
+
+fn take(
+    f: Option<Feed>,
+    spool: &mut Spool,
+    exit: &mut Option<Option<i32>>,
+) -> Result<(), UplinkError> {
+    match f {
+        Some(Feed::Line {
+            stream,
+            time_us,
+            text,
+        }) => spool.push(stream, time_us, text),
+        Some(Feed::Done { exit_code }) => *exit = Some(exit_code),
+        None => return Err(UplinkError::NoExit),
+    }
+    Ok(())
+}
+
+/// One websocket connection: resend what is unacknowledged, then stream
+/// new lines as they come; `Ok` once the server has sealed the log.
+async fn connection(
+    target: &Target,
+    created: &LiveRunCreated,
+    spool: &mut Spool,
+    feed: &mut mpsc::Receiver<Feed>,
+    exit: &mut Option<Option<i32>>,
+) -> Result<(), Attempt> {
+    let mut url = target.server.clone();
+    let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
+    url.set_scheme(scheme)
+        .map_err(|_| Attempt::Fatal("bad server URL".into()))?;
+    let url = url
+        .join(&format!(
+            "api/live/runs/{}/logs/{}/ingest",
+            created.run, created.log
+        ))
+        .map_err(|e| Attempt::Fatal(e.to_string()))?;
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| Attempt::Fatal(e.to_string()))?;
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", target.token)
+            .parse()
+            .map_err(|_| Attempt::Fatal("the token is not valid header text".into()))?,
+    );
+    let connect = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio_tungstenite::connect_async(request),
+    );
+    let (ws, _) = match connect.await {
+        Err(_) => return Err(Attempt::Retry("connecting timed out".into())),
+        Ok(Err(tungstenite::Error::Http(res))) => {
+            let status = res.status();
+            let body = res
+                .body()
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            if status.as_u16() == 409 && exit.is_some() && spool.lines.is_empty() {
+                // Sealed by an earlier connection whose answer was lost.
+                return Ok(());
+            }
+            let m = format!("{status}: {}", error_text(&body));
+            return Err(if status.is_client_error() {
+                Attempt::Fatal(m)
+            } else {
+                Attempt::Retry(m)
+            });
+        }
+        Ok(Err(e)) => return Err(Attempt::Retry(format!("cannot connect: {e}"))),
+        Ok(Ok(ws)) => ws,
+    };
+    let (mut tx, mut rx) = ws.split();
+    let retry = |e: tungstenite::Error| Attempt::Retry(format!("connection lost: {e}"));
+    // The server says where its copy ends.
+    let ready = tokio::time::timeout(Duration::from_secs(10), rx.next())
+        .await
+        .map_err(|_| Attempt::Retry("no ready message".into()))?;
+    match ready {
+        Some(Ok(Message::Text(t))) => match serde_json::from_str::<IngestMsg>(t.as_str()) {
+            Ok(IngestMsg::Ready { last_seq }) => spool.ack(last_seq),
+            other => {
+                return Err(Attempt::Fatal(format!(
+                    "unexpected first message {other:?}"
+                )));
+            }
+        },
+        Some(Ok(Message::Close(frame))) => return Err(closed(frame)),
+        Some(Err(e)) => return Err(retry(e)),
+        _ => return Err(Attempt::Retry("connection closed before ready".into())),
+    }
+    let mut sent = spool.acked;
+    let mut finish_sent = false;
+    loop {
+        // Send everything not yet sent on this connection.
+        while let Some(batch) = spool.batch_after(sent) {
+            sent = batch.last().expect("non-empty").seq;
+            let text =
+                serde_json::to_string(&ProducerMsg::Lines { lines: batch }).expect("serialises");
+            tx.send(Message::Text(text.into())).await.map_err(retry)?;
+        }
+        if let Some(exit_code) = *exit
+            && !finish_sent
+            && spool.lines.is_empty()
+        {
+            let msg = ProducerMsg::Finish {
+                exit_code,
+                last_seq: spool.last_seq(),
+            };
+            tx.send(Message::Text(
+                serde_json::to_string(&msg).expect("serialises").into(),
+            ))
+            .await
+            .map_err(retry)?;
+            finish_sent = true;
+        }
+        tokio::select! {
+            biased;
+            msg = rx.next() => match msg {
+                Some(Ok(Message::Text(t))) => match serde_json::from_str::<IngestMsg>(t.as_str()) {
+                    Ok(IngestMsg::Ack { seq }) => spool.ack(seq),
+                    Ok(IngestMsg::Sealed { .. }) => return Ok(()),
+                    Ok(IngestMsg::Ready { .. }) | Err(_) => {
+                        return Err(Attempt::Retry(format!("unexpected message {t}")));
+                    }
+                },
+                Some(Ok(Message::Close(frame))) => return Err(closed(frame)),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(retry(e)),
+                None => return Err(Attempt::Retry("connection closed".into())),
+            },
+            f = feed.recv(), if exit.is_none() && spool.bytes < MAX_SPOOL_BYTES => {
+                take(f, spool, exit).map_err(|e| Attempt::Fatal(e.to_string()))?;
+                // Take whatever else is waiting, so lines go out in batches.
+                while exit.is_none() && spool.bytes < MAX_SPOOL_BYTES {
+                    match feed.try_recv() {
+                        Ok(f) => take(Some(f), spool, exit).map_err(|e| Attempt::Fatal(e.to_string()))?,
+                        Err(mpsc::error::TryRecvError::Empty) => break,
+                        Err(mpsc::error::TryRecvError::Disconnected) => {
+                            take(None, spool, exit).map_err(|e| Attempt::Fatal(e.to_string()))?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A close from the server: some codes mean retrying cannot help.
+fn closed(frame: Option<tungstenite::protocol::CloseFrame>) -> Attempt {
+    use app::live::close;
+    let Some(f) = frame else {
+        return Attempt::Retry("the server closed the connection".into());
+    };
+    let code = u16::from(f.code);
+    let m = format!("the server closed the connection ({code}: {})", f.reason);
+    match code {
+        close::BAD_MESSAGE
+        | close::UNAUTHORIZED
+        | close::NOT_FOUND
+        | close::SEALED
+        | close::TOO_BIG => Attempt::Fatal(m),
+        _ => Attempt::Retry(m),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spool_keeps_what_is_unacknowledged() {
+        let mut s = Spool::default();
+        for i in 0..5 {
+            s.push(WireStream::Out, i, format!("line {i}"));
+        }
+        assert_eq!(s.batch_after(0).unwrap().len(), 5);
+        assert_eq!(s.batch_after(3).unwrap()[0].seq, 4);
+        assert!(s.batch_after(5).is_none());
+        s.ack(3);
+        assert_eq!(s.lines.len(), 2);
+        assert_eq!(s.bytes, "line 3".len() + "line 4".len());
+        s.ack(2);
+        assert_eq!(s.acked, 3);
+        s.ack(9);
+        assert!(s.lines.is_empty() && s.bytes == 0);
+        // A line larger than a batch is sent on its own.
+        s.push(WireStream::Err, 0, "x".repeat(MAX_BATCH_BYTES + 10));
+        assert_eq!(s.batch_after(5).unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,381 @@
+//! Live streaming end to end over real sockets, on the embedded store and on
+//! Redis (`LOGDECK_TEST_REDIS`, default `redis://127.0.0.1:6379`): a
+//! producer whose connections are cut again and again, a server restarted
+//! mid-stream, and several viewers that must each get every line exactly
+//! once, in order.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use app::live::{NewLiveRun, WireLine, WireStream};
+use catalog::Catalog;
+use logstore::LogStores;
+use server::cmd::tail::{End, Follow, follow};
+use server::live::{Live, Tokens};
+use server::producer::{self, Feed, Target};
+use server::routes::router;
+use server::site::leptos_options;
+use server::state::AppState;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+const TOKEN: &str = "test-token";
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Embedded,
+    Redis,
+}
+
+/// A server on a real socket; dropping the handle's task kills it (and every
+/// connection it holds), like a crash.
+struct Server {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+async fn start(data: &Path, kind: Kind, prefix: &str, port: u16) -> Server {
+    let catalog = Catalog::open(&format!("sqlite:{}", data.join("catalog.db").display()))
+        .await
+        .unwrap();
+    std::fs::create_dir_all(data.join("logs")).unwrap();
+    let stores = LogStores::local(&data.join("logs")).unwrap();
+    let live = match kind {
+        Kind::Embedded => Live::open(data, None, Tokens::new([TOKEN.to_string()]))
+            .await
+            .unwrap(),
+        Kind::Redis => {
+            let url = std::env::var("LOGDECK_TEST_REDIS")
+                .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+            Live {
+                store: livestore::LiveStore::Redis(
+                    livestore::RedisStore::connect(&url, prefix).await.unwrap(),
+                ),
+                tokens: Tokens::new([TOKEN.to_string()]),
+            }
+        }
+    };
+    let state = AppState::new(leptos_options(&data.join("no-site")), catalog, stores, live);
+    let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router(state)).await.unwrap();
+    });
+    Server { addr, task }
+}
+
+/// A TCP relay whose connections can all be cut at once: a network cut.
+struct Relay {
+    addr: SocketAddr,
+    conns: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Relay {
+    async fn start(upstream: Arc<Mutex<SocketAddr>>) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let conns: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let held = conns.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut down, _)) = listener.accept().await else {
+                    return;
+                };
+                let to = *upstream.lock().unwrap();
+                let task = tokio::spawn(async move {
+                    if let Ok(mut up) = TcpStream::connect(to).await {
+                        let _ = tokio::io::copy_bidirectional(&mut down, &mut up).await;
+                    }
+                });
+                held.lock().unwrap().push(task);
+            }
+        });
+        Relay { addr, conns }
+    }
+
+    fn cut(&self) {
+        for c in self.conns.lock().unwrap().drain(..) {
+            c.abort();
+        }
+    }
+}
+
+fn text_of(seq: u64) -> String {
+    match seq % 5 {
+        0 => String::new(),
+        1 => format!("{seq:08} INFO step {seq} done | ü ✓"),
+        2 => format!("{seq:08} \x1b[31mred\x1b[0m <b>not html</b>"),
+        3 => "x".repeat((seq % 300) as usize),
+        _ => format!("{seq:08} WARNING retrying"),
+    }
+}
+
+/// Feeds `n` lines at a steady pace, then the exit code.
+async fn produce(tx: mpsc::Sender<Feed>, n: u64) {
+    for seq in 1..=n {
+        let stream = if seq.is_multiple_of(7) {
+            WireStream::Err
+        } else {
+            WireStream::Out
+        };
+        tx.send(Feed::Line {
+            stream,
+            time_us: seq as i64,
+            text: text_of(seq),
+        })
+        .await
+        .unwrap();
+        if seq.is_multiple_of(200) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    tx.send(Feed::Done { exit_code: Some(3) }).await.unwrap();
+}
+
+fn target(addr: SocketAddr) -> Target {
+    Target {
+        server: format!("http://{addr}/").parse().unwrap(),
+        token: TOKEN.into(),
+        run: NewLiveRun {
+            name: "no-loss test".into(),
+            command: Some("produce".into()),
+            labels: vec![("suite".into(), "live".into())],
+        },
+    }
+}
+
+/// Follows the run until sealed; returns every line received.
+async fn watch(addr: SocketAddr, run: i64) -> Vec<WireLine> {
+    let server: url::Url = format!("http://{addr}/").parse().unwrap();
+    let mut got = Vec::new();
+    let what = Follow {
+        server: &server,
+        run,
+        log: "output",
+        from: None,
+        last: None,
+        follow: true,
+    };
+    let end = follow(what, |l| got.push(l.clone()), |_| {}).await.unwrap();
+    assert_eq!(end, End::Sealed);
+    got
+}
+
+fn check_complete(got: &[WireLine], n: u64, who: &str) {
+    assert_eq!(got.len() as u64, n, "{who}: line count");
+    for (i, l) in got.iter().enumerate() {
+        let seq = i as u64 + 1;
+        assert_eq!(l.seq, seq, "{who}: order");
+        assert_eq!(l.x, text_of(seq), "{who}: text of {seq}");
+        assert_eq!(
+            l.s == WireStream::Err,
+            seq.is_multiple_of(7),
+            "{who}: stream of {seq}"
+        );
+    }
+}
+
+/// Waits for the run the producer creates (the first task run id).
+async fn first_run(addr: SocketAddr) -> i64 {
+    let url = format!("http://{addr}/api/runs?limit=1");
+    for _ in 0..200 {
+        if let Ok(r) = reqwest::get(&url).await
+            && let Ok(t) = r.text().await
+            && let Ok(v) = serde_json::from_str::<serde_json::Value>(&t)
+            && let Some(id) = v["rows"][0]["id"].as_i64()
+        {
+            return id;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("no run appeared");
+}
+
+fn prefix() -> String {
+    format!(
+        "logdeck-test-live:{}:{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
+async fn cuts_lose_nothing(kind: Kind) {
+    const N: u64 = 30_000;
+    let data = tempfile::tempdir().unwrap();
+    let server = start(data.path(), kind, &prefix(), 0).await;
+    let relay = Relay::start(Arc::new(Mutex::new(server.addr))).await;
+    let (tx, rx) = mpsc::channel(1024);
+    let producer = tokio::spawn(producer::stream(target(relay.addr), rx, |_| {}));
+    tokio::spawn(produce(tx, N));
+    let run = first_run(server.addr).await;
+    // Three viewers straight to the server, one through the relay (its
+    // connection is cut too, and it resumes).
+    let viewers: Vec<_> = [server.addr, server.addr, server.addr, relay.addr]
+        .into_iter()
+        .map(|a| tokio::spawn(watch(a, run)))
+        .collect();
+    let cutter = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(120)).await;
+            relay.cut();
+        }
+    });
+    let report = tokio::time::timeout(Duration::from_secs(120), producer)
+        .await
+        .expect("producer finishes")
+        .unwrap()
+        .unwrap();
+    cutter.abort();
+    assert_eq!(report.lines, N);
+    assert!(
+        report.connections > 3,
+        "the relay cut the producer: {report:?}"
+    );
+    for (i, v) in viewers.into_iter().enumerate() {
+        let got = tokio::time::timeout(Duration::from_secs(60), v)
+            .await
+            .unwrap()
+            .unwrap();
+        check_complete(&got, N, &format!("viewer {i}"));
+    }
+    // The run is recorded as finished with the program's exit code.
+    let detail = reqwest::get(format!("http://{}/api/runs/{run}", server.addr))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let detail: serde_json::Value = serde_json::from_str(&detail).unwrap();
+    assert_eq!(detail["run"]["id"], run);
+    server.task.abort();
+}
+
+async fn a_server_restart_loses_nothing(kind: Kind) {
+    const N: u64 = 20_000;
+    let data = tempfile::tempdir().unwrap();
+    let prefix = prefix();
+    let first = start(data.path(), kind, &prefix, 0).await;
+    let port = first.addr.port();
+    let upstream = Arc::new(Mutex::new(first.addr));
+    let relay = Relay::start(upstream.clone()).await;
+    let (tx, rx) = mpsc::channel(1024);
+    let producer = tokio::spawn(producer::stream(target(relay.addr), rx, |_| {}));
+    tokio::spawn(produce(tx, N));
+    let run = first_run(first.addr).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Crash: the server and every connection to it go away at once.
+    first.task.abort();
+    relay.cut();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let second = start(data.path(), kind, &prefix, port).await;
+    let report = tokio::time::timeout(Duration::from_secs(120), producer)
+        .await
+        .expect("producer finishes")
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.lines, N);
+    assert!(report.connections >= 2);
+    let got = watch(second.addr, run).await;
+    check_complete(&got, N, "viewer after restart");
+    second.task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cuts_lose_nothing_embedded() {
+    cuts_lose_nothing(Kind::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cuts_lose_nothing_redis() {
+    cuts_lose_nothing(Kind::Redis).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_loses_nothing_embedded() {
+    a_server_restart_loses_nothing(Kind::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_loses_nothing_redis() {
+    a_server_restart_loses_nothing(Kind::Redis).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn producers_need_the_token_and_viewers_cannot_write() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start(data.path(), Kind::Embedded, "unused", 0).await;
+    let base = format!("http://{}", server.addr);
+    let http = reqwest::Client::new();
+    let body = r#"{"name":"x"}"#;
+    let post = |auth: Option<&str>| {
+        let mut r = http
+            .post(format!("{base}/api/live/runs"))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(a) = auth {
+            r = r.header("authorization", a);
+        }
+        r.send()
+    };
+    assert_eq!(post(None).await.unwrap().status(), 401);
+    assert_eq!(post(Some("Bearer nope")).await.unwrap().status(), 401);
+    let created = post(Some(&format!("Bearer {TOKEN}"))).await.unwrap();
+    assert_eq!(created.status(), 201);
+    let created: serde_json::Value = serde_json::from_str(&created.text().await.unwrap()).unwrap();
+    let run = created["run"].as_i64().unwrap();
+    // The ingest socket without a token is refused before upgrading.
+    let ws = format!(
+        "ws://{}/api/live/runs/{run}/logs/output/ingest",
+        server.addr
+    );
+    match tokio_tungstenite::connect_async(ws.as_str()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 401),
+        other => panic!("expected 401, got {:?}", other.map(|_| ())),
+    }
+    // A viewer's frames are not lines: nothing reaches the log.
+    let view = format!("ws://{}/api/runs/{run}/logs/output/live", server.addr);
+    let (mut v, _) = tokio_tungstenite::connect_async(view.as_str())
+        .await
+        .unwrap();
+    use futures::SinkExt;
+    let fake = r#"{"type":"lines","lines":[{"seq":1,"t":0,"s":"o","x":"forged"}]}"#;
+    v.send(tokio_tungstenite::tungstenite::Message::Text(fake.into()))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let key = livestore::LogKey::new(run, "output").unwrap();
+    let live = livestore::LiveStore::Embedded(
+        livestore::EmbeddedStore::open(data.path().join("live")).unwrap(),
+    );
+    assert_eq!(live.progress(&key).await.unwrap(), None);
+    // Bad requests get 4xx with a reason, before upgrading.
+    let refused = |path: String| async move {
+        match tokio_tungstenite::connect_async(format!("ws://{}{path}", server.addr)).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(res)) => res.status().as_u16(),
+            other => panic!("{path}: expected a refusal, got {:?}", other.map(|_| ())),
+        }
+    };
+    assert_eq!(
+        refused(format!("/api/runs/{run}/logs/output/live?from=1&last=2")).await,
+        400
+    );
+    assert_eq!(
+        refused(format!("/api/runs/{run}/logs/output/live?from=x")).await,
+        400
+    );
+    assert_eq!(
+        refused(format!("/api/runs/{run}/logs/Bad..Name/live")).await,
+        400
+    );
+    assert_eq!(
+        refused("/api/runs/424242/logs/output/live".into()).await,
+        404
+    );
+    server.task.abort();
+}

@@ -77,7 +77,11 @@ pub async fn follow(
                     .as_deref()
                     .map(String::from_utf8_lossy)
                     .unwrap_or_default();
-                bail!("{}: {}", res.status(), body.trim());
+                let reason = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v["error"].as_str().map(str::to_owned))
+                    .unwrap_or_else(|| body.trim().to_string());
+                bail!("{}: {reason}", res.status());
             }
             Err(e) => {
                 failures += 1;

@@ -163,6 +163,12 @@ impl EmbeddedStore {
             return Ok(Vec::new());
         }
         let entry = self.entry(key);
+        // Readers at the end (the usual case for followers) are answered
+        // without the file: progress is published after the file and tail.
+        let known = *entry.tx.borrow();
+        if known.last_seq > 0 && from > known.last_seq {
+            return Ok(Vec::new());
+        }
         if let Some(lines) = entry
             .tail
             .lock()

@@ -190,14 +190,21 @@ impl RedisStore {
             .unwrap_or_else(|e| e.into_inner())
             .get(key)
             .cloned();
-        if let Some(f) = follower
-            && let Some(lines) = f
+        if let Some(f) = follower {
+            // Followers at the end are answered from memory: the watchers of
+            // this process hear of new lines once this reader has them.
+            let known = *f.tx.borrow();
+            if known.last_seq > 0 && from > known.last_seq && !known.removed {
+                return Ok(Vec::new());
+            }
+            if let Some(lines) = f
                 .tail
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .get(from, max)
-        {
-            return Ok(lines);
+            {
+                return Ok(lines);
+            }
         }
         let mut conn = self.inner.conn.clone();
         // One more than asked: a seal marker may sit among them.

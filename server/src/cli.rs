@@ -58,6 +58,29 @@ pub enum Command {
     /// Print the lines of a live log, from the start, a seq or the last N,
     /// and with --follow keep printing them as they arrive.
     Tail(TailArgs),
+    /// Measure live streaming on loopback (a server in this process): one
+    /// producer's ingest rate, producer → viewer latency, many viewers.
+    BenchLive(BenchLiveArgs),
+}
+
+/// Options of `logdeck bench-live`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchLiveArgs {
+    /// Use Redis Streams at this URL instead of the embedded store.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Lines for the ingest-rate figure.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub lines: u64,
+    /// Lines per second for the latency figures.
+    #[arg(long, default_value_t = 1000)]
+    pub rate: u64,
+    /// Seconds the latency figures run.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Viewers of one stream for the last figure (1: skip it).
+    #[arg(long, default_value_t = 1000)]
+    pub viewers: usize,
 }
 
 /// Options of `logdeck run`.

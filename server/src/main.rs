@@ -21,6 +21,10 @@ fn main() -> anyhow::Result<()> {
             let code = tokio::runtime::Runtime::new()?.block_on(cmd::run::run(args))?;
             std::process::exit(code)
         }
+        Command::BenchLive(args) => {
+            init_tracing();
+            tokio::runtime::Runtime::new()?.block_on(cmd::bench_live::run(args))
+        }
         Command::Tail(args) => tokio::runtime::Runtime::new()?.block_on(cmd::tail::run(args)),
         Command::Import(args) => {
             init_tracing();

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod bench_live;
 pub mod import;
 pub mod parse;
 pub mod run;

@@ -1,0 +1,255 @@
+//! `logdeck bench-live`: measures live streaming on loopback with a server
+//! in this process: one producer's ingest rate, producer → viewer latency
+//! at a steady rate, and many viewers of one stream.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use app::live::{NewLiveRun, WireStream};
+use tokio::sync::mpsc;
+
+use crate::cli::BenchLiveArgs;
+use crate::cmd::tail::{End, Follow, follow};
+use crate::live::{Live, Tokens};
+use crate::producer::{self, Feed, Target};
+
+const TOKEN: &str = "bench";
+
+/// Runs the benchmarks and prints one line per figure.
+pub async fn run(args: BenchLiveArgs) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir().context("scratch directory")?;
+    let catalog = catalog::Catalog::open(&format!(
+        "sqlite:{}",
+        dir.path().join("catalog.db").display()
+    ))
+    .await?;
+    std::fs::create_dir_all(dir.path().join("logs"))?;
+    let stores = logstore::LogStores::local(&dir.path().join("logs"))?;
+    let live = match &args.redis_url {
+        Some(url) => {
+            let prefix = format!("logdeck-bench:{}", std::process::id());
+            Live {
+                store: livestore::LiveStore::Redis(
+                    livestore::RedisStore::connect(url, &prefix).await?,
+                ),
+                tokens: Tokens::new([TOKEN.to_string()]),
+            }
+        }
+        None => Live::open(dir.path(), None, Tokens::new([TOKEN.to_string()])).await?,
+    };
+    println!("live store: {}", live.store.kind());
+    let state = crate::state::AppState::new(
+        crate::site::leptos_options(&dir.path().join("no-site")),
+        catalog,
+        stores,
+        live,
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, crate::routes::router(state)).await;
+    });
+    let server: url::Url = format!("http://{addr}/").parse()?;
+
+    ingest_rate(&server, args.lines).await?;
+    latency(&server, args.rate, args.seconds, 1, "one viewer").await?;
+    if args.viewers > 1 {
+        let before = cpu_seconds();
+        let wall = Instant::now();
+        latency(
+            &server,
+            args.rate,
+            args.seconds,
+            args.viewers,
+            "many viewers",
+        )
+        .await?;
+        println!(
+            "many viewers: this process (server and viewers together) used {:.1} CPU-seconds in {:.1} s; peak memory {} MiB",
+            cpu_seconds() - before,
+            wall.elapsed().as_secs_f64(),
+            peak_rss_mib()
+        );
+    }
+    Ok(())
+}
+
+/// User + system CPU time of this process so far.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage writes into the zeroed struct we pass.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`).
+fn peak_rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
+fn target(server: &url::Url, name: &str) -> Target {
+    Target {
+        server: server.clone(),
+        token: TOKEN.into(),
+        run: NewLiveRun {
+            name: name.into(),
+            command: None,
+            labels: vec![],
+        },
+    }
+}
+
+fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+/// A 100-byte line.
+fn line_text(i: u64) -> String {
+    let mut s = format!(
+        "{i:012} INFO worker step finished, bytes={} ",
+        i * 7919 % 100_000
+    );
+    while s.len() < 100 {
+        s.push('x');
+    }
+    s
+}
+
+/// One producer sending `n` lines of 100 bytes as fast as it can; the clock
+/// stops when the server has acknowledged the last one.
+async fn ingest_rate(server: &url::Url, n: u64) -> anyhow::Result<()> {
+    let (tx, rx) = mpsc::channel(65_536);
+    let start = Instant::now();
+    let up = tokio::spawn(producer::stream(target(server, "bench-ingest"), rx, |_| {}));
+    for i in 1..=n {
+        tx.send(Feed::Line {
+            stream: WireStream::Out,
+            time_us: now_us(),
+            text: line_text(i),
+        })
+        .await?;
+    }
+    tx.send(Feed::Done { exit_code: Some(0) }).await?;
+    let report = up.await??;
+    let secs = start.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        report.lines == n,
+        "only {} of {n} lines acknowledged",
+        report.lines
+    );
+    println!(
+        "ingest, one producer: {n} lines of 100 bytes in {secs:.2} s = {:.0} lines/s ({:.1} MB/s)",
+        n as f64 / secs,
+        n as f64 * 100.0 / secs / 1e6
+    );
+    Ok(())
+}
+
+/// A producer at `rate` lines/s for `seconds`, `viewers` viewers following
+/// from the start; latency is capture time → the viewer's callback.
+async fn latency(
+    server: &url::Url,
+    rate: u64,
+    seconds: u64,
+    viewers: usize,
+    what: &str,
+) -> anyhow::Result<()> {
+    let (tx, rx) = mpsc::channel(65_536);
+    let up = tokio::spawn(producer::stream(target(server, what), rx, |_| {}));
+    // The run id: the producer creates it; the newest task run.
+    let run = loop {
+        let body = reqwest::get(server.join("api/runs?limit=1")?)
+            .await?
+            .text()
+            .await?;
+        let v: serde_json::Value = serde_json::from_str(&body)?;
+        let id = v["rows"][0]["id"].as_i64().unwrap_or(0);
+        let name = v["rows"][0]["username"].as_str().unwrap_or("");
+        if id > catalog::TASK_ID_BASE && name == what {
+            break id;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let samples: Arc<Mutex<Vec<u32>>> = Arc::default();
+    let mut tasks = Vec::new();
+    let total = rate * seconds;
+    for _ in 0..viewers {
+        let server = server.clone();
+        let samples = samples.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::with_capacity(total as usize);
+            let mut count = 0u64;
+            let end = follow(
+                Follow {
+                    server: &server,
+                    run,
+                    log: "output",
+                    from: Some(1),
+                    last: None,
+                    follow: true,
+                },
+                |l| {
+                    count += 1;
+                    mine.push((now_us() - l.t).clamp(0, u32::MAX as i64) as u32);
+                },
+                |_| {},
+            )
+            .await;
+            samples.lock().expect("not poisoned").extend(mine);
+            (end.ok(), count)
+        }));
+    }
+    // Let the viewers connect before the clock starts.
+    tokio::time::sleep(Duration::from_millis(300 + viewers as u64)).await;
+    let start = Instant::now();
+    let mut ticker = tokio::time::interval(Duration::from_millis(10));
+    let per_tick = (rate / 100).max(1);
+    let mut sent = 0u64;
+    while sent < total {
+        ticker.tick().await;
+        for _ in 0..per_tick.min(total - sent) {
+            sent += 1;
+            tx.send(Feed::Line {
+                stream: WireStream::Out,
+                time_us: now_us(),
+                text: line_text(sent),
+            })
+            .await?;
+        }
+    }
+    tx.send(Feed::Done { exit_code: Some(0) }).await?;
+    up.await??;
+    let elapsed = start.elapsed().as_secs_f64();
+    let mut complete = 0;
+    for t in tasks {
+        let (end, count) = t.await?;
+        if end == Some(End::Sealed) && count == total {
+            complete += 1;
+        }
+    }
+    let mut s = std::mem::take(&mut *samples.lock().expect("not poisoned"));
+    s.sort_unstable();
+    let pct = |p: f64| {
+        s.get(((s.len() as f64 - 1.0) * p) as usize)
+            .map_or(0.0, |&v| f64::from(v) / 1000.0)
+    };
+    println!(
+        "latency, {what}: {viewers} viewer(s), {total} lines at {rate} lines/s over {elapsed:.1} s; \
+         {complete}/{viewers} viewers got every line; producer → viewer p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        pct(0.5),
+        pct(0.99),
+        pct(1.0)
+    );
+    Ok(())
+}

@@ -338,6 +338,37 @@ async fn producers_need_the_token_and_viewers_cannot_write() {
         Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 401),
         other => panic!("expected 401, got {:?}", other.map(|_| ())),
     }
+    // Malformed and oversized frames close the producer's socket with a
+    // code and a reason; the next connection works.
+    for (frame, code) in [
+        ("not json".to_string(), app::live::close::BAD_MESSAGE),
+        (
+            r#"{"type":"lines","lines":[{"seq":2,"t":0,"s":"o","x":"a"},{"seq":1,"t":0,"s":"o","x":"b"}]}"#.to_string(),
+            app::live::close::BAD_MESSAGE,
+        ),
+        ("x".repeat(server::live::MAX_FRAME + 1), app::live::close::TOO_BIG),
+    ] {
+        use futures::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message;
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = ws.as_str().into_client_request().unwrap();
+        req.headers_mut()
+            .insert("authorization", format!("Bearer {TOKEN}").parse().unwrap());
+        let (mut p, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+        let ready = p.next().await.unwrap().unwrap();
+        assert_eq!(ready.into_text().unwrap().as_str(), r#"{"type":"ready","last_seq":0}"#);
+        let _ = p.send(Message::Text(frame.into())).await;
+        let mut closed = None;
+        while let Some(Ok(m)) = p.next().await {
+            if let Message::Close(Some(f)) = m {
+                closed = Some((u16::from(f.code), f.reason.to_string()));
+                break;
+            }
+        }
+        let (got, reason) = closed.expect("a close frame");
+        assert_eq!(got, code, "{reason}");
+        assert!(!reason.is_empty());
+    }
     // A viewer's frames are not lines: nothing reaches the log.
     let view = format!("ws://{}/api/runs/{run}/logs/output/live", server.addr);
     let (mut v, _) = tokio_tungstenite::connect_async(view.as_str())

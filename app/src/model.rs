@@ -212,24 +212,10 @@ pub struct Totals {
     pub warnings: i64,
 }
 
-/// Summary statistics of one metric of one log.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct MetricStats {
-    /// Number of points.
-    pub count: u64,
-    /// Smallest value.
-    pub min: Option<f64>,
-    /// Largest value.
-    pub max: Option<f64>,
-    /// Arithmetic mean.
-    pub mean: Option<f64>,
-    /// Median.
-    pub p50: Option<f64>,
-    /// 95th percentile.
-    pub p95: Option<f64>,
-    /// 99th percentile.
-    pub p99: Option<f64>,
-}
+/// Summary statistics of one metric of one log: count, min, max, mean,
+/// p50, p95, p99 (all but `count` are `None` with no points), as the parser
+/// computes them.
+pub use logparse::Stats as MetricStats;
 
 /// One error or warning message template of a log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -158,10 +158,6 @@ impl EmbeddedStore {
         from: u64,
         max: usize,
     ) -> Result<Vec<Line>, LiveError> {
-        let from = from.max(1);
-        if max == 0 {
-            return Ok(Vec::new());
-        }
         let entry = self.entry(key);
         // Readers at the end (the usual case for followers) are answered
         // without the file: progress is published after the file and tail.

@@ -224,6 +224,10 @@ impl LiveStore {
     /// Up to `max` lines of `log` from seq `from` on (fewer at the end of what
     /// is stored; none once the log was removed).
     pub async fn read(&self, log: &LogKey, from: u64, max: usize) -> Result<Vec<Line>, LiveError> {
+        let from = from.max(1);
+        if max == 0 {
+            return Ok(Vec::new());
+        }
         match self {
             LiveStore::Embedded(s) => s.read(log, from, max).await,
             LiveStore::Redis(s) => s.read(log, from, max).await,

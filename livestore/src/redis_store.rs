@@ -179,10 +179,6 @@ impl RedisStore {
         from: u64,
         max: usize,
     ) -> Result<Vec<Line>, LiveError> {
-        let from = from.max(1);
-        if max == 0 {
-            return Ok(Vec::new());
-        }
         let follower = self
             .inner
             .followers

@@ -1,6 +1,6 @@
 //! One log of a run: its metric series, its lines, its raw bytes.
 
-use app::model::{LinePage, LogLine, LogName, MetricStats, Series};
+use app::model::{LinePage, LogLine, LogName, Series};
 use app::series::downsample_minmax;
 use axum::Json;
 use axum::body::Body;
@@ -112,15 +112,7 @@ pub fn series_of(
         total: all.len() as u64,
         downsampled,
         points,
-        stats: MetricStats {
-            count: st.count,
-            min: st.min,
-            max: st.max,
-            mean: st.mean,
-            p50: st.p50,
-            p95: st.p95,
-            p99: st.p99,
-        },
+        stats: st,
     })
 }
 

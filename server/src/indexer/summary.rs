@@ -1,25 +1,13 @@
 //! A parsed log reduced to what the catalog keeps.
 
-use app::model::{LogSummary, MetricStats, TemplateCount};
-use logparse::{Level, LogReport, Metric, Point, Stats};
+use app::model::{LogSummary, TemplateCount};
+use logparse::{Level, LogReport, Metric, Point};
 
 /// Templates kept per log (the most frequent).
 pub const TOP_TEMPLATES: usize = 100;
 
 /// Values in a run's latency sparkline.
 pub const SPARKLINE_POINTS: usize = 48;
-
-fn stats(s: Stats) -> MetricStats {
-    MetricStats {
-        count: s.count,
-        min: s.min,
-        max: s.max,
-        mean: s.mean,
-        p50: s.p50,
-        p95: s.p95,
-        p99: s.p99,
-    }
-}
 
 /// The summary of a parsed log of `bytes` bytes.
 pub fn summarize(report: &LogReport, bytes: u64) -> LogSummary {
@@ -33,10 +21,10 @@ pub fn summarize(report: &LogReport, bytes: u64) -> LogSummary {
         warnings: report.level(Level::Warning),
         errors: report.level(Level::Error),
         duration_s: report.duration_s,
-        latency: stats(report.stats(Metric::Latency)),
-        decode_time: stats(report.stats(Metric::DecodeTime)),
-        encode_time: stats(report.stats(Metric::EncodeTime)),
-        encode_size: stats(report.stats(Metric::EncodeSize)),
+        latency: report.stats(Metric::Latency),
+        decode_time: report.stats(Metric::DecodeTime),
+        encode_time: report.stats(Metric::EncodeTime),
+        encode_size: report.stats(Metric::EncodeSize),
         templates: report
             .templates
             .iter()

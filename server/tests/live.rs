@@ -410,3 +410,84 @@ async fn producers_need_the_token_and_viewers_cannot_write() {
     );
     server.task.abort();
 }
+
+/// Reads server-sent events from `res` until `n` have arrived: (id, topic).
+async fn sse_events(res: reqwest::Response, n: usize) -> Vec<(i64, String)> {
+    use futures::StreamExt;
+    let mut body = res.bytes_stream();
+    let mut text = String::new();
+    let mut out = Vec::new();
+    while out.len() < n {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), body.next())
+            .await
+            .expect("an event within 10 s")
+            .expect("the stream stays open")
+            .unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = text.find("\n\n") {
+            let block: String = text.drain(..end + 2).collect();
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
+            };
+            if let (Some(id), Some(topic)) = (field("id:"), field("event:")) {
+                out.push((id.parse().unwrap(), topic));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_event_feed_streams_new_events_and_resumes() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start(data.path(), Kind::Embedded, "unused", 0).await;
+    let base = format!("http://{}", server.addr);
+    let http = reqwest::Client::new();
+    let create = |name: &'static str| {
+        http.post(format!("{base}/api/live/runs"))
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .header("content-type", "application/json")
+            .body(format!(r#"{{"name":"{name}"}}"#))
+            .send()
+    };
+    assert_eq!(create("first").await.unwrap().status(), 201);
+    let feed = http
+        .get(format!("{base}/api/events/stream?after=0"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(feed.status(), 200);
+    assert!(
+        feed.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    // The stored event first, then one that happens while connected.
+    let reader = tokio::spawn(sse_events(feed, 2));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(create("second").await.unwrap().status(), 201);
+    let got = reader.await.unwrap();
+    assert_eq!(
+        got.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(),
+        ["run.started", "run.started"]
+    );
+    assert!(got[0].0 < got[1].0);
+    // Reconnecting with Last-Event-ID replays only what came after it.
+    let again = http
+        .get(format!("{base}/api/events/stream"))
+        .header("last-event-id", got[0].0.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sse_events(again, 1).await[0].0, got[1].0);
+    let bad = http
+        .get(format!("{base}/api/events/stream?after=-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    server.task.abort();
+}

@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod error;
+pub mod feed;
 pub mod logs;
 pub mod openapi;
 pub mod params;
@@ -36,6 +37,7 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/totals", get(runs::totals)),
         ("/api/jobs", get(runs::jobs)),
         ("/api/events", get(runs::events)),
+        ("/api/events/stream", get(feed::stream)),
         ("/api/bookmarks", get(runs::bookmarks)),
         ("/api/analytics/templates", get(analytics::templates)),
         (

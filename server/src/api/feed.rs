@@ -1,0 +1,67 @@
+//! `GET /api/events/stream?after=SEQ`: the event feed as server-sent events.
+//!
+//! Each event carries its seq as the SSE id, so a browser's `EventSource`
+//! resumes after a dropped connection from the last event it saw (it sends
+//! `Last-Event-ID`); any client can replay from any seq with `after`.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use app::model::Event;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures::Stream;
+
+use super::error::Problem;
+use super::params::Params;
+use crate::state::AppState;
+
+/// How often the catalog is asked for new events while there are none.
+const POLL: Duration = Duration::from_millis(250);
+
+/// Streams events after `after` (or the `Last-Event-ID` header), oldest
+/// first, then new ones as they are stored.
+pub async fn stream(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    p: Params,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, Problem> {
+    p.only(&["after"])?;
+    let resume = match headers.get("last-event-id") {
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|t| t.trim().parse::<i64>().ok())
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| Problem::bad_request("Last-Event-ID must be an event seq"))?,
+        ),
+        None => None,
+    };
+    let after = match resume {
+        Some(seq) => seq,
+        None => p.int("after", 0, 0, i64::MAX)?,
+    };
+    let state = (s, after, VecDeque::<Event>::new());
+    let events = futures::stream::unfold(state, |(s, mut after, mut pending)| async move {
+        while pending.is_empty() {
+            match s.catalog.events_after(after, catalog::MAX_EVENTS).await {
+                Ok(found) if !found.is_empty() => pending.extend(found),
+                Ok(_) => tokio::time::sleep(POLL).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "event feed cannot read the catalog; retrying");
+                    tokio::time::sleep(POLL * 4).await;
+                }
+            }
+        }
+        let e = pending.pop_front().expect("not empty");
+        after = e.seq;
+        let sse = SseEvent::default()
+            .id(e.seq.to_string())
+            .event(e.topic.clone())
+            .data(serde_json::to_string(&e).expect("events serialise"));
+        Some((Ok(sse), (s, after, pending)))
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}

@@ -142,6 +142,28 @@ impl Catalog {
         Ok(true)
     }
 
+    /// Marks a live run as heard from now (its producer is connected or
+    /// sent lines); live runs therefore sort as the newest.
+    pub async fn touch_live_run(&self, id: i64, now_ms: i64) -> Result<(), CatalogError> {
+        sqlx::query("UPDATE runs SET updated_at = $1 WHERE id = $2 AND status = 'live'")
+            .bind(now_ms.div_euclid(1000))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Live task runs not heard from since `before_ms`.
+    pub async fn silent_live_runs(&self, before_ms: i64) -> Result<Vec<i64>, CatalogError> {
+        let rows = sqlx::query(
+            "SELECT id FROM runs WHERE status = 'live' AND kind = 'task' AND updated_at < $1 ORDER BY id",
+        )
+        .bind(before_ms.div_euclid(1000))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+
     /// The status of run `id`, if it exists.
     pub async fn run_status(&self, id: i64) -> Result<Option<RunStatus>, CatalogError> {
         let row = sqlx::query("SELECT status, kind, exit_code FROM runs WHERE id = $1")

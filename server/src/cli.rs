@@ -250,6 +250,10 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub ingest_tokens: Vec<String>,
+    /// Seconds a live run may go without a connected producer or a line
+    /// before it is sealed with status `lost`.
+    #[arg(long, env = "LOGDECK_LIVE_SILENCE", default_value_t = 600)]
+    pub live_silence: u64,
 }
 
 /// Options of `logdeck sample`.

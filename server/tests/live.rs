@@ -38,6 +38,10 @@ struct Server {
 }
 
 async fn start(data: &Path, kind: Kind, prefix: &str, port: u16) -> Server {
+    start_with(data, kind, prefix, port, server::live::DEFAULT_SILENCE).await
+}
+
+async fn start_with(data: &Path, kind: Kind, prefix: &str, port: u16, silence: Duration) -> Server {
     let catalog = Catalog::open(&format!("sqlite:{}", data.join("catalog.db").display()))
         .await
         .unwrap();
@@ -55,16 +59,30 @@ async fn start(data: &Path, kind: Kind, prefix: &str, port: u16) -> Server {
                     livestore::RedisStore::connect(&url, prefix).await.unwrap(),
                 ),
                 tokens: Tokens::new([TOKEN.to_string()]),
+                silence: server::live::DEFAULT_SILENCE,
             }
         }
     };
+    let mut live = live;
+    live.silence = silence;
     let state = AppState::new(leptos_options(&data.join("no-site")), catalog, stores, live);
+    let reaper = server::live::reaper::spawn(state.clone());
     let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(async move {
+        let _reaper = AbortOnDrop(reaper);
         axum::serve(listener, router(state)).await.unwrap();
     });
     Server { addr, task }
+}
+
+/// Stops a task when dropped (the reaper goes with its server).
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A TCP relay whose connections can all be cut at once: a network cut.
@@ -489,5 +507,85 @@ async fn the_event_feed_streams_new_events_and_resumes() {
         .await
         .unwrap();
     assert_eq!(bad.status(), 400);
+    server.task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_run_is_sealed_as_lost_and_a_connected_one_is_not() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start_with(
+        data.path(),
+        Kind::Embedded,
+        "unused",
+        0,
+        Duration::from_secs(1),
+    )
+    .await;
+    // A producer that sends two lines and then stays connected, silent.
+    let (tx, rx) = mpsc::channel(16);
+    let quiet = tokio::spawn(producer::stream(target(server.addr), rx, |_| {}));
+    for seq in 1..=2 {
+        tx.send(Feed::Line {
+            stream: WireStream::Out,
+            time_us: seq,
+            text: text_of(seq as u64),
+        })
+        .await
+        .unwrap();
+    }
+    let connected = first_run(server.addr).await;
+    // A run whose producer never connects.
+    let body = reqwest::Client::new()
+        .post(format!("http://{}/api/live/runs", server.addr))
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("content-type", "application/json")
+        .body(r#"{"name":"gone"}"#)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let gone = serde_json::from_str::<serde_json::Value>(&body).unwrap()["run"]
+        .as_i64()
+        .unwrap();
+    // Its viewers are told the log is complete once it is declared lost.
+    let got = tokio::time::timeout(Duration::from_secs(15), watch(server.addr, gone))
+        .await
+        .expect("the silent run is sealed");
+    assert!(got.is_empty());
+    let data_catalog = Catalog::open(&format!(
+        "sqlite:{}",
+        data.path().join("catalog.db").display()
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        data_catalog.run_status(gone).await.unwrap().unwrap().status,
+        "lost"
+    );
+    // Three silences later the connected one is still live.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        data_catalog
+            .run_status(connected)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "live"
+    );
+    tx.send(Feed::Done { exit_code: Some(0) }).await.unwrap();
+    let report = quiet.await.unwrap().unwrap();
+    assert_eq!(report.lines, 2);
+    assert_eq!(
+        data_catalog
+            .run_status(connected)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "succeeded"
+    );
     server.task.abort();
 }

@@ -34,6 +34,7 @@ pub async fn run(args: BenchLiveArgs) -> anyhow::Result<()> {
                     livestore::RedisStore::connect(url, &prefix).await?,
                 ),
                 tokens: Tokens::new([TOKEN.to_string()]),
+                silence: crate::live::DEFAULT_SILENCE,
             }
         }
         None => Live::open(dir.path(), None, Tokens::new([TOKEN.to_string()])).await?,

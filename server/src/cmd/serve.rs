@@ -36,9 +36,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let live = crate::live::Live::open(&args.storage.data_dir, args.redis_url.as_deref(), tokens)
         .await
         .context("cannot open the live store")?;
+    let mut live = live;
+    live.silence = std::time::Duration::from_secs(args.live_silence.max(1));
     let live_kind = live.store.kind();
     let state = AppState::new(site::leptos_options(&root), catalog.clone(), stores, live);
     state.indexer.spawn(args.workers);
+    crate::live::reaper::spawn(state.clone());
     let totals = catalog.totals().await?;
     let jobs = catalog.job_status().await?;
     let listener = tokio::net::TcpListener::bind(args.listen)

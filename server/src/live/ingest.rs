@@ -134,7 +134,19 @@ async fn session(s: &AppState, key: &LogKey, mut socket: WebSocket) -> Result<()
         },
     )
     .await?;
-    while let Some(msg) = socket.recv().await {
+    // While a producer is connected its run is alive, output or not.
+    let mut heartbeat = tokio::time::interval(super::reaper::period(s.live.silence));
+    loop {
+        let msg = tokio::select! {
+            m = socket.recv() => m,
+            _ = heartbeat.tick() => {
+                if let Err(e) = s.catalog.touch_live_run(key.run(), catalog::now_ms()).await {
+                    tracing::warn!(log = %key, error = %e, "recording that a live run is alive failed");
+                }
+                continue;
+            }
+        };
+        let Some(msg) = msg else { break };
         let msg = match msg {
             Ok(m) => m,
             Err(e) => {

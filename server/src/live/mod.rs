@@ -2,6 +2,7 @@
 //! live store keeps them, and any number of viewers follow them (`viewer`).
 
 pub mod ingest;
+pub mod reaper;
 pub mod tokens;
 pub mod viewer;
 
@@ -19,7 +20,13 @@ pub struct Live {
     pub store: LiveStore,
     /// Who may produce.
     pub tokens: Tokens,
+    /// A live run with no producer connected and no line for this long is
+    /// sealed as `lost`.
+    pub silence: std::time::Duration,
 }
+
+/// Default of [`Live::silence`].
+pub const DEFAULT_SILENCE: std::time::Duration = std::time::Duration::from_secs(600);
 
 impl Live {
     /// The live store the configuration names: Redis Streams for a
@@ -35,7 +42,11 @@ impl Live {
             }
             None => LiveStore::Embedded(livestore::EmbeddedStore::open(data_dir.join("live"))?),
         };
-        Ok(Live { store, tokens })
+        Ok(Live {
+            store,
+            tokens,
+            silence: DEFAULT_SILENCE,
+        })
     }
 }
 

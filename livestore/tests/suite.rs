@@ -46,6 +46,31 @@ impl Harness {
     }
 }
 
+impl Drop for Harness {
+    /// Removes the test's keys from Redis.
+    fn drop(&mut self) {
+        if let Harness::Redis(prefix) = self {
+            drop_keys(prefix);
+        }
+    }
+}
+
+/// Deletes every Redis key starting with `prefix`.
+fn drop_keys(prefix: &str) {
+    let url =
+        std::env::var("LOGDECK_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let Ok(mut c) = redis::Client::open(url).and_then(|c| c.get_connection()) else {
+        return;
+    };
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:*"))
+        .query(&mut c)
+        .unwrap_or_default();
+    if !keys.is_empty() {
+        let _: Result<(), _> = redis::cmd("DEL").arg(keys).query(&mut c);
+    }
+}
+
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {$(
         mod $name {

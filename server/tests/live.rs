@@ -212,6 +212,22 @@ async fn first_run(addr: SocketAddr) -> i64 {
     panic!("no run appeared");
 }
 
+/// Deletes the Redis keys a test made under `prefix`.
+fn drop_keys(prefix: &str) {
+    let url =
+        std::env::var("LOGDECK_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let Ok(mut c) = redis::Client::open(url).and_then(|c| c.get_connection()) else {
+        return;
+    };
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:*"))
+        .query(&mut c)
+        .unwrap_or_default();
+    if !keys.is_empty() {
+        let _: Result<(), _> = redis::cmd("DEL").arg(keys).query(&mut c);
+    }
+}
+
 fn prefix() -> String {
     format!(
         "logdeck-test-live:{}:{}",
@@ -226,7 +242,8 @@ fn prefix() -> String {
 async fn cuts_lose_nothing(kind: Kind) {
     const N: u64 = 30_000;
     let data = tempfile::tempdir().unwrap();
-    let server = start(data.path(), kind, &prefix(), 0).await;
+    let prefix = prefix();
+    let server = start(data.path(), kind, &prefix, 0).await;
     let relay = Relay::start(Arc::new(Mutex::new(server.addr))).await;
     let (tx, rx) = mpsc::channel(1024);
     let producer = tokio::spawn(producer::stream(target(relay.addr), rx, |_| {}));
@@ -272,6 +289,7 @@ async fn cuts_lose_nothing(kind: Kind) {
     let detail: serde_json::Value = serde_json::from_str(&detail).unwrap();
     assert_eq!(detail["run"]["id"], run);
     server.task.abort();
+    drop_keys(&prefix);
 }
 
 async fn a_server_restart_loses_nothing(kind: Kind) {
@@ -302,6 +320,7 @@ async fn a_server_restart_loses_nothing(kind: Kind) {
     let got = watch(second.addr, run).await;
     check_complete(&got, N, "viewer after restart");
     second.task.abort();
+    drop_keys(&prefix);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -23,6 +23,7 @@ mod templates;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod time;
+mod tokens;
 
 /// Text as the catalog stores it: PostgreSQL refuses NUL characters in
 /// text, so they become U+FFFD (as invalid UTF-8 already does).

@@ -23,6 +23,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_live.sql"),
         include_str!("../migrations/postgres/0002_live.sql"),
     ),
+    (
+        3,
+        "producer tokens",
+        include_str!("../migrations/sqlite/0003_tokens.sql"),
+        include_str!("../migrations/postgres/0003_tokens.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -45,3 +45,27 @@ async fn task_runs_get_their_own_ids_and_finish_once(c: &Catalog) {
     assert_eq!(topics.iter().filter(|t| **t == "run.started").count(), 2);
     assert_eq!(topics.iter().filter(|t| **t == "run.finished").count(), 1);
 }
+
+on_both!(tokens_are_created_found_by_hash_and_revoked);
+
+async fn tokens_are_created_found_by_hash_and_revoked(c: &Catalog) {
+    assert!(c.tokens().await.unwrap().is_empty());
+    assert!(c.create_token("ci", "aa11", 5).await.unwrap());
+    assert!(
+        !c.create_token("ci", "bb22", 6).await.unwrap(),
+        "names are unique"
+    );
+    assert!(c.create_token("laptop", "cc33", 7).await.unwrap());
+    assert_eq!(
+        c.token_by_hash("aa11").await.unwrap().as_deref(),
+        Some("ci")
+    );
+    assert_eq!(c.token_by_hash("bb22").await.unwrap(), None);
+    assert_eq!(
+        c.tokens().await.unwrap(),
+        vec![("ci".to_string(), 5), ("laptop".to_string(), 7)]
+    );
+    assert!(c.revoke_token("ci").await.unwrap());
+    assert!(!c.revoke_token("ci").await.unwrap());
+    assert_eq!(c.token_by_hash("aa11").await.unwrap(), None);
+}

@@ -58,9 +58,48 @@ pub enum Command {
     /// Print the lines of a live log, from the start, a seq or the last N,
     /// and with --follow keep printing them as they arrive.
     Tail(TailArgs),
+    /// Create, list or revoke producer tokens (kept in the catalog, so every
+    /// server sharing it accepts them).
+    Token(TokenArgs),
     /// Measure live streaming on loopback (a server in this process): one
     /// producer's ingest rate, producer → viewer latency, many viewers.
     BenchLive(BenchLiveArgs),
+}
+
+/// Options of `logdeck token`.
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: TokenAction,
+}
+
+/// `logdeck token` actions.
+#[derive(Debug, Clone, Subcommand)]
+pub enum TokenAction {
+    /// Create a token named NAME and print it (only its hash is stored, so
+    /// it is shown this once).
+    Create {
+        /// A name for the token (who or what uses it).
+        name: String,
+        /// The catalog.
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// List the tokens' names and when they were created.
+    List {
+        /// The catalog.
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Revoke the token named NAME.
+    Revoke {
+        /// Its name.
+        name: String,
+        /// The catalog.
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
 }
 
 /// Options of `logdeck bench-live`.

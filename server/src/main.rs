@@ -21,6 +21,7 @@ fn main() -> anyhow::Result<()> {
             let code = tokio::runtime::Runtime::new()?.block_on(cmd::run::run(args))?;
             std::process::exit(code)
         }
+        Command::Token(args) => tokio::runtime::Runtime::new()?.block_on(cmd::token::run(args)),
         Command::BenchLive(args) => {
             init_tracing();
             tokio::runtime::Runtime::new()?.block_on(cmd::bench_live::run(args))

@@ -14,6 +14,7 @@ use common::{logdeck, temp_dir};
 struct Serve {
     child: Child,
     url: String,
+    dir: std::path::PathBuf,
 }
 
 impl Drop for Serve {
@@ -55,6 +56,7 @@ fn serve(name: &str) -> Serve {
     Serve {
         child,
         url: format!("http://127.0.0.1:{port}"),
+        dir,
     }
 }
 
@@ -202,4 +204,62 @@ fn sigterm_reaches_the_program() {
     out.read_line(&mut line).unwrap();
     assert_eq!(line, "got-term\n");
     assert_eq!(child.wait().unwrap().code(), Some(143));
+}
+
+#[test]
+fn created_tokens_work_until_revoked() {
+    let s = serve("run-token");
+    let dir = s.dir.clone();
+    let created = logdeck()
+        .args(["token", "create", "ci-runner", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let token = String::from_utf8(created.stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(token.starts_with("ldk_"), "{token}");
+    let again = logdeck()
+        .args(["token", "create", "ci-runner", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    let list = logdeck()
+        .args(["token", "list", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&list.stdout).starts_with("ci-runner\t"));
+    assert!(!String::from_utf8_lossy(&list.stdout).contains(&token));
+
+    let run = |token: &str| {
+        logdeck()
+            .args([
+                "run", "-q", "--token", token, "--server", &s.url, "--", "echo", "hi",
+            ])
+            .output()
+            .unwrap()
+    };
+    let ok = run(&token);
+    assert!(ok.status.success());
+    assert!(
+        ok.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let revoked = logdeck()
+        .args(["token", "revoke", "ci-runner", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(revoked.status.success());
+    let refused = run(&token);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("wrong token"));
 }

@@ -8,3 +8,4 @@ pub mod run;
 pub mod sample;
 pub mod serve;
 pub mod tail;
+pub mod token;

@@ -17,8 +17,12 @@ use crate::state::AppState;
 pub const TASK_LOG: &str = "output";
 
 fn unauthorized(e: super::tokens::AuthError) -> Problem {
+    let status = match e {
+        super::tokens::AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::UNAUTHORIZED,
+    };
     Problem {
-        status: StatusCode::UNAUTHORIZED,
+        status,
         message: e.to_string(),
     }
 }
@@ -29,7 +33,11 @@ pub async fn create_run(
     headers: HeaderMap,
     body: Result<Json<NewLiveRun>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, Problem> {
-    s.live.tokens.check(&headers).map_err(unauthorized)?;
+    s.live
+        .tokens
+        .check(&headers, &s.catalog)
+        .await
+        .map_err(unauthorized)?;
     let Json(new) = body.map_err(|e| Problem::bad_request(e.body_text()))?;
     let name = new.name.trim();
     if name.is_empty() || name.len() > 200 {
@@ -68,7 +76,11 @@ pub async fn ingest(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, Problem> {
-    s.live.tokens.check(&headers).map_err(unauthorized)?;
+    s.live
+        .tokens
+        .check(&headers, &s.catalog)
+        .await
+        .map_err(unauthorized)?;
     let key = LogKey::new(id, &log).map_err(|e| Problem::bad_request(e.to_string()))?;
     let status = s
         .catalog

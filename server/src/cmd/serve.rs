@@ -31,7 +31,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     let tokens = crate::live::Tokens::new(args.ingest_tokens.clone());
     if tokens.is_empty() {
-        tracing::info!("no --ingest-token configured: producers need a token made with `logdeck token create`");
+        tracing::info!(
+            "no --ingest-token configured: producers need a token made with `logdeck token create`"
+        );
     }
     let live = crate::live::Live::open(&args.storage.data_dir, args.redis_url.as_deref(), tokens)
         .await

@@ -91,6 +91,9 @@ struct Inner {
 struct Follower {
     tx: watch::Sender<Progress>,
     tail: Mutex<Tail>,
+    /// Highest seq appended through this process: reads up to it go to
+    /// Redis even before the reader has seen it (read-your-writes).
+    appended: std::sync::atomic::AtomicU64,
 }
 
 impl RedisStore {
@@ -135,6 +138,16 @@ impl RedisStore {
         }
         let mut conn = self.inner.conn.clone();
         let (status, last, added): (u8, u64, usize) = inv.invoke_async(&mut conn).await?;
+        if let Some(f) = self
+            .inner
+            .followers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+        {
+            f.appended
+                .fetch_max(last, std::sync::atomic::Ordering::Release);
+        }
         match status {
             0 => Ok(Appended {
                 last_seq: last,
@@ -190,7 +203,10 @@ impl RedisStore {
             // Followers at the end are answered from memory: the watchers of
             // this process hear of new lines once this reader has them.
             let known = *f.tx.borrow();
-            if known.last_seq > 0 && from > known.last_seq && !known.removed {
+            let seen = known
+                .last_seq
+                .max(f.appended.load(std::sync::atomic::Ordering::Acquire));
+            if known.last_seq > 0 && from > seen && !known.removed {
                 return Ok(Vec::new());
             }
             if let Some(lines) = f
@@ -234,6 +250,7 @@ impl RedisStore {
         }
         let follower = Arc::new(Follower {
             tx: watch::channel(start).0,
+            appended: std::sync::atomic::AtomicU64::new(start.last_seq),
             tail: Mutex::new(Tail::new(TAIL_LINES)),
         });
         let rx = follower.tx.subscribe();

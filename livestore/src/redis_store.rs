@@ -239,6 +239,17 @@ impl RedisStore {
     }
 
     pub(crate) async fn watch(&self, key: &LogKey) -> Result<watch::Receiver<Progress>, LiveError> {
+        // Viewers of a log this process already follows share its reader;
+        // only the first one asks Redis where the log stands.
+        if let Some(f) = self
+            .inner
+            .followers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+        {
+            return Ok(f.tx.subscribe());
+        }
         let start = self.progress(key).await?.unwrap_or_default();
         let mut followers = self
             .inner

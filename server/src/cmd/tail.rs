@@ -178,7 +178,7 @@ pub async fn run(args: TailArgs) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = None;
-    let end = follow(
+    follow(
         Follow {
             server: &args.server,
             run,
@@ -225,7 +225,6 @@ pub async fn run(args: TailArgs) -> anyhow::Result<()> {
     if let Some(e) = failed {
         return Err(e).context("writing to standard output");
     }
-    let _ = end;
     Ok(())
 }
 

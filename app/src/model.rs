@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The two logs every connection may have.
+/// The logs a run may have: a connection's client and server logs, or a
+/// task's output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogName {
@@ -10,25 +11,103 @@ pub enum LogName {
     Client,
     /// Written by the VM that encodes the video (encode time and size).
     Server,
+    /// What a task run's program printed, streamed live by its producer.
+    Output,
 }
 
 impl LogName {
-    /// Both, client first.
-    pub const ALL: [LogName; 2] = [LogName::Client, LogName::Server];
+    /// A connection's two logs, client first.
+    pub const CONNECTION: [LogName; 2] = [LogName::Client, LogName::Server];
 
-    /// `client` or `server`.
+    /// `client`, `server` or `output`.
     pub fn as_str(self) -> &'static str {
         match self {
             LogName::Client => "client",
             LogName::Server => "server",
+            LogName::Output => "output",
         }
     }
 
-    /// Parses `client` or `server`.
+    /// Parses `client`, `server` or `output`.
     pub fn parse(s: &str) -> Option<LogName> {
         match s {
             "client" => Some(LogName::Client),
             "server" => Some(LogName::Server),
+            "output" => Some(LogName::Output),
+            _ => None,
+        }
+    }
+
+    /// The logs a run of `kind` has.
+    pub fn of_kind(kind: RunKind) -> &'static [LogName] {
+        match kind {
+            RunKind::Connection => &LogName::CONNECTION,
+            RunKind::Task => &[LogName::Output],
+        }
+    }
+}
+
+/// What a run is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunKind {
+    /// A streaming session's connection, from the inventory (client and
+    /// server logs).
+    #[default]
+    Connection,
+    /// A program run by a producer (`logdeck run`), one output log.
+    Task,
+}
+
+impl RunKind {
+    /// Parses the stored word.
+    pub fn parse(s: &str) -> Option<RunKind> {
+        match s {
+            "connection" => Some(RunKind::Connection),
+            "task" => Some(RunKind::Task),
+            _ => None,
+        }
+    }
+}
+
+/// Where a run stands: imported from the inventory, or streamed live and
+/// then finished.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Read from the inventory.
+    #[default]
+    Imported,
+    /// Its producer is still streaming.
+    Live,
+    /// The program exited with code 0.
+    Succeeded,
+    /// The program exited with another code, or was killed by a signal.
+    Failed,
+    /// The producer went silent and the run was sealed without an end.
+    Lost,
+}
+
+impl RunStatus {
+    /// The word stored in the catalog.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Imported => "imported",
+            RunStatus::Live => "live",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+            RunStatus::Lost => "lost",
+        }
+    }
+
+    /// Parses the stored word.
+    pub fn parse(s: &str) -> Option<RunStatus> {
+        match s {
+            "imported" => Some(RunStatus::Imported),
+            "live" => Some(RunStatus::Live),
+            "succeeded" => Some(RunStatus::Succeeded),
+            "failed" => Some(RunStatus::Failed),
+            "lost" => Some(RunStatus::Lost),
             _ => None,
         }
     }
@@ -59,6 +138,11 @@ impl LogState {
         }
     }
 
+    /// [`LogState::Missing`], for serde defaults.
+    pub fn missing() -> LogState {
+        LogState::Missing
+    }
+
     /// Parses the stored word.
     pub fn parse(s: &str) -> Option<LogState> {
         match s {
@@ -71,12 +155,24 @@ impl LogState {
     }
 }
 
-/// One run (a connection) as the table shows it.
+/// One run (a connection or a task) as the table shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Run {
-    /// Unique connection id.
+    /// Unique id: the connection id, or from 10^12 up for tasks.
     pub id: i64,
-    /// The user, when the inventory names one.
+    /// A connection, or a task run by a producer.
+    #[serde(default)]
+    pub kind: RunKind,
+    /// Imported, live, or how a live run ended.
+    #[serde(default)]
+    pub status: RunStatus,
+    /// A task's exit code, once it ended with one.
+    #[serde(default)]
+    pub exit_code: Option<i64>,
+    /// A task's command line.
+    #[serde(default)]
+    pub command: Option<String>,
+    /// The user, when the inventory names one; a task's name.
     pub username: Option<String>,
     /// IP address of the server VM.
     pub ip: String,
@@ -94,6 +190,12 @@ pub struct Run {
     pub client_state: LogState,
     /// Indexing state of the server log.
     pub server_state: LogState,
+    /// Location of a task's archived output, once its run has ended.
+    #[serde(default)]
+    pub output_log: Option<String>,
+    /// Indexing state of a task's archived output.
+    #[serde(default = "LogState::missing")]
+    pub output_state: LogState,
     /// Counted lines over the indexed logs; `None` before any is indexed.
     pub lines: Option<i64>,
     /// ERROR lines over the indexed logs.
@@ -118,6 +220,7 @@ impl Run {
         match name {
             LogName::Client => (self.client_log.as_deref(), self.client_state),
             LogName::Server => (self.server_log.as_deref(), self.server_state),
+            LogName::Output => (self.output_log.as_deref(), self.output_state),
         }
     }
 }
@@ -303,7 +406,7 @@ pub struct LogInfo {
 pub struct RunDetail {
     /// The run as the table shows it.
     pub run: Run,
-    /// Client log, then server log.
+    /// A connection's client log, then server log; or a task's output.
     pub logs: Vec<LogInfo>,
     /// The bookmark's note, when the run is bookmarked.
     pub bookmark_note: Option<String>,

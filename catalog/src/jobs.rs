@@ -57,6 +57,15 @@ pub fn backoff_ms(attempts: i64) -> i64 {
     (1000_i64 << attempts.clamp(1, 20).saturating_sub(1)).min(300_000)
 }
 
+/// The `runs` column that mirrors a log's indexing state.
+pub(crate) fn state_column(log: LogName) -> &'static str {
+    match log {
+        LogName::Client => "client_state",
+        LogName::Server => "server_state",
+        LogName::Output => "output_state",
+    }
+}
+
 impl Catalog {
     /// Leases the next due job (queued and due, or running with an expired
     /// lease) to `owner` until `now_ms + lease_ms`.
@@ -194,6 +203,8 @@ impl Catalog {
         let (client, server) = match job.log {
             LogName::Client => (Some(summary), other.as_ref()),
             LogName::Server => (other.as_ref(), Some(summary)),
+            // A task's one log; its metrics (if it printed any) are its own.
+            LogName::Output => (Some(summary), None),
         };
         let logs = [client, server];
         let sum =
@@ -206,10 +217,7 @@ impl Catalog {
         let sparkline = client
             .filter(|c| !c.sparkline.is_empty())
             .map(|c| serde_json::to_string(&c.sparkline).unwrap_or_default());
-        let state_col = match job.log {
-            LogName::Client => "client_state",
-            LogName::Server => "server_state",
-        };
+        let state_col = state_column(job.log);
         let mut q = Sql::new(self.backend, "UPDATE runs SET lines = ");
         q.bind(lines)
             .push(", errors = ")
@@ -290,10 +298,7 @@ impl Catalog {
             .bind(job.log.as_str())
             .execute(&mut *tx)
             .await?;
-            let state_col = match job.log {
-                LogName::Client => "client_state",
-                LogName::Server => "server_state",
-            };
+            let state_col = state_column(job.log);
             sqlx::query(&format!("UPDATE runs SET {state_col} = $1 WHERE id = $2"))
                 .bind(LogState::Failed.as_str())
                 .bind(job.run_id)

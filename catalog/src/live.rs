@@ -4,6 +4,8 @@
 use serde_json::json;
 use sqlx::Row;
 
+use app::model::LogName;
+
 use crate::events::append_event;
 use crate::{Catalog, CatalogError};
 
@@ -19,6 +21,8 @@ pub struct RunStatus {
     pub kind: String,
     /// The program's exit code, once finished.
     pub exit_code: Option<i64>,
+    /// Where a finished task's output was archived, once it was.
+    pub output_log: Option<String>,
 }
 
 impl Catalog {
@@ -164,9 +168,82 @@ impl Catalog {
         rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
     }
 
+    /// Records that a finished task's output was written to `location`:
+    /// the run names it, its log is pending, an indexing job is queued and
+    /// `log.sealed` is told. `false` (and nothing written) if the run is
+    /// unknown, still live, or already archived, so several processes may
+    /// archive the same run and one of them records it.
+    pub async fn record_archived(
+        &self,
+        id: i64,
+        location: &str,
+        lines: u64,
+        now_ms: i64,
+    ) -> Result<bool, CatalogError> {
+        let log = LogName::Output.as_str();
+        let mut tx = self.pool.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE runs SET output_log = $1, output_state = 'pending' \
+             WHERE id = $2 AND kind = 'task' AND status <> 'live' AND output_state = 'missing'",
+        )
+        .bind(location.to_string())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO logs (run_id, name, location, state) VALUES ($1, $2, $3, 'pending') \
+             ON CONFLICT (run_id, name) DO UPDATE SET location = excluded.location, \
+             state = 'pending', summary = NULL, reason = NULL",
+        )
+        .bind(id)
+        .bind(log)
+        .bind(location.to_string())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO jobs (run_id, log_name, location, state, attempts, run_after, \
+             created_ms, updated_ms) VALUES ($1, $2, $3, 'queued', 0, $4, $4, $4) \
+             ON CONFLICT (run_id, log_name) DO UPDATE SET location = excluded.location, \
+             state = 'queued', attempts = 0, run_after = excluded.run_after, \
+             lease_owner = NULL, lease_until = NULL, last_error = NULL, \
+             updated_ms = excluded.updated_ms",
+        )
+        .bind(id)
+        .bind(log)
+        .bind(location.to_string())
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
+        append_event(
+            &mut tx,
+            self.backend,
+            now_ms,
+            "log.sealed",
+            &json!({"run_id": id, "log": log, "location": location, "lines": lines}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Task runs that have ended but whose output is not archived yet.
+    pub async fn unarchived_task_runs(&self) -> Result<Vec<i64>, CatalogError> {
+        let rows = sqlx::query(
+            "SELECT id FROM runs WHERE kind = 'task' AND output_state = 'missing' \
+             AND status <> 'live' ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+
     /// The status of run `id`, if it exists.
     pub async fn run_status(&self, id: i64) -> Result<Option<RunStatus>, CatalogError> {
-        let row = sqlx::query("SELECT status, kind, exit_code FROM runs WHERE id = $1")
+        let row = sqlx::query("SELECT status, kind, exit_code, output_log FROM runs WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -175,6 +252,7 @@ impl Catalog {
                 status: r.try_get("status")?,
                 kind: r.try_get("kind")?,
                 exit_code: r.try_get("exit_code")?,
+                output_log: r.try_get("output_log")?,
             })
         })
         .transpose()

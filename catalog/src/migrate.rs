@@ -29,6 +29,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_tokens.sql"),
         include_str!("../migrations/postgres/0003_tokens.sql"),
     ),
+    (
+        4,
+        "archived task output",
+        include_str!("../migrations/shared/0004_archive.sql"),
+        include_str!("../migrations/shared/0004_archive.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -1,8 +1,8 @@
 //! Runs: import (upsert), the keyset-paginated list, one run, totals.
 
 use app::model::{
-    LogInfo, LogName, LogState, LogSummary, MAX_PAGE, Run, RunDetail, RunPage, RunQuery, Sort,
-    Totals,
+    LogInfo, LogName, LogState, LogSummary, MAX_PAGE, Run, RunDetail, RunKind, RunPage, RunQuery,
+    RunStatus, Sort, Totals,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -38,7 +38,8 @@ impl std::ops::AddAssign for UpsertStats {
 const RUN_COLUMNS: &str = "runs.id, runs.username, runs.ip, runs.last_updated, runs.updated_at, \
      runs.version, runs.client_log, runs.server_log, runs.client_state, runs.server_state, \
      runs.lines, runs.errors, runs.warnings, runs.error_pct, runs.latency_p50, runs.latency_p95, \
-     runs.sparkline, b.created_ms AS bookmarked_ms";
+     runs.sparkline, runs.kind, runs.status, runs.exit_code, runs.command, runs.output_log, \
+     runs.output_state, b.created_ms AS bookmarked_ms";
 
 fn state(row: &AnyRow, col: &str) -> Result<LogState, CatalogError> {
     let s: String = row.try_get(col)?;
@@ -47,8 +48,16 @@ fn state(row: &AnyRow, col: &str) -> Result<LogState, CatalogError> {
 
 pub(crate) fn run_from_row(row: &AnyRow) -> Result<Run, CatalogError> {
     let sparkline: Option<String> = row.try_get("sparkline")?;
+    let kind: String = row.try_get("kind")?;
+    let status: String = row.try_get("status")?;
     Ok(Run {
         id: row.try_get("id")?,
+        kind: RunKind::parse(&kind)
+            .ok_or_else(|| CatalogError::Corrupt(format!("run kind {kind:?}")))?,
+        status: RunStatus::parse(&status)
+            .ok_or_else(|| CatalogError::Corrupt(format!("run status {status:?}")))?,
+        exit_code: row.try_get("exit_code")?,
+        command: row.try_get("command")?,
         username: row.try_get("username")?,
         ip: row.try_get("ip")?,
         last_updated: row.try_get("last_updated")?,
@@ -58,6 +67,8 @@ pub(crate) fn run_from_row(row: &AnyRow) -> Result<Run, CatalogError> {
         server_log: row.try_get("server_log")?,
         client_state: state(row, "client_state")?,
         server_state: state(row, "server_state")?,
+        output_log: row.try_get("output_log")?,
+        output_state: state(row, "output_state")?,
         lines: row.try_get("lines")?,
         errors: row.try_get("errors")?,
         warnings: row.try_get("warnings")?,
@@ -123,6 +134,7 @@ impl Catalog {
             match LogName::parse(name)? {
                 LogName::Client => r.client_logs.clone(),
                 LogName::Server => r.server_logs.clone(),
+                LogName::Output => None,
             }
         })
         .await?;
@@ -177,12 +189,13 @@ impl Catalog {
                 .filter_map(move |(n, l)| l.map(|l| (r.connection_id, n, l)))
             })
             .collect();
-        for name in LogName::ALL {
+        for name in LogName::CONNECTION {
             let gone: Vec<i64> = rows
                 .iter()
                 .filter(|r| match name {
                     LogName::Client => r.client_logs.is_none(),
                     LogName::Server => r.server_logs.is_none(),
+                    LogName::Output => false,
                 })
                 .map(|r| r.connection_id)
                 .collect();
@@ -370,7 +383,7 @@ impl Catalog {
         .fetch_all(&self.pool)
         .await?;
         let mut logs = Vec::with_capacity(2);
-        for name in LogName::ALL {
+        for &name in LogName::of_kind(run.kind) {
             let found = stored.iter().find(|r| {
                 r.try_get::<String, _>("name")
                     .is_ok_and(|n| n == name.as_str())

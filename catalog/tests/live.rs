@@ -1,5 +1,6 @@
 //! Task runs created by producers, on SQLite and PostgreSQL.
 
+use app::model::{LogName, LogState};
 use catalog::{Catalog, TASK_ID_BASE, on_both};
 use serde_json::json;
 
@@ -40,10 +41,48 @@ async fn task_runs_get_their_own_ids_and_finish_once(c: &Catalog) {
     assert!(c.finish_task_run(b, "done", Some(0), 0).await.is_err());
     assert_eq!(c.run_status(12345).await.unwrap(), None);
 
+    // Archiving: only ended runs, once; the log is queued for indexing.
+    assert_eq!(c.unarchived_task_runs().await.unwrap(), vec![a]);
+    assert!(
+        !c.record_archived(b, "live/b.log", 0, 1_700_000_007_000)
+            .await
+            .unwrap(),
+        "a live run is not archived"
+    );
+    let loc = format!("live/{a}.output.log");
+    assert!(
+        c.record_archived(a, &loc, 42, 1_700_000_007_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !c.record_archived(a, &loc, 42, 1_700_000_008_000)
+            .await
+            .unwrap(),
+        "a second process finds it done"
+    );
+    assert!(c.unarchived_task_runs().await.unwrap().is_empty());
+    let run = c.run(a).await.unwrap().unwrap();
+    assert_eq!(run.run.output_log.as_deref(), Some(loc.as_str()));
+    assert_eq!(run.run.output_state, LogState::Pending);
+    assert_eq!(run.logs.len(), 1);
+    assert_eq!(run.logs[0].name, LogName::Output);
+    assert_eq!(run.logs[0].state, LogState::Pending);
+    let job = c
+        .lease_job("w", 60_000, 1_700_000_009_000)
+        .await
+        .unwrap()
+        .expect("a job is queued");
+    assert_eq!(
+        (job.run_id, job.log, job.location),
+        (a, LogName::Output, loc)
+    );
+
     let events = c.events_after(0, 100).await.unwrap();
     let topics: Vec<&str> = events.iter().map(|e| e.topic.as_str()).collect();
     assert_eq!(topics.iter().filter(|t| **t == "run.started").count(), 2);
     assert_eq!(topics.iter().filter(|t| **t == "run.finished").count(), 1);
+    assert_eq!(topics.iter().filter(|t| **t == "log.sealed").count(), 1);
 }
 
 on_both!(tokens_are_created_found_by_hash_and_revoked);

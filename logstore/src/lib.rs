@@ -68,6 +68,14 @@ pub enum StoreError {
         /// The store's error.
         source: object_store::Error,
     },
+    /// Writing a local file to disk failed.
+    #[error("writing {location} failed: {source}")]
+    Write {
+        /// The location.
+        location: String,
+        /// The file system's error.
+        source: std::io::Error,
+    },
     /// A store in the configuration is unusable.
     #[error("log store {spec:?}: {reason}")]
     Config {
@@ -88,6 +96,7 @@ impl StoreError {
                     | object_store::Error::Unauthenticated { .. }
                     | object_store::Error::InvalidPath { .. }
             ),
+            StoreError::Write { .. } => false,
             _ => true,
         }
     }
@@ -282,6 +291,35 @@ impl LogStores {
             range,
             stream,
         })
+    }
+
+    /// Writes `bytes` as the object at `location` (replacing it), in the
+    /// store that covers it.
+    pub async fn put(&self, location: &str, bytes: Bytes) -> Result<(), StoreError> {
+        let resolved = self.resolve(location)?;
+        let store = &self.stores[resolved.store].inner;
+        store
+            .put(&resolved.path, bytes.into())
+            .await
+            .map_err(|e| StoreError::backend(location, e))?;
+        // A local folder's file must be on disk before its source is let go.
+        if let StoreKind::Local(dir) = self.stores[resolved.store].spec.kind() {
+            let file = dir.join(resolved.path.as_ref());
+            let synced = tokio::task::spawn_blocking(move || {
+                std::fs::File::open(&file)?.sync_all()?;
+                match file.parent() {
+                    Some(p) => std::fs::File::open(p)?.sync_all(),
+                    None => Ok(()),
+                }
+            })
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+            synced.map_err(|source| StoreError::Write {
+                location: location.to_string(),
+                source,
+            })?;
+        }
+        Ok(())
     }
 
     /// Reads a whole log into memory.

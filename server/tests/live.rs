@@ -67,10 +67,12 @@ async fn start_with(data: &Path, kind: Kind, prefix: &str, port: u16, silence: D
     live.silence = silence;
     let state = AppState::new(leptos_options(&data.join("no-site")), catalog, stores, live);
     let reaper = server::live::reaper::spawn(state.clone());
+    let workers = state.indexer.spawn(1);
     let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(async move {
         let _reaper = AbortOnDrop(reaper);
+        let _workers: Vec<_> = workers.into_iter().map(AbortOnDrop).collect();
         axum::serve(listener, router(state)).await.unwrap();
     });
     Server { addr, task }
@@ -167,13 +169,18 @@ fn target(addr: SocketAddr) -> Target {
 
 /// Follows the run until sealed; returns every line received.
 async fn watch(addr: SocketAddr, run: i64) -> Vec<WireLine> {
+    watch_from(addr, run, None).await
+}
+
+/// Follows the run from seq `from` until sealed.
+async fn watch_from(addr: SocketAddr, run: i64, from: Option<u64>) -> Vec<WireLine> {
     let server: url::Url = format!("http://{addr}/").parse().unwrap();
     let mut got = Vec::new();
     let what = Follow {
         server: &server,
         run,
         log: "output",
-        from: None,
+        from,
         last: None,
         follow: true,
     };
@@ -288,8 +295,60 @@ async fn cuts_lose_nothing(kind: Kind) {
         .unwrap();
     let detail: serde_json::Value = serde_json::from_str(&detail).unwrap();
     assert_eq!(detail["run"]["id"], run);
+    assert_eq!(detail["run"]["status"], "failed");
+    assert_eq!(detail["run"]["exit_code"], 3);
+    check_archived(server.addr, run, N).await;
     server.task.abort();
     drop_keys(&prefix);
+}
+
+/// The run's output is archived, indexed, gone from the live store, and
+/// still served by the live endpoint with the same seqs.
+async fn check_archived(addr: SocketAddr, run: i64, n: u64) {
+    let mut detail = serde_json::Value::Null;
+    for _ in 0..300 {
+        let text = reqwest::get(format!("http://{addr}/api/runs/{run}"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        detail = serde_json::from_str(&text).unwrap();
+        if detail["run"]["output_state"] == "indexed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(detail["run"]["output_state"], "indexed", "{detail}");
+    assert_eq!(
+        detail["run"]["output_log"],
+        format!("live/{run}.output.log")
+    );
+    assert_eq!(detail["logs"][0]["name"], "output");
+    // The summary counts the lines that are not blank.
+    let counted = (1..=n).filter(|&s| !text_of(s).is_empty()).count();
+    assert_eq!(detail["logs"][0]["summary"]["lines"], counted);
+    let raw = reqwest::get(format!("http://{addr}/api/runs/{run}/logs/output/raw"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let expected: String = (1..=n).map(|s| text_of(s) + "\n").collect();
+    assert!(raw == expected, "the archived text is the lines in order");
+    check_complete(&watch(addr, run).await, n, "viewer of the archive");
+    let tail = watch_from(addr, run, Some(n - 9)).await;
+    assert_eq!(tail.len(), 10);
+    assert_eq!(tail[0].seq, n - 9);
+    assert_eq!(tail[9].x, text_of(n));
+    // The events tell of the sealed log.
+    let events = reqwest::get(format!("http://{addr}/api/events?after=0&limit=1000"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(events.contains("log.sealed"), "{events}");
 }
 
 async fn a_server_restart_loses_nothing(kind: Kind) {
@@ -583,6 +642,21 @@ async fn a_silent_run_is_sealed_as_lost_and_a_connected_one_is_not() {
         data_catalog.run_status(gone).await.unwrap().unwrap().status,
         "lost"
     );
+    // A lost run's lines are archived like any other's.
+    let mut archived = None;
+    for _ in 0..100 {
+        archived = data_catalog
+            .run_status(gone)
+            .await
+            .unwrap()
+            .unwrap()
+            .output_log;
+        if archived.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(archived, Some(format!("live/{gone}.output.log")));
     // Three silences later the connected one is still live.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(

@@ -76,6 +76,7 @@ impl From<StoreError> for Problem {
             StoreError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             StoreError::BadRange { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             StoreError::Backend { .. } | StoreError::Config { .. } => StatusCode::BAD_GATEWAY,
+            StoreError::Write { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Problem {
             status,

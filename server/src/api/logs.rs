@@ -22,7 +22,7 @@ const MAX_WIDTH: i64 = 10_000;
 async fn location(s: &AppState, id: &str, log: &str) -> ApiResult<String> {
     let id = run_id(id)?;
     let name = LogName::parse(log).ok_or_else(|| {
-        Problem::bad_request(format!("log must be client or server, not {log:?}"))
+        Problem::bad_request(format!("log must be client, server or output, not {log:?}"))
     })?;
     let detail = s
         .catalog

@@ -44,7 +44,7 @@ pub fn document() -> Value {
     let log = path_param(
         "log",
         "Which log",
-        json!({"type": "string", "enum": ["client", "server"]}),
+        json!({"type": "string", "enum": ["client", "server", "output"]}),
     );
     let stats = json!({"type": "object", "properties": {
         "count": int(), "min": nullable("number"), "max": nullable("number"), "mean": nullable("number"),
@@ -166,7 +166,13 @@ pub fn document() -> Value {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": text()}},
                 "RunPage": {"type": "object", "properties": {"rows": {"type": "array", "items": schema("Run")}, "next": nullable("string")}},
                 "Run": {"type": "object", "properties": {
-                    "id": int(), "username": nullable("string"), "ip": text(), "last_updated": text(), "updated_at": int(),
+                    "id": int(),
+                    "kind": {"type": "string", "enum": ["connection", "task"]},
+                    "status": {"type": "string", "enum": ["imported", "live", "succeeded", "failed", "lost"]},
+                    "exit_code": nullable("integer"), "command": nullable("string"),
+                    "output_log": nullable("string"),
+                    "output_state": {"type": "string", "enum": ["missing", "pending", "indexed", "failed"]},
+                    "username": nullable("string"), "ip": text(), "last_updated": text(), "updated_at": int(),
                     "version": nullable("string"), "client_log": nullable("string"), "server_log": nullable("string"),
                     "client_state": {"type": "string", "enum": ["missing", "pending", "indexed", "failed"]},
                     "server_state": {"type": "string", "enum": ["missing", "pending", "indexed", "failed"]},

@@ -56,10 +56,13 @@ impl IndexError {
     }
 }
 
-/// Reads and parses the log at `location`.
+/// Reads and parses the log at `location`. A session's log must have lines
+/// in the log format; a task's output (`any_text`) may be any text, and its
+/// metrics and levels are those of the lines that happen to be in the format.
 pub async fn summarize_location(
     stores: &LogStores,
     location: &str,
+    any_text: bool,
 ) -> Result<LogSummary, IndexError> {
     let mut read = stores.open(location, None).await?;
     let mut parser = logparse::Parser::new();
@@ -70,7 +73,7 @@ pub async fn summarize_location(
         parser.feed(&chunk);
     }
     let report = parser.finish();
-    if report.lines > 0 && report.parsed == 0 {
+    if !any_text && report.lines > 0 && report.parsed == 0 {
         return Err(IndexError::NotALog(report.lines));
     }
     Ok(summary::summarize(&report, bytes))
@@ -164,7 +167,11 @@ impl Indexer {
 
     /// Indexes one leased job, renewing its lease while it runs.
     pub async fn run(&self, job: Job) -> JobOutcome {
-        let work = summarize_location(&self.stores, &job.location);
+        let work = summarize_location(
+            &self.stores,
+            &job.location,
+            job.log == app::model::LogName::Output,
+        );
         tokio::pin!(work);
         let mut renew = tokio::time::interval(Duration::from_millis(self.lease_ms as u64 / 3));
         renew.tick().await;

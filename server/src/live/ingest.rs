@@ -189,6 +189,11 @@ async fn session(s: &AppState, key: &LogKey, mut socket: WebSocket) -> Result<()
         };
         match parsed {
             ProducerMsg::Lines { lines } => {
+                // Line n of the archived log is seq n: a line is one line.
+                if let Some(l) = lines.iter().find(|l| l.x.contains('\n')) {
+                    let reason = format!("line {} contains a newline; split it first", l.seq);
+                    return Err(close_with(&mut socket, close::BAD_MESSAGE, &reason).await);
+                }
                 let lines: Vec<_> = lines.into_iter().map(to_line).collect();
                 let ack = match store.append(key, &lines).await {
                     Ok(a) => a.last_seq,
@@ -249,6 +254,14 @@ async fn session(s: &AppState, key: &LogKey, mut socket: WebSocket) -> Result<()
                     return Err(close_with(&mut socket, close::STORE_FAILED, &e.to_string()).await);
                 }
                 tracing::info!(log = %key, lines = last_seq, ?exit_code, "live run finished");
+                let state = s.clone();
+                let run = key.run();
+                tokio::spawn(async move {
+                    if let Err(e) = super::archive::archive(&state, run).await {
+                        // The reaper's sweep tries again.
+                        tracing::warn!(run, error = %e, "archiving a finished run failed");
+                    }
+                });
                 send(&mut socket, &IngestMsg::Sealed { last_seq }).await?;
                 let _ = socket.send(Message::Close(None)).await;
                 return Ok(());

@@ -1,6 +1,7 @@
 //! Live runs: producers stream lines in over a websocket (`ingest`), the
 //! live store keeps them, and any number of viewers follow them (`viewer`).
 
+pub mod archive;
 pub mod ingest;
 pub mod reaper;
 pub mod tokens;

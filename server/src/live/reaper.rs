@@ -1,6 +1,8 @@
 //! Seals live runs whose producer went silent: no connection and no line for
 //! [`Live::silence`](super::Live::silence). Their status becomes `lost`; the
-//! lines stored so far stay readable, and viewers get `sealed`.
+//! lines stored so far stay readable, and viewers get `sealed`. Every ended
+//! run not yet archived (lost, or whose archiving a crash cut short) is
+//! archived on the same round.
 
 use std::time::Duration;
 
@@ -23,6 +25,9 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
             tokio::time::sleep(period(silence)).await;
             if let Err(e) = reap(&state).await {
                 tracing::warn!("looking for silent live runs failed: {e}");
+            }
+            if let Err(e) = super::archive::sweep(&state).await {
+                tracing::warn!("looking for finished runs to archive failed: {e}");
             }
         }
     })

@@ -13,7 +13,7 @@ use futures::{SinkExt, StreamExt};
 use livestore::LogKey;
 use serde::Deserialize;
 
-use super::to_wire;
+use super::{archive, to_wire};
 use crate::api::error::Problem;
 use crate::state::AppState;
 
@@ -48,25 +48,91 @@ pub async fn live(
         status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
         message: format!("live store: {e}"),
     })?;
-    let known = progress.is_some()
-        || s.catalog
-            .run_status(id)
-            .await?
-            .is_some_and(|st| st.kind == "task" && log == super::ingest::TASK_LOG);
-    if !known {
+    let status = s
+        .catalog
+        .run_status(id)
+        .await?
+        .filter(|st| st.kind == "task" && log == super::ingest::TASK_LOG);
+    if progress.is_none() && status.is_none() {
         return Err(Problem::not_found(format!("no live log {key}")));
     }
-    let last_seq = progress.unwrap_or_default().last_seq;
-    let start = match (from.from, from.last) {
-        (_, Some(n)) => (last_seq + 1).saturating_sub(n).max(1),
-        (Some(f), None) => f.max(1),
-        (None, None) => 1,
-    };
+    // Once archived and gone from the live store, the archive serves it.
+    let archived = status.and_then(|st| st.output_log);
+    let progress = progress.unwrap_or_default();
+    if let Some(loc) = archived.filter(|_| progress.removed || progress.last_seq == 0) {
+        let lines = archive::read(&s, &loc, 1).await.map_err(|e| Problem {
+            status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            message: format!("archived log {loc}: {e}"),
+        })?;
+        let start = start_at(&from, lines.len() as u64);
+        return Ok(ws.on_upgrade(move |socket| async move {
+            let (mut tx, _) = socket.split();
+            let last_seq = lines.len() as u64;
+            let start_msg = ViewerMsg::Start {
+                last_seq,
+                sealed: true,
+            };
+            let rest = lines.into_iter().skip((start - 1) as usize).collect();
+            let sent = async {
+                tx.send(text(&start_msg)).await?;
+                send_archived(&s, &key, rest, last_seq, &mut tx).await
+            };
+            if let Err(e) = sent.await {
+                tracing::debug!(log = %key, "viewer left: {e}");
+            }
+        }));
+    }
+    let start = start_at(&from, progress.last_seq);
     Ok(ws.on_upgrade(move |socket| async move {
         if let Err(e) = follow(&s, &key, start, socket).await {
             tracing::debug!(log = %key, "viewer left: {e}");
         }
     }))
+}
+
+/// The first seq to send, for a log whose last line is `last_seq`.
+fn start_at(from: &From, last_seq: u64) -> u64 {
+    match (from.from, from.last) {
+        (_, Some(n)) => (last_seq + 1).saturating_sub(n).max(1),
+        (Some(f), None) => f.max(1),
+        (None, None) => 1,
+    }
+}
+
+fn text(msg: &ViewerMsg) -> Message {
+    Message::Text(serde_json::to_string(msg).expect("serialises").into())
+}
+
+/// Sends archived `lines` in batches, then `sealed` and a close.
+async fn send_archived(
+    s: &AppState,
+    key: &LogKey,
+    lines: Vec<livestore::Line>,
+    last_seq: u64,
+    tx: &mut futures::stream::SplitSink<WebSocket, Message>,
+) -> Result<(), axum::Error> {
+    let mut lines = lines.into_iter().peekable();
+    while lines.peek().is_some() {
+        let batch = lines.by_ref().take(BATCH).map(to_wire).collect();
+        tx.send(text(&ViewerMsg::Lines { lines: batch })).await?;
+    }
+    let msg = ViewerMsg::Sealed {
+        last_seq,
+        exit_code: exit_code(s, key.run()).await,
+    };
+    tx.send(text(&msg)).await?;
+    tx.send(Message::Close(None)).await
+}
+
+/// The exit code the catalog has for a run, if any.
+async fn exit_code(s: &AppState, run: i64) -> Option<i32> {
+    s.catalog
+        .run_status(run)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|st| st.exit_code)
+        .and_then(|c| i32::try_from(c).ok())
 }
 
 async fn follow(
@@ -77,8 +143,7 @@ async fn follow(
 ) -> Result<(), String> {
     let store = &s.live.store;
     let (mut tx, mut rx) = socket.split();
-    let send =
-        |msg: &ViewerMsg| Message::Text(serde_json::to_string(msg).expect("serialises").into());
+    let send = text;
     let failed = |e: livestore::LiveError| {
         Message::Close(Some(CloseFrame {
             code: close::STORE_FAILED,
@@ -127,6 +192,27 @@ async fn follow(
         }
         let p = *watch.borrow_and_update();
         if p.removed && next <= p.last_seq {
+            // Archived while this viewer was reading: the rest comes from
+            // the archive, with the same seqs.
+            let loc = s
+                .catalog
+                .run_status(key.run())
+                .await
+                .ok()
+                .flatten()
+                .and_then(|st| st.output_log);
+            if let Some(loc) = loc {
+                match archive::read(s, &loc, next).await {
+                    Ok(rest) => {
+                        return send_archived(s, key, rest, p.last_seq, &mut tx)
+                            .await
+                            .map_err(|e| e.to_string());
+                    }
+                    Err(e) => {
+                        tracing::warn!(log = %key, error = %e, "reading the archived log failed")
+                    }
+                }
+            }
             let msg = ViewerMsg::Gap {
                 from: next,
                 to: p.last_seq,
@@ -136,17 +222,9 @@ async fn follow(
             next = p.last_seq + 1;
         }
         if p.sealed && next > p.last_seq {
-            let exit_code = s
-                .catalog
-                .run_status(key.run())
-                .await
-                .ok()
-                .flatten()
-                .and_then(|st| st.exit_code)
-                .and_then(|c| i32::try_from(c).ok());
             let msg = ViewerMsg::Sealed {
                 last_seq: p.last_seq,
-                exit_code,
+                exit_code: exit_code(s, key.run()).await,
             };
             tx.send(send(&msg)).await.map_err(|e| e.to_string())?;
             let _ = tx.send(Message::Close(None)).await;

@@ -38,7 +38,7 @@ python3 scripts/e2e_fixtures.py "$data" 20000
 target/release/logdeck import --quiet --data-dir "$data" "$data/inventory.json"
 target/release/logdeck import --quiet --data-dir "$data" "$data/extra.jsonl"
 LOGDECK_LOG=warn target/release/logdeck serve --listen "127.0.0.1:$port" --data-dir "$data" \
-  > "$data/server.log" 2>&1 &
+  --ingest-token e2e-token > "$data/server.log" 2>&1 &
 server=$!
 cleanup() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"; }
 trap cleanup EXIT
@@ -55,5 +55,6 @@ for _ in $(seq 1 240); do
   curl -fsS "http://127.0.0.1:$port/api/jobs" | python3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(0 if j["queued"]+j["running"]==0 else 1)' && break
   sleep 0.5
 done
-(cd end2end && LOGDECK_E2E_URL="http://127.0.0.1:$port" LOGDECK_E2E_DATA="$data" LOGDECK_E2E_SHOTS="$shots" npx playwright test)
+(cd end2end && LOGDECK_E2E_URL="http://127.0.0.1:$port" LOGDECK_E2E_DATA="$data" LOGDECK_E2E_SHOTS="$shots" \
+  LOGDECK_E2E_BIN="$PWD/../target/release/logdeck" LOGDECK_E2E_TOKEN=e2e-token npx playwright test)
 log "all tests passed; screenshots in $shots"

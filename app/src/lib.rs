@@ -6,11 +6,13 @@
 
 #![recursion_limit = "512"]
 
+pub mod ansi;
 pub mod api;
 pub mod client;
 pub mod live;
 pub mod model;
 pub mod series;
+pub mod stream;
 pub mod view;
 
 mod components;

@@ -36,6 +36,14 @@ pub(crate) async fn append_event(
 }
 
 impl Catalog {
+    /// The seq of the newest event; 0 when there is none.
+    pub async fn last_event_seq(&self) -> Result<i64, CatalogError> {
+        let row = sqlx::query("SELECT MAX(seq) AS seq FROM events")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<Option<i64>, _>("seq")?.unwrap_or(0))
+    }
+
     /// Up to `limit` events with seq greater than `after`, oldest first.
     pub async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<Event>, CatalogError> {
         if limit == 0 || limit > MAX_EVENTS {

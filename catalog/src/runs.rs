@@ -268,6 +268,8 @@ impl Catalog {
 
     /// One page of runs matching `query`, in its order, after its cursor.
     pub async fn list_runs(&self, query: &RunQuery) -> Result<RunPage, CatalogError> {
+        // Read first: a change after it is in the feed after this seq.
+        let event_seq = self.last_event_seq().await?;
         if query.limit == 0 || query.limit > MAX_PAGE {
             return Err(CatalogError::BadRequest(format!(
                 "limit must be between 1 and {MAX_PAGE}, not {}",
@@ -361,6 +363,7 @@ impl Catalog {
         Ok(RunPage {
             rows: rows.iter().map(run_from_row).collect::<Result<_, _>>()?,
             next,
+            event_seq,
         })
     }
 

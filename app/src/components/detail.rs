@@ -6,10 +6,14 @@ use leptos::task::spawn_local;
 
 use super::chart::{Chart, Crosshair, Unit};
 use super::format::{group_thousands, pct};
+use super::livelog::LiveLog;
 use super::logview::LogViewer;
 use super::nav::Nav;
 use crate::client::{get_json, send};
-use crate::model::{LogInfo, LogName, LogState, RunDetail, Series};
+use crate::model::{LogInfo, LogName, LogState, RunDetail, RunKind, RunStatus, Series};
+
+/// Task runs have ids from here up (as the catalog hands them out).
+const TASK_ID_BASE: i64 = 1_000_000_000_000;
 
 /// Points asked for per chart (reduced on the server, min and max kept).
 const CHART_WIDTH: u32 = 1200;
@@ -33,12 +37,20 @@ fn RunPanel(id: i64) -> impl IntoView {
     view! {
         <aside class="detail" data-testid="detail" aria-label=format!("Run {id}")>
             <header class="detail-head">
-                <h2>"Connection " <span class="mono">{id}</span></h2>
+                <h2>
+                    {move || match detail.get() {
+                        Some(Ok(d)) if d.run.kind == RunKind::Task => "Task ",
+                        _ if id >= TASK_ID_BASE => "Task ",
+                        _ => "Connection ",
+                    }}
+                    <span class="mono">{id}</span>
+                </h2>
                 <button class="close" title="Close (Esc)" aria-label="Close" on:click=move |_| nav.push(|v| { v.run = None; v.log = None; v.line = None; v.zoom = None; })>"✕"</button>
             </header>
             {move || match detail.get() {
                 None => view! { <p class="muted" data-testid="detail-loading">"Loading run…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="error" role="alert">{format!("Could not load run {id}: {e}")}</p> }.into_any(),
+                Some(Ok(d)) if d.run.kind == RunKind::Task => view! { <TaskBody d=d/> }.into_any(),
                 Some(Ok(d)) => view! { <RunBody d=d version/> }.into_any(),
             }}
         </aside>
@@ -111,6 +123,53 @@ fn RunBody(d: RunDetail, version: RwSignal<u32>) -> impl IntoView {
             </p>
         })}
     }
+}
+
+/// A task run: what ran, how it stands, and its output, live or archived.
+#[component]
+fn TaskBody(d: RunDetail) -> impl IntoView {
+    let id = d.run.id;
+    let status = RwSignal::new((d.run.status, d.run.exit_code));
+    // The end has arrived: the catalog has the final status (a lost run
+    // has no exit code).
+    let on_sealed = Callback::new(move |_code: Option<i32>| {
+        spawn_local(async move {
+            if let Ok(fresh) = get_json::<RunDetail>(format!("/api/runs/{id}")).await {
+                status.set((fresh.run.status, fresh.run.exit_code));
+            }
+        });
+    });
+    let name = d.run.username.clone().unwrap_or_else(|| "unnamed".into());
+    let started = d.run.last_updated.clone();
+    view! {
+        <p class="facts">
+            <strong>{name}</strong>
+            {d.run.command.clone().map(|c| view! { " · " <code class="mono">{c}</code> })}
+            {format!(" · started {started} UTC")}
+        </p>
+        <p class="task-status" data-testid="task-status">
+            {move || {
+                let (st, code) = status.get();
+                view! { <StatusBadge status=st exit_code=code/> }
+            }}
+        </p>
+        <LiveLog id on_sealed/>
+    }
+}
+
+/// A run's status as a badge: live (pulsing), succeeded, failed with its
+/// exit code, or lost.
+#[component]
+pub fn StatusBadge(status: RunStatus, exit_code: Option<i64>) -> impl IntoView {
+    let (class, text) = match (status, exit_code) {
+        (RunStatus::Live, _) => ("live", "live".to_string()),
+        (RunStatus::Succeeded, _) => ("ok", "succeeded".to_string()),
+        (RunStatus::Failed, Some(c)) => ("failed", format!("failed · exit {c}")),
+        (RunStatus::Failed, None) => ("failed", "failed · killed".to_string()),
+        (RunStatus::Lost, _) => ("lost", "lost".to_string()),
+        (RunStatus::Imported, _) => ("missing", "imported".to_string()),
+    };
+    view! { <span class=format!("badge status {class}") data-testid="status-badge">{text}</span> }
 }
 
 /// Lines, errors and warnings of one log, or why there are none.

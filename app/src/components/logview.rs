@@ -225,7 +225,7 @@ fn Line(line: LogLine, id: i64, log: LogName) -> impl IntoView {
 
 /// The text with case-insensitive matches of `find` wrapped in `<mark>`
 /// (as text nodes: log text is never markup).
-fn highlight(text: &str, find: &str) -> Vec<AnyView> {
+pub(super) fn highlight(text: &str, find: &str) -> Vec<AnyView> {
     if find.is_empty() {
         return vec![text.to_string().into_any()];
     }

@@ -5,6 +5,7 @@ pub mod chart;
 mod detail;
 mod format;
 mod header;
+mod livelog;
 mod logview;
 mod nav;
 mod table;

@@ -4,10 +4,12 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::detail::StatusBadge;
 use super::format::{group_thousands, ms, pct};
 use super::nav::Nav;
 use crate::api::list_runs;
-use crate::model::{LogName, LogState, Run, RunPage};
+use crate::client::get_json;
+use crate::model::{LogName, LogState, Run, RunDetail, RunKind, RunPage, RunStatus};
 
 /// Height of one row in pixels (fixed, so positions are arithmetic).
 pub const ROW_H: f64 = 34.0;
@@ -25,14 +27,14 @@ const DEFAULT_VIEWPORT: f64 = 720.0;
 /// The loaded rows, shared with the keyboard handler.
 #[derive(Clone, Copy)]
 pub struct Rows {
-    first: StoredValue<Vec<Run>>,
+    first: RwSignal<Vec<Run>>,
     more: RwSignal<Vec<Run>>,
 }
 
 impl Rows {
     /// Rows loaded so far.
     pub fn len(&self) -> usize {
-        self.first.with_value(Vec::len) + self.more.with(Vec::len)
+        self.first.with(Vec::len) + self.more.with(Vec::len)
     }
 
     /// Whether nothing is loaded.
@@ -41,10 +43,10 @@ impl Rows {
     }
 
     fn slice(&self, a: usize, b: usize) -> Vec<(usize, Run)> {
-        let n_first = self.first.with_value(Vec::len);
+        let n_first = self.first.with(Vec::len);
         let mut out = Vec::with_capacity(b.saturating_sub(a));
         if a < n_first {
-            self.first.with_value(|rows| {
+            self.first.with(|rows| {
                 out.extend(
                     rows[a..b.min(n_first)]
                         .iter()
@@ -76,9 +78,9 @@ impl Rows {
     pub fn position(&self, id: i64) -> Option<usize> {
         let in_first = self
             .first
-            .with_value(|rows| rows.iter().position(|r| r.id == id));
+            .with_untracked(|rows| rows.iter().position(|r| r.id == id));
         in_first.or_else(|| {
-            let n_first = self.first.with_value(Vec::len);
+            let n_first = self.first.with_untracked(Vec::len);
             self.more
                 .with_untracked(|m| m.iter().position(|r| r.id == id))
                 .map(|i| i + n_first)
@@ -88,6 +90,22 @@ impl Rows {
     /// The run at `i`.
     pub fn at(&self, i: usize) -> Option<Run> {
         self.slice(i, i + 1).pop().map(|(_, r)| r)
+    }
+
+    /// Replaces the loaded row of `run`'s id; `false` if it is not loaded.
+    fn update(&self, run: &Run) -> bool {
+        let mut found = false;
+        for list in [self.first, self.more] {
+            if found {
+                break;
+            }
+            let at = list.with_untracked(|rows| rows.iter().position(|r| r.id == run.id));
+            if let Some(i) = at {
+                list.update(|rows| rows[i] = run.clone());
+                found = true;
+            }
+        }
+        found
     }
 }
 
@@ -120,8 +138,9 @@ pub fn RunTable() -> impl IntoView {
 fn TableBody(page: RunPage) -> impl IntoView {
     let nav = Nav::get();
     let first_next = StoredValue::new(page.next.clone());
+    let event_seq = page.event_seq;
     let empty = page.rows.is_empty();
-    let first = StoredValue::new(page.rows);
+    let first = RwSignal::new(page.rows);
     let more = RwSignal::new(Vec::<Run>::new());
     // `None`: continue from the first page's cursor.
     let next = RwSignal::new(None::<Option<String>>);
@@ -199,6 +218,44 @@ fn TableBody(page: RunPage) -> impl IntoView {
         }
     })));
 
+    // New and finished runs, and logs indexed, show without a reload: the
+    // event feed names the run, the API gives its row.
+    let default_view = nav.view.with_untracked(|v| {
+        v.run_query(None, 1)
+            == crate::model::RunQuery {
+                limit: 1,
+                ..Default::default()
+            }
+    });
+    Effect::new(move |_| {
+        let on_event = move |e: crate::model::Event| {
+            let Some(id) = e.payload["run_id"].as_i64() else {
+                return;
+            };
+            let started = e.topic == "run.started";
+            spawn_local(async move {
+                let Ok(d) = get_json::<RunDetail>(format!("/api/runs/{id}")).await else {
+                    return;
+                };
+                if rows.update(&d.run) || !started || !default_view {
+                    return;
+                }
+                // Newest first: a new run goes on top, and the rows in view
+                // stay where they are.
+                first.update(|rows| rows.insert(0, d.run));
+                if let Some(el) = scroller.get_untracked()
+                    && el.scroll_top() > 0
+                {
+                    el.set_scroll_top(el.scroll_top() + ROW_H as i32);
+                }
+            });
+        };
+        // The feed stays open as long as this effect, i.e. the table.
+        crate::stream::open_events(event_seq, on_event)
+            .map_err(|e| leptos::logging::warn!("no live updates: {e}"))
+            .ok()
+    });
+
     let visible = move || {
         let (a, b) = window.get();
         let b = b.min(rows.len());
@@ -249,7 +306,7 @@ fn TableBody(page: RunPage) -> impl IntoView {
                         <tr class="spacer" aria-hidden="true" style:height=top_pad></tr>
                         <For
                             each=visible
-                            key=|(i, r)| (*i, r.id, r.bookmarked, r.client_state, r.server_state)
+                            key=|(i, r)| (*i, r.id, r.bookmarked, r.client_state, r.server_state, r.status, r.output_state, r.lines)
                             children=move |(_, r)| view! { <Row run=r selected=selected/> }
                         />
                         <tr class="spacer" aria-hidden="true" style:height=bottom_pad></tr>
@@ -302,12 +359,22 @@ fn Row(run: Run, selected: Memo<Option<i64>>) -> impl IntoView {
             })
         >
             <td class="num mono">{id} {run.bookmarked.then(|| view! { <span class="star" title="bookmarked">"★"</span> })}</td>
-            <td class="ellipsis">{run.username.clone().unwrap_or_else(|| "—".into())}</td>
+            <td class="ellipsis">
+                {(run.kind == RunKind::Task).then(|| view! { <StatusBadge status=run.status exit_code=run.exit_code/> " " })}
+                {run.username.clone().unwrap_or_else(|| "—".into())}
+            </td>
             <td class="mono">{run.ip.clone()}</td>
             <td class="mono">{run.last_updated.clone()}</td>
             <td class="mono ellipsis">{version.unwrap_or_else(|| "—".into())}</td>
-            <td><LogCell run=id name=LogName::Client location=run.client_log.clone() state=run.client_state/></td>
-            <td><LogCell run=id name=LogName::Server location=run.server_log.clone() state=run.server_state/></td>
+            {if run.kind == RunKind::Task {
+                view! { <td colspan="2"><OutputCell run=run.clone()/></td> }.into_any()
+            } else {
+                view! {
+                    <td><LogCell run=id name=LogName::Client location=run.client_log.clone() state=run.client_state/></td>
+                    <td><LogCell run=id name=LogName::Server location=run.server_log.clone() state=run.server_state/></td>
+                }
+                .into_any()
+            }}
             <td class="num" class:hot={run.errors.unwrap_or(0) > 0} data-testid="errors">{errors}</td>
             <td class="num">{warnings}</td>
             <td class="num mono">{latency}</td>
@@ -326,6 +393,19 @@ fn count_cell(n: Option<i64>, lines: Option<i64>) -> String {
         ),
         (Some(n), _) => group_thousands(n),
         _ => "—".into(),
+    }
+}
+
+/// A task's output: streaming, being archived, or its archived log.
+#[component]
+fn OutputCell(run: Run) -> impl IntoView {
+    match (&run.output_log, run.status) {
+        (Some(loc), _) => view! {
+            <LogCell run=run.id name=LogName::Output location=Some(loc.clone()) state=run.output_state/>
+        }
+        .into_any(),
+        (None, RunStatus::Live) => view! { <span class="muted small">"output streaming…"</span> }.into_any(),
+        (None, _) => view! { <span class="muted small">"archiving output…"</span> }.into_any(),
     }
 }
 

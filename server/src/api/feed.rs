@@ -1,4 +1,5 @@
-//! `GET /api/events/stream?after=SEQ`: the event feed as server-sent events.
+//! `GET /api/events/stream?after=SEQ|now`: the event feed as server-sent
+//! events (`after=now`: only events from now on).
 //!
 //! Each event carries its seq as the SSE id, so a browser's `EventSource`
 //! resumes after a dropped connection from the last event it saw (it sends
@@ -41,6 +42,7 @@ pub async fn stream(
     };
     let after = match resume {
         Some(seq) => seq,
+        None if p.text("after").as_deref() == Some("now") => s.catalog.last_event_seq().await?,
         None => p.int("after", 0, 0, i64::MAX)?,
     };
     let state = (s, after, VecDeque::<Event>::new());

@@ -136,7 +136,7 @@ pub fn document() -> Value {
             "/api/jobs": {"get": {"summary": "Indexing jobs by state and the latest failures", "operationId": "getJobs",
                 "responses": ok("Job status", json!({"type": "object"}))}},
             "/api/events/stream": {"get": {"summary": "Server-sent events: every event after a seq, then new ones as they happen (SSE id = seq; Last-Event-ID resumes)", "operationId": "streamEvents",
-                "parameters": [param("after", "Last seq seen (0: from the start)", int())],
+                "parameters": [param("after", "Last seq seen (0: from the start; `now`: only new events)", text())],
                 "responses": {"200": {"description": "text/event-stream; event = topic, data = the event as JSON", "content": {"text/event-stream": {}}}, "400": {"$ref": "#/components/responses/BadRequest"}}}},
             "/api/events": {"get": {"summary": "Events after a sequence number, oldest first", "operationId": "getEvents",
                 "parameters": [param("after", "Last seq seen (0: from the start)", int()), param("limit", "Events (1–1000)", int())],

@@ -17,10 +17,31 @@ pub const MAX_LINE: usize = 64 * 1024;
 /// Marks a piece of a split line.
 pub const CONTINUED: &str = " [continued]";
 
+/// Longest name a run gets from its command line.
+const NAME_CHARS: usize = 80;
+
+/// The command line on one line, cut to [`NAME_CHARS`] characters.
+fn short_name(command_line: &str) -> String {
+    let flat: String = command_line
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let flat = flat.trim();
+    if flat.chars().count() <= NAME_CHARS {
+        return flat.to_string();
+    }
+    let mut cut: String = flat.chars().take(NAME_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
 /// Runs the command; returns the exit code to leave with.
 pub async fn run(args: RunArgs) -> anyhow::Result<i32> {
     let command_line = args.command.join(" ");
-    let name = args.name.clone().unwrap_or_else(|| command_line.clone());
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| short_name(&command_line));
     let target = Target {
         server: args.server.clone(),
         token: args.token.clone(),
@@ -245,6 +266,15 @@ impl LineSplitter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_command_lines_make_short_names() {
+        assert_eq!(short_name("make -j2"), "make -j2");
+        let long = format!("python3 -c 'import sys\n{}'", "x".repeat(300));
+        let name = short_name(&long);
+        assert_eq!(name.chars().count(), NAME_CHARS);
+        assert!(name.starts_with("python3 -c 'import sys x") && name.ends_with('…'));
+    }
 
     #[test]
     fn splits_lines_across_chunks() {

@@ -235,11 +235,6 @@ async fn session(s: &AppState, key: &LogKey, mut socket: WebSocket) -> Result<()
                     );
                     return Err(close_with(&mut socket, close::BAD_MESSAGE, &reason).await);
                 }
-                // Sealing and recording the end are idempotent, so a repeated
-                // finish completes whatever a lost connection left undone.
-                if let Err(e) = store.seal(key).await {
-                    return Err(close_with(&mut socket, close::STORE_FAILED, &e.to_string()).await);
-                }
                 let status = if exit_code == Some(0) {
                     "succeeded"
                 } else {
@@ -251,6 +246,12 @@ async fn session(s: &AppState, key: &LogKey, mut socket: WebSocket) -> Result<()
                     .await
                 {
                     tracing::error!(log = %key, error = %e, "recording the end of a run failed");
+                    return Err(close_with(&mut socket, close::STORE_FAILED, &e.to_string()).await);
+                }
+                // Recorded first, so viewers told `sealed` find the exit code.
+                // Both steps are idempotent: a repeated finish completes
+                // whatever a lost connection left undone.
+                if let Err(e) = store.seal(key).await {
                     return Err(close_with(&mut socket, close::STORE_FAILED, &e.to_string()).await);
                 }
                 tracing::info!(log = %key, lines = last_seq, ?exit_code, "live run finished");

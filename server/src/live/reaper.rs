@@ -43,8 +43,10 @@ pub async fn reap(state: &AppState) -> anyhow::Result<Vec<i64>> {
         .await?;
     for &id in &silent {
         let key = LogKey::new(id, TASK_LOG)?;
+        // Recorded before sealing, so viewers told `sealed` find the status.
+        let recorded = state.catalog.finish_task_run(id, "lost", None, now).await?;
         let p = state.live.store.seal(&key).await?;
-        if state.catalog.finish_task_run(id, "lost", None, now).await? {
+        if recorded {
             tracing::warn!(
                 run = id,
                 lines = p.last_seq,

@@ -1,0 +1,488 @@
+//! A task's output as it is produced: follows the live websocket (backlog,
+//! then lines as they arrive, then `sealed`), keeps the view at the end
+//! while following, pauses when the reader scrolls up and counts what
+//! arrived meanwhile. Colours from ANSI codes are shown; the text is only
+//! ever text. After the run is archived the same address serves the same
+//! lines with the same numbers, so permalinks keep working.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use leptos::prelude::*;
+
+use super::format::group_thousands;
+use super::logview::highlight;
+use super::nav::Nav;
+use crate::ansi;
+use crate::live::{ViewerMsg, WireLine, WireStream, close};
+use crate::stream::{LogSocket, open_log, save_text};
+
+/// Height of one line in pixels (as the stylesheet's `.line`).
+const LINE_H: f64 = 18.0;
+/// Height of the line area in pixels (as the stylesheet's `.lines`).
+const VIEW_H: f64 = 360.0;
+/// Lines rendered beyond each edge of the viewport.
+const OVERSCAN: usize = 20;
+/// Lines kept in the page; older ones are let go (download has them all
+/// while nothing was let go; the archived log always has).
+const KEEP: usize = 200_000;
+/// Longest wait between reconnection attempts.
+const MAX_RETRY_MS: u32 = 10_000;
+
+/// One received line, with what the filters need.
+#[derive(Clone, Debug, PartialEq)]
+struct Rec {
+    seq: u64,
+    time_us: i64,
+    err: bool,
+    text: String,
+    level: Option<&'static str>,
+}
+
+impl From<WireLine> for Rec {
+    fn from(w: WireLine) -> Rec {
+        let level = ansi::level_of(&ansi::strip(&w.x));
+        Rec {
+            seq: w.seq,
+            time_us: w.t,
+            err: w.s == WireStream::Err,
+            text: w.x,
+            level,
+        }
+    }
+}
+
+/// Where the connection stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Phase {
+    /// Opening the websocket.
+    Connecting,
+    /// Receiving; the log is still being written.
+    Following,
+    /// Every line has arrived; the run ended with this exit code.
+    Sealed(Option<i32>),
+    /// The connection dropped; trying again.
+    Reconnecting(String),
+    /// Cannot be followed (no such log).
+    Failed(String),
+}
+
+/// The output of task run `id`; `on_sealed` is told when its end arrives.
+#[component]
+pub fn LiveLog(id: i64, #[prop(into)] on_sealed: Callback<Option<i32>>) -> impl IntoView {
+    let nav = Nav::get();
+    let lines = RwSignal::new(Vec::<Rec>::new());
+    let dropped = RwSignal::new(0usize);
+    let phase = RwSignal::new(Phase::Connecting);
+    let gaps = RwSignal::new(Vec::<String>::new());
+    let lagging = RwSignal::new(None::<u64>);
+    let follow = RwSignal::new(nav.view.with_untracked(|v| v.line.is_none()));
+    // Lines received when following stopped: the rest are "new".
+    let seen = RwSignal::new(0usize);
+    let show_times = RwSignal::new(false);
+    let next = StoredValue::new(1u64);
+    let retries = StoredValue::new(0u32);
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    let scroll_top = RwSignal::new(0.0);
+    let last_top = StoredValue::new(0.0f64);
+    let pending_line = StoredValue::new(nav.view.with_untracked(|v| v.line));
+
+    let on_msg = move |m: ViewerMsg| match m {
+        ViewerMsg::Start { .. } => {
+            retries.set_value(0);
+            phase.set(Phase::Following);
+        }
+        ViewerMsg::Lines { lines: batch } => {
+            let Some(last) = batch.last().map(|l| l.seq) else {
+                return;
+            };
+            if last < next.get_value() {
+                return;
+            }
+            let fresh: Vec<Rec> = batch
+                .into_iter()
+                .filter(|l| l.seq >= next.get_value())
+                .map(Rec::from)
+                .collect();
+            next.set_value(last + 1);
+            lines.update(|all| {
+                all.extend(fresh);
+                if all.len() > KEEP {
+                    let cut = all.len() - KEEP + KEEP / 10;
+                    all.drain(..cut);
+                    dropped.update(|d| *d += cut);
+                    seen.update(|s| *s = s.saturating_sub(cut));
+                }
+            });
+        }
+        ViewerMsg::Gap { from, to, reason } => {
+            next.set_value(to + 1);
+            gaps.update(|g| g.push(format!("lines {from}–{to} are unavailable: {reason}")));
+        }
+        ViewerMsg::Lagging { behind } => lagging.set(Some(behind)),
+        ViewerMsg::Sealed { exit_code, .. } => {
+            lagging.set(None);
+            phase.set(Phase::Sealed(exit_code));
+            on_sealed.run(exit_code);
+        }
+    };
+
+    // The connection lives as long as this effect (in the browser only).
+    Effect::new(move |_| {
+        let conn = Rc::new(Conn {
+            id,
+            socket: RefCell::new(None),
+            alive: Cell::new(true),
+        });
+        conn.open(next, retries, phase, on_msg);
+        ConnGuard(conn)
+    });
+    // Which received lines pass the level and text filters (all: `None`).
+    let filter = Memo::new(move |_| nav.view.with(|v| (v.level.clone(), v.find.to_lowercase())));
+    let shown = Memo::new(move |_| {
+        let (level, find) = filter.get();
+        if level.is_none() && find.is_empty() {
+            return None;
+        }
+        Some(lines.with(|all| {
+            all.iter()
+                .enumerate()
+                .filter(|(_, r)| level.as_deref().is_none_or(|l| r.level == Some(l)))
+                .filter(|(_, r)| {
+                    find.is_empty() || ansi::strip(&r.text).to_lowercase().contains(&find)
+                })
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>()
+        }))
+    });
+    let count = move || {
+        shown
+            .with(|s| s.as_ref().map(Vec::len))
+            .unwrap_or_else(|| lines.with(Vec::len))
+    };
+
+    let pause = move || {
+        follow.set(false);
+        seen.set(lines.with_untracked(Vec::len));
+    };
+    // While following, stay at the end as lines arrive.
+    Effect::new(move |_| {
+        let n = count();
+        if follow.get_untracked()
+            && let Some(el) = scroller.get()
+        {
+            // The reader moved up since the view was last put at the end
+            // (and its scroll event has not been handled yet): pause.
+            if (el.scroll_top() as f64) < last_top.get_value() - 1.0 {
+                pause();
+                scroll_top.set(el.scroll_top() as f64);
+                return;
+            }
+            let bottom = (n as f64 * LINE_H - VIEW_H).max(0.0);
+            el.set_scroll_top(bottom.ceil() as i32);
+            scroll_top.set(el.scroll_top() as f64);
+            last_top.set_value(el.scroll_top() as f64);
+        }
+    });
+    // A permalinked line: bring it into view once it has arrived.
+    Effect::new(move |_| {
+        let Some(want) = pending_line.get_value() else {
+            return;
+        };
+        let pos = lines.with(|l| l.iter().position(|r| r.seq == want));
+        if let (Some(i), Some(el)) = (pos, scroller.get()) {
+            el.set_scroll_top(((i as f64 * LINE_H) - VIEW_H / 3.0).max(0.0) as i32);
+            scroll_top.set(el.scroll_top() as f64);
+            last_top.set_value(el.scroll_top() as f64);
+            pending_line.set_value(None);
+        }
+    });
+    let on_scroll = move |_| {
+        let Some(el) = scroller.get_untracked() else {
+            return;
+        };
+        let top = el.scroll_top() as f64;
+        let at_end = top + el.client_height() as f64 >= el.scroll_height() as f64 - LINE_H;
+        // Only the reader moves the view up; arriving lines never do.
+        if top < last_top.get_value() - 1.0 && follow.get_untracked() {
+            pause();
+        } else if at_end && !follow.get_untracked() && pending_line.get_value().is_none() {
+            follow.set(true);
+        }
+        last_top.set_value(top);
+        scroll_top.set(top);
+    };
+    let jump_to_end = move || {
+        follow.set(true);
+        if let Some(el) = scroller.get_untracked() {
+            el.set_scroll_top(el.scroll_height());
+            scroll_top.set(el.scroll_top() as f64);
+            last_top.set_value(el.scroll_top() as f64);
+        }
+    };
+    // A wheel turned up pauses at once, before lines arriving can move the
+    // view back down.
+    let on_wheel = move |ev: leptos::ev::WheelEvent| {
+        if ev.delta_y() < 0.0 && follow.get_untracked() {
+            pause();
+        }
+    };
+    let toggle_follow = move |_| {
+        if follow.get_untracked() {
+            pause();
+        } else {
+            jump_to_end();
+        }
+    };
+    let unseen = move || {
+        if follow.get() {
+            0
+        } else {
+            lines.with(Vec::len).saturating_sub(seen.get())
+        }
+    };
+
+    let window = Memo::new(move |_| {
+        let start = (scroll_top.get() / LINE_H) as usize;
+        (
+            start.saturating_sub(OVERSCAN),
+            start + (VIEW_H / LINE_H) as usize + OVERSCAN,
+        )
+    });
+    let visible = move || {
+        let (a, b) = window.get();
+        lines.with(|all| {
+            shown.with(|s| match s {
+                None => {
+                    let b = b.min(all.len());
+                    all[a.min(b)..b].to_vec()
+                }
+                Some(idx) => {
+                    let b = b.min(idx.len());
+                    idx[a.min(b)..b].iter().map(|&i| all[i].clone()).collect()
+                }
+            })
+        })
+    };
+
+    let level_button = move |l: Option<&'static str>| {
+        let label = l.unwrap_or("all");
+        view! {
+            <button
+                class="chip"
+                class:on=move || nav.view.with(|v| v.level.as_deref() == l)
+                on:click=move |_| nav.replace(|v| { v.level = l.map(str::to_string); v.line = None; })
+            >{label}</button>
+        }
+    };
+    let find_input = StoredValue::new(None::<TimeoutHandle>);
+    let on_find = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        if let Some(h) = find_input.get_value() {
+            h.clear();
+        }
+        let h = set_timeout_with_handle(
+            move || nav.replace(|v| v.find = text.trim().to_string()),
+            std::time::Duration::from_millis(200),
+        );
+        find_input.set_value(h.ok());
+    };
+    let download = move |_| {
+        let text = lines.with_untracked(|all| {
+            let mut s = String::with_capacity(all.iter().map(|r| r.text.len() + 1).sum());
+            for r in all {
+                s.push_str(&r.text);
+                s.push('\n');
+            }
+            s
+        });
+        if let Err(e) = save_text(&format!("run-{id}.log"), &text) {
+            gaps.update(|g| g.push(format!("download failed: {e}")));
+        }
+    };
+    let status = move || match phase.get() {
+        Phase::Connecting => ("connecting", "Connecting…".to_string()),
+        Phase::Following => ("following", "Live".to_string()),
+        Phase::Sealed(Some(c)) => ("sealed", format!("Ended · exit code {c}")),
+        Phase::Sealed(None) => ("sealed", "Ended".to_string()),
+        Phase::Reconnecting(why) => ("reconnecting", why),
+        Phase::Failed(why) => ("failed", format!("Cannot follow this log: {why}")),
+    };
+
+    view! {
+        <section class="logview livelog" data-testid="livelog">
+            <header class="logview-head">
+                <h3>"output"</h3>
+                <span class=move || format!("live-state {}", status().0) data-testid="live-state">{move || status().1}</span>
+                <div class="chips">
+                    {level_button(None)} {level_button(Some("ERROR"))} {level_button(Some("WARNING"))} {level_button(Some("INFO"))} {level_button(Some("DEBUG"))}
+                </div>
+                <input type="search" placeholder="Find in the output…" data-testid="find"
+                    prop:value=move || nav.view.with(|v| v.find.clone()) on:input=on_find/>
+                <label class="small"><input type="checkbox" data-testid="times" prop:checked=move || show_times.get() on:change=move |ev| show_times.set(event_target_checked(&ev))/>" times"</label>
+                <button data-testid="follow" on:click=toggle_follow>{move || match (follow.get(), phase.with(|p| matches!(p, Phase::Sealed(_)))) {
+                    (true, _) => "Pause",
+                    (false, false) => "Follow",
+                    (false, true) => "Go to end",
+                }}</button>
+                <button data-testid="download" on:click=download title="Save the lines received so far">"Download"</button>
+            </header>
+            <p class="muted small" data-testid="live-count">
+                {move || {
+                    let n = lines.with(Vec::len);
+                    let mut s = format!("{} lines", group_thousands(n as i64));
+                    if shown.with(Option::is_some) {
+                        s.push_str(&format!(", {} match", group_thousands(count() as i64)));
+                    }
+                    let d = dropped.get();
+                    if d > 0 {
+                        s.push_str(&format!(" (the first {} let go here; the download of the archived log has them)", group_thousands(d as i64)));
+                    }
+                    s
+                }}
+                {move || lagging.get().map(|b| view! { <span class="warn">{format!(" · {} lines behind, catching up", group_thousands(b as i64))}</span> })}
+            </p>
+            {move || gaps.with(|g| g.iter().map(|m| view! { <p class="error" role="alert">{m.clone()}</p> }).collect_view())}
+            <div class="lines-wrap">
+                <div class="lines" node_ref=scroller on:scroll=on_scroll on:wheel=on_wheel data-testid="live-lines">
+                    <div style:height=move || format!("{}px", window.get().0.min(count()) as f64 * LINE_H)></div>
+                    <For each=visible key=|r| r.seq children=move |r| view! { <OutLine rec=r id show_times/> }/>
+                    <div style:height=move || format!("{}px", count().saturating_sub(window.get().1) as f64 * LINE_H)></div>
+                    {move || (count() == 0).then(|| view! {
+                        <p class="muted empty">{move || match (phase.get(), lines.with(Vec::is_empty)) {
+                            (Phase::Sealed(_), true) => "The run printed nothing.",
+                            (_, true) => "Waiting for output…",
+                            _ => "No line matches.",
+                        }}</p>
+                    })}
+                </div>
+                {move || (unseen() > 0).then(|| view! {
+                    <button class="new-lines" data-testid="new-lines" on:click=move |_| jump_to_end()>
+                        {move || format!("{} new lines ↓", group_thousands(unseen() as i64))}
+                    </button>
+                })}
+            </div>
+        </section>
+    }
+}
+
+/// The websocket of one viewer, reopened from the next wanted line after a
+/// drop, until the log is sealed or the view goes away.
+struct Conn {
+    id: i64,
+    socket: RefCell<Option<LogSocket>>,
+    alive: Cell<bool>,
+}
+
+impl Conn {
+    fn open(
+        self: &Rc<Self>,
+        next: StoredValue<u64>,
+        retries: StoredValue<u32>,
+        phase: RwSignal<Phase>,
+        on_msg: impl Fn(ViewerMsg) + Copy + 'static,
+    ) {
+        if !self.alive.get() {
+            return;
+        }
+        let path = format!(
+            "/api/runs/{}/logs/output/live?from={}",
+            self.id,
+            next.get_value()
+        );
+        let me = Rc::clone(self);
+        let on_close = move |code: u16, reason: String| {
+            if !me.alive.get() || matches!(phase.get_untracked(), Phase::Sealed(_)) {
+                return;
+            }
+            if code == close::NOT_FOUND || code == close::BAD_MESSAGE {
+                phase.set(Phase::Failed(reason));
+                return;
+            }
+            let n = retries.get_value();
+            retries.set_value(n + 1);
+            let wait = (500u32 << n.min(5)).min(MAX_RETRY_MS);
+            let why = if reason.is_empty() {
+                "connection lost".to_string()
+            } else {
+                reason
+            };
+            phase.set(Phase::Reconnecting(format!(
+                "{why}; reconnecting in {:.1} s",
+                f64::from(wait) / 1000.0
+            )));
+            let again = Rc::clone(&me);
+            set_timeout(
+                move || again.open(next, retries, phase, on_msg),
+                std::time::Duration::from_millis(u64::from(wait)),
+            );
+        };
+        match open_log(&path, on_msg, on_close) {
+            Ok(s) => *self.socket.borrow_mut() = Some(s),
+            Err(e) => phase.set(Phase::Failed(e)),
+        }
+    }
+}
+
+/// Closes the connection when the view goes away (and breaks the cycle
+/// between the socket and its callbacks).
+struct ConnGuard(Rc<Conn>);
+
+impl Drop for ConnGuard {
+    fn drop(&mut self) {
+        self.0.alive.set(false);
+        self.0.socket.borrow_mut().take();
+    }
+}
+
+#[component]
+fn OutLine(rec: Rec, id: i64, show_times: RwSignal<bool>) -> impl IntoView {
+    let nav = Nav::get();
+    let seq = rec.seq;
+    let selected = move || nav.view.with(|v| v.line == Some(seq));
+    let find = nav.view.with_untracked(|v| v.find.clone());
+    let level = rec.level.map_or("none".to_string(), str::to_lowercase);
+    let href = {
+        let mut v = nav.view.get_untracked();
+        v.run = Some(id);
+        v.line = Some(seq);
+        v.href()
+    };
+    let time = clock(rec.time_us);
+    let runs = ansi::parse(&rec.text)
+        .into_iter()
+        .map(|s| {
+            let class = s.classes();
+            view! { <span class=class>{highlight(&s.text, &find)}</span> }
+        })
+        .collect_view();
+    view! {
+        <div class=format!("line lvl-{level}") class:stderr=rec.err class:selected=selected data-line=seq>
+            <a class="ln mono" href=href on:click=move |ev| { ev.prevent_default(); nav.replace(|v| v.line = Some(seq)); }>{seq}</a>
+            {move || show_times.get().then(|| view! { <span class="ts mono">{time.clone()}</span> })}
+            <span class="text mono">{runs}</span>
+        </div>
+    }
+}
+
+/// `HH:MM:SS.mmm` (UTC) of microseconds since the epoch.
+fn clock(us: i64) -> String {
+    let ms = us.div_euclid(1000);
+    let day_ms = ms.rem_euclid(86_400_000);
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        day_ms / 3_600_000,
+        day_ms / 60_000 % 60,
+        day_ms / 1000 % 60,
+        day_ms % 1000
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clock_reads_utc() {
+        assert_eq!(super::clock(1_700_000_000_123_456), "22:13:20.123");
+        assert_eq!(super::clock(0), "00:00:00.000");
+    }
+}

@@ -1,0 +1,172 @@
+import { test, expect, Page } from '@playwright/test';
+import { spawn, ChildProcess } from 'child_process';
+import * as fs from 'fs';
+
+// A real producer (`logdeck run`) and real consumers (`logdeck tail`) talk to
+// the server under test while Chromium watches the same run.
+const shots = process.env.LOGDECK_E2E_SHOTS ?? 'screenshots';
+const bin = process.env.LOGDECK_E2E_BIN ?? '../target/release/logdeck';
+const token = process.env.LOGDECK_E2E_TOKEN ?? 'e2e-token';
+const base = process.env.LOGDECK_E2E_URL ?? 'http://127.0.0.1:3000';
+fs.mkdirSync(shots, { recursive: true });
+
+async function hydrated(page: Page) {
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 20_000 });
+}
+
+/** Starts a process and collects its standard output. */
+function start(args: string[]): { proc: ChildProcess; out: () => string; done: Promise<number | null> } {
+  const proc = spawn(bin, args, { env: { ...process.env, LOGDECK_SERVER: base, LOGDECK_TOKEN: token } });
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d) => (out += d.toString()));
+  proc.stderr!.on('data', (d) => (err += d.toString()));
+  const done = new Promise<number | null>((resolve) =>
+    proc.on('exit', (code) => {
+      if (code !== 0 && err) console.log(`${args[0]} stderr: ${err}`);
+      resolve(code);
+    }),
+  );
+  return { proc, out: () => out, done };
+}
+
+// Prints its clock in each line (to measure producer-to-browser delay), an
+// ANSI colour and text that looks like HTML, at a steady pace, then exits 3.
+const PROGRAM = [
+  'import sys, time',
+  'for i in range(1, 601):',
+  '    print(f"{time.time()*1000:.0f} tick {i} \\x1b[31mred\\x1b[0m <b>not bold</b>" + (" ERROR boom" if i % 50 == 0 else ""), flush=True)',
+  '    time.sleep(0.02)',
+  'sys.exit(3)',
+].join('\n');
+
+test('a live run: appears without reload, lines arrive within a second, pause and resume, same lines as three tails, permalink after archiving', async ({ page }) => {
+  test.setTimeout(90_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto('/');
+  await hydrated(page);
+
+  const producer = start(['run', '--quiet', '--label', 'suite=e2e', '--', 'python3', '-c', PROGRAM]);
+  // The new run appears at the top with a live badge, with no reload.
+  const liveRow = page.locator('tr[data-connection]', { has: page.locator('.badge.status.live') }).first();
+  await expect(liveRow).toBeVisible({ timeout: 10_000 });
+  const id = Number(await liveRow.getAttribute('data-connection'));
+  expect(id).toBeGreaterThan(1e12);
+
+  // Three terminals follow it too (colour on: the text exactly as printed).
+  const tails = [0, 1, 2].map(() => start(['tail', '--follow', '--color', 'always', String(id)]));
+
+  await liveRow.click();
+  const log = page.getByTestId('livelog');
+  await expect(log).toBeVisible();
+  await expect(page.getByTestId('live-state')).toHaveText('Live');
+
+  // Delay from print to the line being in the page, for every line added
+  // over two seconds.
+  const delays: number[] = await page.evaluate(
+    () =>
+      new Promise<number[]>((resolve) => {
+        const out: number[] = [];
+        const box = document.querySelector('[data-testid="live-lines"]')!;
+        const seen = new Set<string>();
+        const obs = new MutationObserver(() => {
+          const now = Date.now();
+          box.querySelectorAll('.line').forEach((el) => {
+            const seq = el.getAttribute('data-line')!;
+            if (seen.has(seq)) return;
+            seen.add(seq);
+            const t = Number((el.querySelector('.text')!.textContent ?? '').split(' ')[0]);
+            if (t > 0) out.push(now - t);
+          });
+        });
+        // Lines already shown were not timed.
+        box.querySelectorAll('.line').forEach((el) => seen.add(el.getAttribute('data-line')!));
+        obs.observe(box, { childList: true, subtree: true });
+        setTimeout(() => {
+          obs.disconnect();
+          resolve(out);
+        }, 2000);
+      }),
+  );
+  delays.sort((a, b) => a - b);
+  const p = (q: number) => delays[Math.min(delays.length - 1, Math.floor(q * delays.length))];
+  fs.writeFileSync(
+    `${shots}/live-latency.json`,
+    JSON.stringify({ samples: delays.length, p50_ms: p(0.5), p95_ms: p(0.95), max_ms: delays[delays.length - 1] }, null, 2),
+  );
+  expect(delays.length).toBeGreaterThan(30);
+  expect(p(0.95)).toBeLessThan(1000);
+
+  // Colours are styled spans; the HTML-looking text stays text.
+  const lastLine = log.locator('.line').last();
+  await expect(lastLine.locator('.ansi-fg-1')).toHaveText('red');
+  await expect(lastLine).toContainText('<b>not bold</b>');
+  expect(await log.locator('b').count()).toBe(0);
+  await page.screenshot({ path: `${shots}/live-following.png` });
+
+  // Scrolling up pauses; what arrives meanwhile is counted; jumping back
+  // follows again from the end.
+  const lines = page.getByTestId('live-lines');
+  await lines.evaluate((el) => el.scrollTo(0, 0));
+  await expect(page.getByTestId('follow')).toHaveText('Follow');
+  const badge = page.getByTestId('new-lines');
+  await expect(badge).toBeVisible();
+  const count = async () => Number((await badge.innerText()).replace(/[^0-9]/g, ''));
+  const first = await count();
+  await page.waitForTimeout(500);
+  expect(await count()).toBeGreaterThan(first);
+  expect(await lines.evaluate((el) => el.scrollTop)).toBe(0);
+  await page.screenshot({ path: `${shots}/live-paused.png` });
+  await badge.click();
+  await expect(page.getByTestId('follow')).toHaveText('Pause');
+  await expect(badge).toHaveCount(0);
+  await page.waitForTimeout(300);
+  const atEnd = await lines.evaluate((el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 20);
+  expect(atEnd).toBe(true);
+
+  // The end: exit code in the log's state, the panel and the table row.
+  expect(await producer.done).toBe(3);
+  await expect(page.getByTestId('live-state')).toHaveText('Ended · exit code 3', { timeout: 10_000 });
+  await expect(page.getByTestId('task-status')).toHaveText('failed · exit 3');
+  await expect(page.locator(`tr[data-connection="${id}"] [data-testid="status-badge"]`)).toHaveText('failed · exit 3');
+  await expect(page.getByTestId('live-count')).toContainText('600 lines');
+
+  // The browser's lines are the tails' lines, byte for byte.
+  for (const t of tails) expect(await t.done).toBe(0);
+  const download = page.waitForEvent('download');
+  await page.getByTestId('download').click();
+  const saved = fs.readFileSync(await (await download).path(), 'utf8');
+  expect(saved.split('\n').length).toBe(601);
+  for (const t of tails) expect(t.out()).toBe(saved);
+
+  // Level filter: the ERROR lines only.
+  await page.getByRole('button', { name: 'ERROR', exact: true }).click();
+  await expect(page.getByTestId('live-count')).toContainText('12 match');
+
+  // Once archived, a permalink to a line still opens it, from the archive.
+  await expect
+    .poll(async () => (await (await page.request.get(`/api/runs/${id}`)).json()).run.output_state, { timeout: 20_000 })
+    .toBe('indexed');
+  await page.goto(`/?run=${id}&line=5`);
+  await hydrated(page);
+  const five = page.locator('.livelog .line.selected[data-line="5"]');
+  await expect(five).toBeVisible();
+  await expect(five.locator('.text')).toHaveText(saved.split('\n')[4].replace(/\x1b\[[0-9;]*m/g, ''));
+  await expect(page.getByTestId('live-state')).toHaveText('Ended · exit code 3');
+  await page.screenshot({ path: `${shots}/live-archived.png` });
+  expect(errors).toEqual([]);
+});
+
+test('a live run that prints nothing yet says it is waiting', async ({ page }) => {
+  const producer = start(['run', '--quiet', '--', 'python3', '-c', 'import time; time.sleep(4)']);
+  await page.goto('/');
+  await hydrated(page);
+  const liveRow = page.locator('tr[data-connection]', { has: page.locator('.badge.status.live') }).first();
+  await expect(liveRow).toBeVisible({ timeout: 10_000 });
+  await liveRow.click();
+  await expect(page.getByTestId('livelog')).toContainText('Waiting for output…');
+  expect(await producer.done).toBe(0);
+  await expect(page.getByTestId('livelog')).toContainText('The run printed nothing.', { timeout: 10_000 });
+  await expect(page.getByTestId('task-status')).toHaveText('succeeded');
+});

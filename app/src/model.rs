@@ -172,6 +172,9 @@ pub struct Run {
     /// A task's command line.
     #[serde(default)]
     pub command: Option<String>,
+    /// A task's `key=value` labels, in key order.
+    #[serde(default)]
+    pub labels: Vec<(String, String)>,
     /// The user, when the inventory names one; a task's name.
     pub username: Option<String>,
     /// IP address of the server VM.
@@ -223,7 +226,22 @@ impl Run {
             LogName::Output => (self.output_log.as_deref(), self.output_state),
         }
     }
+
+    /// For a task streaming a session's log (label `session=client` or
+    /// `session=server`), which log it is: its lines feed that log's charts.
+    pub fn session(&self) -> Option<LogName> {
+        self.labels
+            .iter()
+            .find(|(k, _)| k == SESSION_LABEL)
+            .and_then(|(_, v)| LogName::parse(v))
+            .filter(|n| *n != LogName::Output)
+    }
 }
+
+/// The label naming the session log a task streams (`client` or `server`).
+pub const SESSION_LABEL: &str = "session";
+/// The label naming the connection whose session a task streams.
+pub const CONNECTION_LABEL: &str = "connection";
 
 /// Orders the run list can take.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

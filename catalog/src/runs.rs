@@ -39,7 +39,7 @@ const RUN_COLUMNS: &str = "runs.id, runs.username, runs.ip, runs.last_updated, r
      runs.version, runs.client_log, runs.server_log, runs.client_state, runs.server_state, \
      runs.lines, runs.errors, runs.warnings, runs.error_pct, runs.latency_p50, runs.latency_p95, \
      runs.sparkline, runs.kind, runs.status, runs.exit_code, runs.command, runs.output_log, \
-     runs.output_state, b.created_ms AS bookmarked_ms";
+     runs.output_state, runs.labels, b.created_ms AS bookmarked_ms";
 
 fn state(row: &AnyRow, col: &str) -> Result<LogState, CatalogError> {
     let s: String = row.try_get(col)?;
@@ -58,6 +58,7 @@ pub(crate) fn run_from_row(row: &AnyRow) -> Result<Run, CatalogError> {
             .ok_or_else(|| CatalogError::Corrupt(format!("run status {status:?}")))?,
         exit_code: row.try_get("exit_code")?,
         command: row.try_get("command")?,
+        labels: labels(row.try_get("labels")?)?,
         username: row.try_get("username")?,
         ip: row.try_get("ip")?,
         last_updated: row.try_get("last_updated")?,
@@ -82,6 +83,25 @@ pub(crate) fn run_from_row(row: &AnyRow) -> Result<Run, CatalogError> {
             .unwrap_or_default(),
         bookmarked: row.try_get::<Option<i64>, _>("bookmarked_ms")?.is_some(),
     })
+}
+
+/// A task's labels from their stored JSON object, in key order.
+fn labels(text: Option<String>) -> Result<Vec<(String, String)>, CatalogError> {
+    let Some(text) = text else {
+        return Ok(Vec::new());
+    };
+    let map: std::collections::BTreeMap<String, serde_json::Value> = serde_json::from_str(&text)
+        .map_err(|e| CatalogError::Corrupt(format!("run labels: {e}")))?;
+    Ok(map
+        .into_iter()
+        .map(|(k, v)| {
+            let v = match v {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            (k, v)
+        })
+        .collect())
 }
 
 /// The SQL of a sort: the key expression, and whether it descends.

@@ -170,3 +170,52 @@ test('a live run that prints nothing yet says it is waiting', async ({ page }) =
   await expect(page.getByTestId('livelog')).toContainText('The run printed nothing.', { timeout: 10_000 });
   await expect(page.getByTestId('task-status')).toHaveText('succeeded');
 });
+
+/** Seconds since midnight of a log line's time field. */
+function secondsOf(line: string): number | null {
+  const m = /^(\d\d):(\d\d):(\d\d)[:.](\d+)/.exec(line.split('|')[0].trim());
+  return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) + Number(`0.${m[4]}`) : null;
+}
+
+test('a replayed session log: its live charts grow as lines arrive', async ({ page }) => {
+  test.setTimeout(60_000);
+  const data = process.env.LOGDECK_E2E_DATA;
+  expect(data, 'LOGDECK_E2E_DATA names the sample corpus').toBeTruthy();
+  // The smallest client log of the sample with enough latency points.
+  const dir = `${data}/logs`;
+  const candidates = fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith('client'))
+    .map((f) => ({ path: `${dir}/${f}`, text: fs.readFileSync(`${dir}/${f}`, 'utf8') }))
+    .map((c) => ({ ...c, points: c.text.split('\n').filter((l) => l.includes('| Latency: ')).length }))
+    .filter((c) => c.points >= 40)
+    .sort((a, b) => a.text.length - b.text.length);
+  expect(candidates.length).toBeGreaterThan(0);
+  const log = candidates[0];
+  const times = log.text.split('\n').map(secondsOf).filter((t): t is number => t !== null);
+  const span = times[times.length - 1] - times[0];
+  const speed = Math.max(1, span / 5); // about five seconds of replay
+
+  await page.goto('/');
+  await hydrated(page);
+  const replay = start(['sample', '--replay', log.path, '--speed', String(speed), '--quiet']);
+  const liveRow = page.locator('tr[data-connection]', { has: page.locator('.badge.status.live') }).first();
+  await expect(liveRow).toBeVisible({ timeout: 10_000 });
+  await expect(liveRow).toContainText('replay of');
+  await liveRow.click();
+  await expect(page.getByTestId('live-charts')).toBeVisible();
+  const points = page.getByTestId('live-points-latency');
+  await expect(points).toBeVisible({ timeout: 10_000 });
+  // The chart grows while the replay runs.
+  const seen = new Set<number>();
+  while (seen.size < 3 && !(await page.getByTestId('live-state').innerText()).startsWith('Ended')) {
+    seen.add(Number((await points.innerText()).replace(/[^0-9]/g, '')));
+    await page.waitForTimeout(150);
+  }
+  expect(seen.size).toBeGreaterThanOrEqual(3);
+  await page.screenshot({ path: `${shots}/live-charts.png` });
+  expect(await replay.done).toBe(0);
+  await expect(page.getByTestId('live-state')).toHaveText('Ended · exit code 0', { timeout: 10_000 });
+  await expect(points).toHaveText(log.points.toLocaleString('en-US'));
+  await expect(page.locator('[data-testid="live-charts"] canvas')).toHaveCount(2);
+});

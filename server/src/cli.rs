@@ -140,6 +140,13 @@ pub struct RunArgs {
     /// Name shown for the run (default: the command line).
     #[arg(long)]
     pub name: Option<String>,
+    /// The program is a streaming session writing its `client` or `server`
+    /// log: its lines feed that log's charts live.
+    #[arg(long, value_parser = ["client", "server"])]
+    pub session: Option<String>,
+    /// The connection whose session this is (with --session).
+    #[arg(long, requires = "session")]
+    pub connection: Option<i64>,
     /// Stream standard input instead of running a program (needs --name).
     #[arg(long, requires = "name", conflicts_with = "command")]
     pub stdin: bool,
@@ -310,6 +317,22 @@ pub struct SampleArgs {
     /// Do not draw a progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Instead of writing a corpus, stream this session log to a server as
+    /// a live run, at the pace its times give (divided by --speed).
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// How many times faster than written to replay.
+    #[arg(long, default_value_t = 10.0, requires = "replay")]
+    pub speed: f64,
+    /// Which session log it is (default: told from its metric lines).
+    #[arg(long, value_parser = ["client", "server"], requires = "replay")]
+    pub session: Option<String>,
+    /// The logdeck server to replay to.
+    #[arg(long, env = "LOGDECK_SERVER", default_value = "http://127.0.0.1:3000")]
+    pub server: url::Url,
+    /// Producer token (one of the server's --ingest-token), for --replay.
+    #[arg(long, env = "LOGDECK_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 /// Options of `logdeck parse`.

@@ -11,6 +11,9 @@ fn main() -> anyhow::Result<()> {
             init_tracing();
             tokio::runtime::Runtime::new()?.block_on(cmd::serve::run(args))
         }
+        Command::Sample(args) if args.replay.is_some() => {
+            tokio::runtime::Runtime::new()?.block_on(cmd::replay::run(args))
+        }
         Command::Sample(args) => cmd::sample::run(args),
         Command::Parse(args) => cmd::parse::run(args),
         Command::Bench(args) => {

@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 
 use super::chart::{Chart, Crosshair, Unit};
 use super::format::{group_thousands, pct};
+use super::livecharts::{LiveCharts, LiveSeries};
 use super::livelog::LiveLog;
 use super::logview::LogViewer;
 use super::nav::Nav;
@@ -141,11 +142,21 @@ fn TaskBody(d: RunDetail) -> impl IntoView {
     });
     let name = d.run.username.clone().unwrap_or_else(|| "unnamed".into());
     let started = d.run.last_updated.clone();
+    let live = d.run.session().map(LiveSeries::new);
+    let on_batch = live.map(|l| Callback::new(move |lines: Vec<String>| l.feed(&lines)));
+    let labels = d
+        .run
+        .labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ");
     view! {
         <p class="facts">
             <strong>{name}</strong>
             {d.run.command.clone().map(|c| view! { " · " <code class="mono">{c}</code> })}
             {format!(" · started {started} UTC")}
+            {(!labels.is_empty()).then(|| view! { " · " <span class="mono">{labels}</span> })}
         </p>
         <p class="task-status" data-testid="task-status">
             {move || {
@@ -153,7 +164,11 @@ fn TaskBody(d: RunDetail) -> impl IntoView {
                 view! { <StatusBadge status=st exit_code=code/> }
             }}
         </p>
-        <LiveLog id on_sealed/>
+        {live.map(|series| view! { <LiveCharts series/> })}
+        {match on_batch {
+            Some(cb) => view! { <LiveLog id on_sealed on_batch=cb/> }.into_any(),
+            None => view! { <LiveLog id on_sealed/> }.into_any(),
+        }}
     }
 }
 

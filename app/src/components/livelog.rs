@@ -68,8 +68,15 @@ pub enum Phase {
 }
 
 /// The output of task run `id`; `on_sealed` is told when its end arrives.
+/// Every line is received once, in order, across reconnections.
 #[component]
-pub fn LiveLog(id: i64, #[prop(into)] on_sealed: Callback<Option<i32>>) -> impl IntoView {
+pub fn LiveLog(
+    id: i64,
+    #[prop(into)] on_sealed: Callback<Option<i32>>,
+    /// Told the text of each batch of new lines, in order.
+    #[prop(optional)]
+    on_batch: Option<Callback<Vec<String>>>,
+) -> impl IntoView {
     let nav = Nav::get();
     let lines = RwSignal::new(Vec::<Rec>::new());
     let dropped = RwSignal::new(0usize);
@@ -105,6 +112,9 @@ pub fn LiveLog(id: i64, #[prop(into)] on_sealed: Callback<Option<i32>>) -> impl 
                 .map(Rec::from)
                 .collect();
             next.set_value(last + 1);
+            if let Some(cb) = on_batch {
+                cb.run(fresh.iter().map(|r| r.text.clone()).collect());
+            }
             lines.update(|all| {
                 all.extend(fresh);
                 if all.len() > KEEP {

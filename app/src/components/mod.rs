@@ -5,6 +5,7 @@ pub mod chart;
 mod detail;
 mod format;
 mod header;
+mod livecharts;
 mod livelog;
 mod logview;
 mod nav;

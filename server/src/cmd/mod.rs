@@ -4,6 +4,7 @@ pub mod bench;
 pub mod bench_live;
 pub mod import;
 pub mod parse;
+pub mod replay;
 pub mod run;
 pub mod sample;
 pub mod serve;

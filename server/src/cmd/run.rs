@@ -42,13 +42,20 @@ pub async fn run(args: RunArgs) -> anyhow::Result<i32> {
         .name
         .clone()
         .unwrap_or_else(|| short_name(&command_line));
+    let mut labels = args.labels.clone();
+    if let Some(s) = &args.session {
+        labels.push((app::model::SESSION_LABEL.into(), s.clone()));
+    }
+    if let Some(c) = args.connection {
+        labels.push((app::model::CONNECTION_LABEL.into(), c.to_string()));
+    }
     let target = Target {
         server: args.server.clone(),
         token: args.token.clone(),
         run: NewLiveRun {
             name,
             command: (!args.stdin).then(|| command_line.clone()),
-            labels: args.labels.clone(),
+            labels,
         },
     };
     let (tx, rx) = mpsc::channel(8192);

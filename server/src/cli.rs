@@ -153,6 +153,17 @@ pub struct RunArgs {
     /// Do not print where the run can be watched, or retries.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// MiB of output not yet stored by the server kept in memory; past it,
+    /// output waits in a file in --spool-dir.
+    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    pub spool_memory: usize,
+    /// GiB of output not yet stored by the server kept in all; past it the
+    /// program waits on its output until the server catches up.
+    #[arg(long, default_value_t = 4, value_name = "GIB")]
+    pub spool_max: u64,
+    /// Folder of the spool file (default: the system's temporary folder).
+    #[arg(long, env = "LOGDECK_SPOOL_DIR", value_name = "DIR")]
+    pub spool_dir: Option<std::path::PathBuf>,
     /// The program and its arguments (after `--`).
     #[arg(last = true, required_unless_present = "stdin")]
     pub command: Vec<String>,

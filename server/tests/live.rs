@@ -360,7 +360,15 @@ async fn a_server_restart_loses_nothing(kind: Kind) {
     let upstream = Arc::new(Mutex::new(first.addr));
     let relay = Relay::start(upstream.clone()).await;
     let (tx, rx) = mpsc::channel(1024);
-    let producer = tokio::spawn(producer::stream(target(relay.addr), rx, |_| {}));
+    // A small memory bound: what piles up while the server is down goes to
+    // the spool file and comes back.
+    let spool_dir = tempfile::tempdir().unwrap();
+    let spool = producer::SpoolConfig {
+        memory_bytes: 16 << 10,
+        max_bytes: 1 << 30,
+        dir: spool_dir.path().to_path_buf(),
+    };
+    let producer = tokio::spawn(producer::stream_with(target(relay.addr), spool, rx, |_| {}));
     tokio::spawn(produce(tx, N));
     let run = first_run(first.addr).await;
     tokio::time::sleep(Duration::from_millis(150)).await;
@@ -376,6 +384,12 @@ async fn a_server_restart_loses_nothing(kind: Kind) {
         .unwrap();
     assert_eq!(report.lines, N);
     assert!(report.connections >= 2);
+    assert!(report.spilled > 0, "the outage filled memory: {report:?}");
+    assert_eq!(
+        std::fs::read_dir(spool_dir.path()).unwrap().count(),
+        0,
+        "the spool file is gone once everything is stored"
+    );
     let got = watch(second.addr, run).await;
     check_complete(&got, N, "viewer after restart");
     second.task.abort();

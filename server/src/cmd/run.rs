@@ -58,12 +58,17 @@ pub async fn run(args: RunArgs) -> anyhow::Result<i32> {
             labels,
         },
     };
+    let spool = producer::SpoolConfig {
+        memory_bytes: args.spool_memory.max(1).saturating_mul(1 << 20),
+        max_bytes: args.spool_max.max(1).saturating_mul(1 << 30),
+        dir: args.spool_dir.clone().unwrap_or_else(std::env::temp_dir),
+    };
     let (tx, rx) = mpsc::channel(8192);
     let quiet = args.quiet;
     let server = args.server.clone();
     let uplink = tokio::spawn(async move {
         let mut last_warning = None::<std::time::Instant>;
-        producer::stream(target, rx, |m| {
+        producer::stream_with(target, spool, rx, |m| {
             // At most one warning every 5 s while the server is away.
             if !quiet && last_warning.is_none_or(|t| t.elapsed().as_secs() >= 5) {
                 eprintln!("logdeck: {m}; retrying (output is kept until the server has it)");
@@ -124,8 +129,13 @@ pub async fn run(args: RunArgs) -> anyhow::Result<i32> {
     match uplink.await.context("uplink task")? {
         Ok(report) => {
             if !args.quiet {
+                let waited = if report.spilled > 0 {
+                    format!(" ({} waited in the spool file)", report.spilled)
+                } else {
+                    String::new()
+                };
                 eprintln!(
-                    "logdeck: {} lines stored; run {} at {}?run={}",
+                    "logdeck: {} lines stored{waited}; run {} at {}?run={}",
                     report.lines, report.run, server, report.run
                 );
             }

@@ -3,20 +3,18 @@
 //! with backoff and resending from the last acknowledgement after a network
 //! cut or a server restart.
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
-use app::live::{IngestMsg, LiveRunCreated, NewLiveRun, ProducerMsg, WireLine, WireStream};
+use app::live::{IngestMsg, LiveRunCreated, NewLiveRun, ProducerMsg, WireStream};
 use futures::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-/// Most bytes of line text in one message.
-const MAX_BATCH_BYTES: usize = 1 << 20;
-/// Unacknowledged bytes held before the producer stops taking new lines
-/// (the program then waits on its output until the server catches up).
-pub const MAX_SPOOL_BYTES: usize = 512 << 20;
+mod spool;
+
+use spool::Spool;
+pub use spool::{SpoolConfig, SpoolError};
 
 /// What the capture side feeds the uplink.
 #[derive(Debug)]
@@ -57,6 +55,8 @@ pub struct Report {
     pub lines: u64,
     /// Connections made (1 when nothing went wrong).
     pub connections: u64,
+    /// Lines that waited in the spool file (the memory bound was reached).
+    pub spilled: u64,
 }
 
 /// Why streaming stopped for good.
@@ -68,62 +68,9 @@ pub enum UplinkError {
     /// The feed closed without saying the program ended.
     #[error("the output ended without an exit status")]
     NoExit,
-}
-
-/// Unacknowledged lines, oldest first.
-#[derive(Default)]
-struct Spool {
-    lines: VecDeque<WireLine>,
-    bytes: usize,
-    next_seq: u64,
-    acked: u64,
-}
-
-impl Spool {
-    fn push(&mut self, stream: WireStream, time_us: i64, text: String) {
-        self.next_seq += 1;
-        self.bytes += text.len();
-        self.lines.push_back(WireLine {
-            seq: self.next_seq,
-            t: time_us,
-            s: stream,
-            x: text,
-        });
-    }
-
-    fn ack(&mut self, seq: u64) {
-        while self.lines.front().is_some_and(|l| l.seq <= seq) {
-            let l = self.lines.pop_front().expect("checked");
-            self.bytes -= l.x.len();
-        }
-        self.acked = self.acked.max(seq);
-    }
-
-    fn last_seq(&self) -> u64 {
-        self.next_seq
-    }
-
-    /// The next batch of lines after `sent`, if any.
-    fn batch_after(&self, sent: u64) -> Option<Vec<WireLine>> {
-        let start = self.lines.iter().position(|l| l.seq > sent)?;
-        let mut bytes = 0;
-        let batch: Vec<WireLine> = self
-            .lines
-            .iter()
-            .skip(start)
-            .take_while(|l| {
-                bytes += l.x.len() + 32;
-                bytes <= MAX_BATCH_BYTES
-            })
-            .cloned()
-            .collect();
-        if batch.is_empty() {
-            // One line larger than a batch still goes alone.
-            Some(vec![self.lines[start].clone()])
-        } else {
-            Some(batch)
-        }
-    }
+    /// The spool file could not be written or read.
+    #[error(transparent)]
+    Spool(#[from] SpoolError),
 }
 
 /// Creates the run on the server.
@@ -174,11 +121,21 @@ enum Attempt {
 /// server is unreachable. `on_retry` hears of each failed attempt.
 pub async fn stream(
     target: Target,
+    feed: mpsc::Receiver<Feed>,
+    on_retry: impl FnMut(&str),
+) -> Result<Report, UplinkError> {
+    stream_with(target, SpoolConfig::default(), feed, on_retry).await
+}
+
+/// [`stream`], keeping unacknowledged lines as `config` says.
+pub async fn stream_with(
+    target: Target,
+    config: SpoolConfig,
     mut feed: mpsc::Receiver<Feed>,
     mut on_retry: impl FnMut(&str),
 ) -> Result<Report, UplinkError> {
     let http = reqwest::Client::new();
-    let mut spool = Spool::default();
+    let mut spool = Spool::new(config);
     let mut exit: Option<Option<i32>> = None;
     let mut report = Report::default();
     let mut created: Option<LiveRunCreated> = None;
@@ -199,6 +156,7 @@ pub async fn stream(
                 match connection(&target, c, &mut spool, &mut feed, &mut exit).await {
                     Ok(()) => {
                         report.lines = spool.acked;
+                        report.spilled = spool.spilled_total;
                         return Ok(report);
                     }
                     Err(a) => a,
@@ -218,7 +176,7 @@ pub async fn stream(
         loop {
             tokio::select! {
                 _ = tokio::time::sleep_until(deadline) => break,
-                f = feed.recv(), if exit.is_none() && spool.bytes < MAX_SPOOL_BYTES => {
+                f = feed.recv(), if exit.is_none() && spool.has_room() => {
                     take(f, &mut spool, &mut exit)?;
                 }
             }
@@ -240,7 +198,7 @@ fn take(
             stream,
             time_us,
             text,
-        }) => spool.push(stream, time_us, text),
+        }) => spool.push(stream, time_us, text)?,
         Some(Feed::Done { exit_code }) => *exit = Some(exit_code),
         None => return Err(UplinkError::NoExit),
     }
@@ -289,7 +247,7 @@ async fn connection(
                 .as_deref()
                 .map(String::from_utf8_lossy)
                 .unwrap_or_default();
-            if status.as_u16() == 409 && exit.is_some() && spool.lines.is_empty() {
+            if status.as_u16() == 409 && exit.is_some() && spool.is_empty() {
                 // Sealed by an earlier connection whose answer was lost.
                 return Ok(());
             }
@@ -311,7 +269,7 @@ async fn connection(
         .map_err(|_| Attempt::Retry("no ready message".into()))?;
     match ready {
         Some(Ok(Message::Text(t))) => match serde_json::from_str::<IngestMsg>(t.as_str()) {
-            Ok(IngestMsg::Ready { last_seq }) => spool.ack(last_seq),
+            Ok(IngestMsg::Ready { last_seq }) => spool.ack(last_seq).map_err(spool_failed)?,
             other => {
                 return Err(Attempt::Fatal(format!(
                     "unexpected first message {other:?}"
@@ -334,7 +292,7 @@ async fn connection(
         }
         if let Some(exit_code) = *exit
             && !finish_sent
-            && spool.lines.is_empty()
+            && spool.is_empty()
         {
             let msg = ProducerMsg::Finish {
                 exit_code,
@@ -351,7 +309,7 @@ async fn connection(
             biased;
             msg = rx.next() => match msg {
                 Some(Ok(Message::Text(t))) => match serde_json::from_str::<IngestMsg>(t.as_str()) {
-                    Ok(IngestMsg::Ack { seq }) => spool.ack(seq),
+                    Ok(IngestMsg::Ack { seq }) => spool.ack(seq).map_err(spool_failed)?,
                     Ok(IngestMsg::Sealed { .. }) => return Ok(()),
                     Ok(IngestMsg::Ready { .. }) | Err(_) => {
                         return Err(Attempt::Retry(format!("unexpected message {t}")));
@@ -362,10 +320,10 @@ async fn connection(
                 Some(Err(e)) => return Err(retry(e)),
                 None => return Err(Attempt::Retry("connection closed".into())),
             },
-            f = feed.recv(), if exit.is_none() && spool.bytes < MAX_SPOOL_BYTES => {
+            f = feed.recv(), if exit.is_none() && spool.has_room() => {
                 take(f, spool, exit).map_err(|e| Attempt::Fatal(e.to_string()))?;
                 // Take whatever else is waiting, so lines go out in batches.
-                while exit.is_none() && spool.bytes < MAX_SPOOL_BYTES {
+                while exit.is_none() && spool.has_room() {
                     match feed.try_recv() {
                         Ok(f) => take(Some(f), spool, exit).map_err(|e| Attempt::Fatal(e.to_string()))?,
                         Err(mpsc::error::TryRecvError::Empty) => break,
@@ -377,6 +335,10 @@ async fn connection(
             }
         }
     }
+}
+
+fn spool_failed(e: SpoolError) -> Attempt {
+    Attempt::Fatal(e.to_string())
 }
 
 /// A close from the server: some codes mean retrying cannot help.
@@ -394,31 +356,5 @@ fn closed(frame: Option<tungstenite::protocol::CloseFrame>) -> Attempt {
         | close::SEALED
         | close::TOO_BIG => Attempt::Fatal(m),
         _ => Attempt::Retry(m),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spool_keeps_what_is_unacknowledged() {
-        let mut s = Spool::default();
-        for i in 0..5 {
-            s.push(WireStream::Out, i, format!("line {i}"));
-        }
-        assert_eq!(s.batch_after(0).unwrap().len(), 5);
-        assert_eq!(s.batch_after(3).unwrap()[0].seq, 4);
-        assert!(s.batch_after(5).is_none());
-        s.ack(3);
-        assert_eq!(s.lines.len(), 2);
-        assert_eq!(s.bytes, "line 3".len() + "line 4".len());
-        s.ack(2);
-        assert_eq!(s.acked, 3);
-        s.ack(9);
-        assert!(s.lines.is_empty() && s.bytes == 0);
-        // A line larger than a batch is sent on its own.
-        s.push(WireStream::Err, 0, "x".repeat(MAX_BATCH_BYTES + 10));
-        assert_eq!(s.batch_after(5).unwrap().len(), 1);
     }
 }

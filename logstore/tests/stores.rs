@@ -330,3 +330,47 @@ async fn local_paths_cannot_leave_the_folder() {
         Err(StoreError::NotAllowed(_))
     ));
 }
+
+#[tokio::test]
+async fn archived_logs_are_written_to_s3_and_to_a_folder_and_read_back() {
+    let moto = moto().await;
+    reqwest::Client::new()
+        .put(format!("{}/archive-bucket", moto.endpoint))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let s3: StoreSpec = format!(
+        "s3://archive-bucket/logdeck?endpoint={}&{S3_OPTIONS}",
+        moto.endpoint
+    )
+    .parse()
+    .unwrap();
+    let stores = LogStores::new(vec![StoreSpec::local(dir.path()), s3], Limits::default()).unwrap();
+    let body = bytes::Bytes::from(log_text(500));
+    for loc in [
+        "s3://archive-bucket/logdeck/live/7.output.log",
+        "live/7.output.log",
+    ] {
+        stores.put(loc, body.clone()).await.unwrap();
+        assert_eq!(stores.read(loc).await.unwrap(), body, "{loc}");
+        // Writing again replaces.
+        stores
+            .put(loc, bytes::Bytes::from_static(b"x\n"))
+            .await
+            .unwrap();
+        assert_eq!(stores.read(loc).await.unwrap().as_ref(), b"x\n");
+    }
+    assert!(dir.path().join("live/7.output.log").exists());
+    // Nowhere outside the stores.
+    assert!(matches!(
+        stores.put("s3://other-bucket/x.log", body.clone()).await,
+        Err(StoreError::NotAllowed(_))
+    ));
+    assert!(
+        stores.put("../escape.log", body).await.is_err(),
+        "a local path cannot leave its folder"
+    );
+}

@@ -311,6 +311,12 @@ pub struct ServeArgs {
     /// before it is sealed with status `lost`.
     #[arg(long, env = "LOGDECK_LIVE_SILENCE", default_value_t = 600)]
     pub live_silence: u64,
+    /// Where finished live logs are archived: a location prefix in one of
+    /// the stores, e.g. `s3://bucket/logdeck/` (also given as a --store).
+    /// Default: the data dir's `logs/` folder. Servers sharing Redis and
+    /// the catalog need a store they all read.
+    #[arg(long, env = "LOGDECK_ARCHIVE_TO", value_name = "PREFIX")]
+    pub archive_to: Option<String>,
 }
 
 /// Options of `logdeck sample`.

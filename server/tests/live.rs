@@ -60,6 +60,7 @@ async fn start_with(data: &Path, kind: Kind, prefix: &str, port: u16, silence: D
                 ),
                 tokens: Tokens::new([TOKEN.to_string()]),
                 silence: server::live::DEFAULT_SILENCE,
+                archive_to: String::new(),
             }
         }
     };
@@ -393,6 +394,54 @@ async fn a_server_restart_loses_nothing(kind: Kind) {
     let got = watch(second.addr, run).await;
     check_complete(&got, N, "viewer after restart");
     second.task.abort();
+    drop_keys(&prefix);
+}
+
+/// Two server processes (here: two servers in one process, each with its
+/// own connections, reader and workers) sharing Redis, the catalog and the
+/// log folder serve the same run: a producer on one, viewers on both, one
+/// archive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_sharing_redis_and_the_catalog_serve_the_same_run() {
+    const N: u64 = 5_000;
+    let data = tempfile::tempdir().unwrap();
+    let prefix = prefix();
+    let a = start(data.path(), Kind::Redis, &prefix, 0).await;
+    let b = start(data.path(), Kind::Redis, &prefix, 0).await;
+    let (tx, rx) = mpsc::channel(1024);
+    let producer = tokio::spawn(producer::stream(target(a.addr), rx, |_| {}));
+    tokio::spawn(produce(tx, N));
+    let run = first_run(b.addr).await;
+    let viewers: Vec<_> = [b.addr, b.addr, a.addr]
+        .into_iter()
+        .map(|addr| tokio::spawn(watch(addr, run)))
+        .collect();
+    let report = tokio::time::timeout(Duration::from_secs(60), producer)
+        .await
+        .expect("producer finishes")
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.lines, N);
+    for (i, v) in viewers.into_iter().enumerate() {
+        let got = tokio::time::timeout(Duration::from_secs(60), v)
+            .await
+            .unwrap()
+            .unwrap();
+        check_complete(&got, N, &format!("viewer {i}"));
+    }
+    check_archived(b.addr, run, N).await;
+    check_complete(&watch(a.addr, run).await, N, "viewer of the archive on a");
+    let events = reqwest::get(format!("http://{}/api/events?after=0&limit=1000", a.addr))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let events: Vec<serde_json::Value> = serde_json::from_str(&events).unwrap();
+    let sealed = events.iter().filter(|e| e["topic"] == "log.sealed").count();
+    assert_eq!(sealed, 1, "archived once: {events:?}");
+    a.task.abort();
+    b.task.abort();
     drop_keys(&prefix);
 }
 

@@ -35,6 +35,7 @@ pub async fn run(args: BenchLiveArgs) -> anyhow::Result<()> {
                 ),
                 tokens: Tokens::new([TOKEN.to_string()]),
                 silence: crate::live::DEFAULT_SILENCE,
+                archive_to: String::new(),
             }
         }
         None => Live::open(dir.path(), None, Tokens::new([TOKEN.to_string()])).await?,

@@ -40,6 +40,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .context("cannot open the live store")?;
     let mut live = live;
     live.silence = std::time::Duration::from_secs(args.live_silence.max(1));
+    if let Some(prefix) = &args.archive_to {
+        live.archive_to =
+            crate::live::archive::check_prefix(&stores, prefix).map_err(anyhow::Error::msg)?;
+    }
     let live_kind = live.store.kind();
     let state = AppState::new(site::leptos_options(&root), catalog.clone(), stores, live);
     state.indexer.spawn(args.workers);

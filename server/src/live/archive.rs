@@ -17,9 +17,24 @@ use crate::state::AppState;
 /// Lines read from the live store per call while archiving.
 const READ_BATCH: usize = 10_000;
 
-/// Where the output of task run `run` is archived, in the local log store.
-pub fn location(run: i64) -> String {
-    format!("live/{run}.{TASK_LOG}.log")
+/// Where the output of task run `run` is archived: under `prefix` (a
+/// location prefix in a store; empty for the local log folder).
+pub fn location(prefix: &str, run: i64) -> String {
+    format!("{prefix}live/{run}.{TASK_LOG}.log")
+}
+
+/// `prefix` as a location prefix (ending in `/` unless empty), if one of
+/// `stores` covers it.
+pub fn check_prefix(stores: &logstore::LogStores, prefix: &str) -> Result<String, String> {
+    let prefix = match prefix.trim() {
+        "" => return Ok(String::new()),
+        p if p.ends_with('/') => p.to_string(),
+        p => format!("{p}/"),
+    };
+    stores
+        .resolve(&location(&prefix, 1))
+        .map(|_| prefix.clone())
+        .map_err(|e| format!("{prefix} is not in a configured store (add it with --store): {e}"))
 }
 
 /// The sidecar of an archived log: one `TIME_US STREAM` line per line.
@@ -75,7 +90,7 @@ pub async fn archive(s: &AppState, run: i64) -> Result<bool, ArchiveError> {
         )));
     }
     let (text, times) = encode(&lines);
-    let loc = location(run);
+    let loc = location(&s.live.archive_to, run);
     s.stores.put(&loc, text).await?;
     s.stores.put(&sidecar(&loc), times).await?;
     let recorded = s
@@ -195,6 +210,17 @@ mod tests {
         assert_eq!(decode(&text, &times, 1).unwrap(), lines);
         assert_eq!(decode(&text, &times, 3).unwrap(), lines[2..]);
         assert!(decode(&text, &times, 4).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_archive_prefix_must_be_in_a_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let stores = logstore::LogStores::local(dir.path()).unwrap();
+        assert_eq!(check_prefix(&stores, "").unwrap(), "");
+        assert_eq!(check_prefix(&stores, "archive").unwrap(), "archive/");
+        assert_eq!(location("archive/", 7), "archive/live/7.output.log");
+        let e = check_prefix(&stores, "s3://bucket/logs").unwrap_err();
+        assert!(e.contains("--store"), "{e}");
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub struct Live {
     /// A live run with no producer connected and no line for this long is
     /// sealed as `lost`.
     pub silence: std::time::Duration,
+    /// Location prefix finished logs are archived under (empty: the local
+    /// log folder).
+    pub archive_to: String,
 }
 
 /// Default of [`Live::silence`].
@@ -47,6 +50,7 @@ impl Live {
             store,
             tokens,
             silence: DEFAULT_SILENCE,
+            archive_to: String::new(),
         })
     }
 }

@@ -1,10 +1,11 @@
 //! One suite, run on the embedded store and on a real Redis
 //! (`LOGDECK_TEST_REDIS`, default `redis://127.0.0.1:6379`).
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use livestore::{EmbeddedStore, Line, LiveError, LiveStore, LogKey, Progress, RedisStore, Stream};
+use livestore::{
+    EmbeddedStore, Line, LiveError, LiveStore, LogKey, Progress, RedisStore, Stream, testing,
+};
 
 /// A store under test that can be "restarted": opened again on the same data.
 enum Harness {
@@ -18,24 +19,14 @@ impl Harness {
     }
 
     fn redis() -> Harness {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        Harness::Redis(format!(
-            "logdeck-test:{}:{nanos}:{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ))
+        Harness::Redis(testing::unique_prefix("store"))
     }
 
     async fn open(&self) -> LiveStore {
         match self {
             Harness::Embedded(dir) => LiveStore::Embedded(EmbeddedStore::open(dir.path()).unwrap()),
             Harness::Redis(prefix) => {
-                let url = std::env::var("LOGDECK_TEST_REDIS")
-                    .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+                let url = testing::redis_url();
                 LiveStore::Redis(
                     RedisStore::connect(&url, prefix).await.unwrap_or_else(|e| {
                         panic!("redis at {url}: {e} (the test command starts it)")
@@ -50,24 +41,8 @@ impl Drop for Harness {
     /// Removes the test's keys from Redis.
     fn drop(&mut self) {
         if let Harness::Redis(prefix) = self {
-            drop_keys(prefix);
+            testing::drop_keys(prefix);
         }
-    }
-}
-
-/// Deletes every Redis key starting with `prefix`.
-fn drop_keys(prefix: &str) {
-    let url =
-        std::env::var("LOGDECK_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let Ok(mut c) = redis::Client::open(url).and_then(|c| c.get_connection()) else {
-        return;
-    };
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}:*"))
-        .query(&mut c)
-        .unwrap_or_default();
-    if !keys.is_empty() {
-        let _: Result<(), _> = redis::cmd("DEL").arg(keys).query(&mut c);
     }
 }
 

@@ -32,6 +32,8 @@ pub struct AppState {
     pub http: Arc<HttpStats>,
     /// Live runs: their store and the producers' tokens.
     pub live: Arc<Live>,
+    /// The event feed's watch on the catalog.
+    pub events: Arc<crate::api::feed::EventHub>,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             indexer,
             http: Arc::default(),
             live: Arc::new(live),
+            events: Arc::default(),
         }
     }
 }

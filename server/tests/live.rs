@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use app::live::{NewLiveRun, WireLine, WireStream};
 use catalog::Catalog;
+use livestore::testing;
 use logstore::LogStores;
 use server::cmd::tail::{End, Follow, follow};
 use server::live::{Live, Tokens};
@@ -52,8 +53,7 @@ async fn start_with(data: &Path, kind: Kind, prefix: &str, port: u16, silence: D
             .await
             .unwrap(),
         Kind::Redis => {
-            let url = std::env::var("LOGDECK_TEST_REDIS")
-                .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+            let url = testing::redis_url();
             Live {
                 store: livestore::LiveStore::Redis(
                     livestore::RedisStore::connect(&url, prefix).await.unwrap(),
@@ -220,31 +220,8 @@ async fn first_run(addr: SocketAddr) -> i64 {
     panic!("no run appeared");
 }
 
-/// Deletes the Redis keys a test made under `prefix`.
-fn drop_keys(prefix: &str) {
-    let url =
-        std::env::var("LOGDECK_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let Ok(mut c) = redis::Client::open(url).and_then(|c| c.get_connection()) else {
-        return;
-    };
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}:*"))
-        .query(&mut c)
-        .unwrap_or_default();
-    if !keys.is_empty() {
-        let _: Result<(), _> = redis::cmd("DEL").arg(keys).query(&mut c);
-    }
-}
-
 fn prefix() -> String {
-    format!(
-        "logdeck-test-live:{}:{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
+    testing::unique_prefix("live")
 }
 
 async fn cuts_lose_nothing(kind: Kind) {
@@ -300,7 +277,7 @@ async fn cuts_lose_nothing(kind: Kind) {
     assert_eq!(detail["run"]["exit_code"], 3);
     check_archived(server.addr, run, N).await;
     server.task.abort();
-    drop_keys(&prefix);
+    testing::drop_keys(&prefix);
 }
 
 /// The run's output is archived, indexed, gone from the live store, and
@@ -394,7 +371,7 @@ async fn a_server_restart_loses_nothing(kind: Kind) {
     let got = watch(second.addr, run).await;
     check_complete(&got, N, "viewer after restart");
     second.task.abort();
-    drop_keys(&prefix);
+    testing::drop_keys(&prefix);
 }
 
 /// Two server processes (here: two servers in one process, each with its
@@ -442,7 +419,7 @@ async fn two_servers_sharing_redis_and_the_catalog_serve_the_same_run() {
     assert_eq!(sealed, 1, "archived once: {events:?}");
     a.task.abort();
     b.task.abort();
-    drop_keys(&prefix);
+    testing::drop_keys(&prefix);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

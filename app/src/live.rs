@@ -142,6 +142,68 @@ pub enum ViewerMsg {
     },
 }
 
+impl ViewerMsg {
+    /// Decodes a message. Same result as `serde_json::from_str`, without
+    /// the buffering an internally tagged enum costs serde (a viewer decodes
+    /// every batch of a busy log).
+    pub fn from_json(text: &str) -> Result<ViewerMsg, serde_json::Error> {
+        /// Every variant's fields, flat.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Flat {
+            #[serde(rename = "type")]
+            kind: String,
+            last_seq: Option<u64>,
+            sealed: Option<bool>,
+            lines: Option<Vec<WireLine>>,
+            from: Option<u64>,
+            to: Option<u64>,
+            reason: Option<String>,
+            behind: Option<u64>,
+            #[serde(default, deserialize_with = "present")]
+            exit_code: Option<Option<i32>>,
+        }
+        fn present<'de, D: serde::Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<Option<i32>>, D::Error> {
+            Option::<i32>::deserialize(d).map(Some)
+        }
+        let f: Flat = serde_json::from_str(text)?;
+        let missing = |field: &str| {
+            <serde_json::Error as serde::de::Error>::custom(format!(
+                "{} message without {field}",
+                f.kind
+            ))
+        };
+        Ok(match f.kind.as_str() {
+            "start" => ViewerMsg::Start {
+                last_seq: f.last_seq.ok_or_else(|| missing("last_seq"))?,
+                sealed: f.sealed.ok_or_else(|| missing("sealed"))?,
+            },
+            "lines" => ViewerMsg::Lines {
+                lines: f.lines.ok_or_else(|| missing("lines"))?,
+            },
+            "gap" => ViewerMsg::Gap {
+                from: f.from.ok_or_else(|| missing("from"))?,
+                to: f.to.ok_or_else(|| missing("to"))?,
+                reason: f.reason.ok_or_else(|| missing("reason"))?,
+            },
+            "lagging" => ViewerMsg::Lagging {
+                behind: f.behind.ok_or_else(|| missing("behind"))?,
+            },
+            "sealed" => ViewerMsg::Sealed {
+                last_seq: f.last_seq.ok_or_else(|| missing("last_seq"))?,
+                exit_code: f.exit_code.ok_or_else(|| missing("exit_code"))?,
+            },
+            other => {
+                return Err(<serde_json::Error as serde::de::Error>::custom(format!(
+                    "unknown message type {other:?}"
+                )));
+            }
+        })
+    }
+}
+
 /// Close codes the server uses on live websockets, with the reason in the
 /// close frame.
 pub mod close {
@@ -189,5 +251,53 @@ mod tests {
             }
         );
         assert!(serde_json::from_str::<ProducerMsg>(r#"{"type":"nope"}"#).is_err());
+    }
+
+    #[test]
+    fn the_fast_decoder_agrees_with_serde() {
+        let all = [
+            ViewerMsg::Start {
+                last_seq: 4,
+                sealed: false,
+            },
+            ViewerMsg::Lines {
+                lines: vec![WireLine {
+                    seq: 1,
+                    t: -5,
+                    s: WireStream::Out,
+                    x: "ü \u{1b}[31m\"x\"".into(),
+                }],
+            },
+            ViewerMsg::Lines { lines: vec![] },
+            ViewerMsg::Gap {
+                from: 2,
+                to: 9,
+                reason: "gone".into(),
+            },
+            ViewerMsg::Lagging { behind: 100_001 },
+            ViewerMsg::Sealed {
+                last_seq: 9,
+                exit_code: Some(3),
+            },
+            ViewerMsg::Sealed {
+                last_seq: 0,
+                exit_code: None,
+            },
+        ];
+        for m in all {
+            let json = serde_json::to_string(&m).unwrap();
+            assert_eq!(ViewerMsg::from_json(&json).unwrap(), m, "{json}");
+            assert_eq!(serde_json::from_str::<ViewerMsg>(&json).unwrap(), m);
+        }
+        for bad in [
+            r#"{"type":"nope"}"#,
+            r#"{"type":"start","last_seq":1}"#,
+            r#"{"type":"sealed","last_seq":1}"#,
+            r#"{"type":"lines","lines":[],"extra":1}"#,
+            r#"[1]"#,
+            "",
+        ] {
+            assert!(ViewerMsg::from_json(bad).is_err(), "{bad}");
+        }
     }
 }

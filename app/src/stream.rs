@@ -63,7 +63,7 @@ mod browser {
             let Some(text) = ev.data().as_string() else {
                 return;
             };
-            match serde_json::from_str::<ViewerMsg>(&text) {
+            match ViewerMsg::from_json(&text) {
                 Ok(m) => on_msg(m),
                 Err(e) => leptos::logging::warn!("unreadable live message: {e}"),
             }

@@ -61,6 +61,7 @@ async fn start_with(data: &Path, kind: Kind, prefix: &str, port: u16, silence: D
                 tokens: Tokens::new([TOKEN.to_string()]),
                 silence: server::live::DEFAULT_SILENCE,
                 archive_to: String::new(),
+                batches: Default::default(),
             }
         }
     };

@@ -215,7 +215,7 @@ async fn bad_requests_say_what_is_wrong(cat: &Catalog) {
         ("/api/runs/abc", "run id must be a positive integer"),
         (
             "/api/runs/1/logs/middle/series",
-            "log must be client or server",
+            "log must be client, server or output",
         ),
         ("/api/events?limit=0", "limit must be an integer"),
         (

@@ -60,12 +60,13 @@ fn serve(name: &str) -> Serve {
     }
 }
 
-fn newest_run(url: &str) -> i64 {
+/// GETs `path` from the server and decodes its JSON.
+fn get_json(url: &str, path: &str) -> serde_json::Value {
     let addr = url.trim_start_matches("http://");
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     write!(
         s,
-        "GET /api/runs?limit=1 HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut body = String::new();
@@ -73,8 +74,13 @@ fn newest_run(url: &str) -> i64 {
     let json = &body[body.find("\r\n\r\n").unwrap() + 4..];
     // The body may be chunked; the first '{' starts the JSON.
     let json = &json[json.find('{').unwrap()..json.rfind('}').unwrap() + 1];
-    let v: serde_json::Value = serde_json::from_str(json).unwrap();
-    v["rows"][0]["id"].as_i64().unwrap()
+    serde_json::from_str(json).unwrap()
+}
+
+fn newest_run(url: &str) -> i64 {
+    get_json(url, "/api/runs?limit=1")["rows"][0]["id"]
+        .as_i64()
+        .unwrap()
 }
 
 #[test]
@@ -138,6 +144,47 @@ fn run_passes_output_through_and_keeps_the_exit_code() {
         .unwrap();
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no live log 999/output"));
+}
+
+#[test]
+fn a_session_run_is_labelled_with_its_log_and_connection() {
+    let s = serve("run-session");
+    let out = logdeck()
+        .args([
+            "run",
+            "-q",
+            "--token",
+            "tok",
+            "--server",
+            &s.url,
+            "--session",
+            "server",
+            "--connection",
+            "28770",
+            "--",
+            "echo",
+            "hi",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = newest_run(&s.url);
+    let detail = get_json(&s.url, &format!("/api/runs/{run}"));
+    assert_eq!(
+        detail["run"]["labels"],
+        serde_json::json!([["connection", "28770"], ["session", "server"]])
+    );
+    // Only client or server.
+    let bad = logdeck()
+        .args(["run", "--token", "tok", "--session", "middle", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--session"));
 }
 
 #[test]

@@ -36,6 +36,7 @@ pub async fn run(args: BenchLiveArgs) -> anyhow::Result<()> {
                 tokens: Tokens::new([TOKEN.to_string()]),
                 silence: crate::live::DEFAULT_SILENCE,
                 archive_to: String::new(),
+                batches: Default::default(),
             }
         }
         None => Live::open(dir.path(), None, Tokens::new([TOKEN.to_string()])).await?,
@@ -43,7 +44,7 @@ pub async fn run(args: BenchLiveArgs) -> anyhow::Result<()> {
     println!("live store: {}", live.store.kind());
     let state = crate::state::AppState::new(
         crate::site::leptos_options(&dir.path().join("no-site")),
-        catalog,
+        catalog.clone(),
         stores,
         live,
     );
@@ -54,7 +55,8 @@ pub async fn run(args: BenchLiveArgs) -> anyhow::Result<()> {
     });
     let server: url::Url = format!("http://{addr}/").parse()?;
 
-    ingest_rate(&server, args.lines).await?;
+    let run = ingest_rate(&server, args.lines).await?;
+    archived(&catalog, run, args.lines).await?;
     latency(&server, args.rate, args.seconds, 1, "one viewer").await?;
     if args.viewers > 1 {
         let before = cpu_seconds();
@@ -130,7 +132,7 @@ fn line_text(i: u64) -> String {
 
 /// One producer sending `n` lines of 100 bytes as fast as it can; the clock
 /// stops when the server has acknowledged the last one.
-async fn ingest_rate(server: &url::Url, n: u64) -> anyhow::Result<()> {
+async fn ingest_rate(server: &url::Url, n: u64) -> anyhow::Result<i64> {
     let (tx, rx) = mpsc::channel(65_536);
     let start = Instant::now();
     let up = tokio::spawn(producer::stream(target(server, "bench-ingest"), rx, |_| {}));
@@ -154,6 +156,31 @@ async fn ingest_rate(server: &url::Url, n: u64) -> anyhow::Result<()> {
         "ingest, one producer: {n} lines of 100 bytes in {secs:.2} s = {:.0} lines/s ({:.1} MB/s)",
         n as f64 / secs,
         n as f64 * 100.0 / secs / 1e6
+    );
+    Ok(report.run)
+}
+
+/// Waits until run `run` is archived (so its archiving does not share the
+/// cores with the next figure); prints how long that took after the end.
+async fn archived(catalog: &catalog::Catalog, run: i64, n: u64) -> anyhow::Result<()> {
+    let start = Instant::now();
+    loop {
+        let st = catalog
+            .run_status(run)
+            .await?
+            .context("the ingest run is gone")?;
+        if st.output_log.is_some() {
+            break;
+        }
+        anyhow::ensure!(
+            start.elapsed() < std::time::Duration::from_secs(600),
+            "the ingest run was not archived within 10 minutes"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    println!(
+        "archive, one producer's log: {n} lines written to the log store {:.2} s after the end",
+        start.elapsed().as_secs_f64()
     );
     Ok(())
 }

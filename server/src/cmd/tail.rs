@@ -11,6 +11,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::cli::TailArgs;
 
+/// Bytes read from the socket at a time.
+const READ_CHUNK: usize = 8 * 1024;
 /// How a tail ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum End {
@@ -67,33 +69,42 @@ pub async fn follow(
             (None, Some(n)) => url.query_pairs_mut().append_pair("last", &n.to_string()),
             (None, None) => url.query_pairs_mut().append_pair("from", "1"),
         };
-        let ws = match tokio_tungstenite::connect_async(url.as_str()).await {
-            Ok((ws, _)) => ws,
-            Err(tokio_tungstenite::tungstenite::Error::Http(res))
-                if res.status().is_client_error() =>
+        // Small reads: tungstenite zeroes its whole read chunk before each
+        // read, and a viewer gets many small messages.
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(READ_CHUNK);
+        let ws =
+            match tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), false)
+                .await
             {
-                let body = res
-                    .body()
-                    .as_deref()
-                    .map(String::from_utf8_lossy)
-                    .unwrap_or_default();
-                let reason = serde_json::from_str::<serde_json::Value>(&body)
-                    .ok()
-                    .and_then(|v| v["error"].as_str().map(str::to_owned))
-                    .unwrap_or_else(|| body.trim().to_string());
-                bail!("{}: {reason}", res.status());
-            }
-            Err(e) => {
-                failures += 1;
-                if failures > 20 {
-                    bail!("cannot reach {server}: {e}");
+                Ok((ws, _)) => ws,
+                Err(tokio_tungstenite::tungstenite::Error::Http(res))
+                    if res.status().is_client_error() =>
+                {
+                    let body = res
+                        .body()
+                        .as_deref()
+                        .map(String::from_utf8_lossy)
+                        .unwrap_or_default();
+                    let reason = serde_json::from_str::<serde_json::Value>(&body)
+                        .ok()
+                        .and_then(|v| v["error"].as_str().map(str::to_owned))
+                        .unwrap_or_else(|| body.trim().to_string());
+                    bail!("{}: {reason}", res.status());
                 }
-                notice(&format!("cannot reach {server}: {e}; retrying"));
-                tokio::time::sleep(Duration::from_millis((100u64 << failures.min(5)).min(3000)))
+                Err(e) => {
+                    failures += 1;
+                    if failures > 20 {
+                        bail!("cannot reach {server}: {e}");
+                    }
+                    notice(&format!("cannot reach {server}: {e}; retrying"));
+                    tokio::time::sleep(Duration::from_millis(
+                        (100u64 << failures.min(5)).min(3000),
+                    ))
                     .await;
-                continue;
-            }
-        };
+                    continue;
+                }
+            };
         let (_tx, mut rx) = ws.split();
         while let Some(msg) = rx.next().await {
             let Ok(msg) = msg else { break };
@@ -105,7 +116,7 @@ pub async fn follow(
                 Message::Close(_) => break,
                 _ => continue,
             };
-            let msg: ViewerMsg = serde_json::from_str(text.as_str())
+            let msg: ViewerMsg = ViewerMsg::from_json(text.as_str())
                 .context("unexpected message from the server")?;
             failures = 0;
             match msg {

@@ -2,6 +2,7 @@
 //! live store keeps them, and any number of viewers follow them (`viewer`).
 
 pub mod archive;
+pub mod batches;
 pub mod ingest;
 pub mod reaper;
 pub mod tokens;
@@ -27,6 +28,8 @@ pub struct Live {
     /// Location prefix finished logs are archived under (empty: the local
     /// log folder).
     pub archive_to: String,
+    /// Encoded `lines` messages shared by viewers.
+    pub batches: batches::Batches,
 }
 
 /// Default of [`Live::silence`].
@@ -51,6 +54,7 @@ impl Live {
             tokens,
             silence: DEFAULT_SILENCE,
             archive_to: String::new(),
+            batches: Default::default(),
         })
     }
 }

@@ -236,7 +236,16 @@ async fn connection(
     );
     let connect = tokio::time::timeout(
         Duration::from_secs(10),
-        tokio_tungstenite::connect_async(request),
+        // Acks are small: a small read chunk (tungstenite zeroes the whole
+        // chunk before each read).
+        tokio_tungstenite::connect_async_with_config(
+            request,
+            Some(
+                tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+                    .read_buffer_size(8 * 1024),
+            ),
+            false,
+        ),
     );
     let (ws, _) = match connect.await {
         Err(_) => return Err(Attempt::Retry("connecting timed out".into())),

@@ -7,6 +7,8 @@ use crate::Catalog;
 pub struct TestDb {
     /// The catalog.
     pub catalog: Catalog,
+    /// Its URL, to open it again (as another process would).
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
     schema: Option<String>,
 }
@@ -46,6 +48,7 @@ pub async fn sqlite() -> TestDb {
     let url = format!("sqlite:{}", dir.path().join("catalog.db").display());
     TestDb {
         catalog: Catalog::open(&url).await.unwrap(),
+        url,
         _dir: Some(dir),
         schema: None,
     }
@@ -73,6 +76,7 @@ pub async fn postgres() -> TestDb {
     let url = format!("{}{sep}options[search_path]={schema},public", pg_url());
     TestDb {
         catalog: Catalog::open(&url).await.unwrap(),
+        url,
         _dir: None,
         schema: Some(schema),
     }

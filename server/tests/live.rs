@@ -43,9 +43,20 @@ async fn start(data: &Path, kind: Kind, prefix: &str, port: u16) -> Server {
 }
 
 async fn start_with(data: &Path, kind: Kind, prefix: &str, port: u16, silence: Duration) -> Server {
-    let catalog = Catalog::open(&format!("sqlite:{}", data.join("catalog.db").display()))
-        .await
-        .unwrap();
+    let url = format!("sqlite:{}", data.join("catalog.db").display());
+    start_on(&url, data, kind, prefix, port, silence).await
+}
+
+/// A server on the catalog at `catalog_url`.
+async fn start_on(
+    catalog_url: &str,
+    data: &Path,
+    kind: Kind,
+    prefix: &str,
+    port: u16,
+    silence: Duration,
+) -> Server {
+    let catalog = Catalog::open(catalog_url).await.unwrap();
     std::fs::create_dir_all(data.join("logs")).unwrap();
     let stores = LogStores::local(&data.join("logs")).unwrap();
     let live = match kind {
@@ -376,16 +387,18 @@ async fn a_server_restart_loses_nothing(kind: Kind) {
 }
 
 /// Two server processes (here: two servers in one process, each with its
-/// own connections, reader and workers) sharing Redis, the catalog and the
-/// log folder serve the same run: a producer on one, viewers on both, one
-/// archive.
+/// own catalog pool, Redis connections, reader and workers) sharing Redis,
+/// a PostgreSQL catalog and the log folder serve the same run: a producer
+/// on one, viewers on both, one archive.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_servers_sharing_redis_and_the_catalog_serve_the_same_run() {
+async fn two_servers_sharing_redis_and_postgres_serve_the_same_run() {
     const N: u64 = 5_000;
     let data = tempfile::tempdir().unwrap();
     let prefix = prefix();
-    let a = start(data.path(), Kind::Redis, &prefix, 0).await;
-    let b = start(data.path(), Kind::Redis, &prefix, 0).await;
+    let db = catalog::testing::postgres().await;
+    let silence = server::live::DEFAULT_SILENCE;
+    let a = start_on(&db.url, data.path(), Kind::Redis, &prefix, 0, silence).await;
+    let b = start_on(&db.url, data.path(), Kind::Redis, &prefix, 0, silence).await;
     let (tx, rx) = mpsc::channel(1024);
     let producer = tokio::spawn(producer::stream(target(a.addr), rx, |_| {}));
     tokio::spawn(produce(tx, N));
@@ -421,6 +434,7 @@ async fn two_servers_sharing_redis_and_the_catalog_serve_the_same_run() {
     a.task.abort();
     b.task.abort();
     testing::drop_keys(&prefix);
+    db.drop_schema().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

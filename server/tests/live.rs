@@ -146,23 +146,42 @@ fn text_of(seq: u64) -> String {
     }
 }
 
+/// Line `seq` as the test program prints it.
+fn feed_line(seq: u64) -> Feed {
+    let stream = if seq.is_multiple_of(7) {
+        WireStream::Err
+    } else {
+        WireStream::Out
+    };
+    Feed::Line {
+        stream,
+        time_us: seq as i64,
+        text: text_of(seq),
+    }
+}
+
 /// Feeds `n` lines at a steady pace, then the exit code.
 async fn produce(tx: mpsc::Sender<Feed>, n: u64) {
     for seq in 1..=n {
-        let stream = if seq.is_multiple_of(7) {
-            WireStream::Err
-        } else {
-            WireStream::Out
-        };
-        tx.send(Feed::Line {
-            stream,
-            time_us: seq as i64,
-            text: text_of(seq),
-        })
-        .await
-        .unwrap();
+        tx.send(feed_line(seq)).await.unwrap();
         if seq.is_multiple_of(200) {
             tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    tx.send(Feed::Done { exit_code: Some(3) }).await.unwrap();
+}
+
+/// Feeds `n` lines at about `per_sec` a second (a few every 10 ms), then
+/// the exit code.
+async fn produce_paced(tx: mpsc::Sender<Feed>, n: u64, per_sec: u64) {
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    let per_tick = (per_sec / 100).max(1);
+    let mut seq = 0;
+    while seq < n {
+        tick.tick().await;
+        for _ in 0..per_tick.min(n - seq) {
+            seq += 1;
+            tx.send(feed_line(seq)).await.unwrap();
         }
     }
     tx.send(Feed::Done { exit_code: Some(3) }).await.unwrap();
@@ -384,6 +403,48 @@ async fn a_server_restart_loses_nothing(kind: Kind) {
     check_complete(&got, N, "viewer after restart");
     second.task.abort();
     testing::drop_keys(&prefix);
+}
+
+/// The server is down for a whole minute while the program keeps printing
+/// (250 lines a second, through a 16 KiB memory spool into its file): when
+/// it is back, every line arrives, once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_minute_without_the_server_loses_nothing() {
+    const N: u64 = 18_000;
+    let data = tempfile::tempdir().unwrap();
+    let first = start(data.path(), Kind::Embedded, "unused", 0).await;
+    let port = first.addr.port();
+    let relay = Relay::start(Arc::new(Mutex::new(first.addr))).await;
+    let spool_dir = tempfile::tempdir().unwrap();
+    let spool = producer::SpoolConfig {
+        memory_bytes: 16 << 10,
+        max_bytes: 1 << 30,
+        dir: spool_dir.path().to_path_buf(),
+    };
+    let (tx, rx) = mpsc::channel(1024);
+    let producer = tokio::spawn(producer::stream_with(target(relay.addr), spool, rx, |_| {}));
+    let started = std::time::Instant::now();
+    tokio::spawn(produce_paced(tx, N, 250));
+    let run = first_run(first.addr).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Down: the server and every connection to it go away.
+    first.task.abort();
+    relay.cut();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let second = start(data.path(), Kind::Embedded, "unused", port).await;
+    let report = tokio::time::timeout(Duration::from_secs(60), producer)
+        .await
+        .expect("producer finishes")
+        .unwrap()
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(63));
+    assert_eq!(report.lines, N);
+    assert!(
+        report.spilled > 10_000,
+        "the minute's lines waited on disk: {report:?}"
+    );
+    check_complete(&watch(second.addr, run).await, N, "viewer after the outage");
+    second.task.abort();
 }
 
 /// Two server processes (here: two servers in one process, each with its

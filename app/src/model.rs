@@ -309,8 +309,8 @@ pub struct RunPage {
     pub rows: Vec<Run>,
     /// Pass as `after` to get the next page; `None` on the last page.
     pub next: Option<String>,
-    /// The newest event's seq when the page was read: follow the event feed
-    /// from here to miss no change since.
+    /// The newest event's seq when the first page was read (0 on later
+    /// pages): follow the event feed from here to miss no change since.
     #[serde(default)]
     pub event_seq: i64,
 }

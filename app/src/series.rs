@@ -1,6 +1,58 @@
 //! Reducing a series for display: per bucket of time, keep the smallest
 //! and the largest point, so spikes survive any zoom level.
 
+use logparse::{Metric, Point, Stats};
+
+use crate::model::Series;
+
+/// `all` (a metric's points, in time order) as a [`Series`]: every point
+/// (`full`, or when there are at most `2 × width`), else the minimum and
+/// maximum of each of `width` buckets; only those within the `(from, to)`
+/// window when one is given. `stats` are over all the points. `Err` when the
+/// window ends before it starts.
+pub fn series_of(
+    metric: Metric,
+    all: &[Point],
+    stats: Stats,
+    width: usize,
+    full: bool,
+    (from, to): (Option<f64>, Option<f64>),
+) -> Result<Series, String> {
+    let points: Vec<[f64; 2]> = all.iter().map(|p| [p.t, p.v]).collect();
+    let t0 = from.unwrap_or_else(|| points.first().map_or(0.0, |p| p[0]));
+    let t1 = to.unwrap_or_else(|| points.last().map_or(0.0, |p| p[0]));
+    if t1 < t0 {
+        return Err(format!("from ({t0}) is after to ({t1})"));
+    }
+    let windowed = from.is_some() || to.is_some();
+    let (points, downsampled) = if full || points.len() <= 2 * width {
+        let kept = if windowed {
+            points
+                .into_iter()
+                .filter(|p| p[0] >= t0 && p[0] <= t1)
+                .collect()
+        } else {
+            points
+        };
+        (kept, false)
+    } else {
+        (downsample_minmax(&points, width, t0, t1), true)
+    };
+    Ok(Series {
+        metric: metric.key().to_string(),
+        unit: if metric == Metric::EncodeSize {
+            "bytes"
+        } else {
+            "s"
+        }
+        .to_string(),
+        total: all.len() as u64,
+        downsampled,
+        points,
+        stats,
+    })
+}
+
 /// At most `2 × buckets` points of `points` (sorted by t): in each of
 /// `buckets` equal slices of `[t0, t1]`, the minimum and the maximum, in
 /// time order. Points outside `[t0, t1]` are dropped.

@@ -288,8 +288,12 @@ impl Catalog {
 
     /// One page of runs matching `query`, in its order, after its cursor.
     pub async fn list_runs(&self, query: &RunQuery) -> Result<RunPage, CatalogError> {
-        // Read first: a change after it is in the feed after this seq.
-        let event_seq = self.last_event_seq().await?;
+        // Read first: a change after it is in the feed after this seq. Only
+        // a first page needs it (pages after it continue the same list).
+        let event_seq = match query.after {
+            None => self.last_event_seq().await?,
+            Some(_) => 0,
+        };
         if query.limit == 0 || query.limit > MAX_PAGE {
             return Err(CatalogError::BadRequest(format!(
                 "limit must be between 1 and {MAX_PAGE}, not {}",

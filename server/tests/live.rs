@@ -695,6 +695,18 @@ async fn the_event_feed_streams_new_events_and_resumes() {
         .await
         .unwrap();
     assert_eq!(sse_events(again, 1).await[0].0, got[1].0);
+    // `after=now` skips what is stored and gets only what happens next.
+    let now = http
+        .get(format!("{base}/api/events/stream?after=now"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(now.status(), 200);
+    let reader = tokio::spawn(sse_events(now, 1));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(create("third").await.unwrap().status(), 201);
+    let fresh = reader.await.unwrap();
+    assert!(fresh[0].0 > got[1].0, "{fresh:?} came after {got:?}");
     let bad = http
         .get(format!("{base}/api/events/stream?after=-1"))
         .send()

@@ -57,6 +57,29 @@ pub struct Crosshair {
     pub zoom: Callback<(f64, f64)>,
 }
 
+/// The x range of a run's charts: the zoom window, else from the earliest
+/// first point to the latest last point of the series loaded (at least one
+/// second wide), else `(0, 1)`.
+pub fn time_domain(
+    zoom: Option<(f64, f64)>,
+    series: impl Iterator<Item = Option<Series>>,
+) -> (f64, f64) {
+    if let Some(z) = zoom {
+        return z;
+    }
+    let (lo, hi) = series.flatten().fold((f64::MAX, f64::MIN), |(lo, hi), s| {
+        match (s.points.first(), s.points.last()) {
+            (Some(a), Some(b)) => (lo.min(a[0]), hi.max(b[0])),
+            _ => (lo, hi),
+        }
+    });
+    if lo <= hi {
+        (lo, hi.max(lo + 1.0))
+    } else {
+        (0.0, 1.0)
+    }
+}
+
 /// One chart: the series drawn, a crosshair line, the hovered value.
 #[component]
 pub fn Chart(

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::chart::{Chart, Crosshair, Unit};
+use super::chart::{Chart, Crosshair, Unit, time_domain};
 use super::format::{group_thousands, pct};
 use super::livecharts::{LiveCharts, LiveSeries};
 use super::livelog::LiveLog;
@@ -287,24 +287,7 @@ fn Charts(id: i64, client: Option<LogInfo>, server: Option<LogInfo>) -> impl Int
         })
         .collect();
     let all = signals.clone();
-    let domain =
-        Memo::new(move |_| {
-            if let Some(z) = zoom.get() {
-                return z;
-            }
-            let (lo, hi) = all.iter().filter_map(|s| s.get()).fold(
-                (f64::MAX, f64::MIN),
-                |(lo, hi), s| match (s.points.first(), s.points.last()) {
-                    (Some(a), Some(b)) => (lo.min(a[0]), hi.max(b[0])),
-                    _ => (lo, hi),
-                },
-            );
-            if lo <= hi {
-                (lo, hi.max(lo + 1.0))
-            } else {
-                (0.0, 1.0)
-            }
-        });
+    let domain = Memo::new(move |_| time_domain(zoom.get(), all.iter().map(|s| s.get())));
     let cross = Crosshair {
         hover: RwSignal::new(None),
         domain,

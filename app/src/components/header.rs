@@ -58,22 +58,7 @@ fn Stat(label: &'static str, value: i64) -> impl IntoView {
 fn Controls() -> impl IntoView {
     let nav = Nav::get();
     let view = nav.view;
-    let pending = StoredValue::new(None::<TimeoutHandle>);
-    let on_input = move |ev: leptos::ev::Event| {
-        let text = event_target_value(&ev);
-        if let Some(h) = pending.get_value() {
-            h.clear();
-        }
-        let h = set_timeout_with_handle(
-            move || {
-                nav.replace(|v| {
-                    v.user = text.trim().to_string();
-                })
-            },
-            std::time::Duration::from_millis(DEBOUNCE_MS),
-        );
-        pending.set_value(h.ok());
-    };
+    let on_input = nav.on_typing(DEBOUNCE_MS, |v, text| v.user = text);
     let chip = move |label: &'static str,
                      testid: &'static str,
                      get: fn(&crate::view::View) -> bool,

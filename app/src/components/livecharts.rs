@@ -5,10 +5,10 @@
 use leptos::prelude::*;
 use logparse::{Metric, Parser, Stats};
 
-use super::chart::{Chart, Crosshair, Unit};
+use super::chart::{Chart, Crosshair, Unit, time_domain};
 use super::format::group_thousands;
 use crate::model::{LogName, Series};
-use crate::series::downsample_minmax;
+use crate::series::series_of;
 
 /// Points drawn per chart at most (min and max kept per bucket).
 const WIDTH: usize = 1200;
@@ -61,26 +61,10 @@ impl LiveSeries {
 }
 
 fn to_series(metric: Metric, p: &Parser) -> Series {
-    let all: Vec<[f64; 2]> = p.points(metric).iter().map(|pt| [pt.t, pt.v]).collect();
-    let stats = Stats::of(all.iter().map(|p| p[1]));
-    let downsampled = all.len() > 2 * WIDTH;
-    let points = match (downsampled, all.first(), all.last()) {
-        (true, Some(a), Some(b)) => downsample_minmax(&all, WIDTH, a[0], b[0]),
-        _ => all.clone(),
-    };
-    Series {
-        metric: metric.key().to_string(),
-        unit: if metric == Metric::EncodeSize {
-            "bytes"
-        } else {
-            "s"
-        }
-        .to_string(),
-        total: all.len() as u64,
-        downsampled,
-        points,
-        stats,
-    }
+    let points = p.points(metric);
+    let stats = Stats::of(points.iter().map(|pt| pt.v));
+    series_of(metric, points, stats, WIDTH, false, (None, None))
+        .expect("an open window never ends before it starts")
 }
 
 /// The two charts of a streamed session log.
@@ -88,24 +72,7 @@ fn to_series(metric: Metric, p: &Parser) -> Series {
 pub fn LiveCharts(series: LiveSeries) -> impl IntoView {
     let zoom = RwSignal::new(None::<(f64, f64)>);
     let sigs = series.series;
-    let domain =
-        Memo::new(move |_| {
-            if let Some(z) = zoom.get() {
-                return z;
-            }
-            let (lo, hi) = sigs.iter().filter_map(|s| s.get()).fold(
-                (f64::MAX, f64::MIN),
-                |(lo, hi), s| match (s.points.first(), s.points.last()) {
-                    (Some(a), Some(b)) => (lo.min(a[0]), hi.max(b[0])),
-                    _ => (lo, hi),
-                },
-            );
-            if lo <= hi {
-                (lo, hi.max(lo + 1.0))
-            } else {
-                (0.0, 1.0)
-            }
-        });
+    let domain = Memo::new(move |_| time_domain(zoom.get(), sigs.iter().map(|s| s.get())));
     let cross = Crosshair {
         hover: RwSignal::new(None),
         domain,

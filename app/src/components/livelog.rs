@@ -11,7 +11,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use super::format::group_thousands;
-use super::logview::highlight;
+use super::logview::{FindBox, LevelChips, highlight};
 use super::nav::Nav;
 use crate::ansi;
 use crate::live::{ViewerMsg, WireLine, WireStream, close};
@@ -275,28 +275,6 @@ pub fn LiveLog(
         })
     };
 
-    let level_button = move |l: Option<&'static str>| {
-        let label = l.unwrap_or("all");
-        view! {
-            <button
-                class="chip"
-                class:on=move || nav.view.with(|v| v.level.as_deref() == l)
-                on:click=move |_| nav.replace(|v| { v.level = l.map(str::to_string); v.line = None; })
-            >{label}</button>
-        }
-    };
-    let find_input = StoredValue::new(None::<TimeoutHandle>);
-    let on_find = move |ev: leptos::ev::Event| {
-        let text = event_target_value(&ev);
-        if let Some(h) = find_input.get_value() {
-            h.clear();
-        }
-        let h = set_timeout_with_handle(
-            move || nav.replace(|v| v.find = text.trim().to_string()),
-            std::time::Duration::from_millis(200),
-        );
-        find_input.set_value(h.ok());
-    };
     let download = move |_| {
         let text = lines.with_untracked(|all| {
             let mut s = String::with_capacity(all.iter().map(|r| r.text.len() + 1).sum());
@@ -324,11 +302,8 @@ pub fn LiveLog(
             <header class="logview-head">
                 <h3>"output"</h3>
                 <span class=move || format!("live-state {}", status().0) data-testid="live-state">{move || status().1}</span>
-                <div class="chips">
-                    {level_button(None)} {level_button(Some("ERROR"))} {level_button(Some("WARNING"))} {level_button(Some("INFO"))} {level_button(Some("DEBUG"))}
-                </div>
-                <input type="search" placeholder="Find in the output…" data-testid="find"
-                    prop:value=move || nav.view.with(|v| v.find.clone()) on:input=on_find/>
+                <LevelChips/>
+                <FindBox placeholder="Find in the output…"/>
                 <label class="small"><input type="checkbox" data-testid="times" prop:checked=move || show_times.get() on:change=move |ev| show_times.set(event_target_checked(&ev))/>" times"</label>
                 <button data-testid="follow" on:click=toggle_follow>{move || match (follow.get(), phase.with(|p| matches!(p, Phase::Sealed(_)))) {
                     (true, _) => "Pause",

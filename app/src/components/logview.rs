@@ -138,43 +138,12 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
         })
     };
     let count = move || lines.with(Vec::len);
-    let find_input = StoredValue::new(None::<TimeoutHandle>);
-    let on_find = move |ev: leptos::ev::Event| {
-        let text = event_target_value(&ev);
-        if let Some(h) = find_input.get_value() {
-            h.clear();
-        }
-        let h = set_timeout_with_handle(
-            move || {
-                nav.replace(|v| {
-                    v.find = text.trim().to_string();
-                    v.line = None;
-                })
-            },
-            std::time::Duration::from_millis(300),
-        );
-        find_input.set_value(h.ok());
-    };
-    let level_button = move |l: Option<&'static str>| {
-        let label = l.unwrap_or("all");
-        view! {
-            <button
-                class="chip"
-                class:on=move || nav.view.with(|v| v.level.as_deref() == l)
-                on:click=move |_| nav.replace(|v| { v.level = l.map(str::to_string); v.line = None; })
-            >{label}</button>
-        }
-    };
-
     view! {
         <section class="logview" data-testid="logview">
             <header class="logview-head">
                 <h3>{format!("{} log", log.as_str())}</h3>
-                <div class="chips">
-                    {level_button(None)} {level_button(Some("ERROR"))} {level_button(Some("WARNING"))} {level_button(Some("INFO"))} {level_button(Some("DEBUG"))}
-                </div>
-                <input type="search" placeholder="Find in this log…" data-testid="find"
-                    prop:value=move || nav.view.with(|v| v.find.clone()) on:input=on_find/>
+                <LevelChips/>
+                <FindBox placeholder="Find in this log…"/>
                 <a class="download" href=format!("/api/runs/{id}/logs/{}/raw?download=1", log.as_str())>"Download"</a>
                 <button class="close" title="Close the log" on:click=move |_| nav.push(|v| { v.log = None; v.line = None; v.level = None; v.find = String::new(); })>"✕"</button>
             </header>
@@ -195,6 +164,41 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
                 {move || (total.get().is_some() && count() == 0 && !loading.get()).then(|| view! { <p class="muted empty">"No line matches."</p> })}
             </div>
         </section>
+    }
+}
+
+/// The level filter of a log viewer (the URL's `level`).
+#[component]
+pub(super) fn LevelChips() -> impl IntoView {
+    let nav = Nav::get();
+    let chip = move |l: Option<&'static str>| {
+        view! {
+            <button
+                class="chip"
+                class:on=move || nav.view.with(|v| v.level.as_deref() == l)
+                on:click=move |_| nav.replace(|v| { v.level = l.map(str::to_string); v.line = None; })
+            >{l.unwrap_or("all")}</button>
+        }
+    };
+    view! {
+        <div class="chips">
+            {chip(None)} {chip(Some("ERROR"))} {chip(Some("WARNING"))} {chip(Some("INFO"))} {chip(Some("DEBUG"))}
+        </div>
+    }
+}
+
+/// The text search of a log viewer (the URL's `find`), applied once typing
+/// pauses.
+#[component]
+pub(super) fn FindBox(placeholder: &'static str) -> impl IntoView {
+    let nav = Nav::get();
+    let on_input = nav.on_typing(300, |v, text| {
+        v.find = text;
+        v.line = None;
+    });
+    view! {
+        <input type="search" placeholder=placeholder data-testid="find"
+            prop:value=move || nav.view.with(|v| v.find.clone()) on:input=on_input/>
     }
 }
 

@@ -53,4 +53,26 @@ impl Nav {
         change(&mut v);
         self.go.run((v, true));
     }
+
+    /// An input handler that, once typing has paused for `ms`, puts the
+    /// trimmed text into the state with `apply` (in place).
+    pub fn on_typing(
+        self,
+        ms: u64,
+        apply: fn(&mut View, String),
+    ) -> impl Fn(leptos::ev::Event) + Copy + 'static {
+        let nav = self;
+        let pending = StoredValue::new(None::<TimeoutHandle>);
+        move |ev: leptos::ev::Event| {
+            let text = event_target_value(&ev).trim().to_string();
+            if let Some(h) = pending.get_value() {
+                h.clear();
+            }
+            let h = set_timeout_with_handle(
+                move || nav.replace(|v| apply(v, text)),
+                std::time::Duration::from_millis(ms),
+            );
+            pending.set_value(h.ok());
+        }
+    }
 }

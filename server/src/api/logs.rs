@@ -1,7 +1,6 @@
 //! One log of a run: its metric series, its lines, its raw bytes.
 
 use app::model::{LinePage, LogLine, LogName, Series};
-use app::series::downsample_minmax;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -66,9 +65,8 @@ pub async fn series(
     )?))
 }
 
-/// A metric's points of a parsed log: all of them (`full`, or when few),
-/// else reduced to min and max per bucket over `width` buckets; optionally
-/// only those in `[from, to]`.
+/// A metric's points of a parsed log, as [`app::series::series_of`] reduces
+/// them; a window that ends before it starts is a bad request.
 pub fn series_of(
     report: &logparse::LogReport,
     metric: Metric,
@@ -77,43 +75,15 @@ pub fn series_of(
     from: Option<f64>,
     to: Option<f64>,
 ) -> ApiResult<Series> {
-    let all = report.points(metric);
-    let points: Vec<[f64; 2]> = all.iter().map(|p| [p.t, p.v]).collect();
-    let t0 = from.unwrap_or_else(|| points.first().map_or(0.0, |p| p[0]));
-    let t1 = to.unwrap_or_else(|| points.last().map_or(0.0, |p| p[0]));
-    if t1 < t0 {
-        return Err(Problem::bad_request(format!(
-            "from ({t0}) is after to ({t1})"
-        )));
-    }
-    let windowed = from.is_some() || to.is_some();
-    let (points, downsampled) = if full || points.len() <= 2 * width {
-        let kept = if windowed {
-            points
-                .into_iter()
-                .filter(|p| p[0] >= t0 && p[0] <= t1)
-                .collect()
-        } else {
-            points
-        };
-        (kept, false)
-    } else {
-        (downsample_minmax(&points, width, t0, t1), true)
-    };
-    let st = report.stats(metric);
-    Ok(Series {
-        metric: metric.key().to_string(),
-        unit: if metric == Metric::EncodeSize {
-            "bytes"
-        } else {
-            "s"
-        }
-        .to_string(),
-        total: all.len() as u64,
-        downsampled,
-        points,
-        stats: st,
-    })
+    app::series::series_of(
+        metric,
+        report.points(metric),
+        report.stats(metric),
+        width,
+        full,
+        (from, to),
+    )
+    .map_err(Problem::bad_request)
 }
 
 /// `GET /api/runs/{id}/logs/{log}/lines?from=1&limit=200[&level=ERROR,WARNING][&q=text]`

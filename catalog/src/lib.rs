@@ -18,6 +18,7 @@ pub use live::{RunStatus, TASK_ID_BASE};
 mod migrate;
 mod runs;
 mod search;
+pub use search::{MAX_TERM_CHARS, fold};
 mod sql;
 mod templates;
 #[cfg(feature = "testing")]
@@ -160,6 +161,7 @@ impl Catalog {
             }
         };
         migrate::run(&pool, backend).await?;
+        search::fold_migrated_usernames(&pool, backend).await?;
         Ok(Catalog { pool, backend })
     }
 

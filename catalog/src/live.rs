@@ -91,6 +91,7 @@ impl Catalog {
                 return Ok(None);
             };
             let next: i64 = row.try_get("id")?;
+            crate::search::remember_usernames(&mut tx, self.backend, [name]).await?;
             append_event(
                 &mut tx,
                 self.backend,

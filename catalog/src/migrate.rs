@@ -35,6 +35,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/shared/0004_archive.sql"),
         include_str!("../migrations/shared/0004_archive.sql"),
     ),
+    (
+        5,
+        "typed sort keys, filtered orders, username search, catalog identity",
+        include_str!("../migrations/sqlite/0005_orders_and_names.sql"),
+        include_str!("../migrations/postgres/0005_orders_and_names.sql"),
+    ),
 ];
 
 #[derive(Debug)]

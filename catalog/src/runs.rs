@@ -109,9 +109,23 @@ fn sort_key(sort: Sort) -> (&'static str, bool) {
     match sort {
         Sort::Newest => ("runs.updated_at", true),
         Sort::Oldest => ("runs.updated_at", false),
-        Sort::Errors => ("COALESCE(runs.error_pct, -1)", true),
-        Sort::LatencyP95 => ("COALESCE(runs.latency_p95, -1)", true),
+        // The same expressions as the indexes (migration 5); -1.0 (not -1)
+        // so that SQLite gives every row a REAL key.
+        Sort::Errors => ("COALESCE(runs.error_pct, -1.0)", true),
+        Sort::LatencyP95 => ("COALESCE(runs.latency_p95, -1.0)", true),
     }
+}
+
+/// The sort key of `sort` read from column `col`. A metric key is REAL in
+/// both engines; an integral one written by other means is taken too.
+fn read_key(row: &AnyRow, col: &str, sort: Sort) -> Result<Key, CatalogError> {
+    Ok(match sort {
+        Sort::Newest | Sort::Oldest => Key::Int(row.try_get(col)?),
+        Sort::Errors | Sort::LatencyP95 => match row.try_get::<f64, _>(col) {
+            Ok(k) => Key::Real(k),
+            Err(_) => Key::Real(row.try_get::<i64, _>(col)? as f64),
+        },
+    })
 }
 
 impl Catalog {
@@ -196,6 +210,12 @@ impl Catalog {
              client_log = excluded.client_log, server_log = excluded.server_log",
         );
         q.execute(&mut *tx).await?;
+        search::remember_usernames(
+            &mut tx,
+            self.backend,
+            rows.iter().filter_map(|r| r.username.as_deref()),
+        )
+        .await?;
 
         // Logs: one row per named log; a log that is no longer named goes.
         let named: Vec<(i64, LogName, &str)> = rows
@@ -301,16 +321,16 @@ impl Catalog {
             )));
         }
         let (key, desc) = sort_key(query.sort);
-        let join = if query.bookmarked {
-            "JOIN"
-        } else {
-            "LEFT JOIN"
+        // Bookmarks are few: with the filter on, they drive the join (in
+        // SQLite, CROSS JOIN fixes the order) and the matches are sorted.
+        let from = match (query.bookmarked, self.backend) {
+            (false, _) => "runs LEFT JOIN bookmarks b ON b.run_id = runs.id",
+            (true, crate::Backend::Sqlite) => "bookmarks b CROSS JOIN runs ON b.run_id = runs.id",
+            (true, crate::Backend::Postgres) => "bookmarks b JOIN runs ON b.run_id = runs.id",
         };
         let mut q = Sql::new(
             self.backend,
-            format!(
-                "SELECT {RUN_COLUMNS}, {key} AS sort_key FROM runs {join} bookmarks b ON b.run_id = runs.id WHERE 1 = 1"
-            ),
+            format!("SELECT {RUN_COLUMNS}, {key} AS sort_key FROM {from} WHERE 1 = 1"),
         );
         if let Some(user) = query
             .user
@@ -319,8 +339,15 @@ impl Catalog {
             .filter(|u| !u.is_empty())
         {
             let plan = search::plan(&self.pool, self.backend, user).await?;
+            if plan == search::Plan::Ids(Vec::new()) {
+                return Ok(RunPage {
+                    rows: Vec::new(),
+                    next: None,
+                    event_seq,
+                });
+            }
             q.push(" AND ");
-            search::push_user_filter(&mut q, self.backend, plan, user);
+            search::push_user_filter(&mut q, self.backend, plan);
         }
         if query.has_errors {
             q.push(" AND runs.errors > 0");
@@ -370,10 +397,7 @@ impl Catalog {
         let rows = &rows[..rows.len().min(query.limit as usize)];
         let next = match rows.last() {
             Some(last) if more => {
-                let key = match query.sort {
-                    Sort::Newest | Sort::Oldest => Key::Int(last.try_get("sort_key")?),
-                    Sort::Errors | Sort::LatencyP95 => Key::Real(last.try_get("sort_key")?),
-                };
+                let key = read_key(last, "sort_key", query.sort)?;
                 Some(
                     Cursor {
                         key,
@@ -455,10 +479,7 @@ impl Catalog {
             .fetch_optional(&self.pool)
             .await?;
         let Some(row) = row else { return Ok(None) };
-        let key = match sort {
-            Sort::Newest | Sort::Oldest => Key::Int(row.try_get("k")?),
-            Sort::Errors | Sort::LatencyP95 => Key::Real(row.try_get("k")?),
-        };
+        let key = read_key(&row, "k", sort)?;
         Ok(Some(Cursor { key, id }.encode(sort)))
     }
 

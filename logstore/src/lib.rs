@@ -8,6 +8,7 @@
 //! credentials, query or fragment. So a request can never make the server
 //! fetch another URL, and a local path can never leave the store's folder.
 
+mod http;
 mod spec;
 
 use std::ops::Range;
@@ -76,6 +77,31 @@ pub enum StoreError {
         /// The file system's error.
         source: std::io::Error,
     },
+    /// The store refused the read for good: a redirect (never followed), a
+    /// 4xx, or an answer that does not fit the request.
+    #[error("reading {location} failed: {reason}")]
+    Refused {
+        /// The location.
+        location: String,
+        /// What the store answered.
+        reason: String,
+    },
+    /// The store could not be reached or failed (retried).
+    #[error("reading {location} failed: {reason}")]
+    Unavailable {
+        /// The location.
+        location: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The read did not finish within the deadline.
+    #[error("reading {location} took longer than {} s", after.as_secs_f64())]
+    TimedOut {
+        /// The location.
+        location: String,
+        /// The deadline.
+        after: Duration,
+    },
     /// A store in the configuration is unusable.
     #[error("log store {spec:?}: {reason}")]
     Config {
@@ -96,7 +122,9 @@ impl StoreError {
                     | object_store::Error::Unauthenticated { .. }
                     | object_store::Error::InvalidPath { .. }
             ),
-            StoreError::Write { .. } => false,
+            StoreError::Write { .. }
+            | StoreError::Unavailable { .. }
+            | StoreError::TimedOut { .. } => false,
             _ => true,
         }
     }
@@ -123,6 +151,9 @@ pub struct Limits {
     pub max_retries: usize,
     /// Largest object read.
     pub max_bytes: u64,
+    /// The whole of one read from a remote store, retries and body
+    /// included: a hanging or trickling origin is cut off here.
+    pub read_deadline: Duration,
 }
 
 impl Default for Limits {
@@ -132,6 +163,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(30),
             max_retries: 3,
             max_bytes: DEFAULT_MAX_BYTES,
+            read_deadline: Duration::from_secs(30),
         }
     }
 }
@@ -139,7 +171,15 @@ impl Default for Limits {
 /// One configured store.
 struct Store {
     spec: StoreSpec,
-    inner: Arc<dyn ObjectStore>,
+    inner: Backend,
+}
+
+/// What reads a store's objects.
+pub(crate) enum Backend {
+    /// object_store's client (a folder, S3).
+    Object(Arc<dyn ObjectStore>),
+    /// Our own HTTP client, which follows no redirect.
+    Http(http::HttpStore),
 }
 
 /// The stores logdeck may read from.
@@ -162,6 +202,8 @@ pub struct Resolved {
     store: usize,
     /// The object's path inside its store.
     pub path: Path,
+    /// The same, as the location wrote it after the store's prefix.
+    raw: String,
 }
 
 /// An open log: its size and a stream of the requested bytes.
@@ -206,8 +248,14 @@ impl LogStores {
     pub fn resolve(&self, location: &str) -> Result<Resolved, StoreError> {
         let mut first_err = None;
         for (i, store) in self.stores.iter().enumerate() {
-            match store.spec.relative_path(location) {
-                Ok(Some(path)) => return Ok(Resolved { store: i, path }),
+            match store.spec.relative(location) {
+                Ok(Some(r)) => {
+                    return Ok(Resolved {
+                        store: i,
+                        path: r.path,
+                        raw: r.raw,
+                    });
+                }
                 Ok(None) => {}
                 Err(reason) => {
                     first_err.get_or_insert(StoreError::BadLocation {
@@ -221,19 +269,66 @@ impl LogStores {
     }
 
     /// Opens `location` for reading, the whole object or `range` of it,
-    /// refusing objects over the size cap.
+    /// refusing objects over the size cap. A remote store's read, body
+    /// included, ends with [`StoreError::TimedOut`] at the deadline.
     pub async fn open(
         &self,
         location: &str,
         range: Option<Range<u64>>,
     ) -> Result<LogRead, StoreError> {
         let resolved = self.resolve(location)?;
-        let store = &self.stores[resolved.store].inner;
-        let meta = store
-            .head(&resolved.path)
-            .await
-            .map_err(|e| StoreError::backend(location, e))?;
-        let size = meta.size;
+        let store = &self.stores[resolved.store];
+        let deadline = match store.spec.kind() {
+            StoreKind::Local(_) => None,
+            _ => Some(tokio::time::Instant::now() + self.limits.read_deadline),
+        };
+        let timed_out = || StoreError::TimedOut {
+            location: location.to_string(),
+            after: self.limits.read_deadline,
+        };
+        let opened = self.open_in(&store.inner, &resolved, location, range);
+        let read = match deadline {
+            None => opened.await?,
+            Some(at) => tokio::time::timeout_at(at, opened)
+                .await
+                .map_err(|_| timed_out())??,
+        };
+        let Some(at) = deadline else {
+            return Ok(read);
+        };
+        let err = timed_out();
+        let stream = futures::stream::unfold(
+            (read.stream, Some(err)),
+            move |(mut stream, err)| async move {
+                let err = err?;
+                match tokio::time::timeout_at(at, stream.next()).await {
+                    Ok(Some(item)) => Some((item, (stream, Some(err)))),
+                    Ok(None) => None,
+                    Err(_) => Some((Err(err), (stream, None))),
+                }
+            },
+        )
+        .boxed();
+        Ok(LogRead { stream, ..read })
+    }
+
+    async fn open_in(
+        &self,
+        store: &Backend,
+        resolved: &Resolved,
+        location: &str,
+        range: Option<Range<u64>>,
+    ) -> Result<LogRead, StoreError> {
+        let size = match store {
+            Backend::Object(store) => {
+                store
+                    .head(&resolved.path)
+                    .await
+                    .map_err(|e| StoreError::backend(location, e))?
+                    .size
+            }
+            Backend::Http(http) => http.size(location, &resolved.raw).await?,
+        };
         if size > self.limits.max_bytes {
             return Err(StoreError::TooLarge {
                 location: location.to_string(),
@@ -259,32 +354,40 @@ impl LogStores {
                 stream: futures::stream::empty().boxed(),
             });
         }
-        let options = GetOptions {
-            range: (range != (0..size)).then(|| GetRange::Bounded(range.clone())),
-            ..GetOptions::default()
+        let body = match store {
+            Backend::Object(store) => {
+                let options = GetOptions {
+                    range: (range != (0..size)).then(|| GetRange::Bounded(range.clone())),
+                    ..GetOptions::default()
+                };
+                let owned = location.to_string();
+                store
+                    .get_opts(&resolved.path, options)
+                    .await
+                    .map_err(|e| StoreError::backend(location, e))?
+                    .into_stream()
+                    .map(move |c| c.map_err(|e| StoreError::backend(&owned, e)))
+                    .boxed()
+            }
+            Backend::Http(http) => {
+                http.get(location, &resolved.raw, range.clone(), size)
+                    .await?
+            }
         };
-        let got = store
-            .get_opts(&resolved.path, options)
-            .await
-            .map_err(|e| StoreError::backend(location, e))?;
-        let owned = location.to_string();
-        let cap = self.limits.max_bytes;
-        // The object may have grown since `head`: keep to the cap regardless.
-        let mut seen = 0u64;
-        let stream = got
-            .into_stream()
+        // The object may have changed since its size was read: never pass
+        // on more than was announced.
+        let mut left = range.end - range.start;
+        let stream = body
+            .filter(|c| futures::future::ready(!matches!(c, Ok(b) if b.is_empty())))
             .map(move |chunk| {
-                let chunk = chunk.map_err(|e| StoreError::backend(&owned, e))?;
-                seen += chunk.len() as u64;
-                if seen > cap {
-                    return Err(StoreError::TooLarge {
-                        location: owned.clone(),
-                        size: seen,
-                        cap,
-                    });
+                let mut chunk = chunk?;
+                if chunk.len() as u64 > left {
+                    chunk.truncate(left as usize);
                 }
+                left -= chunk.len() as u64;
                 Ok(chunk)
             })
+            .take_while(|c| futures::future::ready(!matches!(c, Ok(b) if b.is_empty())))
             .boxed();
         Ok(LogRead {
             size,
@@ -297,7 +400,12 @@ impl LogStores {
     /// store that covers it.
     pub async fn put(&self, location: &str, bytes: Bytes) -> Result<(), StoreError> {
         let resolved = self.resolve(location)?;
-        let store = &self.stores[resolved.store].inner;
+        let Backend::Object(store) = &self.stores[resolved.store].inner else {
+            return Err(StoreError::Refused {
+                location: location.to_string(),
+                reason: "an HTTP store is read-only".into(),
+            });
+        };
         store
             .put(&resolved.path, bytes.into())
             .await

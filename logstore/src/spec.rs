@@ -5,13 +5,13 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
-use object_store::http::HttpBuilder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
+use object_store::{BackoffConfig, ClientOptions, RetryConfig};
 use url::Url;
 
-use crate::{Limits, StoreError};
+use crate::http::HttpStore;
+use crate::{Backend, Limits, StoreError};
 
 /// What kind of store a spec names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,7 +130,7 @@ impl StoreSpec {
         &self.kind
     }
 
-    pub(crate) fn open(&self, limits: &Limits) -> Result<Arc<dyn ObjectStore>, StoreError> {
+    pub(crate) fn open(&self, limits: &Limits) -> Result<Backend, StoreError> {
         let err = |reason: String| StoreError::Config {
             spec: self.to_string(),
             reason,
@@ -148,9 +148,9 @@ impl StoreSpec {
                 if !dir.is_dir() {
                     return Err(err(format!("{} is not a folder", dir.display())));
                 }
-                Ok(Arc::new(
+                Ok(Backend::Object(Arc::new(
                     LocalFileSystem::new_with_prefix(dir).map_err(|e| err(e.to_string()))?,
-                ))
+                )))
             }
             (StoreKind::S3, Some(url)) => {
                 let bucket = url.host_str().unwrap_or_default();
@@ -162,17 +162,12 @@ impl StoreSpec {
                     let key = AmazonS3ConfigKey::from_str(k).map_err(|e| err(e.to_string()))?;
                     b = b.with_config(key, v);
                 }
-                Ok(Arc::new(b.build().map_err(|e| err(e.to_string()))?))
+                Ok(Backend::Object(Arc::new(
+                    b.build().map_err(|e| err(e.to_string()))?,
+                )))
             }
             (StoreKind::Http, Some(url)) => {
-                let client = client.with_allow_http(url.scheme() == "http");
-                let store = HttpBuilder::new()
-                    .with_url(url.as_str())
-                    .with_client_options(client)
-                    .with_retry(retry)
-                    .build()
-                    .map_err(|e| err(e.to_string()))?;
-                Ok(Arc::new(store))
+                Ok(Backend::Http(HttpStore::new(url, limits).map_err(err)?))
             }
             _ => Err(err("incomplete store".into())),
         }
@@ -180,7 +175,14 @@ impl StoreSpec {
 
     /// The object path of `location` in this store: `Ok(None)` when the store
     /// does not cover it, `Err` when it does but the location is unsafe.
+    #[cfg(test)]
     pub(crate) fn relative_path(&self, location: &str) -> Result<Option<Path>, String> {
+        Ok(self.relative(location)?.map(|r| r.path))
+    }
+
+    /// Where `location` is in this store: `Ok(None)` when the store does not
+    /// cover it, `Err` when it does but the location is unsafe.
+    pub(crate) fn relative(&self, location: &str) -> Result<Option<Relative>, String> {
         match (&self.kind, &self.prefix) {
             (StoreKind::Local(_), _) => {
                 if location.contains("://") {
@@ -189,13 +191,25 @@ impl StoreSpec {
                 if location.starts_with('/') || location.contains('\\') {
                     return Err("a local log location must be a relative path".into());
                 }
-                safe_path(location).map(Some)
+                Ok(Some(Relative {
+                    path: safe_path(location)?,
+                    raw: location.to_string(),
+                }))
             }
             (kind, Some(prefix)) => {
                 let Ok(url) = Url::parse(location) else {
                     return Ok(None);
                 };
-                if url.scheme() != prefix.scheme()
+                // A bucket's public URL names the same object as s3://.
+                let s3_path = match kind {
+                    StoreKind::S3 => s3_public_url(&url, location),
+                    _ => None,
+                };
+                if let Some((bucket, _)) = &s3_path {
+                    if Some(bucket.as_str()) != prefix.host_str() {
+                        return Ok(None);
+                    }
+                } else if url.scheme() != prefix.scheme()
                     || url.host_str() != prefix.host_str()
                     || url.port_or_known_default() != prefix.port_or_known_default()
                 {
@@ -209,15 +223,18 @@ impl StoreSpec {
                 }
                 // The raw text, not the URL parser's normalised path: a `..`
                 // that the parser would fold away is refused, not followed.
-                let raw_path = location
-                    .split_once("://")
-                    .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
-                    .unwrap_or("/");
-                let Some(rest) = raw_path.strip_prefix(prefix.path()) else {
+                let raw_path = match &s3_path {
+                    Some((_, key)) => key.as_str(),
+                    None => location
+                        .split_once("://")
+                        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+                        .unwrap_or("/"),
+                };
+                let Some(raw) = raw_path.strip_prefix(prefix.path()) else {
                     return Ok(None);
                 };
-                let rest = safe_path(rest)?;
-                Ok(Some(match kind {
+                let rest = safe_path(raw)?;
+                let path = match kind {
                     // The S3 store's root is the bucket: keep the key prefix.
                     StoreKind::S3 => {
                         let key_prefix = safe_path(prefix.path().trim_matches('/'))
@@ -226,11 +243,56 @@ impl StoreSpec {
                     }
                     // The HTTP store's root is the prefix URL.
                     _ => rest,
+                };
+                Ok(Some(Relative {
+                    path,
+                    raw: raw.to_string(),
                 }))
             }
             _ => Ok(None),
         }
     }
+}
+
+/// Where a location lies inside a store.
+#[derive(Debug)]
+pub(crate) struct Relative {
+    /// The object's path.
+    pub path: Path,
+    /// The same, as written in the location after the store's prefix
+    /// (percent-encoded as it was).
+    pub raw: String,
+}
+
+/// The bucket and `/key` of an S3 object named by its public URL, in
+/// virtual-hosted style (`https://BUCKET.s3[.REGION].amazonaws.com/KEY`,
+/// `s3-REGION` too) or path style (`https://s3[.REGION].amazonaws.com/BUCKET/KEY`).
+fn s3_public_url(url: &Url, location: &str) -> Option<(String, String)> {
+    if !matches!(url.scheme(), "https" | "http") {
+        return None;
+    }
+    let host = url.host_str()?.to_ascii_lowercase();
+    let service = host.strip_suffix(".amazonaws.com")?;
+    let is_endpoint = |s: &str| {
+        s == "s3"
+            || s.strip_prefix("s3.")
+                .is_some_and(|r| !r.is_empty() && !r.contains('.'))
+            || s.strip_prefix("s3-")
+                .is_some_and(|r| !r.is_empty() && !r.contains('.'))
+    };
+    // The raw path, as the caller checks it.
+    let raw = location
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or("/");
+    if is_endpoint(service) {
+        let rest = raw.strip_prefix('/')?;
+        let (bucket, key) = rest.split_once('/')?;
+        return (!bucket.is_empty()).then(|| (bucket.to_string(), format!("/{key}")));
+    }
+    let (bucket, endpoint) = service.split_once(".s3")?;
+    let endpoint = format!("s3{endpoint}");
+    (is_endpoint(&endpoint) && !bucket.is_empty()).then(|| (bucket.to_string(), raw.to_string()))
 }
 
 /// A relative, percent-encoded path with no empty, `.` or `..` segments.

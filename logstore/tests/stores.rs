@@ -177,6 +177,28 @@ async fn s3_reads_whole_logs_and_ranges_within_its_prefix_only() {
         Err(StoreError::BadRange { .. })
     ));
 
+    // The bucket's public URLs, both styles, name the same objects.
+    for public in [
+        "https://logs-bucket.s3.amazonaws.com/archive/client1.txt",
+        "https://logs-bucket.s3.us-east-1.amazonaws.com/archive/client1.txt",
+        "https://s3.amazonaws.com/logs-bucket/archive/client1.txt",
+        "https://s3.us-east-1.amazonaws.com/logs-bucket/archive/client1.txt",
+    ] {
+        let got = stores.read(public).await.unwrap();
+        assert_eq!(got.as_ref(), body.as_slice(), "{public}");
+    }
+    for outside in [
+        "https://logs-bucket.s3.amazonaws.com/secret/keys.txt",
+        "https://other-bucket.s3.amazonaws.com/archive/client1.txt",
+        "https://s3.amazonaws.com/other-bucket/archive/client1.txt",
+        "https://logs-bucket.s3.amazonaws.com.evil.example/archive/client1.txt",
+    ] {
+        assert!(
+            matches!(stores.read(outside).await, Err(StoreError::NotAllowed(_))),
+            "{outside}"
+        );
+    }
+
     let missing = stores
         .read("s3://logs-bucket/archive/nope.txt")
         .await
@@ -292,8 +314,151 @@ async fn a_silent_server_times_out_as_a_transient_error() {
         "took {:?}",
         started.elapsed()
     );
-    assert!(matches!(err, StoreError::Backend { .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            StoreError::Unavailable { .. } | StoreError::TimedOut { .. }
+        ),
+        "{err}"
+    );
     assert!(!err.is_permanent());
+}
+
+/// What the hostile origin below saw and how it answers.
+#[derive(Clone, Default)]
+struct Origin {
+    /// Paths requested, as sent (nothing merged or decoded).
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+/// An origin that redirects, ignores `Range`, trickles and hangs, and
+/// records every path it is asked for.
+async fn hostile_origin(body: Vec<u8>) -> (SocketAddr, Origin) {
+    use axum::http::{StatusCode, Uri, header};
+    use axum::response::IntoResponse;
+    let origin = Origin::default();
+    let o = origin.clone();
+    let app = axum::Router::new().fallback(move |uri: Uri| {
+        let o = o.clone();
+        let body = body.clone();
+        async move {
+            o.seen.lock().unwrap().push(uri.path().to_string());
+            match uri.path() {
+                "/pub/same-host.txt" => {
+                    (StatusCode::FOUND, [(header::LOCATION, "/secret.txt")]).into_response()
+                }
+                "/pub/other-host.txt" => (
+                    StatusCode::MOVED_PERMANENTLY,
+                    [(header::LOCATION, "http://169.254.169.254/latest/meta-data/")],
+                )
+                    .into_response(),
+                "/pub/prefix-sibling.txt" => (
+                    StatusCode::TEMPORARY_REDIRECT,
+                    [(header::LOCATION, "/pub/log.txt")],
+                )
+                    .into_response(),
+                // Ignores Range: always the whole object.
+                "/pub/log.txt" => (StatusCode::OK, body).into_response(),
+                // Announces 1,000 bytes, then sends one every 100 ms.
+                "/pub/trickle.txt" => {
+                    let stream = futures::stream::unfold(0, |i| async move {
+                        if i > 0 {
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                        (i < 1000).then(|| {
+                            (
+                                Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"x")),
+                                i + 1,
+                            )
+                        })
+                    });
+                    (
+                        [(header::CONTENT_LENGTH, "1000")],
+                        axum::body::Body::from_stream(stream),
+                    )
+                        .into_response()
+                }
+                _ => StatusCode::NOT_FOUND.into_response(),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr, origin)
+}
+
+#[tokio::test]
+async fn redirects_are_refused_not_followed() {
+    let (addr, origin) = hostile_origin(log_text(10)).await;
+    let stores = LogStores::new(
+        vec![format!("http://{addr}/pub").parse().unwrap()],
+        Limits::default(),
+    )
+    .unwrap();
+    for name in ["same-host.txt", "other-host.txt", "prefix-sibling.txt"] {
+        let err = stores
+            .read(&format!("http://{addr}/pub/{name}"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Refused { .. }), "{name}: {err}");
+        assert!(err.is_permanent(), "{name}");
+        assert!(err.to_string().contains("not followed"), "{err}");
+    }
+    let seen = origin.seen.lock().unwrap().clone();
+    assert!(
+        seen.iter()
+            .all(|p| p.starts_with("/pub/") && !p.starts_with("/pub//")),
+        "{seen:?}"
+    );
+    assert!(!seen.iter().any(|p| p == "/secret.txt"), "{seen:?}");
+}
+
+#[tokio::test]
+async fn an_origin_that_ignores_range_is_cut_to_the_range() {
+    let body = log_text(500);
+    let (addr, origin) = hostile_origin(body.clone()).await;
+    // The prefix written without a trailing slash, as people do.
+    let stores = LogStores::new(
+        vec![format!("http://{addr}/pub").parse().unwrap()],
+        Limits::default(),
+    )
+    .unwrap();
+    let loc = format!("http://{addr}/pub/log.txt");
+    for range in [0..10, 100..2000, 5000..body.len() as u64] {
+        assert_eq!(
+            read_range(&stores, &loc, range.clone()).await.unwrap(),
+            body[range.start as usize..range.end as usize].to_vec(),
+            "{range:?}"
+        );
+    }
+    assert_eq!(stores.read(&loc).await.unwrap().as_ref(), body.as_slice());
+    // Exactly the object's path: no `//`, which an origin need not merge.
+    let seen = origin.seen.lock().unwrap().clone();
+    assert!(seen.iter().all(|p| p == "/pub/log.txt"), "{seen:?}");
+}
+
+#[tokio::test]
+async fn a_trickling_origin_cannot_outlast_the_deadline() {
+    let (addr, _) = hostile_origin(Vec::new()).await;
+    let limits = Limits {
+        read_deadline: Duration::from_secs(1),
+        ..Limits::default()
+    };
+    let stores =
+        LogStores::new(vec![format!("http://{addr}/pub/").parse().unwrap()], limits).unwrap();
+    let started = Instant::now();
+    let err = stores
+        .read(&format!("http://{addr}/pub/trickle.txt"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::TimedOut { .. }), "{err}");
+    assert!(!err.is_permanent());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]

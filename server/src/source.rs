@@ -31,10 +31,7 @@ impl CatalogSource {
 pub fn api_error(e: CatalogError) -> ApiError {
     match e {
         CatalogError::BadRequest(m) => ApiError::BadRequest(m),
-        other => {
-            tracing::error!(error = %other, "catalog request failed");
-            ApiError::Internal(other.to_string())
-        }
+        other => ApiError::Internal(crate::api::error::incident("reading the catalog", &other)),
     }
 }
 

@@ -34,23 +34,42 @@ impl Problem {
     }
 }
 
+/// Longest error message answered; longer ones (which may echo input back)
+/// are cut, with `…`.
+pub const MAX_MESSAGE_CHARS: usize = 300;
+
+/// `message` cut to [`MAX_MESSAGE_CHARS`].
+pub fn cut_message(message: &str) -> String {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        None => message.to_string(),
+        Some((at, _)) => format!("{}…", &message[..at]),
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": self.message }))).into_response()
+        let message = cut_message(&self.message);
+        (self.status, Json(json!({ "error": message }))).into_response()
     }
+}
+
+/// Logs an internal failure under a new id and returns what a user is
+/// told instead: a short message with that id (never the database's or a
+/// library's text, which is for the server's log).
+pub fn incident(what: &str, error: &dyn std::fmt::Display) -> String {
+    let id = format!("{:08x}", rand::random::<u32>());
+    tracing::error!(error_id = %id, error = %error, "{what} failed");
+    format!("{what} failed (error id {id}; the server's log has the details)")
 }
 
 impl From<CatalogError> for Problem {
     fn from(e: CatalogError) -> Problem {
         match e {
             CatalogError::BadRequest(m) => Problem::bad_request(m),
-            other => {
-                tracing::error!(error = %other, "catalog request failed");
-                Problem {
-                    status: StatusCode::SERVICE_UNAVAILABLE,
-                    message: format!("the catalog cannot answer: {other}"),
-                }
-            }
+            other => Problem {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                message: incident("reading the catalog", &other),
+            },
         }
     }
 }
@@ -75,7 +94,11 @@ impl From<StoreError> for Problem {
             StoreError::NotAllowed(_) | StoreError::BadLocation { .. } => StatusCode::FORBIDDEN,
             StoreError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             StoreError::BadRange { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
-            StoreError::Backend { .. } | StoreError::Config { .. } => StatusCode::BAD_GATEWAY,
+            StoreError::Backend { .. }
+            | StoreError::Config { .. }
+            | StoreError::Refused { .. }
+            | StoreError::Unavailable { .. } => StatusCode::BAD_GATEWAY,
+            StoreError::TimedOut { .. } => StatusCode::GATEWAY_TIMEOUT,
             StoreError::Write { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Problem {

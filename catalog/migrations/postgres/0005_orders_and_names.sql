@@ -1,0 +1,41 @@
+-- The same sort keys as SQLite writes them (-1.0 for runs without metrics).
+DROP INDEX runs_by_errors;
+DROP INDEX runs_by_latency_p95;
+DROP INDEX runs_version;
+CREATE INDEX runs_by_errors ON runs (COALESCE(error_pct, -1.0) DESC, id DESC);
+CREATE INDEX runs_by_latency_p95 ON runs (COALESCE(latency_p95, -1.0) DESC, id DESC);
+
+-- "Has errors" in every order, without walking the runs that have none.
+CREATE INDEX runs_newest_with_errors ON runs (updated_at DESC, id DESC) WHERE errors > 0;
+CREATE INDEX runs_by_errors_with_errors ON runs (COALESCE(error_pct, -1.0) DESC, id DESC) WHERE errors > 0;
+CREATE INDEX runs_by_latency_p95_with_errors ON runs (COALESCE(latency_p95, -1.0) DESC, id DESC) WHERE errors > 0;
+
+-- One protocol build in every order.
+CREATE INDEX runs_version_newest ON runs (version, updated_at DESC, id DESC);
+CREATE INDEX runs_version_by_errors ON runs (version, COALESCE(error_pct, -1.0) DESC, id DESC);
+CREATE INDEX runs_version_by_latency_p95 ON runs (version, COALESCE(latency_p95, -1.0) DESC, id DESC);
+
+-- Username search looks at the distinct usernames (far fewer than runs),
+-- then at the runs of the ones that match.
+CREATE INDEX runs_username ON runs (username);
+CREATE TABLE usernames (
+    id BIGSERIAL PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    -- Lower-cased by the server (Unicode), as search terms are.
+    folded TEXT NOT NULL
+);
+CREATE INDEX usernames_trigram ON usernames USING gin (folded gin_trgm_ops);
+-- Folded again by the server on open (lower() follows the collation here).
+INSERT INTO usernames (username, folded)
+    SELECT DISTINCT username, lower(username) FROM runs WHERE username IS NOT NULL;
+
+-- The per-run trigram index it replaces (every metric update rewrote it).
+DROP INDEX runs_username_trgm;
+
+-- Facts about this catalog: its identity, and one-off work still to do.
+CREATE TABLE catalog_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+INSERT INTO catalog_meta (key, value) VALUES ('fold_usernames', 'pending');
+INSERT INTO catalog_meta (key, value) VALUES ('catalog_id', md5(random()::text || clock_timestamp()::text));

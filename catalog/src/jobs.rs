@@ -132,7 +132,7 @@ impl Catalog {
         summary: &LogSummary,
         now_ms: i64,
     ) -> Result<JobOutcome, CatalogError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let claimed = sqlx::query(
             "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, \
              last_error = NULL, updated_ms = $1 \
@@ -259,7 +259,7 @@ impl Catalog {
         permanent: bool,
         now_ms: i64,
     ) -> Result<JobOutcome, CatalogError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let give_up = permanent || job.attempts >= MAX_ATTEMPTS;
         let outcome = if give_up {
             JobOutcome::Failed

@@ -98,6 +98,17 @@ impl From<CursorError> for CatalogError {
     }
 }
 
+/// See [`Catalog::begin_write`].
+pub(crate) async fn begin_write(
+    pool: &AnyPool,
+    backend: Backend,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => pool.begin().await,
+    }
+}
+
 /// A handle on the catalog; cheap to clone.
 #[derive(Clone)]
 pub struct Catalog {
@@ -163,6 +174,28 @@ impl Catalog {
         migrate::run(&pool, backend).await?;
         search::fold_migrated_usernames(&pool, backend).await?;
         Ok(Catalog { pool, backend })
+    }
+
+    /// Starts a transaction that will write. In SQLite it takes the write
+    /// lock at once (`BEGIN IMMEDIATE`), waiting up to the busy timeout for
+    /// it: a transaction that read first and then asked for the lock would
+    /// fail at once ("database is locked") whenever another process had
+    /// written in between.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        begin_write(&self.pool, self.backend).await
+    }
+
+    /// This catalog's identity: random, made when it was created, and the
+    /// same for every process that opens it. What it keeps elsewhere (live
+    /// logs in a shared Redis) is named with it, so two catalogs never meet.
+    pub async fn identity(&self) -> Result<String, CatalogError> {
+        use sqlx::Row;
+        let row = sqlx::query("SELECT value FROM catalog_meta WHERE key = 'catalog_id'")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("value")?)
     }
 
     /// The engine behind this catalog.

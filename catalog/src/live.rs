@@ -70,7 +70,7 @@ impl Catalog {
         now_ms: i64,
     ) -> Result<Option<i64>, CatalogError> {
         {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             let inserted = sqlx::query(
                 "INSERT INTO runs (id, username, ip, last_updated, updated_at, version, \
                  client_state, server_state, imported_ms, status, kind, command, labels, started_ms) \
@@ -120,7 +120,7 @@ impl Catalog {
                 "not a finished status: {status:?}"
             )));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE runs SET status = $1, exit_code = $2, finished_ms = $3, updated_at = $4 \
              WHERE id = $5 AND kind = 'task' AND status = 'live'",
@@ -182,7 +182,7 @@ impl Catalog {
         now_ms: i64,
     ) -> Result<bool, CatalogError> {
         let log = LogName::Output.as_str();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let claimed = sqlx::query(
             "UPDATE runs SET output_log = $1, output_state = 'pending' \
              WHERE id = $2 AND kind = 'task' AND status <> 'live' AND output_state = 'missing'",

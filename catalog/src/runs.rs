@@ -154,7 +154,7 @@ impl Catalog {
             .iter()
             .filter(|r| seen.insert(r.connection_id))
             .collect();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
 
         let mut q = Sql::new(self.backend, "SELECT COUNT(*) AS n FROM runs WHERE id IN (");
         q.list(rows.iter().map(|r| r.connection_id)).push(")");

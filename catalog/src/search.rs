@@ -187,7 +187,7 @@ pub(crate) async fn fold_migrated_usernames(
     let rows = sqlx::query("SELECT id, username, folded FROM usernames")
         .fetch_all(pool)
         .await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::begin_write(pool, backend).await?;
     for row in rows {
         let (id, name, folded): (i64, String, String) = (
             row.try_get("id")?,

@@ -330,3 +330,41 @@ on_both!(
     filters,
     bad_parameters_are_bad_requests,
 );
+
+/// An import in one process while another (a serving process, indexing and
+/// bookmarking) writes to the same SQLite file: every batch goes in, none
+/// meets "database is locked".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_beside_a_writing_server_is_never_locked_out() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let db = catalog::testing::sqlite().await;
+    let server = Catalog::open(&db.url).await.unwrap();
+    server.upsert_runs(&inventory()[..100], 1).await.unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut writes = 0i64;
+            while !stop.load(Ordering::Relaxed) {
+                let id = 1 + writes % 100;
+                server.set_bookmark(id, "busy", writes).await.unwrap();
+                server.remove_bookmark(id).await.unwrap();
+                writes += 1;
+            }
+            writes
+        })
+    };
+    let importer = Catalog::open(&db.url).await.unwrap();
+    let rows: Vec<InventoryRow> = (1..=6000)
+        .map(|i| row(10_000 + i, Some("importer@example.com"), i))
+        .collect();
+    for chunk in rows.chunks(500) {
+        importer.upsert_runs(chunk, 2).await.unwrap();
+    }
+    stop.store(true, Ordering::Relaxed);
+    let writes = writer.await.unwrap();
+    assert!(writes > 10, "the other process wrote {writes} times");
+    assert_eq!(importer.totals().await.unwrap().connections, 100 + 6000);
+    db.drop_schema().await;
+}

@@ -26,8 +26,12 @@ use crate::{Appended, Line, LiveError, LogKey, Progress, Stream};
 const TAIL_LINES: usize = 4096;
 /// How long one `XREAD` blocks before the follower checks it is still wanted.
 const BLOCK_MS: u64 = 2000;
-/// How long Redis keeps a removed log's marker and flags.
-const REMOVED_TTL_S: u64 = 7 * 24 * 3600;
+/// How long Redis keeps a removed (archived) log's marker and flags, for
+/// viewers that were reading when it went.
+const REMOVED_TTL_S: u64 = 24 * 3600;
+/// How long Redis keeps a sealed log that was never removed (its archiving
+/// kept failing): long enough for every retry, not for ever.
+const SEALED_TTL_S: u64 = 30 * 24 * 3600;
 
 const APPEND: &str = r"
 local last = redis.call('HGET', KEYS[2], 'last') or '0'
@@ -54,6 +58,8 @@ local last = redis.call('HGET', KEYS[2], 'last') or '0'
 if redis.call('HGET', KEYS[2], 'sealed') ~= '1' then
   redis.call('HSET', KEYS[2], 'sealed', '1', 'last', last)
   redis.call('XADD', KEYS[1], last .. '-1', 'sealed', '1')
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+  redis.call('EXPIRE', KEYS[2], ARGV[1])
 end
 return last
 ";
@@ -395,6 +401,7 @@ impl RedisStore {
             .seal
             .key(self.stream_key(key))
             .key(self.meta_key(key))
+            .arg(SEALED_TTL_S)
             .invoke_async(&mut conn)
             .await?;
         Ok(self.progress(key).await?.unwrap_or_default())

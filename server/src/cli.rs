@@ -317,6 +317,13 @@ pub struct ServeArgs {
     /// the catalog need a store they all read.
     #[arg(long, env = "LOGDECK_ARCHIVE_TO", value_name = "PREFIX")]
     pub archive_to: Option<String>,
+    /// The URL people reach the dashboard at, e.g. `https://logs.example.com`
+    /// behind a proxy. Requests are answered for IP addresses, `localhost`
+    /// and these names only (others get 421), so a web page elsewhere cannot
+    /// reach the server under a name of its own. Repeat, or separate with
+    /// commas in the environment variable.
+    #[arg(long = "public-url", env = "LOGDECK_PUBLIC_URL", value_delimiter = ',')]
+    pub public_urls: Vec<url::Url>,
 }
 
 /// Options of `logdeck sample`.

@@ -6,8 +6,9 @@ use anyhow::Context;
 use catalog::inventory::{self, RowError};
 use catalog::{Catalog, UpsertStats, now_ms};
 
-/// Rows written per progress step.
-const STEP: usize = 5000;
+/// Rows written per step: each step is one committed transaction, so an
+/// import that stops keeps every step before it.
+const STEP: usize = 500;
 
 /// Imports at least this large refresh the planner's statistics.
 const ANALYZE_AFTER: u64 = 10_000;
@@ -40,7 +41,13 @@ pub async fn import_bytes(
     let mut done = 0;
     progress(0, total);
     for chunk in parsed.rows.chunks(STEP) {
-        stats += catalog.upsert_runs(chunk, now).await?;
+        let written = catalog.upsert_runs(chunk, now).await.with_context(|| {
+            format!(
+                "the import stopped after {done} of {total} entries were written (in file order); \
+                 running it again finishes it (entries already written are updated in place)"
+            )
+        })?;
+        stats += written;
         done += chunk.len() as u64;
         progress(done, total);
     }

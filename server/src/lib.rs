@@ -8,8 +8,10 @@
 pub mod api;
 pub mod cli;
 pub mod cmd;
+pub mod edge;
 pub mod import;
 pub mod indexer;
+pub mod listen;
 pub mod live;
 pub mod logcache;
 pub mod metrics;

@@ -34,6 +34,9 @@ pub struct AppState {
     pub live: Arc<Live>,
     /// The event feed's watch on the catalog.
     pub events: Arc<crate::api::feed::EventHub>,
+    /// Host names the server answers to besides IP addresses and
+    /// `localhost` (from `--public-url`).
+    pub public_hosts: Arc<Vec<String>>,
 }
 
 impl AppState {
@@ -55,6 +58,7 @@ impl AppState {
             http: Arc::default(),
             live: Arc::new(live),
             events: Arc::default(),
+            public_hosts: Arc::default(),
         }
     }
 }

@@ -60,7 +60,7 @@ async fn start_on(
     std::fs::create_dir_all(data.join("logs")).unwrap();
     let stores = LogStores::local(&data.join("logs")).unwrap();
     let live = match kind {
-        Kind::Embedded => Live::open(data, None, Tokens::new([TOKEN.to_string()]))
+        Kind::Embedded => Live::open(data, None, "", Tokens::new([TOKEN.to_string()]))
             .await
             .unwrap(),
         Kind::Redis => {

@@ -290,6 +290,7 @@ async fn engine(name: &'static str, db: &catalog::testing::TestDb) -> Engine {
     let live = server::live::Live::open(
         data.path(),
         None,
+        "",
         server::live::Tokens::new(Vec::<String>::new()),
     )
     .await

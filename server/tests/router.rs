@@ -71,6 +71,7 @@ async fn fixture(catalog: &Catalog, connections: usize, site: Option<&Path>) -> 
     let live = server::live::Live::open(
         data.path(),
         None,
+        "",
         server::live::Tokens::new(["router-test".to_string()]),
     )
     .await
@@ -555,6 +556,116 @@ fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+async fn the_edge_refuses_foreign_hosts_and_sets_its_policies(cat: &Catalog) {
+    let f = fixture(cat, 10, None).await;
+    let with_host = |method: &str, uri: &str, host: &str| {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::HOST, host)
+            .body(Body::empty())
+            .unwrap()
+    };
+    // A rebinding page's name is refused, for reads and for writes.
+    for (method, uri) in [
+        ("GET", "/"),
+        ("GET", "/api/runs"),
+        ("PUT", "/api/runs/1/bookmark"),
+    ] {
+        let (status, _, body) = send(&f.app, with_host(method, uri, "attacker.example:3000")).await;
+        assert_eq!(status, StatusCode::MISDIRECTED_REQUEST, "{method} {uri}");
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert!(v["error"].as_str().unwrap().contains("--public-url"), "{v}");
+    }
+    assert!(cat.bookmarks().await.unwrap().is_empty());
+    for host in ["127.0.0.1:3000", "localhost:3000", "[::1]:3000"] {
+        let (status, _, _) = send(&f.app, with_host("GET", "/api/totals", host)).await;
+        assert_eq!(status, StatusCode::OK, "{host}");
+    }
+
+    // The page: its scripts carry the nonce the policy names.
+    let (status, headers, html) = send(&f.app, with_host("GET", "/", "127.0.0.1:3000")).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = String::from_utf8(html).unwrap();
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|r| r.split('\'').next())
+        .unwrap_or_else(|| panic!("no nonce in {csp}"));
+    assert!(nonce.len() >= 16, "{csp}");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the scripts carry the nonce"
+    );
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"),
+        "{csp}"
+    );
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert!(headers.contains_key(header::REFERRER_POLICY));
+    // Every other answer forbids framing too.
+    let (_, headers, _) = send(&f.app, get("/api/totals")).await;
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+
+    // Errors are JSON and echo little of a huge input.
+    let huge = "x".repeat(60_000);
+    for uri in [
+        format!("/api/runs?sort={huge}"),
+        format!("/api/runs?{huge}=1"),
+        format!("/api/runs?after={huge}"),
+    ] {
+        let (status, v) = get_json(&f.app, &uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            v["error"].as_str().unwrap().chars().count() <= 301,
+            "{}",
+            &v.to_string()[..200]
+        );
+    }
+    let (status, v) = get_json(&f.app, &format!("/api/runs?user={}", "a".repeat(300))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+
+    // A live run's command and labels are capped.
+    let post = |body: Value| {
+        Request::post("/api/live/runs")
+            .header(header::AUTHORIZATION, "Bearer router-test")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    for body in [
+        serde_json::json!({"name": "big", "command": "y".repeat(1_500_000), "labels": []}),
+        serde_json::json!({"name": "n".repeat(201), "labels": []}),
+        serde_json::json!({"name": "labels", "labels": (0..33).map(|i| [format!("k{i}"), "v".to_string()]).collect::<Vec<_>>()}),
+        serde_json::json!({"name": "label", "labels": [["k", "v".repeat(257)]]}),
+    ] {
+        let (status, _, body) = send(&f.app, post(body)).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert!(v["error"].is_string());
+    }
+    let (status, _, body) = send(
+        &f.app,
+        post(
+            serde_json::json!({"name": "ok", "command": "make -j2", "labels": [["host", "ci-7"]]}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+}
+
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
@@ -587,4 +698,5 @@ on_both!(
     server_functions_page_with_a_cursor,
     health_readiness_and_not_found,
     locations_outside_the_stores_are_never_read,
+    the_edge_refuses_foreign_hosts_and_sets_its_policies,
 );

@@ -39,7 +39,7 @@ pub async fn run(args: BenchLiveArgs) -> anyhow::Result<()> {
                 batches: Default::default(),
             }
         }
-        None => Live::open(dir.path(), None, Tokens::new([TOKEN.to_string()])).await?,
+        None => Live::open(dir.path(), None, "", Tokens::new([TOKEN.to_string()])).await?,
     };
     println!("live store: {}", live.store.kind());
     let state = crate::state::AppState::new(

@@ -9,4 +9,5 @@ pub mod run;
 pub mod sample;
 pub mod serve;
 pub mod tail;
+pub mod terminal;
 pub mod token;

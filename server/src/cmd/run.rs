@@ -26,13 +26,17 @@ fn short_name(command_line: &str) -> String {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let flat = flat.trim();
-    if flat.chars().count() <= NAME_CHARS {
-        return flat.to_string();
+    cut(flat.trim(), NAME_CHARS)
+}
+
+/// `text` cut to `max` characters, the last being `…` when it was cut.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
     }
-    let mut cut: String = flat.chars().take(NAME_CHARS - 1).collect();
-    cut.push('…');
-    cut
+    let mut out: String = text.chars().take(max - 1).collect();
+    out.push('…');
+    out
 }
 
 /// Runs the command; returns the exit code to leave with.
@@ -54,7 +58,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<i32> {
         token: args.token.clone(),
         run: NewLiveRun {
             name,
-            command: (!args.stdin).then(|| command_line.clone()),
+            command: (!args.stdin).then(|| cut(&command_line, crate::live::ingest::MAX_COMMAND)),
             labels,
         },
     };

@@ -35,9 +35,18 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             "no --ingest-token configured: producers need a token made with `logdeck token create`"
         );
     }
-    let live = crate::live::Live::open(&args.storage.data_dir, args.redis_url.as_deref(), tokens)
+    let catalog_id = catalog
+        .identity()
         .await
-        .context("cannot open the live store")?;
+        .context("cannot read the catalog's identity")?;
+    let live = crate::live::Live::open(
+        &args.storage.data_dir,
+        args.redis_url.as_deref(),
+        &catalog_id,
+        tokens,
+    )
+    .await
+    .context("cannot open the live store")?;
     let mut live = live;
     live.silence = std::time::Duration::from_secs(args.live_silence.max(1));
     if let Some(prefix) = &args.archive_to {
@@ -45,7 +54,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             crate::live::archive::check_prefix(&stores, prefix).map_err(anyhow::Error::msg)?;
     }
     let live_kind = live.store.kind();
-    let state = AppState::new(site::leptos_options(&root), catalog.clone(), stores, live);
+    let mut state = AppState::new(site::leptos_options(&root), catalog.clone(), stores, live);
+    state.public_hosts = std::sync::Arc::new(crate::edge::public_hosts(&args.public_urls));
     state.indexer.spawn(args.workers);
     crate::live::reaper::spawn(state.clone());
     let totals = catalog.totals().await?;
@@ -61,10 +71,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         jobs.queued + jobs.running,
         args.workers
     );
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server error")?;
+    crate::listen::serve(listener, router(state), shutdown_signal()).await;
     catalog.close().await;
     println!("logdeck: stopped");
     Ok(())

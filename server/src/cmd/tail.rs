@@ -211,13 +211,9 @@ pub async fn run(args: TailArgs) -> anyhow::Result<()> {
             if colour && err {
                 s.push_str("\x1b[31m");
             }
-            // Escape sequences from the log are printed as they are only
-            // when asked for colour; otherwise they are made visible.
-            if colour {
-                s.push_str(&l.x);
-            } else {
-                s.push_str(&l.x.replace('\x1b', "\\e"));
-            }
+            // Colours from the log are kept only when asked for colour;
+            // every other control character is made visible.
+            s.push_str(&super::terminal::printable(&l.x, colour));
             if colour && err {
                 s.push_str("\x1b[0m");
             }

@@ -27,6 +27,58 @@ fn unauthorized(e: super::tokens::AuthError) -> Problem {
     }
 }
 
+/// How often a connected producer's token is checked again.
+const TOKEN_RECHECK: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Run ids given up in a row before creating a run fails.
+const MAX_TAKEN_IDS: usize = 10;
+
+/// Longest run name, command, label key and label value, in characters,
+/// and most labels: a run's row is shown in every page of the table.
+pub const MAX_NAME: usize = 200;
+/// See [`MAX_NAME`].
+pub const MAX_COMMAND: usize = 2000;
+/// See [`MAX_NAME`].
+pub const MAX_LABEL_KEY: usize = 64;
+/// See [`MAX_NAME`].
+pub const MAX_LABEL_VALUE: usize = 256;
+/// See [`MAX_NAME`].
+pub const MAX_LABELS: usize = 32;
+
+/// Refuses a new run whose name, command or labels are out of bounds.
+fn check_new_run(
+    name: &str,
+    command: Option<&str>,
+    labels: &[(String, String)],
+) -> Result<(), Problem> {
+    let chars = |s: &str| s.chars().count();
+    if name.is_empty() || chars(name) > MAX_NAME {
+        return Err(Problem::bad_request(format!(
+            "name must be 1-{MAX_NAME} characters"
+        )));
+    }
+    if command.is_some_and(|c| chars(c) > MAX_COMMAND) {
+        return Err(Problem::bad_request(format!(
+            "command must be at most {MAX_COMMAND} characters"
+        )));
+    }
+    if labels.len() > MAX_LABELS {
+        return Err(Problem::bad_request(format!(
+            "at most {MAX_LABELS} labels, not {}",
+            labels.len()
+        )));
+    }
+    for (k, v) in labels {
+        if k.trim().is_empty() || chars(k) > MAX_LABEL_KEY || chars(v) > MAX_LABEL_VALUE {
+            return Err(Problem::bad_request(format!(
+                "a label key must be 1-{MAX_LABEL_KEY} characters and its value at most \
+                 {MAX_LABEL_VALUE}"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `POST /api/live/runs`: creates a live task run.
 pub async fn create_run(
     State(s): State<AppState>,
@@ -40,23 +92,53 @@ pub async fn create_run(
         .map_err(unauthorized)?;
     let Json(new) = body.map_err(|e| Problem::bad_request(e.body_text()))?;
     let name = new.name.trim();
-    if name.is_empty() || name.len() > 200 {
-        return Err(Problem::bad_request("name must be 1-200 characters"));
-    }
+    check_new_run(name, new.command.as_deref(), &new.labels)?;
     let labels: serde_json::Map<String, serde_json::Value> = new
         .labels
         .iter()
         .map(|(k, v)| (k.clone(), json!(v)))
         .collect();
-    let id = s
-        .catalog
-        .create_task_run(
-            name,
-            new.command.as_deref(),
-            &serde_json::Value::Object(labels),
-            catalog::now_ms(),
-        )
-        .await?;
+    let labels = serde_json::Value::Object(labels);
+    // A new run's log must be empty in the live store. It is not when
+    // another catalog with the same identity (a restored backup) shares
+    // the store and gave out the same id: that id is given up (recorded as
+    // lost) and the next one taken, so no line is ever stored in, or
+    // acknowledged from, another run's log.
+    let mut id = 0;
+    for attempt in 0..MAX_TAKEN_IDS {
+        id = s
+            .catalog
+            .create_task_run(name, new.command.as_deref(), &labels, catalog::now_ms())
+            .await?;
+        let key = LogKey::new(id, TASK_LOG).map_err(|e| Problem::bad_request(e.to_string()))?;
+        match s.live.store.progress(&key).await {
+            Ok(None) => break,
+            Ok(Some(_)) => {
+                tracing::warn!(
+                    run = id,
+                    "the live store already holds a log for this run id (another catalog \
+                     shares it); giving the id up"
+                );
+                s.catalog
+                    .finish_task_run(id, "lost", None, catalog::now_ms())
+                    .await?;
+                if attempt + 1 == MAX_TAKEN_IDS {
+                    return Err(Problem {
+                        status: StatusCode::CONFLICT,
+                        message: "the live store already holds logs for the next run ids; \
+                                  is another catalog with the same identity sharing it?"
+                            .into(),
+                    });
+                }
+            }
+            Err(e) => {
+                return Err(Problem {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    message: crate::api::error::incident("reading the live store", &e),
+                });
+            }
+        }
+    }
     tracing::info!(run = id, name, "live run started");
     Ok((
         StatusCode::CREATED,
@@ -101,7 +183,7 @@ pub async fn ingest(
         .max_message_size(super::MAX_FRAME)
         .max_frame_size(super::MAX_FRAME)
         .on_upgrade(move |socket| async move {
-            if let Err(reason) = session(&s, &key, socket).await {
+            if let Err(reason) = session(&s, &key, &headers, socket).await {
                 tracing::warn!(log = %key, "producer connection ended: {reason}");
             }
         }))
@@ -130,7 +212,12 @@ async fn close_with(socket: &mut WebSocket, code: u16, reason: &str) -> Ended {
 /// One producer connection: `ready`, then lines in and acks out, until
 /// `finish` seals the log or the connection drops (the producer reconnects
 /// and resends what was not acknowledged).
-async fn session(s: &AppState, key: &LogKey, mut socket: WebSocket) -> Result<(), Ended> {
+async fn session(
+    s: &AppState,
+    key: &LogKey,
+    headers: &HeaderMap,
+    mut socket: WebSocket,
+) -> Result<(), Ended> {
     let store = &s.live.store;
     let progress = match store.progress(key).await {
         Ok(p) => p.unwrap_or_default(),
@@ -148,9 +235,21 @@ async fn session(s: &AppState, key: &LogKey, mut socket: WebSocket) -> Result<()
     .await?;
     // While a producer is connected its run is alive, output or not.
     let mut heartbeat = tokio::time::interval(super::reaper::period(s.live.silence));
+    // A token revoked while its producer is connected ends the connection.
+    let mut recheck = tokio::time::interval(TOKEN_RECHECK);
     loop {
         let msg = tokio::select! {
             m = socket.recv() => m,
+            _ = recheck.tick() => {
+                match s.live.tokens.check(headers, &s.catalog).await {
+                    Ok(()) | Err(super::tokens::AuthError::Unavailable(_)) => {}
+                    Err(e) => {
+                        let reason = format!("the producer token is no longer valid ({e})");
+                        return Err(close_with(&mut socket, close::UNAUTHORIZED, &reason).await);
+                    }
+                }
+                continue;
+            }
             _ = heartbeat.tick() => {
                 if let Err(e) = s.catalog.touch_live_run(key.run(), catalog::now_ms()).await {
                     tracing::warn!(log = %key, error = %e, "recording that a live run is alive failed");

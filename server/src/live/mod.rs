@@ -35,18 +35,26 @@ pub struct Live {
 /// Default of [`Live::silence`].
 pub const DEFAULT_SILENCE: std::time::Duration = std::time::Duration::from_secs(600);
 
+/// The Redis key prefix of a catalog's live logs: run ids are the
+/// catalog's own, so keys carry its identity (see `Catalog::identity`).
+pub fn redis_prefix(catalog_id: &str) -> String {
+    format!("logdeck:live:{catalog_id}")
+}
+
 impl Live {
     /// The live store the configuration names: Redis Streams for a
-    /// `redis://` URL, else files under `live/` in `data_dir`.
+    /// `redis://` URL (keys under [`redis_prefix`] of `catalog_id`), else
+    /// files under `live/` in `data_dir`.
     pub async fn open(
         data_dir: &std::path::Path,
         redis_url: Option<&str>,
+        catalog_id: &str,
         tokens: Tokens,
     ) -> Result<Live, livestore::LiveError> {
         let store = match redis_url {
-            Some(url) => {
-                LiveStore::Redis(livestore::RedisStore::connect(url, "logdeck:live").await?)
-            }
+            Some(url) => LiveStore::Redis(
+                livestore::RedisStore::connect(url, &redis_prefix(catalog_id)).await?,
+            ),
             None => LiveStore::Embedded(livestore::EmbeddedStore::open(data_dir.join("live"))?),
         };
         Ok(Live {

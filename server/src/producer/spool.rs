@@ -47,6 +47,19 @@ pub enum SpoolError {
         /// Why.
         source: std::io::Error,
     },
+    /// The server acknowledged lines this program never printed: its log
+    /// is not this run's (a run id reused by another catalog sharing the
+    /// live store), and what it holds would be taken for ours.
+    #[error(
+        "the server acknowledged line {acked} but only {printed} lines were printed: \
+         its log for this run holds lines from elsewhere, so nothing more is sent"
+    )]
+    ForeignLog {
+        /// The acknowledgement.
+        acked: u64,
+        /// Lines printed so far.
+        printed: u64,
+    },
     /// What was read back is not what was written.
     #[error("spool file {path} is damaged: {reason}")]
     Damaged {
@@ -209,6 +222,12 @@ impl Spool {
     /// Lets go of lines up to `seq`, and brings spilled lines back into the
     /// room that made.
     pub(super) fn ack(&mut self, seq: u64) -> Result<(), SpoolError> {
+        if seq > self.next_seq {
+            return Err(SpoolError::ForeignLog {
+                acked: seq,
+                printed: self.next_seq,
+            });
+        }
         while self.memory.front().is_some_and(|l| l.seq <= seq) {
             let l = self.memory.pop_front().expect("checked");
             self.memory_bytes -= l.x.len();

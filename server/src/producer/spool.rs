@@ -315,7 +315,15 @@ mod tests {
         assert_eq!(s.memory_bytes, "line 3".len() + "line 4".len());
         s.ack(2).unwrap();
         assert_eq!(s.acked, 3);
-        s.ack(9).unwrap();
+        // An acknowledgement of lines never printed is another log's.
+        assert!(matches!(
+            s.ack(9),
+            Err(SpoolError::ForeignLog {
+                acked: 9,
+                printed: 5
+            })
+        ));
+        s.ack(5).unwrap();
         assert!(s.is_empty() && s.memory_bytes == 0);
         // A line larger than a batch is sent on its own.
         s.push(WireStream::Err, 0, "x".repeat(MAX_BATCH_BYTES + 10))

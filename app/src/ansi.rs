@@ -189,6 +189,30 @@ pub fn strip(line: &str) -> String {
     parse(line).into_iter().map(|s| s.text).collect()
 }
 
+/// The level of one line of a log, as every count, filter and badge takes
+/// it: the LEVEL field of a line in the log format
+/// (`TIME | LEVEL | FILE | FUNCTION:LINE | MESSAGE`); for a program's
+/// output (a task's log) that is not in that format, the level word it
+/// announces near its start ([`level_of`], escape sequences removed). A
+/// session's log line not in the format has no level.
+pub fn line_level(line: &str, program_output: bool) -> Option<logparse::Level> {
+    use logparse::Level;
+    if let logparse::LineKind::Parsed { level, .. } = logparse::classify(line.as_bytes(), false) {
+        return Some(level);
+    }
+    if !program_output {
+        return None;
+    }
+    let announced = if line.contains('\x1b') {
+        level_of(&strip(line))
+    } else {
+        level_of(line)
+    };
+    Level::ALL
+        .into_iter()
+        .find(|l| announced == Some(l.as_str()))
+}
+
 /// The level a line of program output announces, if any: `ERROR`,
 /// `WARNING`, `INFO` or `DEBUG`, from words such as `ERROR`, `error:`,
 /// `[warn]`, `WARNING` near its start.
@@ -272,6 +296,17 @@ mod tests {
     fn levels_are_guessed_from_words() {
         assert_eq!(level_of("2026-01-01 ERROR db down"), Some("ERROR"));
         assert_eq!(level_of("error: linking failed"), Some("ERROR"));
+        // The log format's own field first; words only for program output.
+        let parsed = "12:00:00.1 | INFO | a.c | f:1 | error opening (retrying)";
+        use logparse::Level;
+        assert_eq!(line_level(parsed, true), Some(Level::Info));
+        assert_eq!(line_level(parsed, false), Some(Level::Info));
+        assert_eq!(line_level("ERROR: disk full", true), Some(Level::Error));
+        assert_eq!(line_level("ERROR: disk full", false), None);
+        assert_eq!(
+            line_level("\x1b[31mERROR\x1b[0m: red", true),
+            Some(Level::Error)
+        );
         assert_eq!(level_of("[warn] slow"), Some("WARNING"));
         assert_eq!(level_of("12:00 | INFO    | main.c"), Some("INFO"));
         assert_eq!(level_of("errors: 0 (terror)"), None);

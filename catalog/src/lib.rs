@@ -18,7 +18,7 @@ pub use live::{RunStatus, TASK_ID_BASE};
 mod migrate;
 mod runs;
 mod search;
-pub use search::{MAX_TERM_CHARS, fold};
+pub use search::{MAX_TERM_CHARS, SearchLimits, fold};
 mod sql;
 mod templates;
 #[cfg(feature = "testing")]
@@ -114,6 +114,7 @@ pub(crate) async fn begin_write(
 pub struct Catalog {
     pool: AnyPool,
     backend: Backend,
+    search: SearchLimits,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -173,7 +174,11 @@ impl Catalog {
         };
         migrate::run(&pool, backend).await?;
         search::fold_migrated_usernames(&pool, backend).await?;
-        Ok(Catalog { pool, backend })
+        Ok(Catalog {
+            pool,
+            backend,
+            search: SearchLimits::default(),
+        })
     }
 
     /// Starts a transaction that will write. In SQLite it takes the write
@@ -196,6 +201,13 @@ impl Catalog {
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get("value")?)
+    }
+
+    /// The same catalog with other search plan limits (tests use small
+    /// ones so that every plan runs on small data).
+    pub fn with_search_limits(mut self, limits: SearchLimits) -> Catalog {
+        self.search = limits;
+        self
     }
 
     /// The engine behind this catalog.

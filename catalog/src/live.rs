@@ -73,9 +73,10 @@ impl Catalog {
             let mut tx = self.begin_write().await?;
             let inserted = sqlx::query(
                 "INSERT INTO runs (id, username, ip, last_updated, updated_at, version, \
-                 client_state, server_state, imported_ms, status, kind, command, labels, started_ms) \
+                 client_state, server_state, imported_ms, status, kind, command, labels, started_ms, \
+                 username_folded) \
                  SELECT COALESCE(MAX(id), $1) + 1, $2, '', $3, $4, NULL, 'missing', 'missing', $5, \
-                 'live', 'task', $6, $7, $5 FROM runs WHERE id > $1 \
+                 'live', 'task', $6, $7, $5, $8 FROM runs WHERE id > $1 \
                  ON CONFLICT (id) DO NOTHING RETURNING id",
             )
             .bind(TASK_ID_BASE)
@@ -85,6 +86,7 @@ impl Catalog {
             .bind(now_ms)
             .bind(command.map(str::to_string))
             .bind(labels.to_string())
+            .bind(crate::search::fold(name))
             .fetch_optional(&mut *tx)
             .await?;
             let Some(row) = inserted else {

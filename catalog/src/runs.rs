@@ -116,6 +116,60 @@ fn sort_key(sort: Sort) -> (&'static str, bool) {
     }
 }
 
+/// Where a page's rows lie in the list's order.
+#[derive(Debug, Clone, Copy)]
+enum Bound {
+    /// From the first row.
+    Start,
+    /// After the cursor's (key, id).
+    After(Cursor),
+    /// After the cursor, with the cursor's key (SQLite's first part).
+    Ties(Cursor),
+    /// With keys past the cursor's (SQLite's second part).
+    Beyond(Cursor),
+}
+
+/// The SQLite index that walks the order of `query`'s list, among the runs
+/// of the first of its filters that has one: one build, with errors,
+/// without a server log, without a client log (migrations 1 and 5 define
+/// them). Each holds only the runs it names, so a rare filter never walks
+/// the runs it leaves out.
+fn order_index(query: &RunQuery) -> &'static str {
+    let by = match query.sort {
+        Sort::Newest | Sort::Oldest => 0,
+        Sort::Errors => 1,
+        Sort::LatencyP95 => 2,
+    };
+    let names = if query.version.as_deref().is_some_and(|v| !v.is_empty()) {
+        [
+            "runs_version_newest",
+            "runs_version_by_errors",
+            "runs_version_by_latency_p95",
+        ]
+    } else if query.has_errors {
+        [
+            "runs_newest_with_errors",
+            "runs_by_errors_with_errors",
+            "runs_by_latency_p95_with_errors",
+        ]
+    } else if query.missing_server {
+        [
+            "runs_newest_no_server",
+            "runs_by_errors_no_server",
+            "runs_by_latency_p95_no_server",
+        ]
+    } else if query.missing_client {
+        [
+            "runs_newest_no_client",
+            "runs_by_errors_no_client",
+            "runs_by_latency_p95_no_client",
+        ]
+    } else {
+        ["runs_newest", "runs_by_errors", "runs_by_latency_p95"]
+    };
+    names[by]
+}
+
 /// The sort key of `sort` read from column `col`. A metric key is REAL in
 /// both engines; an integral one written by other means is taken too.
 fn read_key(row: &AnyRow, col: &str, sort: Sort) -> Result<Key, CatalogError> {
@@ -175,8 +229,8 @@ impl Catalog {
 
         let mut q = Sql::new(
             self.backend,
-            "INSERT INTO runs (id, username, ip, last_updated, updated_at, version, client_log, \
-             server_log, client_state, server_state, imported_ms) VALUES ",
+            "INSERT INTO runs (id, username, username_folded, ip, last_updated, updated_at, version, \
+             client_log, server_log, client_state, server_state, imported_ms) VALUES ",
         );
         q.values(&rows, |b, r| {
             let state = |l: &Option<String>| {
@@ -189,6 +243,7 @@ impl Catalog {
             };
             b.bind(r.connection_id)
                 .bind(r.username.clone())
+                .bind(r.username.as_deref().map(search::fold))
                 .bind(r.ip.clone())
                 .bind(r.last_updated.clone())
                 .bind(r.updated_at)
@@ -200,7 +255,8 @@ impl Catalog {
                 .bind(now_ms);
         });
         q.push(
-            " ON CONFLICT (id) DO UPDATE SET username = excluded.username, ip = excluded.ip, \
+            " ON CONFLICT (id) DO UPDATE SET username = excluded.username, \
+             username_folded = excluded.username_folded, ip = excluded.ip, \
              last_updated = excluded.last_updated, updated_at = excluded.updated_at, \
              version = excluded.version, imported_ms = excluded.imported_ms, \
              client_state = CASE WHEN excluded.client_log IS NULL THEN 'missing' \
@@ -320,78 +376,56 @@ impl Catalog {
                 query.limit
             )));
         }
-        let (key, desc) = sort_key(query.sort);
-        // Bookmarks are few: with the filter on, they drive the join (in
-        // SQLite, CROSS JOIN fixes the order) and the matches are sorted.
-        let from = match (query.bookmarked, self.backend) {
-            (false, _) => "runs LEFT JOIN bookmarks b ON b.run_id = runs.id",
-            (true, crate::Backend::Sqlite) => "bookmarks b CROSS JOIN runs ON b.run_id = runs.id",
-            (true, crate::Backend::Postgres) => "bookmarks b JOIN runs ON b.run_id = runs.id",
-        };
-        let mut q = Sql::new(
-            self.backend,
-            format!("SELECT {RUN_COLUMNS}, {key} AS sort_key FROM {from} WHERE 1 = 1"),
-        );
-        if let Some(user) = query
+        let cursor = query
+            .after
+            .as_deref()
+            .map(|a| Cursor::decode(a, query.sort))
+            .transpose()?;
+        let user = match query
             .user
             .as_deref()
             .map(str::trim)
             .filter(|u| !u.is_empty())
         {
-            let plan = search::plan(&self.pool, self.backend, user).await?;
-            if plan == search::Plan::Ids(Vec::new()) {
-                return Ok(RunPage {
-                    rows: Vec::new(),
-                    next: None,
-                    event_seq,
-                });
-            }
-            q.push(" AND ");
-            search::push_user_filter(&mut q, self.backend, plan);
-        }
-        if query.has_errors {
-            q.push(" AND runs.errors > 0");
-        }
-        if query.missing_client {
-            q.push(" AND runs.client_log IS NULL");
-        }
-        if query.missing_server {
-            q.push(" AND runs.server_log IS NULL");
-        }
-        if let Some(v) = query.version.as_deref().filter(|v| !v.is_empty()) {
-            q.push(" AND runs.version = ").bind(v.to_string());
-        }
-        if let Some(after) = &query.after {
-            let c = Cursor::decode(after, query.sort)?;
-            let (le, lt) = if desc { ("<=", "<") } else { (">=", ">") };
-            let bind_key = |q: &mut Sql| {
-                match c.key {
-                    Key::Int(k) => q.bind(k),
-                    Key::Real(k) => q.bind(k),
-                };
-            };
-            match self.backend {
-                // A row value seeks the (key, id) index, ties included.
-                crate::Backend::Postgres => {
-                    q.push(&format!(" AND ({key}, runs.id) {lt} ("));
-                    bind_key(&mut q);
-                    q.push(", ").bind(c.id).push(")");
+            None => None,
+            Some(term) => match search::plan(&self.pool, self.backend, self.search, term).await? {
+                search::Plan::Ids(ids) if ids.is_empty() => {
+                    return Ok(RunPage {
+                        rows: Vec::new(),
+                        next: None,
+                        event_seq,
+                    });
                 }
-                // SQLite does not seek an expression index with a row value;
-                // this form it does.
-                crate::Backend::Sqlite => {
-                    q.push(&format!(" AND {key} {le} "));
-                    bind_key(&mut q);
-                    q.push(&format!(" AND ({key} {lt} "));
-                    bind_key(&mut q);
-                    q.push(&format!(" OR runs.id {lt} ")).bind(c.id).push(")");
+                plan => Some(plan),
+            },
+        };
+        let want = i64::from(query.limit) + 1;
+        let rows = match (self.backend, cursor) {
+            // SQLite seeks an expression index with `key = k AND id < c`
+            // and with `key < k`, but walks every tie of `k` for the two
+            // combined: the rows after the cursor are asked for in two parts.
+            (crate::Backend::Sqlite, Some(c)) => {
+                let mut rows = self
+                    .page_part(query, user.clone(), Bound::Ties(c), want)
+                    .fetch_all(&self.pool)
+                    .await?;
+                if (rows.len() as i64) < want {
+                    let rest = want - rows.len() as i64;
+                    rows.extend(
+                        self.page_part(query, user, Bound::Beyond(c), rest)
+                            .fetch_all(&self.pool)
+                            .await?,
+                    );
                 }
+                rows
             }
-        }
-        let dir = if desc { "DESC" } else { "ASC" };
-        q.push(&format!(" ORDER BY {key} {dir}, runs.id {dir} LIMIT "));
-        q.bind(i64::from(query.limit) + 1);
-        let rows = q.fetch_all(&self.pool).await?;
+            (_, c) => {
+                let bound = c.map_or(Bound::Start, Bound::After);
+                self.page_part(query, user, bound, want)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
 
         let more = rows.len() > query.limit as usize;
         let rows = &rows[..rows.len().min(query.limit as usize)];
@@ -413,6 +447,91 @@ impl Catalog {
             next,
             event_seq,
         })
+    }
+
+    /// The statement for up to `limit` rows of `query`'s list within `bound`.
+    fn page_part(
+        &self,
+        query: &RunQuery,
+        user: Option<search::Plan>,
+        bound: Bound,
+        limit: i64,
+    ) -> Sql {
+        let (key, desc) = sort_key(query.sort);
+        let version = query.version.as_deref().filter(|v| !v.is_empty());
+        let by_ids = matches!(user, Some(search::Plan::Ids(_)));
+        let from = match (query.bookmarked, self.backend) {
+            // Bookmarks are few: they drive the join (in SQLite, CROSS JOIN
+            // fixes the order) and the matches are sorted.
+            (true, crate::Backend::Sqlite) => {
+                "bookmarks b CROSS JOIN runs ON b.run_id = runs.id".to_string()
+            }
+            (true, crate::Backend::Postgres) => {
+                "bookmarks b JOIN runs ON b.run_id = runs.id".into()
+            }
+            // SQLite is told which index walks the list: the one for the
+            // order within one build, or among runs with errors, or the
+            // order's own. (A few ids found by search are looked up by id.)
+            (false, crate::Backend::Sqlite) if !by_ids => format!(
+                "runs INDEXED BY {} LEFT JOIN bookmarks b ON b.run_id = runs.id",
+                order_index(query)
+            ),
+            (false, _) => "runs LEFT JOIN bookmarks b ON b.run_id = runs.id".into(),
+        };
+        let mut q = Sql::new(
+            self.backend,
+            format!("SELECT {RUN_COLUMNS}, {key} AS sort_key FROM {from} WHERE 1 = 1"),
+        );
+        if let Some(plan) = user {
+            q.push(" AND ");
+            search::push_user_filter(&mut q, self.backend, plan);
+        }
+        if query.has_errors {
+            q.push(" AND runs.errors > 0");
+        }
+        if query.missing_client {
+            q.push(" AND runs.client_log IS NULL");
+        }
+        if query.missing_server {
+            q.push(" AND runs.server_log IS NULL");
+        }
+        if let Some(v) = version {
+            q.push(" AND runs.version = ").bind(v.to_string());
+        }
+        let lt = if desc { "<" } else { ">" };
+        let bind_key = |q: &mut Sql, c: &Cursor| {
+            match c.key {
+                Key::Int(k) => q.bind(k),
+                Key::Real(k) => q.bind(k),
+            };
+        };
+        match bound {
+            Bound::Start => {}
+            // A row value seeks the (key, id) index, ties included.
+            Bound::After(c) => {
+                q.push(&format!(" AND ({key}, runs.id) {lt} ("));
+                bind_key(&mut q, &c);
+                q.push(", ").bind(c.id).push(")");
+            }
+            Bound::Ties(c) => {
+                q.push(&format!(" AND {key} = "));
+                bind_key(&mut q, &c);
+                q.push(&format!(" AND runs.id {lt} ")).bind(c.id);
+            }
+            Bound::Beyond(c) => {
+                q.push(&format!(" AND {key} {lt} "));
+                bind_key(&mut q, &c);
+            }
+        }
+        let dir = if desc { "DESC" } else { "ASC" };
+        if let Bound::Ties(_) = bound {
+            // One key: ordering by it too would make SQLite sort every tie.
+            q.push(&format!(" ORDER BY runs.id {dir} LIMIT "));
+        } else {
+            q.push(&format!(" ORDER BY {key} {dir}, runs.id {dir} LIMIT "));
+        }
+        q.bind(limit);
+        q
     }
 
     /// One run with both logs and their summaries; `None` if unknown.

@@ -1,17 +1,20 @@
 //! Username search: a case-insensitive substring of the username.
 //!
-//! The distinct usernames (table `usernames`, far fewer than runs) are
-//! searched first, each kept with its [`fold`]ed form; then the runs of the
-//! ones that match. A term is folded the same way, so "matches" means
-//! exactly: `fold(term)` is a substring of `fold(username)`, with no
-//! wildcard of any kind. Terms of three or more characters are looked up in
-//! a trigram index of the folded names (FTS5 `trigram` in SQLite, `pg_trgm`
-//! in PostgreSQL); shorter ones read every distinct name.
+//! A term is [`fold`]ed, and so is every username (kept in
+//! `runs.username_folded`, and with each distinct name in `usernames`), so
+//! "matches" means exactly: `fold(term)` is a substring of
+//! `fold(username)`, with no wildcard of any kind.
 //!
-//! Then, by how many runs match: few, and their ids are collected through
-//! the username index and sorted ([`Plan::Ids`]); many, and the list is
-//! walked in its own order, each run tested against the matching names
-//! ([`Plan::Scan`]), which finds a page after reading a few times its size.
+//! The distinct names (far fewer than runs) are searched first: a trigram
+//! index of the folded names answers terms of three or more characters
+//! (FTS5 `trigram` in SQLite, `pg_trgm` in PostgreSQL); shorter ones read
+//! the names. Then, by how many runs match:
+//! - none: the answer is empty at once;
+//! - few (a few names, under [`SearchLimits::dense_runs`] runs): their ids are read through the
+//!   username index and sorted ([`Plan::Ids`]);
+//! - many: the list is walked in its own order and each run's folded name
+//!   tested ([`Plan::Scan`]); at that density a page is found within a few
+//!   thousand rows of the walk.
 
 use sqlx::Row;
 
@@ -21,10 +24,25 @@ use crate::{Backend, CatalogError};
 /// Longest search term, in characters (no username is longer in practice).
 pub const MAX_TERM_CHARS: usize = 256;
 
-/// Run matches below which collecting and sorting them beats walking the
-/// list in its order (at that density a page is found within
-/// `total / DENSE * limit` rows of the walk).
-const DENSE: i64 = 5000;
+/// Where the search plans change over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchLimits {
+    /// Matching runs from which walking the list in its order beats
+    /// collecting and sorting them.
+    pub dense_runs: i64,
+    /// Matching names past which the term is taken as common enough to
+    /// walk the list without counting its runs.
+    pub many_names: i64,
+}
+
+impl Default for SearchLimits {
+    fn default() -> Self {
+        SearchLimits {
+            dense_runs: 5000,
+            many_names: 1000,
+        }
+    }
+}
 
 /// Text as usernames and terms are compared: as the catalog stores it (see
 /// [`crate::clean_text`]), in Unicode lower case.
@@ -54,10 +72,10 @@ fn phrase(term: &str) -> String {
 /// How to find the runs of a term.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Plan {
-    /// Exactly these runs match (fewer than [`DENSE`]; maybe none).
+    /// Exactly these runs match (fewer than [`SearchLimits::dense_runs`];
+    /// maybe none).
     Ids(Vec<i64>),
-    /// Many runs match: test each run in list order against the names
-    /// that match `folded`.
+    /// Many runs match: test each run's folded name in list order.
     Scan {
         /// The folded term.
         folded: String,
@@ -92,6 +110,7 @@ fn push_name_match(q: &mut Sql, backend: Backend, folded: &str) {
 pub(crate) async fn plan(
     pool: &sqlx::AnyPool,
     backend: Backend,
+    limits: SearchLimits,
     term: &str,
 ) -> Result<Plan, CatalogError> {
     if term.chars().count() > MAX_TERM_CHARS {
@@ -100,17 +119,33 @@ pub(crate) async fn plan(
         )));
     }
     let folded = fold(term);
-    // The username index drives this (the names are few); at most DENSE
-    // ids are read to learn whether there are more.
     let mut q = Sql::new(
         backend,
-        "SELECT runs.id AS id FROM runs WHERE runs.username IN \
-         (SELECT usernames.username FROM usernames WHERE ",
+        "SELECT usernames.username AS name FROM usernames WHERE ",
     );
     push_name_match(&mut q, backend, &folded);
-    q.push(") LIMIT ").bind(DENSE);
+    q.push(" LIMIT ").bind(limits.many_names + 1);
+    let names: Vec<String> = q
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| r.try_get("name"))
+        .collect::<Result<_, _>>()?;
+    if names.is_empty() {
+        return Ok(Plan::Ids(Vec::new()));
+    }
+    if names.len() as i64 > limits.many_names {
+        return Ok(Plan::Scan { folded });
+    }
+    // The username index drives this; at most `dense_runs` ids are read to
+    // learn whether there are more.
+    let mut q = Sql::new(
+        backend,
+        "SELECT runs.id AS id FROM runs WHERE runs.username IN (",
+    );
+    q.list(names).push(") LIMIT ").bind(limits.dense_runs);
     let rows = q.fetch_all(pool).await?;
-    if rows.len() as i64 >= DENSE {
+    if rows.len() as i64 >= limits.dense_runs {
         return Ok(Plan::Scan { folded });
     }
     let ids = rows
@@ -132,20 +167,13 @@ pub(crate) fn push_user_filter(q: &mut Sql, backend: Backend, plan: Plan) {
             q.push(")");
         }
         Plan::Scan { folded } => {
-            // The names are collected once; the expression on the left keeps
-            // either engine from collecting every matching run through the
-            // username index and sorting them all.
-            match backend {
-                Backend::Sqlite => q.push("+runs.username IN (SELECT usernames.username FROM usernames WHERE "),
-                Backend::Postgres => q.push(
-                    "(runs.username || '') = ANY(ARRAY(SELECT usernames.username FROM usernames WHERE ",
-                ),
+            let f = match backend {
+                Backend::Sqlite => "instr",
+                Backend::Postgres => "strpos",
             };
-            push_name_match(q, backend, &folded);
-            q.push(match backend {
-                Backend::Sqlite => ")",
-                Backend::Postgres => "))",
-            });
+            q.push(&format!("{f}(runs.username_folded, "))
+                .bind(folded)
+                .push(") > 0");
         }
     }
 }
@@ -197,7 +225,10 @@ pub(crate) async fn fold_migrated_usernames(
         let want = fold(&name);
         if want != folded {
             let mut q = Sql::new(backend, "UPDATE usernames SET folded = ");
-            q.bind(want).push(" WHERE id = ").bind(id);
+            q.bind(want.clone()).push(" WHERE id = ").bind(id);
+            q.execute(&mut *tx).await?;
+            let mut q = Sql::new(backend, "UPDATE runs SET username_folded = ");
+            q.bind(want).push(" WHERE username = ").bind(name);
             q.execute(&mut *tx).await?;
         }
     }

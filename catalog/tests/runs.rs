@@ -337,34 +337,40 @@ on_both!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_beside_a_writing_server_is_never_locked_out() {
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
     let db = catalog::testing::sqlite().await;
     let server = Catalog::open(&db.url).await.unwrap();
     server.upsert_runs(&inventory()[..100], 1).await.unwrap();
     let stop = Arc::new(AtomicBool::new(false));
+    let writes = Arc::new(AtomicI64::new(0));
     let writer = {
-        let stop = stop.clone();
+        let (stop, writes) = (stop.clone(), writes.clone());
         tokio::spawn(async move {
-            let mut writes = 0i64;
             while !stop.load(Ordering::Relaxed) {
-                let id = 1 + writes % 100;
-                server.set_bookmark(id, "busy", writes).await.unwrap();
+                let id = 1 + writes.load(Ordering::Relaxed) % 100;
+                server.set_bookmark(id, "busy", id).await.unwrap();
                 server.remove_bookmark(id).await.unwrap();
-                writes += 1;
+                writes.fetch_add(1, Ordering::Relaxed);
             }
-            writes
         })
     };
     let importer = Catalog::open(&db.url).await.unwrap();
-    let rows: Vec<InventoryRow> = (1..=6000)
-        .map(|i| row(10_000 + i, Some("importer@example.com"), i))
-        .collect();
-    for chunk in rows.chunks(500) {
-        importer.upsert_runs(chunk, 2).await.unwrap();
+    let mut imported = 0;
+    // Batches until the other process has written often in between.
+    while imported < 40 || (writes.load(Ordering::Relaxed) < 200 && imported < 2000) {
+        let rows: Vec<InventoryRow> = (0..50)
+            .map(|i| row(10_000 + imported * 50 + i, Some("importer@example.com"), i))
+            .collect();
+        importer.upsert_runs(&rows, 2).await.unwrap();
+        imported += 1;
     }
     stop.store(true, Ordering::Relaxed);
-    let writes = writer.await.unwrap();
-    assert!(writes > 10, "the other process wrote {writes} times");
-    assert_eq!(importer.totals().await.unwrap().connections, 100 + 6000);
+    writer.await.unwrap();
+    let writes = writes.load(Ordering::Relaxed);
+    assert!(writes >= 40, "the other process wrote only {writes} times");
+    assert_eq!(
+        importer.totals().await.unwrap().connections,
+        100 + imported * 50
+    );
     db.drop_schema().await;
 }

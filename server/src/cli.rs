@@ -254,6 +254,11 @@ pub struct StorageArgs {
     /// Largest log read, in MiB.
     #[arg(long, env = "LOGDECK_MAX_LOG_MIB", default_value_t = 64)]
     pub max_log_mib: u64,
+    /// Seconds one read of a log from S3 or HTTP may take in all (retries
+    /// and body included); a store that hangs or trickles is cut off then.
+    /// Redirects are never followed.
+    #[arg(long, env = "LOGDECK_STORE_DEADLINE", default_value_t = 30)]
+    pub store_deadline: u64,
 }
 
 /// Options of `logdeck import`.

@@ -47,6 +47,7 @@ impl StorageArgs {
         }
         let limits = Limits {
             max_bytes: self.max_log_mib.saturating_mul(1 << 20),
+            read_deadline: std::time::Duration::from_secs(self.store_deadline.max(1)),
             ..Limits::default()
         };
         Ok(LogStores::new(specs, limits)?)

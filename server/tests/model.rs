@@ -279,33 +279,57 @@ fn expected(runs: &[GenRun], q: &GenQuery) -> Vec<i64> {
 struct Engine {
     name: &'static str,
     catalog: Catalog,
-    app: axum::Router,
+    /// Routers over the same catalog with different search limits, so that
+    /// every search plan (ids, walk) runs on small inventories.
+    apps: Vec<(String, axum::Router)>,
     _data: tempfile::TempDir,
 }
+
+/// Search limits the routers use: the defaults, always walking the list,
+/// and a mix that changes plan at a few matches.
+const LIMITS: [catalog::SearchLimits; 3] = [
+    catalog::SearchLimits {
+        dense_runs: 5000,
+        many_names: 1000,
+    },
+    catalog::SearchLimits {
+        dense_runs: 1,
+        many_names: 0,
+    },
+    catalog::SearchLimits {
+        dense_runs: 3,
+        many_names: 2,
+    },
+];
 
 async fn engine(name: &'static str, db: &catalog::testing::TestDb) -> Engine {
     let data = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(data.path().join("logs")).unwrap();
-    let stores = logstore::LogStores::local(&data.path().join("logs")).unwrap();
-    let live = server::live::Live::open(
-        data.path(),
-        None,
-        "",
-        server::live::Tokens::new(Vec::<String>::new()),
-    )
-    .await
-    .unwrap();
-    let site = data.path().join("no-site");
-    let state = server::state::AppState::new(
-        server::site::leptos_options(&site),
-        db.catalog.clone(),
-        stores,
-        live,
-    );
+    let mut apps = Vec::new();
+    for (i, limits) in LIMITS.into_iter().enumerate() {
+        let dir = data.path().join(format!("app{i}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let stores = logstore::LogStores::local(&data.path().join("logs")).unwrap();
+        let live = server::live::Live::open(
+            &dir,
+            None,
+            "",
+            server::live::Tokens::new(Vec::<String>::new()),
+        )
+        .await
+        .unwrap();
+        let state = server::state::AppState::new(
+            server::site::leptos_options(&dir.join("no-site")),
+            db.catalog.clone().with_search_limits(limits),
+            stores,
+            live,
+        );
+        apps.push((format!("{name} {limits:?}"), server::routes::router(state)));
+    }
     Engine {
         name,
         catalog: db.catalog.clone(),
-        app: server::routes::router(state),
+        apps,
         _data: data,
     }
 }
@@ -394,7 +418,7 @@ async fn load(e: &Engine, runs: &[GenRun]) {
         let req = Request::put(format!("/api/runs/{}/bookmark", r.id))
             .body(Body::empty())
             .unwrap();
-        let (status, body) = call(&e.app, req).await;
+        let (status, body) = call(&e.apps[0].1, req).await;
         assert_eq!(
             status,
             StatusCode::NO_CONTENT,
@@ -437,17 +461,17 @@ fn uri(q: &GenQuery, after: Option<&str>) -> String {
 }
 
 /// Walks every page of `q`; the ids in the order served.
-async fn walk(e: &Engine, q: &GenQuery) -> Result<Vec<i64>, TestCaseError> {
+async fn walk(name: &str, app: &axum::Router, q: &GenQuery) -> Result<Vec<i64>, TestCaseError> {
     let mut ids = Vec::new();
     let mut after: Option<String> = None;
     for _ in 0..1000 {
         let u = uri(q, after.as_deref());
-        let (status, body) = call(&e.app, Request::get(&u).body(Body::empty()).unwrap()).await;
+        let (status, body) = call(app, Request::get(&u).body(Body::empty()).unwrap()).await;
         prop_assert_eq!(
             status,
             StatusCode::OK,
             "{}: {} answered {}",
-            e.name,
+            name,
             u,
             String::from_utf8_lossy(&body)
         );
@@ -456,7 +480,7 @@ async fn walk(e: &Engine, q: &GenQuery) -> Result<Vec<i64>, TestCaseError> {
         prop_assert!(
             !page.rows.is_empty() || (after.is_none() && page.next.is_none()),
             "{}: an empty page in the middle of {}",
-            e.name,
+            name,
             u
         );
         ids.extend(page.rows.iter().map(|r| r.id));
@@ -465,10 +489,7 @@ async fn walk(e: &Engine, q: &GenQuery) -> Result<Vec<i64>, TestCaseError> {
             None => return Ok(ids),
         }
     }
-    Err(TestCaseError::fail(format!(
-        "{}: more than 1000 pages",
-        e.name
-    )))
+    Err(TestCaseError::fail(format!("{name}: more than 1000 pages")))
 }
 
 fn check(
@@ -480,11 +501,13 @@ fn check(
     rt.block_on(async {
         load(e, runs).await;
         for q in queries {
-            let got = walk(e, q).await?;
             let want = expected(runs, q);
-            let distinct: BTreeSet<i64> = got.iter().copied().collect();
-            prop_assert_eq!(distinct.len(), got.len(), "{}: a run listed twice", e.name);
-            prop_assert_eq!(got, want, "{}: {:?}", e.name, q);
+            for (name, app) in &e.apps {
+                let got = walk(name, app, q).await?;
+                let distinct: BTreeSet<i64> = got.iter().copied().collect();
+                prop_assert_eq!(distinct.len(), got.len(), "{}: a run listed twice", name);
+                prop_assert_eq!(&got, &want, "{}: {:?}", name, q);
+            }
         }
         Ok(())
     })

@@ -203,7 +203,7 @@ fn LogCounts(info: Option<LogInfo>, name: LogName) -> impl IntoView {
                 </span>
                 ", "
                 <span>{group_thousands(s.warnings as i64)} " warnings" {format!(" ({})", pct(app_pct(s.warnings, s.lines)))}</span>
-                {format!(" of {} lines", group_thousands(s.lines as i64))}
+                {format!(" of {} non-blank lines", group_thousands(s.lines as i64))}
             }
             .into_any(),
             _ => view! { <span class="muted">"indexing…"</span> }.into_any(),

@@ -41,7 +41,7 @@ struct Rec {
 
 impl From<WireLine> for Rec {
     fn from(w: WireLine) -> Rec {
-        let level = ansi::level_of(&ansi::strip(&w.x));
+        let level = ansi::line_level(&w.x, true).map(logparse::Level::as_str);
         Rec {
             seq: w.seq,
             time_us: w.t,

@@ -10,14 +10,25 @@ CREATE INDEX runs_newest_with_errors ON runs (updated_at DESC, id DESC) WHERE er
 CREATE INDEX runs_by_errors_with_errors ON runs (COALESCE(error_pct, -1.0) DESC, id DESC) WHERE errors > 0;
 CREATE INDEX runs_by_latency_p95_with_errors ON runs (COALESCE(latency_p95, -1.0) DESC, id DESC) WHERE errors > 0;
 
+-- Runs without a client (or server) log in every order.
+CREATE INDEX runs_newest_no_client ON runs (updated_at DESC, id DESC) WHERE client_log IS NULL;
+CREATE INDEX runs_by_errors_no_client ON runs (COALESCE(error_pct, -1.0) DESC, id DESC) WHERE client_log IS NULL;
+CREATE INDEX runs_by_latency_p95_no_client ON runs (COALESCE(latency_p95, -1.0) DESC, id DESC) WHERE client_log IS NULL;
+CREATE INDEX runs_newest_no_server ON runs (updated_at DESC, id DESC) WHERE server_log IS NULL;
+CREATE INDEX runs_by_errors_no_server ON runs (COALESCE(error_pct, -1.0) DESC, id DESC) WHERE server_log IS NULL;
+CREATE INDEX runs_by_latency_p95_no_server ON runs (COALESCE(latency_p95, -1.0) DESC, id DESC) WHERE server_log IS NULL;
+
 -- One protocol build in every order.
 CREATE INDEX runs_version_newest ON runs (version, updated_at DESC, id DESC);
 CREATE INDEX runs_version_by_errors ON runs (version, COALESCE(error_pct, -1.0) DESC, id DESC);
 CREATE INDEX runs_version_by_latency_p95 ON runs (version, COALESCE(latency_p95, -1.0) DESC, id DESC);
 
 -- Username search looks at the distinct usernames (far fewer than runs),
--- then at the runs of the ones that match.
+-- then at the runs of the ones that match; when many match, each run's own
+-- lower-cased name is tested in list order.
 CREATE INDEX runs_username ON runs (username);
+ALTER TABLE runs ADD COLUMN username_folded TEXT;
+UPDATE runs SET username_folded = lower(username) WHERE username IS NOT NULL;
 CREATE TABLE usernames (
     id BIGSERIAL PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
-use logparse::{LineKind, Metric};
+use logparse::Metric;
 
 use super::error::{ApiResult, Problem};
 use super::params::Params;
@@ -109,29 +109,26 @@ pub async fn lines(
     }
     let needle = p.text("q").map(|q| q.to_lowercase());
     let loc = location(&s, &id, &log).await?;
+    let program_output = LogName::parse(&log) == Some(LogName::Output);
     let parsed = s.logs.get(&loc).await?;
     let total = parsed.line_count();
     let mut out = Vec::with_capacity(limit.min(total));
     let mut n = from;
     while n <= total && out.len() < limit {
         let raw = parsed.line(n).unwrap_or_default();
-        let level = match logparse::classify(raw, false) {
-            LineKind::Parsed { level, .. } => Some(level.as_str()),
-            _ => None,
-        };
+        let text = String::from_utf8_lossy(raw);
+        let level = app::ansi::line_level(&text, program_output).map(logparse::Level::as_str);
         let keep_level = levels.is_empty() || level.is_some_and(|l| levels.iter().any(|x| x == l));
-        if keep_level {
-            let text = String::from_utf8_lossy(raw);
-            if needle
+        if keep_level
+            && needle
                 .as_ref()
                 .is_none_or(|q| text.to_lowercase().contains(q.as_str()))
-            {
-                out.push(LogLine {
-                    n: n as u64,
-                    level: level.map(str::to_string),
-                    text: text.into_owned(),
-                });
-            }
+        {
+            out.push(LogLine {
+                n: n as u64,
+                level: level.map(str::to_string),
+                text: text.into_owned(),
+            });
         }
         n += 1;
     }

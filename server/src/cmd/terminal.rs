@@ -17,12 +17,13 @@ pub fn printable(text: &str, keep_colour: bool) -> Cow<'_, str> {
     let mut out = String::with_capacity(text.len() + 16);
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
-        if keep_colour && c == '\x1b' {
-            if let Some(len) = sgr_len(rest) {
-                out.push_str(&rest[..len]);
-                rest = &rest[len..];
-                continue;
-            }
+        if keep_colour
+            && c == '\x1b'
+            && let Some(len) = sgr_len(rest)
+        {
+            out.push_str(&rest[..len]);
+            rest = &rest[len..];
+            continue;
         }
         match c {
             '\x1b' => out.push_str("\\e"),

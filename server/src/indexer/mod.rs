@@ -67,16 +67,26 @@ pub async fn summarize_location(
     let mut read = stores.open(location, None).await?;
     let mut parser = logparse::Parser::new();
     let mut bytes = 0u64;
+    // A program's output is read again for the levels its other lines
+    // announce (see `app::ansi::line_level`).
+    let mut kept = Vec::new();
     while let Some(chunk) = read.stream.next().await {
         let chunk = chunk?;
         bytes += chunk.len() as u64;
         parser.feed(&chunk);
+        if any_text {
+            kept.extend_from_slice(&chunk);
+        }
     }
     let report = parser.finish();
     if !any_text && report.lines > 0 && report.parsed == 0 {
         return Err(IndexError::NotALog(report.lines));
     }
-    Ok(summary::summarize(&report, bytes))
+    let mut summary = summary::summarize(&report, bytes);
+    if any_text {
+        summary::add_announced_levels(&mut summary, &kept);
+    }
+    Ok(summary)
 }
 
 /// The workers of one process, and the bell that wakes them.

@@ -41,6 +41,29 @@ pub fn summarize(report: &LogReport, bytes: u64) -> LogSummary {
     }
 }
 
+/// Adds to `summary` the levels that the lines of a program's `output` not
+/// in the log format announce (those in the format are counted already),
+/// so a task's counts agree with its viewers' level filters.
+pub fn add_announced_levels(summary: &mut LogSummary, output: &[u8]) {
+    for line in output.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if !matches!(
+            logparse::classify(line, false),
+            logparse::LineKind::Malformed
+        ) {
+            continue;
+        }
+        let text = String::from_utf8_lossy(line);
+        match app::ansi::line_level(&text, true) {
+            Some(Level::Error) => summary.errors += 1,
+            Some(Level::Warning) => summary.warnings += 1,
+            Some(Level::Info) => summary.info += 1,
+            Some(Level::Debug) => summary.debug += 1,
+            None => {}
+        }
+    }
+}
+
 /// Means of `n` equal slices of the points, in order (fewer when there are
 /// fewer points).
 pub fn sparkline(points: &[Point], n: usize) -> Vec<f32> {
@@ -59,6 +82,24 @@ pub fn sparkline(points: &[Point], n: usize) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_programs_output_counts_the_levels_its_viewers_filter_by() {
+        let out = "compiling\n\nERROR: disk full\r\n\x1b[31merror\x1b[0m: linking failed\n   \n\
+                   warning: unused\n00:00:02:000 | ERROR   | a | f:1 | parsed\nall good, no errors\n";
+        let mut s = summarize(&logparse::parse(out.as_bytes()), out.len() as u64);
+        add_announced_levels(&mut s, out.as_bytes());
+        assert_eq!(s.lines, 6, "blank lines are not lines of the log");
+        // The same rule the viewers' ERROR filter applies, line by line.
+        let by_rule = |want: Level| {
+            out.lines()
+                .filter(|l| app::ansi::line_level(l, true) == Some(want))
+                .count() as u64
+        };
+        assert_eq!((s.errors, s.warnings), (3, 1));
+        assert_eq!(s.errors, by_rule(Level::Error));
+        assert_eq!(s.warnings, by_rule(Level::Warning));
+    }
 
     #[test]
     fn summarizes_levels_metrics_and_templates() {

@@ -80,11 +80,20 @@ impl Catalog {
             // One writer at a time: the statement is atomic as it stands.
             Backend::Sqlite => "",
         };
+        // The first due job of each kind, each found by seeking its index
+        // (an OR of the two would scan every job), then the earlier one.
         let sql = format!(
             "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, \
              attempts = attempts + 1, updated_ms = $3 \
-             WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' AND run_after <= $3) \
-                OR (state = 'running' AND lease_until < $3) ORDER BY run_after, id LIMIT 1{lock}) \
+             WHERE id = (SELECT id FROM ( \
+                SELECT id, run_after FROM (SELECT id, run_after FROM jobs \
+                    WHERE state = 'running' AND lease_until < $3 \
+                    ORDER BY lease_until, id LIMIT 1{lock}) AS lapsed \
+                UNION ALL \
+                SELECT id, run_after FROM (SELECT id, run_after FROM jobs \
+                    WHERE state = 'queued' AND run_after <= $3 \
+                    ORDER BY run_after, id LIMIT 1{lock}) AS queued \
+             ) AS due ORDER BY run_after, id LIMIT 1) \
              RETURNING id, run_id, log_name, location, attempts"
         );
         let row = sqlx::query(&sql)

@@ -129,45 +129,72 @@ enum Bound {
     Beyond(Cursor),
 }
 
-/// The SQLite index that walks the order of `query`'s list, among the runs
-/// of the first of its filters that has one: one build, with errors,
-/// without a server log, without a client log (migrations 1 and 5 define
-/// them). Each holds only the runs it names, so a rare filter never walks
-/// the runs it leaves out.
-fn order_index(query: &RunQuery) -> &'static str {
-    let by = match query.sort {
-        Sort::Newest | Sort::Oldest => 0,
-        Sort::Errors => 1,
-        Sort::LatencyP95 => 2,
-    };
-    let names = if query.version.as_deref().is_some_and(|v| !v.is_empty()) {
-        [
-            "runs_version_newest",
-            "runs_version_by_errors",
-            "runs_version_by_latency_p95",
-        ]
-    } else if query.has_errors {
-        [
-            "runs_newest_with_errors",
-            "runs_by_errors_with_errors",
-            "runs_by_latency_p95_with_errors",
-        ]
-    } else if query.missing_server {
-        [
-            "runs_newest_no_server",
-            "runs_by_errors_no_server",
-            "runs_by_latency_p95_no_server",
-        ]
-    } else if query.missing_client {
-        [
-            "runs_newest_no_client",
-            "runs_by_errors_no_client",
-            "runs_by_latency_p95_no_client",
-        ]
-    } else {
-        ["runs_newest", "runs_by_errors", "runs_by_latency_p95"]
-    };
-    names[by]
+/// Which of the indexes of an order walks a list (migrations 1 and 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    /// The order's own index.
+    Whole,
+    /// None: search found the runs, which are read by id and sorted (the
+    /// key is written `KEY * 1`, which no index has, so that PostgreSQL
+    /// does not walk an index testing every run against the ids).
+    ById,
+    /// Within one build: `(version, key, id)`.
+    Build,
+    /// Among runs with errors: a partial index on `key + 0`.
+    WithErrors,
+    /// Among runs without a server log (partial, `key + 0`).
+    NoServer,
+    /// Among runs without a client log (partial, `key + 0`).
+    NoClient,
+}
+
+impl Walk {
+    /// The walk for `query`: the first of its filters that has an index.
+    /// Each partial index holds only the runs its filter keeps, so a rare
+    /// filter never walks the runs it leaves out.
+    fn of(query: &RunQuery, by_ids: bool) -> Walk {
+        if by_ids {
+            Walk::ById
+        } else if query.bookmarked {
+            Walk::Whole
+        } else if query.version.as_deref().is_some_and(|v| !v.is_empty()) {
+            Walk::Build
+        } else if query.has_errors {
+            Walk::WithErrors
+        } else if query.missing_server {
+            Walk::NoServer
+        } else if query.missing_client {
+            Walk::NoClient
+        } else {
+            Walk::Whole
+        }
+    }
+
+    /// The order's key as this walk's index has it.
+    fn key(self, sort: Sort) -> String {
+        let (key, _) = sort_key(sort);
+        match self {
+            Walk::Whole | Walk::Build => key.to_string(),
+            Walk::ById => format!("({key} * 1)"),
+            Walk::WithErrors | Walk::NoServer | Walk::NoClient => format!("({key} + 0)"),
+        }
+    }
+
+    /// The SQLite index (named in `INDEXED BY`).
+    fn index(self, sort: Sort) -> String {
+        let order = match sort {
+            Sort::Newest | Sort::Oldest => "newest",
+            Sort::Errors => "by_errors",
+            Sort::LatencyP95 => "by_latency_p95",
+        };
+        match self {
+            Walk::Whole | Walk::ById => format!("runs_{order}"),
+            Walk::Build => format!("runs_version_{order}"),
+            Walk::WithErrors => format!("runs_{order}_with_errors"),
+            Walk::NoServer => format!("runs_{order}_no_server"),
+            Walk::NoClient => format!("runs_{order}_no_client"),
+        }
+    }
 }
 
 /// The sort key of `sort` read from column `col`. A metric key is REAL in
@@ -457,9 +484,11 @@ impl Catalog {
         bound: Bound,
         limit: i64,
     ) -> Sql {
-        let (key, desc) = sort_key(query.sort);
+        let (_, desc) = sort_key(query.sort);
         let version = query.version.as_deref().filter(|v| !v.is_empty());
         let by_ids = matches!(user, Some(search::Plan::Ids(_)));
+        let walk = Walk::of(query, by_ids);
+        let key = walk.key(query.sort);
         let from = match (query.bookmarked, self.backend) {
             // Bookmarks are few: they drive the join (in SQLite, CROSS JOIN
             // fixes the order) and the matches are sorted.
@@ -469,12 +498,11 @@ impl Catalog {
             (true, crate::Backend::Postgres) => {
                 "bookmarks b JOIN runs ON b.run_id = runs.id".into()
             }
-            // SQLite is told which index walks the list: the one for the
-            // order within one build, or among runs with errors, or the
-            // order's own. (A few ids found by search are looked up by id.)
+            // SQLite is told which index walks the list (see `Walk`); a
+            // few ids found by search are looked up by id.
             (false, crate::Backend::Sqlite) if !by_ids => format!(
                 "runs INDEXED BY {} LEFT JOIN bookmarks b ON b.run_id = runs.id",
-                order_index(query)
+                walk.index(query.sort)
             ),
             (false, _) => "runs LEFT JOIN bookmarks b ON b.run_id = runs.id".into(),
         };

@@ -117,12 +117,54 @@ impl Catalog {
         exit_code: Option<i32>,
         now_ms: i64,
     ) -> Result<bool, CatalogError> {
+        self.end_task_run(id, status, exit_code, None, now_ms).await
+    }
+
+    /// Ends a live task run that never got a producer because its id could
+    /// not be used: `lost`, with its output recorded as failed for
+    /// `reason`, so nothing is ever archived under it.
+    pub async fn abandon_task_run(
+        &self,
+        id: i64,
+        reason: &str,
+        now_ms: i64,
+    ) -> Result<bool, CatalogError> {
+        self.end_task_run(id, "lost", None, Some(reason), now_ms)
+            .await
+    }
+
+    async fn end_task_run(
+        &self,
+        id: i64,
+        status: &str,
+        exit_code: Option<i32>,
+        abandoned: Option<&str>,
+        now_ms: i64,
+    ) -> Result<bool, CatalogError> {
         if !matches!(status, "succeeded" | "failed" | "lost") {
             return Err(CatalogError::BadRequest(format!(
                 "not a finished status: {status:?}"
             )));
         }
         let mut tx = self.begin_write().await?;
+        if let Some(reason) = abandoned {
+            sqlx::query(
+                "UPDATE runs SET output_state = 'failed' WHERE id = $1 AND kind = 'task' \
+                 AND status = 'live'",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO logs (run_id, name, location, state, reason) \
+                 VALUES ($1, $2, NULL, 'failed', $3) ON CONFLICT (run_id, name) DO NOTHING",
+            )
+            .bind(id)
+            .bind(LogName::Output.as_str())
+            .bind(reason.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
         let done = sqlx::query(
             "UPDATE runs SET status = $1, exit_code = $2, finished_ms = $3, updated_at = $4 \
              WHERE id = $5 AND kind = 'task' AND status = 'live'",

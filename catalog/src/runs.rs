@@ -123,9 +123,9 @@ enum Bound {
     Start,
     /// After the cursor's (key, id).
     After(Cursor),
-    /// After the cursor, with the cursor's key (SQLite's first part).
+    /// After the cursor, with the cursor's key (a walk's first part).
     Ties(Cursor),
-    /// With keys past the cursor's (SQLite's second part).
+    /// With keys past the cursor's (a walk's second part).
     Beyond(Cursor),
 }
 
@@ -134,10 +134,11 @@ enum Bound {
 enum Walk {
     /// The order's own index.
     Whole,
-    /// None: search found the runs, which are read by id and sorted (the
-    /// key is written `KEY * 1`, which no index has, so that PostgreSQL
-    /// does not walk an index testing every run against the ids).
-    ById,
+    /// None: search found a few names, whose runs are read through the
+    /// username index and sorted (the key is written `KEY * 1`, which no
+    /// index has, so that no planner walks an order's index testing every
+    /// run's name instead).
+    ByName,
     /// Within one build: `(version, key, id)`.
     Build,
     /// Among runs with errors: a partial index on `key + 0`.
@@ -152,9 +153,9 @@ impl Walk {
     /// The walk for `query`: the first of its filters that has an index.
     /// Each partial index holds only the runs its filter keeps, so a rare
     /// filter never walks the runs it leaves out.
-    fn of(query: &RunQuery, by_ids: bool) -> Walk {
-        if by_ids {
-            Walk::ById
+    fn of(query: &RunQuery, by_name: bool) -> Walk {
+        if by_name {
+            Walk::ByName
         } else if query.bookmarked {
             Walk::Whole
         } else if query.version.as_deref().is_some_and(|v| !v.is_empty()) {
@@ -175,7 +176,7 @@ impl Walk {
         let (key, _) = sort_key(sort);
         match self {
             Walk::Whole | Walk::Build => key.to_string(),
-            Walk::ById => format!("({key} * 1)"),
+            Walk::ByName => format!("({key} * 1)"),
             Walk::WithErrors | Walk::NoServer | Walk::NoClient => format!("({key} + 0)"),
         }
     }
@@ -188,7 +189,7 @@ impl Walk {
             Sort::LatencyP95 => "by_latency_p95",
         };
         match self {
-            Walk::Whole | Walk::ById => format!("runs_{order}"),
+            Walk::Whole | Walk::ByName => format!("runs_{order}"),
             Walk::Build => format!("runs_version_{order}"),
             Walk::WithErrors => format!("runs_{order}_with_errors"),
             Walk::NoServer => format!("runs_{order}_no_server"),
@@ -416,7 +417,7 @@ impl Catalog {
         {
             None => None,
             Some(term) => match search::plan(&self.pool, self.backend, self.search, term).await? {
-                search::Plan::Ids(ids) if ids.is_empty() => {
+                plan if plan.is_empty() => {
                     return Ok(RunPage {
                         rows: Vec::new(),
                         next: None,
@@ -427,11 +428,14 @@ impl Catalog {
             },
         };
         let want = i64::from(query.limit) + 1;
-        let rows = match (self.backend, cursor) {
-            // SQLite seeks an expression index with `key = k AND id < c`
-            // and with `key < k`, but walks every tie of `k` for the two
-            // combined: the rows after the cursor are asked for in two parts.
-            (crate::Backend::Sqlite, Some(c)) => {
+        let by_name = matches!(user, Some(search::Plan::Names(_)));
+        let rows = match cursor {
+            // An index on (key, id) is sought with `key = k AND id < c` and
+            // with `key < k`, but both engines may walk every tie of `k` for
+            // the two combined (SQLite always; PostgreSQL behind a leading
+            // `version = v`): the rows after the cursor are asked for in two
+            // parts, unless they are sorted anyway (runs found by name).
+            Some(c) if !by_name => {
                 let mut rows = self
                     .page_part(query, user.clone(), Bound::Ties(c), want)
                     .fetch_all(&self.pool)
@@ -446,7 +450,7 @@ impl Catalog {
                 }
                 rows
             }
-            (_, c) => {
+            c => {
                 let bound = c.map_or(Bound::Start, Bound::After);
                 self.page_part(query, user, bound, want)
                     .fetch_all(&self.pool)
@@ -486,8 +490,8 @@ impl Catalog {
     ) -> Sql {
         let (_, desc) = sort_key(query.sort);
         let version = query.version.as_deref().filter(|v| !v.is_empty());
-        let by_ids = matches!(user, Some(search::Plan::Ids(_)));
-        let walk = Walk::of(query, by_ids);
+        let by_name = matches!(user, Some(search::Plan::Names(_)));
+        let walk = Walk::of(query, by_name);
         let key = walk.key(query.sort);
         let from = match (query.bookmarked, self.backend) {
             // Bookmarks are few: they drive the join (in SQLite, CROSS JOIN
@@ -498,9 +502,9 @@ impl Catalog {
             (true, crate::Backend::Postgres) => {
                 "bookmarks b JOIN runs ON b.run_id = runs.id".into()
             }
-            // SQLite is told which index walks the list (see `Walk`); a
-            // few ids found by search are looked up by id.
-            (false, crate::Backend::Sqlite) if !by_ids => format!(
+            // SQLite is told which index walks the list (see `Walk`); the
+            // runs of a few names found by search are read by name.
+            (false, crate::Backend::Sqlite) if !by_name => format!(
                 "runs INDEXED BY {} LEFT JOIN bookmarks b ON b.run_id = runs.id",
                 walk.index(query.sort)
             ),

@@ -10,8 +10,9 @@
 //! (FTS5 `trigram` in SQLite, `pg_trgm` in PostgreSQL); shorter ones read
 //! the names. Then, by how many runs match:
 //! - none: the answer is empty at once;
-//! - few (a few names, under [`SearchLimits::dense_runs`] runs): their ids are read through the
-//!   username index and sorted ([`Plan::Ids`]);
+//! - few (a few names, under [`SearchLimits::dense_runs`] runs): the runs
+//!   of those names are read through the username index and sorted
+//!   ([`Plan::Names`]);
 //! - many: the list is walked in its own order and each run's folded name
 //!   tested ([`Plan::Scan`]); at that density a page is found within a few
 //!   thousand rows of the walk.
@@ -72,14 +73,21 @@ fn phrase(term: &str) -> String {
 /// How to find the runs of a term.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Plan {
-    /// Exactly these runs match (fewer than [`SearchLimits::dense_runs`];
-    /// maybe none).
-    Ids(Vec<i64>),
+    /// The runs of exactly these usernames match (fewer than
+    /// [`SearchLimits::dense_runs`] runs; no name at all: no run).
+    Names(Vec<String>),
     /// Many runs match: test each run's folded name in list order.
     Scan {
         /// The folded term.
         folded: String,
     },
+}
+
+impl Plan {
+    /// Whether the plan finds no run.
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Plan::Names(n) if n.is_empty())
+    }
 }
 
 /// Appends a condition on `usernames` (no alias) true for the names that
@@ -132,37 +140,35 @@ pub(crate) async fn plan(
         .map(|r| r.try_get("name"))
         .collect::<Result<_, _>>()?;
     if names.is_empty() {
-        return Ok(Plan::Ids(Vec::new()));
+        return Ok(Plan::Names(names));
     }
     if names.len() as i64 > limits.many_names {
         return Ok(Plan::Scan { folded });
     }
-    // The username index drives this; at most `dense_runs` ids are read to
-    // learn whether there are more.
+    // Counted through the username index, up to `dense_runs`.
     let mut q = Sql::new(
         backend,
-        "SELECT runs.id AS id FROM runs WHERE runs.username IN (",
+        "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM runs WHERE runs.username IN (",
     );
-    q.list(names).push(") LIMIT ").bind(limits.dense_runs);
-    let rows = q.fetch_all(pool).await?;
-    if rows.len() as i64 >= limits.dense_runs {
+    q.list(names.clone())
+        .push(") LIMIT ")
+        .bind(limits.dense_runs)
+        .push(") AS m");
+    let n: i64 = q.fetch_one(pool).await?.try_get("n")?;
+    if n >= limits.dense_runs {
         return Ok(Plan::Scan { folded });
     }
-    let ids = rows
-        .iter()
-        .map(|r| r.try_get::<i64, _>("id"))
-        .collect::<Result<_, _>>()?;
-    Ok(Plan::Ids(ids))
+    Ok(Plan::Names(names))
 }
 
 /// Appends a condition true for the runs the plan found.
 pub(crate) fn push_user_filter(q: &mut Sql, backend: Backend, plan: Plan) {
     match plan {
-        Plan::Ids(ids) => {
-            // `0` keeps the list valid when nothing matched; no run has id 0.
-            q.push("runs.id IN (0");
-            for id in ids {
-                q.push(", ").bind(id);
+        Plan::Names(names) => {
+            // NULL keeps the list valid when empty; it matches nothing.
+            q.push("runs.username IN (NULL");
+            for name in names {
+                q.push(", ").bind(name);
             }
             q.push(")");
         }

@@ -810,3 +810,89 @@ async fn a_silent_run_is_sealed_as_lost_and_a_connected_one_is_not() {
     );
     server.task.abort();
 }
+
+/// A server whose Redis keys carry its catalog's identity, as `serve`
+/// names them, under `base` (so the test can remove them).
+async fn start_identified(data: &Path, base: &str) -> Server {
+    std::fs::create_dir_all(data).unwrap();
+    let url = format!("sqlite:{}", data.join("catalog.db").display());
+    let id = Catalog::open(&url).await.unwrap().identity().await.unwrap();
+    let prefix = format!("{base}:{}", server::live::redis_prefix(&id));
+    start_on(
+        &url,
+        data,
+        Kind::Redis,
+        &prefix,
+        0,
+        server::live::DEFAULT_SILENCE,
+    )
+    .await
+}
+
+/// Streams `n` lines as one run through `addr`; the run and what a viewer
+/// of it got.
+async fn stream_one(addr: SocketAddr, n: u64) -> (i64, Vec<WireLine>) {
+    let (tx, rx) = mpsc::channel(1024);
+    let producer = tokio::spawn(producer::stream(target(addr), rx, |_| {}));
+    tokio::spawn(produce(tx, n));
+    let report = tokio::time::timeout(Duration::from_secs(60), producer)
+        .await
+        .expect("producer finishes")
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.lines, n);
+    (report.run, watch(addr, report.run).await)
+}
+
+/// Catalogs that share one Redis never meet there: two fresh data
+/// directories (the same run ids), and a restored backup of one of them
+/// (the same identity too), each stream a run and every line of each
+/// arrives, once, in its own run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalogs_sharing_redis_never_mix_their_runs() {
+    let base = prefix();
+    let dirs = tempfile::tempdir().unwrap();
+    let (a_dir, b_dir, restored) = (
+        dirs.path().join("a"),
+        dirs.path().join("b"),
+        dirs.path().join("restored"),
+    );
+    let a = start_identified(&a_dir, &base).await;
+    // A backup of a's catalog, taken before its run.
+    std::fs::create_dir_all(&restored).unwrap();
+    let backup = Catalog::open(&format!("sqlite:{}", a_dir.join("catalog.db").display()))
+        .await
+        .unwrap();
+    sqlx::query(&format!(
+        "VACUUM INTO '{}'",
+        restored.join("catalog.db").display()
+    ))
+    .execute(backup.pool())
+    .await
+    .unwrap();
+    backup.close().await;
+
+    let (run_a, got_a) = stream_one(a.addr, 3000).await;
+    check_complete(&got_a, 3000, "a's viewer");
+    check_archived(a.addr, run_a, 3000).await;
+
+    let b = start_identified(&b_dir, &base).await;
+    let (run_b, got_b) = stream_one(b.addr, 2000).await;
+    assert_eq!(
+        run_b, run_a,
+        "a fresh catalog numbers its runs the same way"
+    );
+    check_complete(&got_b, 2000, "b's viewer");
+
+    // Same identity, same next id: that id is given up, the next one used.
+    let r = start_identified(&restored, &base).await;
+    let (run_r, got_r) = stream_one(r.addr, 1000).await;
+    assert_ne!(run_r, run_a);
+    check_complete(&got_r, 1000, "the restored catalog's viewer");
+    // a's archived run is untouched.
+    check_complete(&watch(a.addr, run_a).await, 3000, "a's viewer, afterwards");
+    for s in [a, b, r] {
+        s.task.abort();
+    }
+    testing::drop_keys(&base);
+}

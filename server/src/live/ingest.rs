@@ -120,7 +120,12 @@ pub async fn create_run(
                      shares it); giving the id up"
                 );
                 s.catalog
-                    .finish_task_run(id, "lost", None, catalog::now_ms())
+                    .abandon_task_run(
+                        id,
+                        "the live store already held a log under this run id (another \
+                         catalog with this one's identity shares it); the run moved to the next id",
+                        catalog::now_ms(),
+                    )
                     .await?;
                 if attempt + 1 == MAX_TAKEN_IDS {
                     return Err(Problem {

@@ -134,11 +134,11 @@ enum Bound {
 enum Walk {
     /// The order's own index.
     Whole,
-    /// None: search found a few names, whose runs are read through the
-    /// username index and sorted (the key is written `KEY * 1`, which no
-    /// index has, so that no planner walks an order's index testing every
-    /// run's name instead).
-    ByName,
+    /// None: the runs are found otherwise — those of a few names that
+    /// search found (through the username index), or the bookmarked ones —
+    /// and sorted. The key is written `KEY * 1`, which no index has, so that
+    /// no planner walks an order's index testing every run instead.
+    Sorted,
     /// Within one build: `(version, key, id)`.
     Build,
     /// Among runs with errors: a partial index on `key + 0`.
@@ -154,10 +154,8 @@ impl Walk {
     /// Each partial index holds only the runs its filter keeps, so a rare
     /// filter never walks the runs it leaves out.
     fn of(query: &RunQuery, by_name: bool) -> Walk {
-        if by_name {
-            Walk::ByName
-        } else if query.bookmarked {
-            Walk::Whole
+        if by_name || query.bookmarked {
+            Walk::Sorted
         } else if query.version.as_deref().is_some_and(|v| !v.is_empty()) {
             Walk::Build
         } else if query.has_errors {
@@ -176,7 +174,7 @@ impl Walk {
         let (key, _) = sort_key(sort);
         match self {
             Walk::Whole | Walk::Build => key.to_string(),
-            Walk::ByName => format!("({key} * 1)"),
+            Walk::Sorted => format!("({key} * 1)"),
             Walk::WithErrors | Walk::NoServer | Walk::NoClient => format!("({key} + 0)"),
         }
     }
@@ -189,7 +187,7 @@ impl Walk {
             Sort::LatencyP95 => "by_latency_p95",
         };
         match self {
-            Walk::Whole | Walk::ByName => format!("runs_{order}"),
+            Walk::Whole | Walk::Sorted => format!("runs_{order}"),
             Walk::Build => format!("runs_version_{order}"),
             Walk::WithErrors => format!("runs_{order}_with_errors"),
             Walk::NoServer => format!("runs_{order}_no_server"),
@@ -434,8 +432,9 @@ impl Catalog {
             // with `key < k`, but both engines may walk every tie of `k` for
             // the two combined (SQLite always; PostgreSQL behind a leading
             // `version = v`): the rows after the cursor are asked for in two
-            // parts, unless they are sorted anyway (runs found by name).
-            Some(c) if !by_name => {
+            // parts, unless they are sorted anyway (runs found by name, or
+            // bookmarked).
+            Some(c) if !by_name && !query.bookmarked => {
                 let mut rows = self
                     .page_part(query, user.clone(), Bound::Ties(c), want)
                     .fetch_all(&self.pool)

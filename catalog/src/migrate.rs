@@ -37,9 +37,15 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
     ),
     (
         5,
-        "typed sort keys, filtered orders, username search, catalog identity",
-        include_str!("../migrations/sqlite/0005_orders_and_names.sql"),
-        include_str!("../migrations/postgres/0005_orders_and_names.sql"),
+        "typed sort keys, filtered orders, folded usernames, due jobs",
+        include_str!("../migrations/shared/0005_orders.sql"),
+        include_str!("../migrations/shared/0005_orders.sql"),
+    ),
+    (
+        6,
+        "distinct usernames, catalog identity",
+        include_str!("../migrations/sqlite/0006_usernames.sql"),
+        include_str!("../migrations/postgres/0006_usernames.sql"),
     ),
 ];
 

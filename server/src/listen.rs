@@ -21,11 +21,21 @@ const DRAIN: Duration = Duration::from_secs(10);
 
 /// Serves `app` on `listener` until `stop` completes.
 pub async fn serve(listener: TcpListener, app: Router, stop: impl Future<Output = ()>) {
+    serve_with(listener, app, stop, HEADER_TIMEOUT).await;
+}
+
+/// [`serve`] with another header deadline.
+pub async fn serve_with(
+    listener: TcpListener,
+    app: Router,
+    stop: impl Future<Output = ()>,
+    header_timeout: Duration,
+) {
     let mut builder = Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT);
+        .header_read_timeout(header_timeout);
     builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
     tokio::pin!(stop);

@@ -896,3 +896,51 @@ async fn catalogs_sharing_redis_never_mix_their_runs() {
     }
     testing::drop_keys(&base);
 }
+
+/// Revoking a token ends the producers connected with it within a second;
+/// the producer says why and gives up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_closes_its_open_producer() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start(data.path(), Kind::Embedded, "unused", 0).await;
+    let url = format!("sqlite:{}", data.path().join("catalog.db").display());
+    let catalog = Catalog::open(&url).await.unwrap();
+    let token = server::live::tokens::new_token();
+    assert!(
+        catalog
+            .create_token("ci", &server::live::tokens::token_hash(&token), 1)
+            .await
+            .unwrap()
+    );
+    let (tx, rx) = mpsc::channel(1024);
+    let mut t = target(server.addr);
+    t.token = token;
+    let producer = tokio::spawn(producer::stream(t, rx, |_| {}));
+    // Lines keep coming; the program never ends.
+    let feeding = tokio::spawn(async move {
+        for seq in 1.. {
+            if tx.send(feed_line(seq)).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    });
+    let run = first_run(server.addr).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(catalog.revoke_token("ci").await.unwrap());
+    let revoked = std::time::Instant::now();
+    let ended = tokio::time::timeout(Duration::from_secs(5), producer)
+        .await
+        .expect("the producer stops")
+        .unwrap();
+    let err = ended.expect_err("a revoked producer fails");
+    assert!(
+        revoked.elapsed() < Duration::from_millis(1500),
+        "took {:?}",
+        revoked.elapsed()
+    );
+    assert!(err.to_string().contains("no longer valid"), "{err}");
+    feeding.abort();
+    assert!(run > 0);
+    server.task.abort();
+}

@@ -1,5 +1,6 @@
 -- Sort keys of runs without metrics are REAL (-1.0), like the metrics
--- themselves, so every row of an order decodes as the same type.
+-- themselves, so every row of an order decodes as the same type (SQLite
+-- would give an integer for -1).
 DROP INDEX runs_by_errors;
 DROP INDEX runs_by_latency_p95;
 DROP INDEX runs_version;
@@ -28,38 +29,11 @@ CREATE INDEX runs_version_by_latency_p95 ON runs (version, COALESCE(latency_p95,
 
 -- Username search looks at the distinct usernames (far fewer than runs),
 -- then at the runs of the ones that match; when many match, each run's own
--- lower-cased name is tested in list order.
+-- lower-cased name is tested in list order. (Folded again by the server on
+-- open: lower() knows only ASCII in SQLite.)
 CREATE INDEX runs_username ON runs (username);
 ALTER TABLE runs ADD COLUMN username_folded TEXT;
 UPDATE runs SET username_folded = lower(username) WHERE username IS NOT NULL;
-CREATE TABLE usernames (
-    id INTEGER PRIMARY KEY,
-    username TEXT NOT NULL UNIQUE,
-    -- Lower-cased by the server (Unicode), as search terms are.
-    folded TEXT NOT NULL
-);
-CREATE VIRTUAL TABLE usernames_trigram USING fts5(
-    folded, content='usernames', content_rowid='id', tokenize='trigram case_sensitive 1'
-);
-CREATE TRIGGER usernames_insert AFTER INSERT ON usernames BEGIN
-    INSERT INTO usernames_trigram (rowid, folded) VALUES (new.id, new.folded);
-END;
-CREATE TRIGGER usernames_delete AFTER DELETE ON usernames BEGIN
-    INSERT INTO usernames_trigram (usernames_trigram, rowid, folded) VALUES ('delete', old.id, old.folded);
-END;
-CREATE TRIGGER usernames_update AFTER UPDATE OF folded ON usernames BEGIN
-    INSERT INTO usernames_trigram (usernames_trigram, rowid, folded) VALUES ('delete', old.id, old.folded);
-    INSERT INTO usernames_trigram (rowid, folded) VALUES (new.id, new.folded);
-END;
--- Folded again by the server on open (lower() here is ASCII only).
-INSERT INTO usernames (username, folded)
-    SELECT DISTINCT username, lower(username) FROM runs WHERE username IS NOT NULL;
-
--- The per-run trigram index it replaces.
-DROP TRIGGER runs_user_insert;
-DROP TRIGGER runs_user_delete;
-DROP TRIGGER runs_user_update;
-DROP TABLE runs_user;
 
 -- Facts about this catalog: its identity, and one-off work still to do.
 CREATE TABLE catalog_meta (
@@ -67,7 +41,6 @@ CREATE TABLE catalog_meta (
     value TEXT NOT NULL
 );
 INSERT INTO catalog_meta (key, value) VALUES ('fold_usernames', 'pending');
-INSERT INTO catalog_meta (key, value) VALUES ('catalog_id', lower(hex(randomblob(16))));
 
 -- The next due job, queued or with a lapsed lease, found by a seek each
 -- (not a scan of every job ever queued).

@@ -25,7 +25,10 @@ async fn half_a_header_is_cut_off_and_whole_requests_are_answered() {
     let started = Instant::now();
     let mut rest = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest)).await;
-    assert!(read.is_ok(), "the half-sent request is still open after 5 s");
+    assert!(
+        read.is_ok(),
+        "the half-sent request is still open after 5 s"
+    );
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "closed after {:?}",

@@ -5,7 +5,8 @@
 //! name it controls that resolves to this server (DNS rebinding); the
 //! browser then treats this server as that site. So a request is answered
 //! only for an IP address (which no rebinding can produce), `localhost`,
-//! or a name given with `--public-url`; anything else is a 421.
+//! or a name given with `--public-url`; anything else is a 421 — unless it
+//! carries a bearer token (a producer's), which no such page can know.
 //!
 //! The page's scripts are allowed by the per-request nonce Leptos puts on
 //! them (`Content-Security-Policy`, set in [`page_policy`]); every response
@@ -64,7 +65,9 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         .or_else(|| req.uri().authority().map(|a| a.to_string()));
     // No Host at all (HTTP/1.0, or a test calling the router): nothing a
     // browser would send.
+    let with_token = req.headers().contains_key(header::AUTHORIZATION);
     if let Some(host) = host
+        && !with_token
         && !host_allowed(&host, &state.public_hosts)
     {
         let mut res = Problem {

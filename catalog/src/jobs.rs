@@ -142,6 +142,15 @@ impl Catalog {
         now_ms: i64,
     ) -> Result<JobOutcome, CatalogError> {
         let mut tx = self.begin_write().await?;
+        if self.backend == Backend::Postgres {
+            // Like SQLite's `synchronous = NORMAL`: a completion that a
+            // crash of the machine loses is redone when its lease lapses
+            // (indexing is idempotent), so it need not wait for a flush —
+            // while it waits, the other workers wait on its template rows.
+            sqlx::query("SET LOCAL synchronous_commit = off")
+                .execute(&mut *tx)
+                .await?;
+        }
         let claimed = sqlx::query(
             "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, \
              last_error = NULL, updated_ms = $1 \

@@ -196,15 +196,12 @@ impl Walk {
     }
 }
 
-/// The sort key of `sort` read from column `col`. A metric key is REAL in
-/// both engines; an integral one written by other means is taken too.
+/// The sort key of `sort` read from column `col` (a metric key is REAL in
+/// both engines: see [`sort_key`]).
 fn read_key(row: &AnyRow, col: &str, sort: Sort) -> Result<Key, CatalogError> {
     Ok(match sort {
         Sort::Newest | Sort::Oldest => Key::Int(row.try_get(col)?),
-        Sort::Errors | Sort::LatencyP95 => match row.try_get::<f64, _>(col) {
-            Ok(k) => Key::Real(k),
-            Err(_) => Key::Real(row.try_get::<i64, _>(col)? as f64),
-        },
+        Sort::Errors | Sort::LatencyP95 => Key::Real(row.try_get(col)?),
     })
 }
 

@@ -374,3 +374,59 @@ async fn import_beside_a_writing_server_is_never_locked_out() {
     );
     db.drop_schema().await;
 }
+
+/// A catalog migrated from before folded names: the SQL `lower()` of the
+/// migration is redone in Rust when the catalog is next opened, once, for
+/// the names it got wrong.
+async fn migrated_names_are_folded_again_on_open(db: catalog::testing::TestDb) {
+    let cat = &db.catalog;
+    cat.upsert_runs(
+        &[
+            row(1, Some("ÄNNA@Müller.de"), 1),
+            row(2, Some("plain@x"), 2),
+        ],
+        1,
+    )
+    .await
+    .unwrap();
+    // As the migration leaves them where lower() knows ASCII only.
+    for sql in [
+        "UPDATE usernames SET folded = 'Änna@mÜller.de' WHERE username = 'ÄNNA@Müller.de'",
+        "UPDATE runs SET username_folded = 'Änna@mÜller.de' WHERE id = 1",
+        "INSERT INTO catalog_meta (key, value) VALUES ('fold_usernames', 'pending')",
+    ] {
+        sqlx::query(sql).execute(cat.pool()).await.unwrap();
+    }
+    // Through the name list, and walking each run's own folded name.
+    let search = |c: Catalog, walk: bool| async move {
+        let limits = catalog::SearchLimits {
+            dense_runs: if walk { 1 } else { 5000 },
+            many_names: 1000,
+        };
+        let page = c
+            .with_search_limits(limits)
+            .list_runs(&RunQuery {
+                user: Some("änna@MÜLLER".into()),
+                ..query(10)
+            })
+            .await
+            .unwrap();
+        page.rows.iter().map(|r| r.id).collect::<Vec<_>>()
+    };
+    assert!(search(cat.clone(), false).await.is_empty(), "stale names");
+    let reopened = Catalog::open(&db.url).await.unwrap();
+    assert_eq!(search(reopened.clone(), false).await, vec![1]);
+    assert_eq!(search(reopened.clone(), true).await, vec![1]);
+    reopened.close().await;
+    db.drop_schema().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrated_names_are_folded_again_on_open_sqlite() {
+    migrated_names_are_folded_again_on_open(catalog::testing::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrated_names_are_folded_again_on_open_postgres() {
+    migrated_names_are_folded_again_on_open(catalog::testing::postgres().await).await;
+}

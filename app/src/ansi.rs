@@ -3,6 +3,8 @@
 //! a line's level guessed from its words. Text stays text: the browser
 //! renders the runs as text nodes, never as markup.
 
+use model::Level;
+
 /// A run of text in one style.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Styled {
@@ -195,36 +197,31 @@ pub fn strip(line: &str) -> String {
 /// output (a task's log) that is not in that format, the level word it
 /// announces near its start ([`level_of`], escape sequences removed). A
 /// session's log line not in the format has no level.
-pub fn line_level(line: &str, program_output: bool) -> Option<logparse::Level> {
-    use logparse::Level;
+pub fn line_level(line: &str, program_output: bool) -> Option<Level> {
     if let logparse::LineKind::Parsed { level, .. } = logparse::classify(line.as_bytes(), false) {
         return Some(level);
     }
     if !program_output {
         return None;
     }
-    let announced = if line.contains('\x1b') {
+    if line.contains('\x1b') {
         level_of(&strip(line))
     } else {
         level_of(line)
-    };
-    Level::ALL
-        .into_iter()
-        .find(|l| announced == Some(l.as_str()))
+    }
 }
 
-/// The level a line of program output announces, if any: `ERROR`,
-/// `WARNING`, `INFO` or `DEBUG`, from words such as `ERROR`, `error:`,
-/// `[warn]`, `WARNING` near its start.
-pub fn level_of(plain: &str) -> Option<&'static str> {
+/// The level a line of program output announces, if any, from words such
+/// as `ERROR`, `error:`, `[warn]`, `WARNING` near its start.
+pub fn level_of(plain: &str) -> Option<Level> {
     let head: String = plain.chars().take(120).collect();
     for word in head.split(|c: char| !c.is_ascii_alphabetic()) {
         let level = match word {
             "ERROR" | "Error" | "error" | "FATAL" | "fatal" | "PANIC" | "panic" | "CRITICAL"
-            | "ERR" => Some("ERROR"),
-            "WARNING" | "Warning" | "warning" | "WARN" | "Warn" | "warn" => Some("WARNING"),
-            "INFO" | "Info" | "info" => Some("INFO"),
-            "DEBUG" | "Debug" | "debug" | "TRACE" | "trace" => Some("DEBUG"),
+            | "ERR" => Some(Level::Error),
+            "WARNING" | "Warning" | "warning" | "WARN" | "Warn" | "warn" => Some(Level::Warning),
+            "INFO" | "Info" | "info" => Some(Level::Info),
+            "DEBUG" | "Debug" | "debug" | "TRACE" | "trace" => Some(Level::Debug),
             _ => None,
         };
         if level.is_some() {
@@ -294,11 +291,10 @@ mod tests {
 
     #[test]
     fn levels_are_guessed_from_words() {
-        assert_eq!(level_of("2026-01-01 ERROR db down"), Some("ERROR"));
-        assert_eq!(level_of("error: linking failed"), Some("ERROR"));
+        assert_eq!(level_of("2026-01-01 ERROR db down"), Some(Level::Error));
+        assert_eq!(level_of("error: linking failed"), Some(Level::Error));
         // The log format's own field first; words only for program output.
         let parsed = "12:00:00.1 | INFO | a.c | f:1 | error opening (retrying)";
-        use logparse::Level;
         assert_eq!(line_level(parsed, true), Some(Level::Info));
         assert_eq!(line_level(parsed, false), Some(Level::Info));
         assert_eq!(line_level("ERROR: disk full", true), Some(Level::Error));
@@ -307,8 +303,8 @@ mod tests {
             line_level("\x1b[31mERROR\x1b[0m: red", true),
             Some(Level::Error)
         );
-        assert_eq!(level_of("[warn] slow"), Some("WARNING"));
-        assert_eq!(level_of("12:00 | INFO    | main.c"), Some("INFO"));
+        assert_eq!(level_of("[warn] slow"), Some(Level::Warning));
+        assert_eq!(level_of("12:00 | INFO    | main.c"), Some(Level::Info));
         assert_eq!(level_of("errors: 0 (terror)"), None);
         assert_eq!(level_of("compiling 3 crates"), None);
     }

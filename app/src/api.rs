@@ -3,21 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{RunPage, RunQuery, Totals};
-
-/// What went wrong answering a request, as the API reports it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
-pub enum ApiError {
-    /// The request itself is wrong (400).
-    #[error("{0}")]
-    BadRequest(String),
-    /// No such thing (404).
-    #[error("{0}")]
-    NotFound(String),
-    /// The server could not answer (500 or 503).
-    #[error("{0}")]
-    Internal(String),
-}
+use model::{ApiError, RunPage, RunQuery, Totals};
 
 /// A boxed future, as the data source returns them.
 #[cfg(feature = "ssr")]
@@ -41,16 +27,14 @@ fn source() -> Result<SharedSource, ServerFnError> {
     use_context::<SharedSource>().ok_or_else(|| ServerFnError::new("data source not available"))
 }
 
-/// Turns an API error into a server-function error with the right status.
+/// Turns an API error into a server-function error with the status the
+/// JSON API gives it.
 #[cfg(feature = "ssr")]
 fn fail(e: ApiError) -> ServerFnError {
-    let status = match &e {
-        ApiError::BadRequest(_) => http::StatusCode::BAD_REQUEST,
-        ApiError::NotFound(_) => http::StatusCode::NOT_FOUND,
-        ApiError::Internal(_) => http::StatusCode::INTERNAL_SERVER_ERROR,
-    };
     if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-        resp.set_status(status);
+        resp.set_status(
+            http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::SERVICE_UNAVAILABLE),
+        );
     }
     ServerFnError::new(e.to_string())
 }

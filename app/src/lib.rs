@@ -1,5 +1,5 @@
-//! logdeck's user interface (Leptos components) and the types the server and
-//! the browser share.
+//! logdeck's user interface: the Leptos components, the URL's view state,
+//! and the browser's side of the API (the types it speaks are in `model`).
 //!
 //! Built with the `ssr` feature into the server (which renders the page) and
 //! with `hydrate` into the wasm bundle (which makes it interactive).
@@ -9,8 +9,6 @@
 pub mod ansi;
 pub mod api;
 pub mod client;
-pub mod live;
-pub mod model;
 pub mod series;
 pub mod stream;
 pub mod view;

@@ -3,7 +3,7 @@
 
 use logparse::{Metric, Point, Stats};
 
-use crate::model::Series;
+use model::Series;
 
 /// `all` (a metric's points, in time order) as a [`Series`]: every point
 /// (`full`, or when there are at most `2 × width`), else the minimum and
@@ -39,7 +39,7 @@ pub fn series_of(
         (downsample_minmax(&points, width, t0, t1), true)
     };
     Ok(Series {
-        metric: metric.key().to_string(),
+        metric,
         unit: if metric == Metric::EncodeSize {
             "bytes"
         } else {

@@ -2,17 +2,8 @@
 //! server's event feed (server-sent events). Each is closed when its handle
 //! is dropped. On the server (rendering) these are never opened.
 
-use crate::live::ViewerMsg;
-use crate::model::Event;
-
-/// Topics of the event feed the dashboard reacts to.
-pub const RUN_TOPICS: [&str; 5] = [
-    "run.started",
-    "run.finished",
-    "log.sealed",
-    "log.indexed",
-    "index.failed",
-];
+use model::Event;
+use model::live::ViewerMsg;
 
 #[cfg(feature = "hydrate")]
 mod browser {
@@ -93,7 +84,7 @@ mod browser {
     }
 
     /// Opens the event feed after event `after`; `on_event` gets each event
-    /// of [`RUN_TOPICS`]. The browser reconnects by itself and resumes after
+    /// of [`Topic::NAMES`](model::Topic::NAMES). The browser reconnects by itself and resumes after
     /// the last event.
     pub fn open_events(
         after: i64,
@@ -110,7 +101,7 @@ mod browser {
                 on_event(e);
             }
         });
-        for topic in RUN_TOPICS {
+        for topic in model::Topic::NAMES {
             source
                 .add_event_listener_with_callback(topic, listener.as_ref().unchecked_ref())
                 .map_err(|e| format!("{e:?}"))?;

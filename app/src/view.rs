@@ -1,7 +1,7 @@
 //! The dashboard's state, all of it in the URL's query string, so reload,
 //! back and shared links restore the same view.
 
-use crate::model::{LogName, RunQuery, Sort};
+use model::{Level, LogName, RunQuery, Sort};
 
 /// Everything the page shows that a link should restore.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -27,7 +27,7 @@ pub struct View {
     /// The line selected in the viewer.
     pub line: Option<u64>,
     /// Level shown in the viewer (`ERROR`, `WARNING`…), or all.
-    pub level: Option<String>,
+    pub level: Option<Level>,
     /// Text searched in the viewer.
     pub find: String,
     /// Chart time window (seconds since the log's start).
@@ -53,14 +53,12 @@ impl View {
             bookmarked: flag("bookmarked"),
             version: text("version"),
             sort: text("sort")
-                .and_then(|s| Sort::parse(&s))
+                .and_then(|s| s.parse().ok())
                 .unwrap_or_default(),
             run: text("run").and_then(|r| r.parse().ok()).filter(|r| *r > 0),
-            log: text("log").and_then(|l| LogName::parse(&l)),
+            log: text("log").and_then(|l| l.parse().ok()),
             line: text("line").and_then(|l| l.parse().ok()).filter(|l| *l > 0),
-            level: text("level")
-                .map(|l| l.to_ascii_uppercase())
-                .filter(|l| matches!(l.as_str(), "DEBUG" | "INFO" | "WARNING" | "ERROR")),
+            level: text("level").and_then(|l| l.to_ascii_uppercase().parse().ok()),
             find: text("find").unwrap_or_default(),
             zoom: text("zoom").and_then(|z| {
                 let (a, b) = z.split_once('_')?;
@@ -105,7 +103,7 @@ impl View {
             pairs.push(("line", l.to_string()));
         }
         if let Some(l) = &self.level {
-            pairs.push(("level", l.clone()));
+            pairs.push(("level", l.as_str().into()));
         }
         if !self.find.is_empty() {
             pairs.push(("find", self.find.clone()));
@@ -201,7 +199,7 @@ mod tests {
             run: Some(28770),
             log: Some(LogName::Server),
             line: Some(120),
-            level: Some("ERROR".into()),
+            level: Some(Level::Error),
             find: "disk full".into(),
             zoom: Some((1.5, 20.25)),
             ..View::default()

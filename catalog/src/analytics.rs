@@ -1,7 +1,7 @@
 //! Analytics across all logs: most common templates, errors versus latency,
 //! the distribution of median latency.
 
-use app::model::{ErrorLatencyPoint, ErrorsVsLatency, Histogram, TopTemplate};
+use model::{ErrorLatencyPoint, ErrorsVsLatency, Histogram, Level, TopTemplate};
 use sqlx::Row;
 
 use crate::{Catalog, CatalogError};
@@ -10,15 +10,17 @@ use crate::{Catalog, CatalogError};
 pub const MAX_POINTS: usize = 2000;
 
 impl Catalog {
-    /// The `limit` most frequent templates at `level` (`ERROR` or `WARNING`).
+    /// The `limit` most frequent templates at `level` ([`Level::Error`] or
+    /// [`Level::Warning`]: only those have templates).
     pub async fn top_templates(
         &self,
-        level: &str,
+        level: Level,
         limit: u32,
     ) -> Result<Vec<TopTemplate>, CatalogError> {
-        if !matches!(level, "ERROR" | "WARNING") {
+        if !matches!(level, Level::Error | Level::Warning) {
             return Err(CatalogError::BadRequest(format!(
-                "level must be ERROR or WARNING, not {level:?}"
+                "level must be ERROR or WARNING, not {:?}",
+                level.as_str()
             )));
         }
         if limit == 0 || limit > 500 {
@@ -30,14 +32,14 @@ impl Catalog {
             "SELECT level, template, count, runs FROM template_totals WHERE level = $1 \
              ORDER BY count DESC, template LIMIT $2",
         )
-        .bind(level.to_string())
+        .bind(level.as_str())
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|r| {
                 Ok(TopTemplate {
-                    level: r.try_get("level")?,
+                    level: crate::runs::word(r, "level")?,
                     template: r.try_get("template")?,
                     count: r.try_get("count")?,
                     runs: r.try_get("runs")?,
@@ -103,7 +105,7 @@ impl Catalog {
 
 /// Pure statistics helpers.
 pub(crate) mod stats {
-    use app::model::{Bucket, Histogram};
+    use model::{Bucket, Histogram};
 
     /// Pearson correlation; `None` with fewer than two pairs or a constant side.
     pub fn pearson(xs: &[f64], ys: &[f64]) -> Option<f64> {

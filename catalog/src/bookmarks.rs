@@ -1,6 +1,6 @@
 //! Bookmarks: runs someone marked, with an optional note, kept on the server.
 
-use app::model::Bookmark;
+use model::Bookmark;
 use sqlx::Row;
 
 use crate::{Catalog, CatalogError};

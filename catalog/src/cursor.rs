@@ -1,6 +1,6 @@
 //! Keyset cursors: the sort key and id of the last row of a page, as text.
 
-use app::model::Sort;
+use model::Sort;
 
 /// A cursor that cannot be used with this request.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -60,7 +60,7 @@ impl Cursor {
         else {
             return Err(malformed());
         };
-        let found = Sort::parse(s).ok_or_else(malformed)?;
+        let found: Sort = s.parse().map_err(|_| malformed())?;
         if found != sort {
             return Err(CursorError::WrongSort {
                 cursor: text.to_string(),

@@ -1,7 +1,7 @@
 //! The event feed: what happened, in order, replayable from any sequence
 //! number.
 
-use app::model::Event;
+use model::{Event, Topic};
 use sqlx::{Any, Row};
 
 use crate::{Backend, Catalog, CatalogError};
@@ -18,8 +18,7 @@ pub(crate) async fn append_event(
     tx: &mut sqlx::Transaction<'_, Any>,
     backend: Backend,
     now_ms: i64,
-    topic: &str,
-    payload: &serde_json::Value,
+    topic: &Topic,
 ) -> Result<(), CatalogError> {
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock(727374)")
@@ -28,8 +27,8 @@ pub(crate) async fn append_event(
     }
     sqlx::query("INSERT INTO events (time_ms, topic, payload) VALUES ($1, $2, $3)")
         .bind(now_ms)
-        .bind(topic.to_string())
-        .bind(payload.to_string())
+        .bind(topic.name())
+        .bind(topic.payload().to_string())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -60,13 +59,16 @@ impl Catalog {
         .await?;
         rows.iter()
             .map(|r| {
+                let name: String = r.try_get("topic")?;
                 let payload: String = r.try_get("payload")?;
+                let seq: i64 = r.try_get("seq")?;
+                let topic = serde_json::from_str(&payload)
+                    .and_then(|p| Topic::from_parts(&name, p))
+                    .map_err(|e| CatalogError::Corrupt(format!("event {seq} ({name}): {e}")))?;
                 Ok(Event {
-                    seq: r.try_get("seq")?,
+                    seq,
                     time_ms: r.try_get("time_ms")?,
-                    topic: r.try_get("topic")?,
-                    payload: serde_json::from_str(&payload)
-                        .map_err(|e| CatalogError::Corrupt(format!("event payload: {e}")))?,
+                    topic,
                 })
             })
             .collect()

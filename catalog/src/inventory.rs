@@ -1,6 +1,6 @@
-//! Reading an inventory: a JSON array, JSON Lines, or CSV, each entry with the
-//! fields of `LOG_FORMAT.md`. A bad entry is reported with its line number and
-//! skipped; the others are kept.
+//! Reading an inventory: a JSON array, JSON Lines, or CSV, each entry with
+//! the fields described in `docs/formats.md`. A bad entry is reported with
+//! its line number and skipped; the others are kept.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;

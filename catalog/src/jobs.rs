@@ -6,8 +6,8 @@
 
 use std::collections::HashSet;
 
-use app::model::{JobFailure, JobStatus, LogName, LogState, LogSummary};
-use serde_json::json;
+use model::event::{IndexFailed, LogIndexed};
+use model::{JobFailure, JobStatus, LogName, LogState, LogSummary, Topic};
 use sqlx::Row;
 
 use crate::events::append_event;
@@ -103,12 +103,10 @@ impl Catalog {
             .fetch_optional(&self.pool)
             .await?;
         let Some(row) = row else { return Ok(None) };
-        let log: String = row.try_get("log_name")?;
         Ok(Some(Job {
             id: row.try_get("id")?,
             run_id: row.try_get("run_id")?,
-            log: LogName::parse(&log)
-                .ok_or_else(|| CatalogError::Corrupt(format!("job log name {log:?}")))?,
+            log: crate::runs::word(&row, "log_name")?,
             location: row.try_get("location")?,
             attempts: row.try_get("attempts")?,
             owner: owner.to_string(),
@@ -230,7 +228,7 @@ impl Catalog {
         let lines = sum(|s| s.lines);
         let errors = sum(|s| s.errors);
         let warnings = sum(|s| s.warnings);
-        let error_pct = app::model::percent(errors as u64, lines as u64);
+        let error_pct = model::percent(errors as u64, lines as u64);
         let latency = client.map(|c| c.latency).unwrap_or_default();
         let sparkline = client
             .filter(|c| !c.sparkline.is_empty())
@@ -254,13 +252,12 @@ impl Catalog {
             &mut tx,
             self.backend,
             now_ms,
-            "log.indexed",
-            &json!({
-                "run_id": job.run_id,
-                "log": job.log.as_str(),
-                "lines": summary.lines,
-                "errors": summary.errors,
-                "warnings": summary.warnings,
+            &Topic::LogIndexed(LogIndexed {
+                run_id: job.run_id,
+                log: job.log,
+                lines: summary.lines,
+                errors: summary.errors,
+                warnings: summary.warnings,
             }),
         )
         .await?;
@@ -326,13 +323,12 @@ impl Catalog {
                 &mut tx,
                 self.backend,
                 now_ms,
-                "index.failed",
-                &json!({
-                    "run_id": job.run_id,
-                    "log": job.log.as_str(),
-                    "location": job.location,
-                    "reason": reason,
-                    "attempts": job.attempts,
+                &Topic::IndexFailed(IndexFailed {
+                    run_id: job.run_id,
+                    log: job.log,
+                    location: job.location.clone(),
+                    reason: reason.to_string(),
+                    attempts: job.attempts,
                 }),
             )
             .await?;
@@ -365,11 +361,9 @@ impl Catalog {
         .fetch_all(&self.pool)
         .await?;
         for r in rows {
-            let log: String = r.try_get("log_name")?;
             status.recent_failures.push(JobFailure {
                 run_id: r.try_get("run_id")?,
-                log: LogName::parse(&log)
-                    .ok_or_else(|| CatalogError::Corrupt(format!("job log name {log:?}")))?,
+                log: crate::runs::word(&r, "log_name")?,
                 location: r.try_get("location")?,
                 reason: r
                     .try_get::<Option<String>, _>("last_error")?

@@ -14,7 +14,7 @@ pub use events::MAX_EVENTS;
 pub mod inventory;
 mod jobs;
 mod live;
-pub use live::{RunStatus, TASK_ID_BASE};
+pub use live::{RunState, TASK_ID_BASE};
 mod migrate;
 mod runs;
 mod search;

@@ -1,24 +1,27 @@
 //! Runs started by producers (`logdeck run`): created live, finished with
 //! the program's exit code.
 
-use serde_json::json;
 use sqlx::Row;
 
-use app::model::LogName;
+use model::event::{LogSealed, RunFinished, RunStarted};
+use model::{LogName, RunKind, RunStatus, Topic};
 
 use crate::events::append_event;
 use crate::{Catalog, CatalogError};
+
+/// A task's labels by key, as stored (a JSON object) and announced.
+type Labels = std::collections::BTreeMap<String, String>;
 
 /// Task runs get ids from here up, so they never meet a connection id.
 pub const TASK_ID_BASE: i64 = 1_000_000_000_000;
 
 /// Where a run stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunStatus {
-    /// `imported`, `live`, `succeeded`, `failed` or `lost`.
-    pub status: String,
-    /// `connection` or `task`.
-    pub kind: String,
+pub struct RunState {
+    /// Imported, live, or how a live run ended.
+    pub status: RunStatus,
+    /// A connection or a task.
+    pub kind: RunKind,
     /// The program's exit code, once finished.
     pub exit_code: Option<i64>,
     /// Where a finished task's output was archived, once it was.
@@ -26,15 +29,16 @@ pub struct RunStatus {
 }
 
 impl Catalog {
-    /// Creates a live task run and returns its id. `labels` is a JSON
-    /// object of the producer's `k=v` labels.
+    /// Creates a live task run and returns its id. Of labels with the same
+    /// key, the last is kept.
     pub async fn create_task_run(
         &self,
         name: &str,
         command: Option<&str>,
-        labels: &serde_json::Value,
+        labels: &[(String, String)],
         now_ms: i64,
     ) -> Result<i64, CatalogError> {
+        let labels: Labels = labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let name = crate::clean_text(name).into_owned();
         let command = command.map(|c| crate::clean_text(c).into_owned());
         let secs = now_ms.div_euclid(1000);
@@ -43,7 +47,7 @@ impl Catalog {
         // writes from its first statement (no read-then-write upgrade).
         for attempt in 0..50u64 {
             match self
-                .try_create_task_run(&name, command.as_deref(), labels, secs, now_ms)
+                .try_create_task_run(&name, command.as_deref(), &labels, secs, now_ms)
                 .await
             {
                 Ok(Some(id)) => return Ok(id),
@@ -65,7 +69,7 @@ impl Catalog {
         &self,
         name: &str,
         command: Option<&str>,
-        labels: &serde_json::Value,
+        labels: &Labels,
         secs: i64,
         now_ms: i64,
     ) -> Result<Option<i64>, CatalogError> {
@@ -85,7 +89,7 @@ impl Catalog {
             .bind(secs)
             .bind(now_ms)
             .bind(command.map(str::to_string))
-            .bind(labels.to_string())
+            .bind(serde_json::to_string(labels).map_err(|e| CatalogError::Corrupt(e.to_string()))?)
             .bind(crate::search::fold(name))
             .fetch_optional(&mut *tx)
             .await?;
@@ -98,8 +102,12 @@ impl Catalog {
                 &mut tx,
                 self.backend,
                 now_ms,
-                "run.started",
-                &json!({"run_id": next, "name": name, "command": command, "labels": labels}),
+                &Topic::RunStarted(RunStarted {
+                    run_id: next,
+                    name: name.to_string(),
+                    command: command.map(str::to_string),
+                    labels: labels.clone(),
+                }),
             )
             .await?;
             tx.commit().await?;
@@ -113,7 +121,7 @@ impl Catalog {
     pub async fn finish_task_run(
         &self,
         id: i64,
-        status: &str,
+        status: RunStatus,
         exit_code: Option<i32>,
         now_ms: i64,
     ) -> Result<bool, CatalogError> {
@@ -129,19 +137,19 @@ impl Catalog {
         reason: &str,
         now_ms: i64,
     ) -> Result<bool, CatalogError> {
-        self.end_task_run(id, "lost", None, Some(reason), now_ms)
+        self.end_task_run(id, RunStatus::Lost, None, Some(reason), now_ms)
             .await
     }
 
     async fn end_task_run(
         &self,
         id: i64,
-        status: &str,
+        status: RunStatus,
         exit_code: Option<i32>,
         abandoned: Option<&str>,
         now_ms: i64,
     ) -> Result<bool, CatalogError> {
-        if !matches!(status, "succeeded" | "failed" | "lost") {
+        if !status.is_finished() {
             return Err(CatalogError::BadRequest(format!(
                 "not a finished status: {status:?}"
             )));
@@ -169,7 +177,7 @@ impl Catalog {
             "UPDATE runs SET status = $1, exit_code = $2, finished_ms = $3, updated_at = $4 \
              WHERE id = $5 AND kind = 'task' AND status = 'live'",
         )
-        .bind(status.to_string())
+        .bind(status.as_str())
         .bind(exit_code.map(i64::from))
         .bind(now_ms)
         .bind(now_ms.div_euclid(1000))
@@ -183,8 +191,11 @@ impl Catalog {
             &mut tx,
             self.backend,
             now_ms,
-            "run.finished",
-            &json!({"run_id": id, "status": status, "exit_code": exit_code}),
+            &Topic::RunFinished(RunFinished {
+                run_id: id,
+                status,
+                exit_code,
+            }),
         )
         .await?;
         tx.commit().await?;
@@ -267,8 +278,12 @@ impl Catalog {
             &mut tx,
             self.backend,
             now_ms,
-            "log.sealed",
-            &json!({"run_id": id, "log": log, "location": location, "lines": lines}),
+            &Topic::LogSealed(LogSealed {
+                run_id: id,
+                log: LogName::Output,
+                location: location.to_string(),
+                lines,
+            }),
         )
         .await?;
         tx.commit().await?;
@@ -287,15 +302,15 @@ impl Catalog {
     }
 
     /// The status of run `id`, if it exists.
-    pub async fn run_status(&self, id: i64) -> Result<Option<RunStatus>, CatalogError> {
+    pub async fn run_state(&self, id: i64) -> Result<Option<RunState>, CatalogError> {
         let row = sqlx::query("SELECT status, kind, exit_code, output_log FROM runs WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
         row.map(|r| {
-            Ok(RunStatus {
-                status: r.try_get("status")?,
-                kind: r.try_get("kind")?,
+            Ok(RunState {
+                status: crate::runs::word(&r, "status")?,
+                kind: crate::runs::word(&r, "kind")?,
                 exit_code: r.try_get("exit_code")?,
                 output_log: r.try_get("output_log")?,
             })

@@ -1,8 +1,8 @@
 //! Runs: import (upsert), the keyset-paginated list, one run, totals.
 
-use app::model::{
-    LogInfo, LogName, LogState, LogSummary, MAX_PAGE, Run, RunDetail, RunKind, RunPage, RunQuery,
-    RunStatus, Sort, Totals,
+use model::{
+    LogInfo, LogName, LogState, LogSummary, MAX_PAGE, Run, RunDetail, RunPage, RunQuery, Sort,
+    Totals,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -41,21 +41,24 @@ const RUN_COLUMNS: &str = "runs.id, runs.username, runs.ip, runs.last_updated, r
      runs.sparkline, runs.kind, runs.status, runs.exit_code, runs.command, runs.output_log, \
      runs.output_state, runs.labels, b.created_ms AS bookmarked_ms";
 
-fn state(row: &AnyRow, col: &str) -> Result<LogState, CatalogError> {
+/// A word column read as its enum (a status, kind, state or log name); a
+/// word the enum does not know means the catalog was changed by hand.
+pub(crate) fn word<T>(row: &AnyRow, col: &str) -> Result<T, CatalogError>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
     let s: String = row.try_get(col)?;
-    LogState::parse(&s).ok_or_else(|| CatalogError::Corrupt(format!("log state {s:?}")))
+    s.parse()
+        .map_err(|e: T::Err| CatalogError::Corrupt(format!("column {col}: {e}")))
 }
 
 pub(crate) fn run_from_row(row: &AnyRow) -> Result<Run, CatalogError> {
     let sparkline: Option<String> = row.try_get("sparkline")?;
-    let kind: String = row.try_get("kind")?;
-    let status: String = row.try_get("status")?;
     Ok(Run {
         id: row.try_get("id")?,
-        kind: RunKind::parse(&kind)
-            .ok_or_else(|| CatalogError::Corrupt(format!("run kind {kind:?}")))?,
-        status: RunStatus::parse(&status)
-            .ok_or_else(|| CatalogError::Corrupt(format!("run status {status:?}")))?,
+        kind: word(row, "kind")?,
+        status: word(row, "status")?,
         exit_code: row.try_get("exit_code")?,
         command: row.try_get("command")?,
         labels: labels(row.try_get("labels")?)?,
@@ -66,10 +69,10 @@ pub(crate) fn run_from_row(row: &AnyRow) -> Result<Run, CatalogError> {
         version: row.try_get("version")?,
         client_log: row.try_get("client_log")?,
         server_log: row.try_get("server_log")?,
-        client_state: state(row, "client_state")?,
-        server_state: state(row, "server_state")?,
+        client_state: word(row, "client_state")?,
+        server_state: word(row, "server_state")?,
         output_log: row.try_get("output_log")?,
-        output_state: state(row, "output_state")?,
+        output_state: word(row, "output_state")?,
         lines: row.try_get("lines")?,
         errors: row.try_get("errors")?,
         warnings: row.try_get("warnings")?,
@@ -242,7 +245,7 @@ impl Catalog {
             rows.iter().map(|r| (r.connection_id, *r)).collect();
         crate::templates::forget_replaced(&mut tx, self.backend, &ids, |run, name| {
             let r = by_id.get(&run)?;
-            match LogName::parse(name)? {
+            match name.parse::<LogName>().ok()? {
                 LogName::Client => r.client_logs.clone(),
                 LogName::Server => r.server_logs.clone(),
                 LogName::Output => None,
@@ -599,7 +602,7 @@ impl Catalog {
                     LogInfo {
                         name,
                         location: r.try_get("location")?,
-                        state: state(r, "state")?,
+                        state: word(r, "state")?,
                         reason: r.try_get("reason")?,
                         summary: summary
                             .map(|s| serde_json::from_str::<LogSummary>(&s))

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use app::model::{LogSummary, TemplateCount};
+use model::{LogSummary, TemplateCount};
 use sqlx::{Any, Row};
 
 use crate::sql::Sql;
@@ -28,7 +28,7 @@ pub(crate) async fn add_templates(
     );
     q.values(templates, |b, t| {
         let runs = i64::from(!other_log.contains(&(t.level.as_str(), t.template.as_str())));
-        b.bind(t.level.clone())
+        b.bind(t.level.as_str().to_string())
             .bind(crate::clean_text(&t.template).into_owned())
             .bind(sign * t.count as i64)
             .bind(sign * runs);

@@ -8,7 +8,7 @@ pub fn now_ms() -> i64 {
 }
 
 /// Seconds since the Unix epoch (UTC) of an inventory date:
-/// `MM/DD/YYYY, HH:MM` as `LOG_FORMAT.md` writes it, or ISO 8601
+/// `MM/DD/YYYY, HH:MM` (see `docs/formats.md`), or ISO 8601
 /// `YYYY-MM-DD[T ]HH:MM[:SS][Z]`. `None` when it is neither.
 pub fn parse_last_updated(s: &str) -> Option<i64> {
     let s = s.trim();

@@ -3,8 +3,10 @@
 
 use catalog::on_both;
 
-use app::model::{LogName, LogState, LogSummary, MetricStats, RunQuery, Sort, TemplateCount};
 use catalog::{Catalog, InventoryRow, JobOutcome};
+use model::{
+    Level, LogName, LogState, LogSummary, MetricStats, RunQuery, Sort, TemplateCount, Topic,
+};
 
 fn runs(n: i64) -> Vec<InventoryRow> {
     (1..=n)
@@ -21,9 +23,9 @@ fn runs(n: i64) -> Vec<InventoryRow> {
         .collect()
 }
 
-fn template(level: &str, text: &str, count: u64) -> TemplateCount {
+fn template(level: Level, text: &str, count: u64) -> TemplateCount {
     TemplateCount {
-        level: level.into(),
+        level,
         template: text.into(),
         count,
         example: text.into(),
@@ -86,7 +88,12 @@ async fn a_job_survives_its_worker_and_completes_once(cat: &Catalog) {
         .unwrap();
     assert_eq!((c.id, c.attempts), (a.id, 2));
 
-    let s = summary(100, 5, 0.03, vec![template("ERROR", "disk <n> full", 5)]);
+    let s = summary(
+        100,
+        5,
+        0.03,
+        vec![template(Level::Error, "disk <n> full", 5)],
+    );
     assert_eq!(
         cat.complete_job(&c, &s, 40_000).await.unwrap(),
         JobOutcome::Done
@@ -106,9 +113,12 @@ async fn a_job_survives_its_worker_and_completes_once(cat: &Catalog) {
     );
 
     let events = cat.events_after(0, 100).await.unwrap();
-    let indexed: Vec<_> = events.iter().filter(|e| e.topic == "log.indexed").collect();
+    let indexed: Vec<_> = events
+        .iter()
+        .filter(|e| matches!(e.topic, Topic::LogIndexed(_)))
+        .collect();
     assert_eq!(indexed.len(), 1, "{events:?}");
-    assert_eq!(indexed[0].payload["run_id"], 1);
+    assert_eq!(indexed[0].topic.run_id(), 1);
 
     let status = cat.job_status().await.unwrap();
     assert_eq!(
@@ -125,14 +135,20 @@ async fn summaries_feed_the_run_columns_and_totals(cat: &Catalog) {
             (1, LogName::Client) => (
                 100,
                 10,
-                vec![template("ERROR", "a", 6), template("ERROR", "b", 4)],
+                vec![
+                    template(Level::Error, "a", 6),
+                    template(Level::Error, "b", 4),
+                ],
             ),
             (1, LogName::Server) => (100, 0, vec![]),
-            (2, LogName::Client) => (50, 1, vec![template("ERROR", "a", 1)]),
+            (2, LogName::Client) => (50, 1, vec![template(Level::Error, "a", 1)]),
             (2, LogName::Server) => (
                 50,
                 1,
-                vec![template("ERROR", "a", 1), template("WARNING", "w", 3)],
+                vec![
+                    template(Level::Error, "a", 1),
+                    template(Level::Warning, "w", 3),
+                ],
             ),
             (3, _) => (10, 0, vec![]),
             _ => unreachable!(),
@@ -200,14 +216,17 @@ async fn summaries_feed_the_run_columns_and_totals(cat: &Catalog) {
     assert_eq!(with_errors.rows.len(), 2);
 
     // "a": 6 + 1 + 1 lines, in runs 1 and 2 (run 2 has it in both logs: once).
-    let top = cat.top_templates("ERROR", 10).await.unwrap();
+    let top = cat.top_templates(Level::Error, 10).await.unwrap();
     assert_eq!(top[0].template, "a");
     assert_eq!((top[0].count, top[0].runs), (8, 2));
     assert_eq!(
         (top[1].template.as_str(), top[1].count, top[1].runs),
         ("b", 4, 1)
     );
-    assert_eq!(cat.top_templates("WARNING", 10).await.unwrap().len(), 1);
+    assert_eq!(
+        cat.top_templates(Level::Warning, 10).await.unwrap().len(),
+        1
+    );
 
     let t = cat.totals().await.unwrap();
     assert_eq!((t.indexed_logs, t.errors), (6, 12));
@@ -228,7 +247,7 @@ async fn reindexing_replaces_template_counts(cat: &Catalog) {
     let job = cat.lease_job("w", 60_000, 10).await.unwrap().unwrap();
     cat.complete_job(
         &job,
-        &summary(10, 3, 0.1, vec![template("ERROR", "x", 3)]),
+        &summary(10, 3, 0.1, vec![template(Level::Error, "x", 3)]),
         11,
     )
     .await
@@ -240,12 +259,12 @@ async fn reindexing_replaces_template_counts(cat: &Catalog) {
     assert_eq!(job.location, "moved/client1.txt");
     cat.complete_job(
         &job,
-        &summary(10, 1, 0.1, vec![template("ERROR", "y", 1)]),
+        &summary(10, 1, 0.1, vec![template(Level::Error, "y", 1)]),
         14,
     )
     .await
     .unwrap();
-    let top = cat.top_templates("ERROR", 10).await.unwrap();
+    let top = cat.top_templates(Level::Error, 10).await.unwrap();
     assert_eq!(
         top.iter()
             .map(|t| (t.template.as_str(), t.count, t.runs))
@@ -293,7 +312,7 @@ async fn failures_retry_with_backoff_then_stick(cat: &Catalog) {
             .await
             .unwrap()
             .iter()
-            .any(|e| e.topic == "index.failed")
+            .any(|e| matches!(e.topic, Topic::IndexFailed(_)))
     );
     // Re-importing retries failed jobs.
     assert_eq!(cat.upsert_runs(&inv, 2_000).await.unwrap().jobs_queued, 1);

@@ -1,14 +1,13 @@
 //! Task runs created by producers, on SQLite and PostgreSQL.
 
-use app::model::{LogName, LogState};
 use catalog::{Catalog, TASK_ID_BASE, on_both};
-use serde_json::json;
+use model::{LogName, LogState, RunKind, RunStatus, Topic};
 
 on_both!(task_runs_get_their_own_ids_and_finish_once);
 
 async fn task_runs_get_their_own_ids_and_finish_once(c: &Catalog) {
-    let labels = json!({"host": "ci-7"});
-    let none = json!({});
+    let labels = vec![("host".to_string(), "ci-7".to_string())];
+    let none = vec![];
     // Created concurrently, as by two server processes.
     let (a, b) = tokio::join!(
         c.create_task_run("build", Some("make -j2"), &labels, 1_700_000_000_000),
@@ -16,10 +15,10 @@ async fn task_runs_get_their_own_ids_and_finish_once(c: &Catalog) {
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert!(a > TASK_ID_BASE && b > TASK_ID_BASE && a != b);
-    let s = c.run_status(a).await.unwrap().unwrap();
+    let s = c.run_state(a).await.unwrap().unwrap();
     assert_eq!(
-        (s.status.as_str(), s.kind.as_str(), s.exit_code),
-        ("live", "task", None)
+        (s.status, s.kind, s.exit_code),
+        (RunStatus::Live, RunKind::Task, None)
     );
     // The run is listed, newest first, with its name where the user goes.
     let run = c.run(a).await.unwrap().unwrap();
@@ -27,19 +26,21 @@ async fn task_runs_get_their_own_ids_and_finish_once(c: &Catalog) {
     assert_eq!(run.run.updated_at, 1_700_000_000);
 
     assert!(
-        c.finish_task_run(a, "failed", Some(2), 1_700_000_005_000)
+        c.finish_task_run(a, RunStatus::Failed, Some(2), 1_700_000_005_000)
             .await
             .unwrap()
     );
     assert!(
-        !c.finish_task_run(a, "succeeded", Some(0), 1_700_000_006_000)
+        !c.finish_task_run(a, RunStatus::Succeeded, Some(0), 1_700_000_006_000)
             .await
             .unwrap()
     );
-    let s = c.run_status(a).await.unwrap().unwrap();
-    assert_eq!((s.status.as_str(), s.exit_code), ("failed", Some(2)));
-    assert!(c.finish_task_run(b, "done", Some(0), 0).await.is_err());
-    assert_eq!(c.run_status(12345).await.unwrap(), None);
+    let s = c.run_state(a).await.unwrap().unwrap();
+    assert_eq!((s.status, s.exit_code), (RunStatus::Failed, Some(2)));
+    for not_an_end in [RunStatus::Live, RunStatus::Imported] {
+        assert!(c.finish_task_run(b, not_an_end, Some(0), 0).await.is_err());
+    }
+    assert_eq!(c.run_state(12345).await.unwrap(), None);
 
     // Archiving: only ended runs, once; the log is queued for indexing.
     assert_eq!(c.unarchived_task_runs().await.unwrap(), vec![a]);
@@ -79,8 +80,16 @@ async fn task_runs_get_their_own_ids_and_finish_once(c: &Catalog) {
     );
 
     let events = c.events_after(0, 100).await.unwrap();
-    let topics: Vec<&str> = events.iter().map(|e| e.topic.as_str()).collect();
+    let topics: Vec<&str> = events.iter().map(|e| e.topic.name()).collect();
     assert_eq!(topics.iter().filter(|t| **t == "run.started").count(), 2);
+    let build = events.iter().find_map(|e| match &e.topic {
+        Topic::RunStarted(s) if s.run_id == a => Some(s),
+        _ => None,
+    });
+    assert_eq!(
+        build.map(|s| (s.name.as_str(), s.labels.get("host").map(String::as_str))),
+        Some(("build", Some("ci-7")))
+    );
     assert_eq!(topics.iter().filter(|t| **t == "run.finished").count(), 1);
     assert_eq!(topics.iter().filter(|t| **t == "log.sealed").count(), 1);
 }

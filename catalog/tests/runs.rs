@@ -2,8 +2,8 @@
 
 use catalog::on_both;
 
-use app::model::{LogState, RunQuery, Sort};
 use catalog::{Catalog, CatalogError, InventoryRow};
+use model::{LogState, RunQuery, Sort};
 
 fn row(id: i64, user: Option<&str>, minute: i64) -> InventoryRow {
     InventoryRow {

@@ -2,7 +2,6 @@
 //! handful per 1000 connections) and how the damage is applied to a finished
 //! log buffer.
 
-use crate::inventory::ConnPlan;
 use crate::rng::{Rng8, Stream, between, chance, pick, rng_for};
 use crate::text::Out;
 
@@ -30,44 +29,47 @@ const RATES: [(Damage, f64); 5] = [
     (Damage::Continuation, 3.0),
 ];
 
-/// Chooses the damaged files among the existing logs of `plans`. With 100 or
+/// One damaged file: the connection's index, whether it is the server log
+/// (else the client log), and how it is damaged.
+pub(crate) type Damaged = (usize, bool, Damage);
+
+/// Chooses the damaged files among the existing logs of the connections,
+/// given for each whether it has a server log and a client log. With 100 or
 /// more connections every kind occurs at least once.
-pub(crate) fn assign(seed: u64, plans: &mut [ConnPlan]) {
+pub(crate) fn choose(seed: u64, logs: &[(bool, bool)]) -> Vec<Damaged> {
     let mut files: Vec<(usize, bool)> = Vec::new();
-    for (i, p) in plans.iter().enumerate() {
-        if p.entry.server_logs.is_some() {
+    for (i, &(server, client)) in logs.iter().enumerate() {
+        if server {
             files.push((i, true));
         }
-        if p.entry.client_logs.is_some() {
+        if client {
             files.push((i, false));
         }
     }
+    let mut out = Vec::new();
     let mut rng = rng_for(seed, Stream::Damage, 0);
-    let n = plans.len() as f64;
+    let n = logs.len() as f64;
     let mut next = 0;
     for (kind, rate) in RATES {
         let expected = n * rate / 1000.0;
-        let count = if plans.len() >= 100 {
+        let count = if logs.len() >= 100 {
             expected.round().max(1.0) as usize
         } else {
             usize::from(chance(&mut rng, expected))
         };
         for _ in 0..count {
             if next >= files.len() {
-                return;
+                return out;
             }
             // Partial Fisher–Yates: a distinct random file each time.
             let j = between(&mut rng, next as u64, files.len() as u64 - 1) as usize;
             files.swap(next, j);
             let (i, server) = files[next];
             next += 1;
-            if server {
-                plans[i].server_damage = Some(kind);
-            } else {
-                plans[i].client_damage = Some(kind);
-            }
+            out.push((i, server, kind));
         }
     }
+    out
 }
 
 /// The random stream for damaging one file.

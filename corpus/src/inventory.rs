@@ -126,6 +126,16 @@ pub(crate) fn plan(config: &Config) -> Vec<ConnPlan> {
             client_damage: None,
         });
     }
-    damage::assign(config.seed, &mut plans);
+    let logs: Vec<(bool, bool)> = plans
+        .iter()
+        .map(|p| (p.entry.server_logs.is_some(), p.entry.client_logs.is_some()))
+        .collect();
+    for (i, server, kind) in damage::choose(config.seed, &logs) {
+        if server {
+            plans[i].server_damage = Some(kind);
+        } else {
+            plans[i].client_damage = Some(kind);
+        }
+    }
     plans
 }

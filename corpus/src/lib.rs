@@ -1,5 +1,5 @@
 //! `corpus` — a deterministic generator of realistic streaming-session logs
-//! and their inventory, following `LOG_FORMAT.md`.
+//! and their inventory, in the formats of `docs/formats.md`.
 //!
 //! Every connection of the simulated service has an [`InventoryEntry`] and up
 //! to two logs: a **server** log (Windows VM, millisecond time stamps) and a

@@ -33,47 +33,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use embedded::EmbeddedStore;
+pub use model::live::{Line, Stream};
 pub use redis_store::RedisStore;
-
-/// Which output of the program a line came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Stream {
-    /// Standard output.
-    Out,
-    /// Standard error.
-    Err,
-}
-
-impl Stream {
-    fn code(self) -> u8 {
-        match self {
-            Stream::Out => b'o',
-            Stream::Err => b'e',
-        }
-    }
-
-    fn from_code(c: u8) -> Option<Stream> {
-        match c {
-            b'o' => Some(Stream::Out),
-            b'e' => Some(Stream::Err),
-            _ => None,
-        }
-    }
-}
-
-/// One line of a live log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Line {
-    /// Position in the log, from 1; never changes, also after archiving.
-    pub seq: u64,
-    /// When the producer captured the line, microseconds since the Unix epoch.
-    pub time_us: i64,
-    /// Which output it came from.
-    pub stream: Stream,
-    /// The text, without the line break.
-    pub text: String,
-}
 
 /// Names one live log: a run and the log's name within it (`output`,
 /// `client`, …).

@@ -1,7 +1,7 @@
 //! `logparse` — a fast, incremental parser for streaming-session logs.
 //!
 //! A log is a sequence of lines `TIME | LEVEL | FILE | FUNCTION:LINE | MESSAGE`
-//! (see `LOG_FORMAT.md`). [`Parser`] accepts the bytes of one log in chunks of
+//! (see `docs/formats.md`). [`Parser`] accepts the bytes of one log in chunks of
 //! any size — a line may be split anywhere, even inside a UTF-8 sequence — and
 //! produces exactly the same [`LogReport`] as when the whole log is fed at once.
 //!
@@ -21,8 +21,8 @@ mod template;
 mod text;
 mod time;
 
-pub use line::{Level, LineKind, classify};
-pub use metric::Metric;
+pub use line::{Level, LineKind, UnknownLevel, classify};
+pub use metric::{Metric, UnknownMetric};
 pub use parser::{LogReport, MAX_LINE_BYTES, Parser, Point, parse};
 pub use stats::{Stats, percentile};
 pub use template::{MAX_TEMPLATES, TemplateCount, normalize};

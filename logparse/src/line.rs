@@ -6,6 +6,35 @@ use serde::{Deserialize, Serialize};
 use crate::text::trim_ws;
 use crate::time::parse_time_of_day;
 
+/// A word that is not a level's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownLevel(pub String);
+
+impl std::fmt::Display for UnknownLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?} is not a level (expected one of: DEBUG, INFO, WARNING, ERROR)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownLevel {}
+
+impl std::str::FromStr for Level {
+    type Err = UnknownLevel;
+    fn from_str(s: &str) -> Result<Level, UnknownLevel> {
+        Level::from_word(s).ok_or_else(|| UnknownLevel(s.to_string()))
+    }
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Severity of a parsed line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -32,6 +61,11 @@ impl Level {
             Level::Warning => "WARNING",
             Level::Error => "ERROR",
         }
+    }
+
+    /// Reads a level written exactly as [`Level::as_str`] writes it.
+    pub fn from_word(s: &str) -> Option<Level> {
+        Level::from_exact(s.as_bytes())
     }
 
     #[inline(always)]

@@ -5,10 +5,14 @@ use serde::{Deserialize, Serialize};
 use crate::text::is_ascii_ws;
 
 /// One of the four metrics a streaming-session log reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
-    /// Network round trip, seconds (client log, `Latency:`).
+    /// Network round trip, seconds (client log, `Latency:`); the metric shown
+    /// when none is named.
+    #[default]
     Latency,
     /// Decode time per frame, seconds (client log, `Avg Decode Time:`).
     DecodeTime,
@@ -79,6 +83,26 @@ impl Metric {
             _ => return None,
         };
         parse_first_token(rest).map(|v| (metric, v))
+    }
+}
+
+/// A word that is not a metric's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownMetric(pub String);
+
+impl std::fmt::Display for UnknownMetric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys: Vec<&str> = Metric::ALL.iter().map(|m| m.key()).collect();
+        write!(f, "must be one of {}, not {:?}", keys.join(", "), self.0)
+    }
+}
+
+impl std::error::Error for UnknownMetric {}
+
+impl std::str::FromStr for Metric {
+    type Err = UnknownMetric;
+    fn from_str(s: &str) -> Result<Metric, UnknownMetric> {
+        Metric::from_key(s).ok_or_else(|| UnknownMetric(s.to_string()))
     }
 }
 

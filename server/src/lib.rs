@@ -9,6 +9,7 @@ pub mod api;
 pub mod cli;
 pub mod cmd;
 pub mod edge;
+pub mod events;
 pub mod import;
 pub mod indexer;
 pub mod listen;

@@ -1,7 +1,7 @@
 //! Prometheus metrics at `/metrics`.
 
 use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
@@ -9,12 +9,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::state::AppState;
-
-/// Requests answered, by status class.
-#[derive(Debug, Default)]
-pub struct HttpStats {
-    by_class: [AtomicU64; 5],
-}
 
 /// Counts every response by status class.
 pub async fn count(State(s): State<AppState>, req: Request, next: Next) -> Response {

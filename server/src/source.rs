@@ -3,9 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use app::api::{ApiError, BoxFuture, DataSource};
-use app::model::{RunPage, RunQuery, Totals};
-use catalog::{Catalog, CatalogError};
+use app::api::{BoxFuture, DataSource};
+use model::ApiError;
+
+use crate::api::error::api_error;
+use catalog::Catalog;
+use model::{RunPage, RunQuery, Totals};
 use tokio::sync::Mutex;
 
 /// How long totals are reused.
@@ -24,14 +27,6 @@ impl CatalogSource {
             catalog,
             totals: Mutex::new(None),
         }
-    }
-}
-
-/// The API's view of a catalog error.
-pub fn api_error(e: CatalogError) -> ApiError {
-    match e {
-        CatalogError::BadRequest(m) => ApiError::BadRequest(m),
-        other => ApiError::Internal(crate::api::error::incident("reading the catalog", &other)),
     }
 }
 

@@ -11,7 +11,6 @@ use logstore::LogStores;
 use crate::indexer::Indexer;
 use crate::live::Live;
 use crate::logcache::LogCache;
-use crate::metrics::HttpStats;
 
 /// Everything a request handler may need.
 #[derive(Clone)]
@@ -33,7 +32,7 @@ pub struct AppState {
     /// Live runs: their store and the producers' tokens.
     pub live: Arc<Live>,
     /// The event feed's watch on the catalog.
-    pub events: Arc<crate::api::feed::EventHub>,
+    pub events: Arc<crate::events::EventHub>,
     /// Host names the server answers to besides IP addresses and
     /// `localhost` (from `--public-url`).
     pub public_hosts: Arc<Vec<String>>,
@@ -67,4 +66,10 @@ impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos.clone()
     }
+}
+
+/// Requests answered, by status class (1xx … 5xx), for `/metrics`.
+#[derive(Debug, Default)]
+pub struct HttpStats {
+    pub(crate) by_class: [std::sync::atomic::AtomicU64; 5],
 }

@@ -9,10 +9,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use app::live::{NewLiveRun, WireLine, WireStream};
 use catalog::Catalog;
 use livestore::testing;
 use logstore::LogStores;
+use model::RunStatus;
+use model::live::{Line, NewLiveRun, Stream};
 use server::cmd::tail::{End, Follow, follow};
 use server::live::{Live, Tokens};
 use server::producer::{self, Feed, Target};
@@ -149,9 +150,9 @@ fn text_of(seq: u64) -> String {
 /// Line `seq` as the test program prints it.
 fn feed_line(seq: u64) -> Feed {
     let stream = if seq.is_multiple_of(7) {
-        WireStream::Err
+        Stream::Err
     } else {
-        WireStream::Out
+        Stream::Out
     };
     Feed::Line {
         stream,
@@ -200,12 +201,12 @@ fn target(addr: SocketAddr) -> Target {
 }
 
 /// Follows the run until sealed; returns every line received.
-async fn watch(addr: SocketAddr, run: i64) -> Vec<WireLine> {
+async fn watch(addr: SocketAddr, run: i64) -> Vec<Line> {
     watch_from(addr, run, None).await
 }
 
 /// Follows the run from seq `from` until sealed.
-async fn watch_from(addr: SocketAddr, run: i64, from: Option<u64>) -> Vec<WireLine> {
+async fn watch_from(addr: SocketAddr, run: i64, from: Option<u64>) -> Vec<Line> {
     let server: url::Url = format!("http://{addr}/").parse().unwrap();
     let mut got = Vec::new();
     let what = Follow {
@@ -221,14 +222,14 @@ async fn watch_from(addr: SocketAddr, run: i64, from: Option<u64>) -> Vec<WireLi
     got
 }
 
-fn check_complete(got: &[WireLine], n: u64, who: &str) {
+fn check_complete(got: &[Line], n: u64, who: &str) {
     assert_eq!(got.len() as u64, n, "{who}: line count");
     for (i, l) in got.iter().enumerate() {
         let seq = i as u64 + 1;
         assert_eq!(l.seq, seq, "{who}: order");
-        assert_eq!(l.x, text_of(seq), "{who}: text of {seq}");
+        assert_eq!(l.text, text_of(seq), "{who}: text of {seq}");
         assert_eq!(
-            l.s == WireStream::Err,
+            l.stream == Stream::Err,
             seq.is_multiple_of(7),
             "{who}: stream of {seq}"
         );
@@ -349,7 +350,7 @@ async fn check_archived(addr: SocketAddr, run: i64, n: u64) {
     let tail = watch_from(addr, run, Some(n - 9)).await;
     assert_eq!(tail.len(), 10);
     assert_eq!(tail[0].seq, n - 9);
-    assert_eq!(tail[9].x, text_of(n));
+    assert_eq!(tail[9].text, text_of(n));
     // The events tell of the sealed log.
     let events = reqwest::get(format!("http://{addr}/api/events?after=0&limit=1000"))
         .await
@@ -553,12 +554,12 @@ async fn producers_need_the_token_and_viewers_cannot_write() {
     // Malformed and oversized frames close the producer's socket with a
     // code and a reason; the next connection works.
     for (frame, code) in [
-        ("not json".to_string(), app::live::close::BAD_MESSAGE),
+        ("not json".to_string(), model::live::close::BAD_MESSAGE),
         (
             r#"{"type":"lines","lines":[{"seq":2,"t":0,"s":"o","x":"a"},{"seq":1,"t":0,"s":"o","x":"b"}]}"#.to_string(),
-            app::live::close::BAD_MESSAGE,
+            model::live::close::BAD_MESSAGE,
         ),
-        ("x".repeat(server::live::MAX_FRAME + 1), app::live::close::TOO_BIG),
+        ("x".repeat(server::live::MAX_FRAME + 1), model::live::close::TOO_BIG),
     ] {
         use futures::{SinkExt, StreamExt};
         use tokio_tungstenite::tungstenite::Message;
@@ -732,7 +733,7 @@ async fn a_silent_run_is_sealed_as_lost_and_a_connected_one_is_not() {
     let quiet = tokio::spawn(producer::stream(target(server.addr), rx, |_| {}));
     for seq in 1..=2 {
         tx.send(Feed::Line {
-            stream: WireStream::Out,
+            stream: Stream::Out,
             time_us: seq,
             text: text_of(seq as u64),
         })
@@ -767,14 +768,14 @@ async fn a_silent_run_is_sealed_as_lost_and_a_connected_one_is_not() {
     .await
     .unwrap();
     assert_eq!(
-        data_catalog.run_status(gone).await.unwrap().unwrap().status,
-        "lost"
+        data_catalog.run_state(gone).await.unwrap().unwrap().status,
+        RunStatus::Lost
     );
     // A lost run's lines are archived like any other's.
     let mut archived = None;
     for _ in 0..100 {
         archived = data_catalog
-            .run_status(gone)
+            .run_state(gone)
             .await
             .unwrap()
             .unwrap()
@@ -789,24 +790,24 @@ async fn a_silent_run_is_sealed_as_lost_and_a_connected_one_is_not() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(
         data_catalog
-            .run_status(connected)
+            .run_state(connected)
             .await
             .unwrap()
             .unwrap()
             .status,
-        "live"
+        RunStatus::Live
     );
     tx.send(Feed::Done { exit_code: Some(0) }).await.unwrap();
     let report = quiet.await.unwrap().unwrap();
     assert_eq!(report.lines, 2);
     assert_eq!(
         data_catalog
-            .run_status(connected)
+            .run_state(connected)
             .await
             .unwrap()
             .unwrap()
             .status,
-        "succeeded"
+        RunStatus::Succeeded
     );
     server.task.abort();
 }
@@ -831,7 +832,7 @@ async fn start_identified(data: &Path, base: &str) -> Server {
 
 /// Streams `n` lines as one run through `addr`; the run and what a viewer
 /// of it got.
-async fn stream_one(addr: SocketAddr, n: u64) -> (i64, Vec<WireLine>) {
+async fn stream_one(addr: SocketAddr, n: u64) -> (i64, Vec<Line>) {
     let (tx, rx) = mpsc::channel(1024);
     let producer = tokio::spawn(producer::stream(target(addr), rx, |_| {}));
     tokio::spawn(produce(tx, n));

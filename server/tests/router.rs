@@ -3,13 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use app::model::{LinePage, RunDetail, RunPage, Series};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use catalog::Catalog;
 use catalog::testing::TestDb;
 use http_body_util::BodyExt;
 use logstore::LogStores;
+use model::{Level, LinePage, RunDetail, RunPage, Series};
 use serde_json::Value;
 use server::import::import_bytes;
 use server::routes::router;
@@ -308,11 +308,7 @@ async fn a_run_its_series_lines_and_raw_log(cat: &Catalog) {
         &format!("/api/runs/{with}/logs/client/lines?level=error&limit=5000"),
     )
     .await;
-    assert!(
-        errs.lines
-            .iter()
-            .all(|l| l.level.as_deref() == Some("ERROR"))
-    );
+    assert!(errs.lines.iter().all(|l| l.level == Some(Level::Error)));
     assert_eq!(
         errs.lines.len() as u64,
         expected.level(logparse::Level::Error).min(5000)
@@ -516,7 +512,7 @@ async fn locations_outside_the_stores_are_never_read(cat: &Catalog) {
     import_bytes(cat, rows, |_, _| {}).await.unwrap();
     f.state.indexer.drain("test").await.unwrap();
     let d: RunDetail = ok(&f.app, "/api/runs/900001").await;
-    assert_eq!(d.logs[0].state, app::model::LogState::Failed);
+    assert_eq!(d.logs[0].state, model::LogState::Failed);
     assert!(
         d.logs[0]
             .reason
@@ -526,7 +522,7 @@ async fn locations_outside_the_stores_are_never_read(cat: &Catalog) {
         "{:?}",
         d.logs[0].reason
     );
-    assert_eq!(d.logs[1].state, app::model::LogState::Failed);
+    assert_eq!(d.logs[1].state, model::LogState::Failed);
     assert!(
         d.logs[1]
             .reason

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::format::{group_thousands, ms};
 use super::nav::Nav;
 use crate::client::get_json;
-use crate::model::{Bookmark, ErrorsVsLatency, TopTemplate};
+use model::{Bookmark, ErrorsVsLatency, TopTemplate};
 
 /// Three cards under the header.
 #[component]

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::format::{bytes, ms};
-use crate::model::Series;
+use model::Series;
 
 /// Height of a chart in CSS pixels.
 pub const HEIGHT: u32 = 140;

@@ -11,7 +11,7 @@ use super::livelog::LiveLog;
 use super::logview::LogViewer;
 use super::nav::Nav;
 use crate::client::{get_json, send};
-use crate::model::{LogInfo, LogName, LogState, RunDetail, RunKind, RunStatus, Series};
+use model::{LogInfo, LogName, LogState, RunDetail, RunKind, RunStatus, Series};
 
 /// Task runs have ids from here up (as the catalog hands them out).
 const TASK_ID_BASE: i64 = 1_000_000_000_000;
@@ -213,7 +213,7 @@ fn LogCounts(info: Option<LogInfo>, name: LogName) -> impl IntoView {
 }
 
 fn app_pct(part: u64, whole: u64) -> f64 {
-    crate::model::percent(part, whole)
+    model::percent(part, whole)
 }
 
 /// What each chart shows.
@@ -372,14 +372,13 @@ fn Templates(id: i64, info: Option<LogInfo>) -> impl IntoView {
         .take(12)
         .map(|t| {
             let line = t.first_line;
-            let level = t.level.clone();
+            let level = t.level.as_str();
             view! {
                 <li>
                     <button class="template" title=t.example.clone() on:click=move |_| {
-                        let level = level.clone();
-                        nav.push(move |v| { v.log = Some(name); v.line = Some(line); v.level = None; v.find = String::new(); let _ = level; })
+                        nav.push(move |v| { v.log = Some(name); v.line = Some(line); v.level = None; v.find = String::new(); })
                     }>
-                        <span class=format!("lvl lvl-{}", t.level.to_lowercase())>{t.level.clone()}</span>
+                        <span class=format!("lvl lvl-{}", level.to_lowercase())>{level}</span>
                         <span class="count mono">{group_thousands(t.count as i64)} "×"</span>
                         <span class="tmpl">{t.template.clone()}</span>
                     </button>

@@ -5,7 +5,6 @@ use leptos::prelude::*;
 use super::format::group_thousands;
 use super::nav::Nav;
 use crate::api::get_totals;
-use crate::model::Sort;
 
 /// Milliseconds of quiet typing before a search runs.
 const DEBOUNCE_MS: u64 = 250;
@@ -106,7 +105,7 @@ fn Controls() -> impl IntoView {
                     data-testid="sort"
                     on:change=move |ev| {
                         let s = event_target_value(&ev);
-                        nav.push(|v| v.sort = Sort::parse(&s).unwrap_or_default());
+                        nav.push(|v| v.sort = s.parse().unwrap_or_default());
                     }
                     prop:value=move || view.with(|v| v.sort.as_str())
                 >

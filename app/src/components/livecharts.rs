@@ -7,8 +7,8 @@ use logparse::{Metric, Parser, Stats};
 
 use super::chart::{Chart, Crosshair, Unit, time_domain};
 use super::format::group_thousands;
-use crate::model::{LogName, Series};
 use crate::series::series_of;
+use model::{LogName, Series};
 
 /// Points drawn per chart at most (min and max kept per bucket).
 const WIDTH: usize = 1200;

@@ -14,8 +14,9 @@ use super::format::group_thousands;
 use super::logview::{FindBox, LevelChips, highlight};
 use super::nav::Nav;
 use crate::ansi;
-use crate::live::{ViewerMsg, WireLine, WireStream, close};
 use crate::stream::{LogSocket, open_log, save_text};
+use model::Level;
+use model::live::{Line, Stream, ViewerMsg, close};
 
 /// Height of one line in pixels (as the stylesheet's `.line`).
 const LINE_H: f64 = 18.0;
@@ -36,17 +37,17 @@ struct Rec {
     time_us: i64,
     err: bool,
     text: String,
-    level: Option<&'static str>,
+    level: Option<Level>,
 }
 
-impl From<WireLine> for Rec {
-    fn from(w: WireLine) -> Rec {
-        let level = ansi::line_level(&w.x, true).map(logparse::Level::as_str);
+impl From<Line> for Rec {
+    fn from(w: Line) -> Rec {
+        let level = ansi::line_level(&w.text, true);
         Rec {
             seq: w.seq,
-            time_us: w.t,
-            err: w.s == WireStream::Err,
-            text: w.x,
+            time_us: w.time_us,
+            err: w.stream == Stream::Err,
+            text: w.text,
             level,
         }
     }
@@ -148,7 +149,7 @@ pub fn LiveLog(
         ConnGuard(conn)
     });
     // Which received lines pass the level and text filters (all: `None`).
-    let filter = Memo::new(move |_| nav.view.with(|v| (v.level.clone(), v.find.to_lowercase())));
+    let filter = Memo::new(move |_| nav.view.with(|v| (v.level, v.find.to_lowercase())));
     let shown = Memo::new(move |_| {
         let (level, find) = filter.get();
         if level.is_none() && find.is_empty() {
@@ -157,7 +158,7 @@ pub fn LiveLog(
         Some(lines.with(|all| {
             all.iter()
                 .enumerate()
-                .filter(|(_, r)| level.as_deref().is_none_or(|l| r.level == Some(l)))
+                .filter(|(_, r)| level.is_none_or(|l| r.level == Some(l)))
                 .filter(|(_, r)| {
                     find.is_empty() || ansi::strip(&r.text).to_lowercase().contains(&find)
                 })
@@ -426,7 +427,9 @@ fn OutLine(rec: Rec, id: i64, show_times: RwSignal<bool>) -> impl IntoView {
     let seq = rec.seq;
     let selected = move || nav.view.with(|v| v.line == Some(seq));
     let find = nav.view.with_untracked(|v| v.find.clone());
-    let level = rec.level.map_or("none".to_string(), str::to_lowercase);
+    let level = rec
+        .level
+        .map_or("none".to_string(), |l| l.as_str().to_lowercase());
     let href = {
         let mut v = nav.view.get_untracked();
         v.run = Some(id);

@@ -7,8 +7,8 @@ use leptos::task::spawn_local;
 use super::format::group_thousands;
 use super::nav::Nav;
 use crate::client::get_json;
-use crate::model::{LinePage, LogLine, LogName};
 use crate::view::encode;
+use model::{Level, LinePage, LogLine, LogName};
 
 /// Height of one line in pixels.
 const LINE_H: f64 = 18.0;
@@ -25,7 +25,7 @@ const CONTEXT: u64 = 40;
 #[component]
 pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
     let nav = Nav::get();
-    let filter = Memo::new(move |_| nav.view.with(|v| (v.level.clone(), v.find.clone())));
+    let filter = Memo::new(move |_| nav.view.with(|v| (v.level, v.find.clone())));
     let target = Memo::new(move |_| nav.view.with(|v| v.line));
     let lines = RwSignal::new(Vec::<LogLine>::new());
     let next = RwSignal::new(None::<u64>);
@@ -171,18 +171,18 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
 #[component]
 pub(super) fn LevelChips() -> impl IntoView {
     let nav = Nav::get();
-    let chip = move |l: Option<&'static str>| {
+    let chip = move |l: Option<Level>| {
         view! {
             <button
                 class="chip"
-                class:on=move || nav.view.with(|v| v.level.as_deref() == l)
-                on:click=move |_| nav.replace(|v| { v.level = l.map(str::to_string); v.line = None; })
-            >{l.unwrap_or("all")}</button>
+                class:on=move || nav.view.with(|v| v.level == l)
+                on:click=move |_| nav.replace(|v| { v.level = l; v.line = None; })
+            >{l.map_or("all", Level::as_str)}</button>
         }
     };
     view! {
         <div class="chips">
-            {chip(None)} {chip(Some("ERROR"))} {chip(Some("WARNING"))} {chip(Some("INFO"))} {chip(Some("DEBUG"))}
+            {chip(None)} {chip(Some(Level::Error))} {chip(Some(Level::Warning))} {chip(Some(Level::Info))} {chip(Some(Level::Debug))}
         </div>
     }
 }
@@ -210,8 +210,7 @@ fn Line(line: LogLine, id: i64, log: LogName) -> impl IntoView {
     let find = nav.view.with_untracked(|v| v.find.clone());
     let level = line
         .level
-        .as_deref()
-        .map_or("none".to_string(), str::to_lowercase);
+        .map_or("none".to_string(), |l| l.as_str().to_lowercase());
     let href = {
         let mut v = nav.view.get_untracked();
         v.run = Some(id);

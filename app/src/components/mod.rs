@@ -150,9 +150,9 @@ pub(crate) fn Keys() -> impl IntoView {
                     return;
                 };
                 let log = if r.client_log.is_some() {
-                    Some(crate::model::LogName::Client)
+                    Some(model::LogName::Client)
                 } else if r.server_log.is_some() {
-                    Some(crate::model::LogName::Server)
+                    Some(model::LogName::Server)
                 } else {
                     None
                 };

@@ -9,7 +9,7 @@ use super::format::{group_thousands, ms, pct};
 use super::nav::Nav;
 use crate::api::list_runs;
 use crate::client::get_json;
-use crate::model::{LogName, LogState, Run, RunDetail, RunKind, RunPage, RunStatus};
+use model::{LogName, LogState, Run, RunDetail, RunKind, RunPage, RunStatus, Topic};
 
 /// Height of one row in pixels (fixed, so positions are arithmetic).
 pub const ROW_H: f64 = 34.0;
@@ -222,17 +222,15 @@ fn TableBody(page: RunPage) -> impl IntoView {
     // event feed names the run, the API gives its row.
     let default_view = nav.view.with_untracked(|v| {
         v.run_query(None, 1)
-            == crate::model::RunQuery {
+            == model::RunQuery {
                 limit: 1,
                 ..Default::default()
             }
     });
     Effect::new(move |_| {
-        let on_event = move |e: crate::model::Event| {
-            let Some(id) = e.payload["run_id"].as_i64() else {
-                return;
-            };
-            let started = e.topic == "run.started";
+        let on_event = move |e: model::Event| {
+            let id = e.topic.run_id();
+            let started = matches!(e.topic, Topic::RunStarted(_));
             spawn_local(async move {
                 let Ok(d) = get_json::<RunDetail>(format!("/api/runs/{id}")).await else {
                     return;
@@ -269,7 +267,7 @@ fn TableBody(page: RunPage) -> impl IntoView {
 
     let filtered = nav.view.with_untracked(|v| {
         v.run_query(None, 1)
-            != crate::model::RunQuery {
+            != model::RunQuery {
                 limit: 1,
                 ..Default::default()
             }

@@ -1,36 +1,70 @@
 //! Analytics across all logs.
 
-use app::model::{ErrorsVsLatency, Histogram, TopTemplate};
 use axum::Json;
 use axum::extract::State;
+use model::{ErrorsVsLatency, Histogram, Level, TopTemplate};
+use serde::Deserialize;
 
 use super::error::ApiResult;
-use super::params::Params;
+use super::query::{Int, NoParams, Query, from_text_opt};
 use crate::state::AppState;
 
+/// Parameters of the templates endpoint.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TemplateParams {
+    /// ERROR when absent.
+    #[serde(deserialize_with = "from_text_opt")]
+    level: Option<TemplateLevel>,
+    limit: Int<1, 500, 20>,
+}
+
+/// The level of a template: only ERROR and WARNING lines have them (any
+/// case).
+#[derive(Debug, Clone, Copy)]
+struct TemplateLevel(Level);
+
+impl std::str::FromStr for TemplateLevel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<TemplateLevel, String> {
+        let upper = s.to_ascii_uppercase();
+        match upper.parse() {
+            Ok(l @ (Level::Error | Level::Warning)) => Ok(TemplateLevel(l)),
+            _ => Err(format!("must be ERROR or WARNING, not {upper:?}")),
+        }
+    }
+}
+
 /// `GET /api/analytics/templates?level=ERROR&limit=20`
-pub async fn templates(State(s): State<AppState>, p: Params) -> ApiResult<Json<Vec<TopTemplate>>> {
-    p.only(&["level", "limit"])?;
-    let level = p
-        .text("level")
-        .unwrap_or_else(|| "ERROR".into())
-        .to_ascii_uppercase();
-    let limit = p.int("limit", 20, 1, 500)? as u32;
-    Ok(Json(s.catalog.top_templates(&level, limit).await?))
+pub async fn templates(
+    State(s): State<AppState>,
+    Query(p): Query<TemplateParams>,
+) -> ApiResult<Json<Vec<TopTemplate>>> {
+    let level = p.level.map_or(Level::Error, |l| l.0);
+    Ok(Json(
+        s.catalog.top_templates(level, p.limit.0 as u32).await?,
+    ))
 }
 
 /// `GET /api/analytics/errors-vs-latency`
 pub async fn errors_vs_latency(
     State(s): State<AppState>,
-    p: Params,
+    _: Query<NoParams>,
 ) -> ApiResult<Json<ErrorsVsLatency>> {
-    p.only(&[])?;
     Ok(Json(s.catalog.errors_vs_latency().await?))
 }
 
+/// Parameters of the histogram endpoint.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct HistogramParams {
+    buckets: Int<1, 200, 30>,
+}
+
 /// `GET /api/analytics/latency-histogram?buckets=30`
-pub async fn latency_histogram(State(s): State<AppState>, p: Params) -> ApiResult<Json<Histogram>> {
-    p.only(&["buckets"])?;
-    let buckets = p.int("buckets", 30, 1, 200)? as u32;
-    Ok(Json(s.catalog.latency_histogram(buckets).await?))
+pub async fn latency_histogram(
+    State(s): State<AppState>,
+    Query(p): Query<HistogramParams>,
+) -> ApiResult<Json<Histogram>> {
+    Ok(Json(s.catalog.latency_histogram(p.buckets.0 as u32).await?))
 }

@@ -1,10 +1,10 @@
 //! Errors answered as JSON: `{"error": "what is wrong"}` with a status.
 
-use app::api::ApiError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use catalog::CatalogError;
 use logstore::StoreError;
+use model::ApiError;
 use serde_json::json;
 
 /// An error answer.
@@ -62,26 +62,28 @@ pub fn incident(what: &str, error: &dyn std::fmt::Display) -> String {
     format!("{what} failed (error id {id}; the server's log has the details)")
 }
 
+/// The API's view of a catalog failure, the same on every path: a refused
+/// request is a 400 with the catalog's reason, anything else a 503 with an
+/// error id (see [`incident`]).
+pub fn api_error(e: CatalogError) -> ApiError {
+    match e {
+        CatalogError::BadRequest(m) => ApiError::BadRequest(m),
+        other => ApiError::Unavailable(incident("reading the catalog", &other)),
+    }
+}
+
 impl From<CatalogError> for Problem {
     fn from(e: CatalogError) -> Problem {
-        match e {
-            CatalogError::BadRequest(m) => Problem::bad_request(m),
-            other => Problem {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                message: incident("reading the catalog", &other),
-            },
-        }
+        api_error(e).into()
     }
 }
 
 impl From<ApiError> for Problem {
     fn from(e: ApiError) -> Problem {
-        match e {
-            ApiError::BadRequest(m) => Problem::bad_request(m),
-            ApiError::NotFound(m) => Problem::not_found(m),
-            ApiError::Internal(m) => Problem {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                message: m,
+        Problem {
+            status: StatusCode::from_u16(e.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+            message: match e {
+                ApiError::BadRequest(m) | ApiError::NotFound(m) | ApiError::Unavailable(m) => m,
             },
         }
     }

@@ -11,54 +11,47 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::time::Duration;
 
-use app::model::Event;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures::Stream;
+use model::Event;
 
 use super::error::Problem;
-use super::params::Params;
+use super::query::{Query, from_text_opt};
+use crate::events::POLL;
 use crate::state::AppState;
 
-/// How often the catalog is asked for its newest event.
-const POLL: Duration = Duration::from_millis(250);
-
-/// The newest event seq, watched by one task for every client of the
-/// process; started by the first client.
-#[derive(Default)]
-pub struct EventHub {
-    newest: std::sync::OnceLock<tokio::sync::watch::Receiver<i64>>,
+/// Parameters of the event stream.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct StreamParams {
+    /// Where to start; from the first event when absent.
+    #[serde(deserialize_with = "from_text_opt")]
+    after: Option<After>,
 }
 
-impl EventHub {
-    /// A receiver of the newest event seq.
-    fn subscribe(&self, catalog: &catalog::Catalog) -> tokio::sync::watch::Receiver<i64> {
-        self.newest
-            .get_or_init(|| {
-                let (tx, rx) = tokio::sync::watch::channel(0);
-                let catalog = catalog.clone();
-                tokio::spawn(async move {
-                    loop {
-                        // The hub keeps one receiver; ask only for clients.
-                        if tx.receiver_count() <= 1 {
-                            tokio::time::sleep(POLL).await;
-                            continue;
-                        }
-                        match catalog.last_event_seq().await {
-                            Ok(seq) => {
-                                tx.send_if_modified(|v| std::mem::replace(v, seq) != seq);
-                            }
-                            Err(e) => tracing::warn!(error = %e, "event feed cannot read the catalog; retrying"),
-                        }
-                        tokio::time::sleep(POLL).await;
-                    }
-                });
-                rx
-            })
-            .clone()
+/// `after=SEQ` or `after=now` (only events from now on).
+#[derive(Debug, Clone, Copy)]
+enum After {
+    Now,
+    Seq(i64),
+}
+
+impl std::str::FromStr for After {
+    type Err = String;
+    fn from_str(s: &str) -> Result<After, String> {
+        if s == "now" {
+            return Ok(After::Now);
+        }
+        match s.parse::<i64>() {
+            Ok(n) if n >= 0 => Ok(After::Seq(n)),
+            _ => Err(format!(
+                "must be now or an integer from 0 to {}, not {s:?}",
+                i64::MAX
+            )),
+        }
     }
 }
 
@@ -67,9 +60,8 @@ impl EventHub {
 pub async fn stream(
     State(s): State<AppState>,
     headers: HeaderMap,
-    p: Params,
+    Query(p): Query<StreamParams>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, Problem> {
-    p.only(&["after"])?;
     let resume = match headers.get("last-event-id") {
         Some(v) => Some(
             v.to_str()
@@ -82,8 +74,11 @@ pub async fn stream(
     };
     let after = match resume {
         Some(seq) => seq,
-        None if p.text("after").as_deref() == Some("now") => s.catalog.last_event_seq().await?,
-        None => p.int("after", 0, 0, i64::MAX)?,
+        None => match p.after {
+            Some(After::Now) => s.catalog.last_event_seq().await?,
+            Some(After::Seq(seq)) => seq,
+            None => 0,
+        },
     };
     let newest = s.events.subscribe(&s.catalog);
     let state = (s, after, VecDeque::<Event>::new(), newest);
@@ -107,7 +102,7 @@ pub async fn stream(
             after = e.seq;
             let sse = SseEvent::default()
                 .id(e.seq.to_string())
-                .event(e.topic.clone())
+                .event(e.topic.name())
                 .data(serde_json::to_string(&e).expect("events serialise"));
             Some((Ok(sse), (s, after, pending, newest)))
         },

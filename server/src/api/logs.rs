@@ -1,6 +1,5 @@
 //! One log of a run: its metric series, its lines, its raw bytes.
 
-use app::model::{LinePage, LogLine, LogName, Series};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -8,9 +7,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use logparse::Metric;
+use model::{Level, LinePage, LogLine, LogName, Series};
+use serde::Deserialize;
 
 use super::error::{ApiResult, Problem};
-use super::params::Params;
+use super::query::{Int, Query, from_text_opt};
 use super::runs::run_id;
 use crate::state::AppState;
 
@@ -20,7 +21,7 @@ const MAX_WIDTH: i64 = 10_000;
 /// The location of a run's log, or why there is none.
 async fn location(s: &AppState, id: &str, log: &str) -> ApiResult<String> {
     let id = run_id(id)?;
-    let name = LogName::parse(log).ok_or_else(|| {
+    let name: LogName = log.parse().map_err(|_| {
         Problem::bad_request(format!("log must be client, server or output, not {log:?}"))
     })?;
     let detail = s
@@ -36,32 +37,34 @@ async fn location(s: &AppState, id: &str, log: &str) -> ApiResult<String> {
         .ok_or_else(|| Problem::not_found(format!("run {id} has no {} log", name.as_str())))
 }
 
+/// Parameters of the series endpoint.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SeriesParams {
+    /// Latency when absent.
+    #[serde(deserialize_with = "from_text_opt")]
+    metric: Option<Metric>,
+    width: Int<1, MAX_WIDTH, 1000>,
+    full: bool,
+    from: Option<f64>,
+    to: Option<f64>,
+}
+
 /// `GET /api/runs/{id}/logs/{log}/series?metric=latency[&width=800|&full=true][&from=&to=]`
 pub async fn series(
     State(s): State<AppState>,
     Path((id, log)): Path<(String, String)>,
-    p: Params,
+    Query(p): Query<SeriesParams>,
 ) -> ApiResult<Json<Series>> {
-    p.only(&["metric", "width", "full", "from", "to"])?;
-    let metric_name = p.text("metric").unwrap_or_else(|| "latency".into());
-    let metric = Metric::from_key(&metric_name).ok_or_else(|| {
-        Problem::bad_request(format!(
-            "metric must be one of {}, not {metric_name:?}",
-            Metric::ALL.map(Metric::key).join(", ")
-        ))
-    })?;
-    let width = p.int("width", 1000, 1, MAX_WIDTH)? as usize;
-    let full = p.flag("full")?;
-    let (from, to) = (p.number("from")?, p.number("to")?);
     let loc = location(&s, &id, &log).await?;
     let parsed = s.logs.get(&loc).await?;
     Ok(Json(series_of(
         &parsed.report,
-        metric,
-        width,
-        full,
-        from,
-        to,
+        p.metric.unwrap_or_default(),
+        p.width.0 as usize,
+        p.full,
+        p.from,
+        p.to,
     )?))
 }
 
@@ -86,30 +89,47 @@ pub fn series_of(
     .map_err(Problem::bad_request)
 }
 
+/// Parameters of the lines endpoint.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LineParams {
+    from: Int<1, { i64::MAX }, 1>,
+    limit: Int<1, 5000, 200>,
+    #[serde(deserialize_with = "from_text_opt")]
+    level: Option<Levels>,
+    q: Option<String>,
+}
+
+/// `level=ERROR,WARNING`: lines of any of these levels (any case).
+#[derive(Debug, Default)]
+struct Levels(Vec<Level>);
+
+impl std::str::FromStr for Levels {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Levels, String> {
+        s.split(',')
+            .map(|part| {
+                let part = part.trim().to_ascii_uppercase();
+                part.parse().map_err(|_| {
+                    format!("must be DEBUG, INFO, WARNING or ERROR (comma-separated), not {part:?}")
+                })
+            })
+            .collect::<Result<_, _>>()
+            .map(Levels)
+    }
+}
+
 /// `GET /api/runs/{id}/logs/{log}/lines?from=1&limit=200[&level=ERROR,WARNING][&q=text]`
 pub async fn lines(
     State(s): State<AppState>,
     Path((id, log)): Path<(String, String)>,
-    p: Params,
+    Query(p): Query<LineParams>,
 ) -> ApiResult<Json<LinePage>> {
-    p.only(&["from", "limit", "level", "q"])?;
-    let from = p.int("from", 1, 1, i64::MAX)? as usize;
-    let limit = p.int("limit", 200, 1, 5000)? as usize;
-    let mut levels = Vec::new();
-    if let Some(l) = p.text("level") {
-        for part in l.split(',') {
-            let part = part.trim().to_ascii_uppercase();
-            if !matches!(part.as_str(), "DEBUG" | "INFO" | "WARNING" | "ERROR") {
-                return Err(Problem::bad_request(format!(
-                    "level must be DEBUG, INFO, WARNING or ERROR (comma-separated), not {part:?}"
-                )));
-            }
-            levels.push(part);
-        }
-    }
-    let needle = p.text("q").map(|q| q.to_lowercase());
+    let (from, limit) = (p.from.0 as usize, p.limit.0 as usize);
+    let levels = p.level.unwrap_or_default().0;
+    let needle = p.q.map(|q| q.to_lowercase());
     let loc = location(&s, &id, &log).await?;
-    let program_output = LogName::parse(&log) == Some(LogName::Output);
+    let program_output = log.parse::<LogName>() == Ok(LogName::Output);
     let parsed = s.logs.get(&loc).await?;
     let total = parsed.line_count();
     let mut out = Vec::with_capacity(limit.min(total));
@@ -117,8 +137,8 @@ pub async fn lines(
     while n <= total && out.len() < limit {
         let raw = parsed.line(n).unwrap_or_default();
         let text = String::from_utf8_lossy(raw);
-        let level = app::ansi::line_level(&text, program_output).map(logparse::Level::as_str);
-        let keep_level = levels.is_empty() || level.is_some_and(|l| levels.iter().any(|x| x == l));
+        let level = app::ansi::line_level(&text, program_output);
+        let keep_level = levels.is_empty() || level.is_some_and(|l| levels.contains(&l));
         if keep_level
             && needle
                 .as_ref()
@@ -126,7 +146,7 @@ pub async fn lines(
         {
             out.push(LogLine {
                 n: n as u64,
-                level: level.map(str::to_string),
+                level,
                 text: text.into_owned(),
             });
         }
@@ -163,16 +183,23 @@ fn parse_range(value: &str, size: u64) -> Option<std::ops::Range<u64>> {
     (start < end).then_some(start..end)
 }
 
+/// Parameters of the raw endpoint.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawParams {
+    /// Answer as an attachment (the browser saves it).
+    download: bool,
+}
+
 /// `GET /api/runs/{id}/logs/{log}/raw[?download=true]`: the log as stored,
 /// streamed, with single-range requests honoured.
 pub async fn raw(
     State(s): State<AppState>,
     Path((id, log)): Path<(String, String)>,
     headers: HeaderMap,
-    p: Params,
+    Query(p): Query<RawParams>,
 ) -> ApiResult<Response> {
-    p.only(&["download"])?;
-    let download = p.flag("download")?;
+    let download = p.download;
     let loc = location(&s, &id, &log).await?;
     let wanted = headers
         .get(header::RANGE)

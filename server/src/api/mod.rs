@@ -5,7 +5,7 @@ pub mod error;
 pub mod feed;
 pub mod logs;
 pub mod openapi;
-pub mod params;
+pub mod query;
 pub mod runs;
 
 use axum::Router;

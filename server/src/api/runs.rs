@@ -1,71 +1,82 @@
 //! Runs, totals, jobs, events and bookmarks.
 
-use app::model::{Bookmark, Event, JobStatus, RunDetail, RunPage, RunQuery, Sort, Totals};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use catalog::now_ms;
+use model::{Bookmark, Event, JobStatus, LogName, RunDetail, RunPage, RunQuery, Sort, Totals};
+use serde::Deserialize;
 
 use super::error::{ApiResult, Problem};
-use super::params::Params;
+use super::query::{Int, NoParams, Query, from_text_opt};
 use crate::state::AppState;
 
-/// Parameters of the run list.
-pub const RUN_PARAMS: &[&str] = &[
-    "user",
-    "has_errors",
-    "missing",
-    "version",
-    "bookmarked",
-    "sort",
-    "after",
-    "limit",
-];
+/// Parameters of `GET /api/runs`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RunParams {
+    user: Option<String>,
+    has_errors: bool,
+    #[serde(deserialize_with = "from_text_opt")]
+    missing: Option<MissingLogs>,
+    version: Option<String>,
+    bookmarked: bool,
+    #[serde(deserialize_with = "from_text_opt")]
+    sort: Option<Sort>,
+    after: Option<String>,
+    limit: Int<1, { model::MAX_PAGE as i64 }, 100>,
+}
 
-/// Reads a run query from the query string.
-pub fn run_query(p: &Params) -> ApiResult<RunQuery> {
-    p.only(RUN_PARAMS)?;
-    let sort = match p.text("sort") {
-        None => Sort::default(),
-        Some(s) => Sort::parse(&s).ok_or_else(|| {
-            Problem::bad_request(format!(
-                "sort must be one of {}, not {s:?}",
-                Sort::ALL.map(Sort::as_str).join(", ")
-            ))
-        })?,
-    };
-    let (mut missing_client, mut missing_server) = (false, false);
-    if let Some(m) = p.text("missing") {
-        for part in m.split(',') {
-            match part.trim() {
-                "client" => missing_client = true,
-                "server" => missing_server = true,
-                other => {
-                    return Err(Problem::bad_request(format!(
-                        "missing must be client, server or both (comma-separated), not {other:?}"
-                    )));
+impl From<RunParams> for RunQuery {
+    fn from(p: RunParams) -> RunQuery {
+        let missing = p.missing.unwrap_or_default();
+        RunQuery {
+            user: p.user,
+            has_errors: p.has_errors,
+            missing_client: missing.client,
+            missing_server: missing.server,
+            version: p.version,
+            bookmarked: p.bookmarked,
+            sort: p.sort.unwrap_or_default(),
+            after: p.after,
+            limit: p.limit.0 as u32,
+        }
+    }
+}
+
+/// `missing=client,server`: which logs a run must lack.
+#[derive(Debug, Clone, Copy, Default)]
+struct MissingLogs {
+    client: bool,
+    server: bool,
+}
+
+impl std::str::FromStr for MissingLogs {
+    type Err = String;
+    fn from_str(s: &str) -> Result<MissingLogs, String> {
+        let mut m = MissingLogs::default();
+        for part in s.split(',').map(str::trim) {
+            match part.parse::<LogName>() {
+                Ok(LogName::Client) => m.client = true,
+                Ok(LogName::Server) => m.server = true,
+                _ => {
+                    return Err(format!(
+                        "must be client, server or both (comma-separated), not {part:?}"
+                    ));
                 }
             }
         }
+        Ok(m)
     }
-    Ok(RunQuery {
-        user: p.text("user"),
-        has_errors: p.flag("has_errors")?,
-        missing_client,
-        missing_server,
-        version: p.text("version"),
-        bookmarked: p.flag("bookmarked")?,
-        sort,
-        after: p.text("after"),
-        limit: p.int("limit", 100, 1, i64::from(app::model::MAX_PAGE))? as u32,
-    })
 }
 
 /// `GET /api/runs`
-pub async fn list(State(s): State<AppState>, p: Params) -> ApiResult<Json<RunPage>> {
-    let q = run_query(&p)?;
-    Ok(Json(s.catalog.list_runs(&q).await?))
+pub async fn list(
+    State(s): State<AppState>,
+    Query(p): Query<RunParams>,
+) -> ApiResult<Json<RunPage>> {
+    Ok(Json(s.catalog.list_runs(&p.into()).await?))
 }
 
 /// A run id from the path.
@@ -79,9 +90,8 @@ pub fn run_id(raw: &str) -> ApiResult<i64> {
 pub async fn get(
     State(s): State<AppState>,
     Path(id): Path<String>,
-    p: Params,
+    _: Query<NoParams>,
 ) -> ApiResult<Json<RunDetail>> {
-    p.only(&[])?;
     let id = run_id(&id)?;
     s.catalog
         .run(id)
@@ -91,28 +101,38 @@ pub async fn get(
 }
 
 /// `GET /api/totals`
-pub async fn totals(State(s): State<AppState>, p: Params) -> ApiResult<Json<Totals>> {
-    p.only(&[])?;
+pub async fn totals(State(s): State<AppState>, _: Query<NoParams>) -> ApiResult<Json<Totals>> {
     Ok(Json(s.source.totals().await?))
 }
 
 /// `GET /api/jobs`
-pub async fn jobs(State(s): State<AppState>, p: Params) -> ApiResult<Json<JobStatus>> {
-    p.only(&[])?;
+pub async fn jobs(State(s): State<AppState>, _: Query<NoParams>) -> ApiResult<Json<JobStatus>> {
     Ok(Json(s.catalog.job_status().await?))
 }
 
+/// Parameters of `GET /api/events`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EventParams {
+    after: Int<0, { i64::MAX }, 0>,
+    limit: Int<1, { catalog::MAX_EVENTS as i64 }, 100>,
+}
+
 /// `GET /api/events`
-pub async fn events(State(s): State<AppState>, p: Params) -> ApiResult<Json<Vec<Event>>> {
-    p.only(&["after", "limit"])?;
-    let after = p.int("after", 0, 0, i64::MAX)?;
-    let limit = p.int("limit", 100, 1, i64::from(catalog::MAX_EVENTS))? as u32;
-    Ok(Json(s.catalog.events_after(after, limit).await?))
+pub async fn events(
+    State(s): State<AppState>,
+    Query(p): Query<EventParams>,
+) -> ApiResult<Json<Vec<Event>>> {
+    Ok(Json(
+        s.catalog.events_after(p.after.0, p.limit.0 as u32).await?,
+    ))
 }
 
 /// `GET /api/bookmarks`
-pub async fn bookmarks(State(s): State<AppState>, p: Params) -> ApiResult<Json<Vec<Bookmark>>> {
-    p.only(&[])?;
+pub async fn bookmarks(
+    State(s): State<AppState>,
+    _: Query<NoParams>,
+) -> ApiResult<Json<Vec<Bookmark>>> {
     Ok(Json(s.catalog.bookmarks().await?))
 }
 

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use app::model::{RunQuery, Sort};
+use model::{RunQuery, Sort};
 
 use crate::cli::BenchArgs;
 use crate::import::import_bytes;
@@ -200,7 +200,7 @@ async fn catalog_bench(args: &BenchArgs) -> anyhow::Result<()> {
         ),
     ];
     let mut worst = (0.0, String::new());
-    for sort in Sort::ALL {
+    for &sort in Sort::ALL {
         for (name, filter) in &filters {
             let samples = if *name == "no filter" {
                 args.samples

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use app::live::{NewLiveRun, WireStream};
+use model::live::{NewLiveRun, Stream};
 use tokio::sync::mpsc;
 
 use crate::cli::BenchLiveArgs;
@@ -138,7 +138,7 @@ async fn ingest_rate(server: &url::Url, n: u64) -> anyhow::Result<i64> {
     let up = tokio::spawn(producer::stream(target(server, "bench-ingest"), rx, |_| {}));
     for i in 1..=n {
         tx.send(Feed::Line {
-            stream: WireStream::Out,
+            stream: Stream::Out,
             time_us: now_us(),
             text: line_text(i),
         })
@@ -166,7 +166,7 @@ async fn archived(catalog: &catalog::Catalog, run: i64, n: u64) -> anyhow::Resul
     let start = Instant::now();
     loop {
         let st = catalog
-            .run_status(run)
+            .run_state(run)
             .await?
             .context("the ingest run is gone")?;
         if st.output_log.is_some() {
@@ -230,7 +230,7 @@ async fn latency(
                 },
                 |l| {
                     count += 1;
-                    mine.push((now_us() - l.t).clamp(0, u32::MAX as i64) as u32);
+                    mine.push((now_us() - l.time_us).clamp(0, u32::MAX as i64) as u32);
                 },
                 |_| {},
             )
@@ -250,7 +250,7 @@ async fn latency(
         for _ in 0..per_tick.min(total - sent) {
             sent += 1;
             tx.send(Feed::Line {
-                stream: WireStream::Out,
+                stream: Stream::Out,
                 time_us: now_us(),
                 text: line_text(sent),
             })

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use app::live::{NewLiveRun, WireStream};
-use app::model::{CONNECTION_LABEL, SESSION_LABEL};
+use model::live::{NewLiveRun, Stream};
+use model::{CONNECTION_LABEL, SESSION_LABEL};
 use tokio::sync::mpsc;
 
 use crate::cli::SampleArgs;
@@ -94,7 +94,7 @@ pub async fn run(args: SampleArgs) -> anyhow::Result<()> {
         tokio::time::sleep_until((started + due).into()).await;
         let sent = tx
             .send(Feed::Line {
-                stream: WireStream::Out,
+                stream: Stream::Out,
                 time_us: now_us(),
                 text: line.trim_end_matches('\r').to_string(),
             })

@@ -4,7 +4,7 @@
 use std::process::Stdio;
 
 use anyhow::Context;
-use app::live::{NewLiveRun, WireStream};
+use model::live::{NewLiveRun, Stream};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
@@ -48,10 +48,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<i32> {
         .unwrap_or_else(|| short_name(&command_line));
     let mut labels = args.labels.clone();
     if let Some(s) = &args.session {
-        labels.push((app::model::SESSION_LABEL.into(), s.clone()));
+        labels.push((model::SESSION_LABEL.into(), s.clone()));
     }
     if let Some(c) = args.connection {
-        labels.push((app::model::CONNECTION_LABEL.into(), c.to_string()));
+        labels.push((model::CONNECTION_LABEL.into(), c.to_string()));
     }
     let target = Target {
         server: args.server.clone(),
@@ -86,7 +86,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<i32> {
         capture(
             tokio::io::stdin(),
             tokio::io::stdout(),
-            WireStream::Out,
+            Stream::Out,
             tx.clone(),
         )
         .await;
@@ -103,18 +103,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<i32> {
         let err = child.stderr.take().expect("piped");
         let pid = child.id();
         let forward = tokio::spawn(forward_signals(pid));
-        let a = tokio::spawn(capture(
-            out,
-            tokio::io::stdout(),
-            WireStream::Out,
-            tx.clone(),
-        ));
-        let b = tokio::spawn(capture(
-            err,
-            tokio::io::stderr(),
-            WireStream::Err,
-            tx.clone(),
-        ));
+        let a = tokio::spawn(capture(out, tokio::io::stdout(), Stream::Out, tx.clone()));
+        let b = tokio::spawn(capture(err, tokio::io::stderr(), Stream::Err, tx.clone()));
         let status = child.wait().await.context("waiting for the program")?;
         let _ = a.await;
         let _ = b.await;
@@ -177,7 +167,7 @@ async fn forward_signals(pid: Option<u32>) {
 async fn capture(
     mut input: impl AsyncRead + Unpin,
     mut echo: impl AsyncWrite + Unpin,
-    stream: WireStream,
+    stream: Stream,
     tx: mpsc::Sender<Feed>,
 ) {
     let mut buf = vec![0u8; 64 * 1024];

@@ -5,8 +5,8 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use app::live::{ViewerMsg, WireLine, WireStream};
 use futures::StreamExt;
+use model::live::{Line, Stream, ViewerMsg};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::cli::TailArgs;
@@ -44,7 +44,7 @@ pub struct Follow<'a> {
 /// across reconnects; `notice` hears of gaps, lag and reconnects.
 pub async fn follow(
     what: Follow<'_>,
-    mut line: impl FnMut(&WireLine),
+    mut line: impl FnMut(&Line),
     mut notice: impl FnMut(&str),
 ) -> anyhow::Result<End> {
     let Follow {
@@ -176,7 +176,7 @@ pub async fn follow(
 pub async fn run(args: TailArgs) -> anyhow::Result<()> {
     let (run, log) = match args.log.split_once('/') {
         Some((r, l)) => (r, l),
-        None => (args.log.as_str(), crate::live::ingest::TASK_LOG),
+        None => (args.log.as_str(), model::LogName::Output.as_str()),
     };
     let run: i64 = run
         .parse()
@@ -199,21 +199,21 @@ pub async fn run(args: TailArgs) -> anyhow::Result<()> {
             follow: args.follow,
         },
         |l| {
-            let mut s = String::with_capacity(l.x.len() + 40);
+            let mut s = String::with_capacity(l.text.len() + 40);
             if args.seq {
                 s.push_str(&format!("{:>7} ", l.seq));
             }
             if args.timestamps {
-                s.push_str(&format_time(l.t));
+                s.push_str(&format_time(l.time_us));
                 s.push(' ');
             }
-            let err = l.s == WireStream::Err;
+            let err = l.stream == Stream::Err;
             if colour && err {
                 s.push_str("\x1b[31m");
             }
             // Colours from the log are kept only when asked for colour;
             // every other control character is made visible.
-            s.push_str(&super::terminal::printable(&l.x, colour));
+            s.push_str(&super::terminal::printable(&l.text, colour));
             if colour && err {
                 s.push_str("\x1b[0m");
             }

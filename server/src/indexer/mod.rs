@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use app::model::LogSummary;
 use catalog::{Catalog, Job, JobOutcome, now_ms};
 use futures::StreamExt;
 use logstore::{LogStores, StoreError};
+use model::LogSummary;
 use tokio::sync::Notify;
 
 /// How long a lease lasts before another worker may take the job.
@@ -180,7 +180,7 @@ impl Indexer {
         let work = summarize_location(
             &self.stores,
             &job.location,
-            job.log == app::model::LogName::Output,
+            job.log == model::LogName::Output,
         );
         tokio::pin!(work);
         let mut renew = tokio::time::interval(Duration::from_millis(self.lease_ms as u64 / 3));

@@ -1,7 +1,7 @@
 //! A parsed log reduced to what the catalog keeps.
 
-use app::model::{LogSummary, TemplateCount};
 use logparse::{Level, LogReport, Metric, Point};
+use model::{LogSummary, TemplateCount};
 
 /// Templates kept per log (the most frequent).
 pub const TOP_TEMPLATES: usize = 100;
@@ -30,7 +30,7 @@ pub fn summarize(report: &LogReport, bytes: u64) -> LogSummary {
             .iter()
             .take(TOP_TEMPLATES)
             .map(|t| TemplateCount {
-                level: t.level.as_str().to_string(),
+                level: t.level,
                 template: t.template.clone(),
                 count: t.count,
                 example: t.example.clone(),

@@ -9,9 +9,9 @@
 use std::fmt::Write as _;
 
 use bytes::Bytes;
-use livestore::{Line, LogKey, Stream};
+use livestore::{Line, Stream};
+use model::LogName;
 
-use super::ingest::TASK_LOG;
 use crate::state::AppState;
 
 /// Lines read from the live store per call while archiving.
@@ -20,7 +20,7 @@ const READ_BATCH: usize = 10_000;
 /// Where the output of task run `run` is archived: under `prefix` (a
 /// location prefix in a store; empty for the local log folder).
 pub fn location(prefix: &str, run: i64) -> String {
-    format!("{prefix}live/{run}.{TASK_LOG}.log")
+    format!("{prefix}live/{run}.{}.log", LogName::Output)
 }
 
 /// `prefix` as a location prefix (ending in `/` unless empty), if one of
@@ -63,7 +63,7 @@ pub enum ArchiveError {
 /// `true` if this call recorded it. Safe to call from several processes at
 /// once, and again after a crash at any point.
 pub async fn archive(s: &AppState, run: i64) -> Result<bool, ArchiveError> {
-    let key = LogKey::new(run, TASK_LOG)?;
+    let key = super::output_key(run)?;
     let store = &s.live.store;
     let progress = store.progress(&key).await?.unwrap_or_default();
     if progress.removed {
@@ -130,11 +130,7 @@ fn encode(lines: &[Line]) -> (Bytes, Bytes) {
     for l in lines {
         text.push_str(&l.text);
         text.push('\n');
-        let s = match l.stream {
-            Stream::Out => 'o',
-            Stream::Err => 'e',
-        };
-        let _ = writeln!(times, "{} {s}", l.time_us);
+        let _ = writeln!(times, "{} {}", l.time_us, l.stream);
     }
     (text.into(), times.into())
 }
@@ -181,7 +177,7 @@ fn parse_time(entry: Option<&str>) -> (i64, Stream) {
     let Some((t, s)) = entry.and_then(|e| e.split_once(' ')) else {
         return (0, Stream::Out);
     };
-    let stream = if s == "e" { Stream::Err } else { Stream::Out };
+    let stream = s.parse().unwrap_or(Stream::Out);
     (t.parse().unwrap_or(0), stream)
 }
 

@@ -1,29 +1,52 @@
 //! The producer side: creating a live run and the ingest websocket.
 
-use app::live::{IngestMsg, LiveRunCreated, NewLiveRun, ProducerMsg, close};
 use axum::Json;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use livestore::{LiveError, LogKey};
-use serde_json::json;
+use model::live::{IngestMsg, LiveRunCreated, NewLiveRun, ProducerMsg, close};
+use model::{LogName, RunKind, RunStatus};
 
-use super::to_line;
+use super::tokens::{AuthError, bearer};
 use crate::api::error::Problem;
 use crate::state::AppState;
 
-/// The log every task run streams into.
-pub const TASK_LOG: &str = "output";
+/// A request from a producer: extracting it checks the bearer token
+/// (401, or 503 when the catalog cannot say), and the producer's socket
+/// checks it again while it is open.
+pub struct Producer {
+    token: Option<String>,
+}
 
-fn unauthorized(e: super::tokens::AuthError) -> Problem {
-    let status = match e {
-        super::tokens::AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::UNAUTHORIZED,
-    };
-    Problem {
-        status,
-        message: e.to_string(),
+impl Producer {
+    /// Whether the token the producer came with is still valid.
+    async fn recheck(&self, s: &AppState) -> Result<(), AuthError> {
+        let given = self.token.as_deref().ok_or(AuthError::Missing);
+        s.live.tokens.check_bearer(given, &s.catalog).await
+    }
+}
+
+impl FromRequestParts<AppState> for Producer {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Producer, Problem> {
+        let given = bearer(&parts.headers);
+        match s.live.tokens.check_bearer(given.clone(), &s.catalog).await {
+            Ok(()) => Ok(Producer {
+                token: given.ok().map(str::to_string),
+            }),
+            Err(AuthError::Unavailable(e)) => Err(Problem {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                message: crate::api::error::incident("checking a producer token", &e),
+            }),
+            Err(e) => Err(Problem {
+                status: StatusCode::UNAUTHORIZED,
+                message: e.to_string(),
+            }),
+        }
     }
 }
 
@@ -82,23 +105,12 @@ fn check_new_run(
 /// `POST /api/live/runs`: creates a live task run.
 pub async fn create_run(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    _: Producer,
     body: Result<Json<NewLiveRun>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, Problem> {
-    s.live
-        .tokens
-        .check(&headers, &s.catalog)
-        .await
-        .map_err(unauthorized)?;
     let Json(new) = body.map_err(|e| Problem::bad_request(e.body_text()))?;
     let name = new.name.trim();
     check_new_run(name, new.command.as_deref(), &new.labels)?;
-    let labels: serde_json::Map<String, serde_json::Value> = new
-        .labels
-        .iter()
-        .map(|(k, v)| (k.clone(), json!(v)))
-        .collect();
-    let labels = serde_json::Value::Object(labels);
     // A new run's log must be empty in the live store. It is not when
     // another catalog with the same identity (a restored backup) shares
     // the store and gave out the same id: that id is given up (recorded as
@@ -108,9 +120,9 @@ pub async fn create_run(
     for attempt in 0..MAX_TAKEN_IDS {
         id = s
             .catalog
-            .create_task_run(name, new.command.as_deref(), &labels, catalog::now_ms())
+            .create_task_run(name, new.command.as_deref(), &new.labels, catalog::now_ms())
             .await?;
-        let key = LogKey::new(id, TASK_LOG).map_err(|e| Problem::bad_request(e.to_string()))?;
+        let key = super::output_key(id).map_err(|e| Problem::bad_request(e.to_string()))?;
         match s.live.store.progress(&key).await {
             Ok(None) => break,
             Ok(Some(_)) => {
@@ -149,7 +161,7 @@ pub async fn create_run(
         StatusCode::CREATED,
         Json(LiveRunCreated {
             run: id,
-            log: TASK_LOG.into(),
+            log: LogName::Output,
             last_seq: 0,
         }),
     )
@@ -160,22 +172,17 @@ pub async fn create_run(
 pub async fn ingest(
     State(s): State<AppState>,
     Path((id, log)): Path<(i64, String)>,
-    headers: HeaderMap,
     ws: WebSocketUpgrade,
+    producer: Producer,
 ) -> Result<Response, Problem> {
-    s.live
-        .tokens
-        .check(&headers, &s.catalog)
-        .await
-        .map_err(unauthorized)?;
     let key = LogKey::new(id, &log).map_err(|e| Problem::bad_request(e.to_string()))?;
     let status = s
         .catalog
-        .run_status(id)
+        .run_state(id)
         .await?
-        .filter(|st| st.kind == "task" && log == TASK_LOG)
+        .filter(|st| st.kind == RunKind::Task && log == LogName::Output.as_str())
         .ok_or_else(|| Problem::not_found(format!("no live log {key}")))?;
-    if status.status != "live" {
+    if status.status != RunStatus::Live {
         return Err(Problem {
             status: StatusCode::CONFLICT,
             message: format!(
@@ -188,7 +195,7 @@ pub async fn ingest(
         .max_message_size(super::MAX_FRAME)
         .max_frame_size(super::MAX_FRAME)
         .on_upgrade(move |socket| async move {
-            if let Err(reason) = session(&s, &key, &headers, socket).await {
+            if let Err(reason) = session(&s, &key, &producer, socket).await {
                 tracing::warn!(log = %key, "producer connection ended: {reason}");
             }
         }))
@@ -220,7 +227,7 @@ async fn close_with(socket: &mut WebSocket, code: u16, reason: &str) -> Ended {
 async fn session(
     s: &AppState,
     key: &LogKey,
-    headers: &HeaderMap,
+    producer: &Producer,
     mut socket: WebSocket,
 ) -> Result<(), Ended> {
     let store = &s.live.store;
@@ -246,8 +253,8 @@ async fn session(
         let msg = tokio::select! {
             m = socket.recv() => m,
             _ = recheck.tick() => {
-                match s.live.tokens.check(headers, &s.catalog).await {
-                    Ok(()) | Err(super::tokens::AuthError::Unavailable(_)) => {}
+                match producer.recheck(s).await {
+                    Ok(()) | Err(AuthError::Unavailable(_)) => {}
                     Err(e) => {
                         let reason = format!("the producer token is no longer valid ({e})");
                         return Err(close_with(&mut socket, close::UNAUTHORIZED, &reason).await);
@@ -294,11 +301,10 @@ async fn session(
         match parsed {
             ProducerMsg::Lines { lines } => {
                 // Line n of the archived log is seq n: a line is one line.
-                if let Some(l) = lines.iter().find(|l| l.x.contains('\n')) {
+                if let Some(l) = lines.iter().find(|l| l.text.contains('\n')) {
                     let reason = format!("line {} contains a newline; split it first", l.seq);
                     return Err(close_with(&mut socket, close::BAD_MESSAGE, &reason).await);
                 }
-                let lines: Vec<_> = lines.into_iter().map(to_line).collect();
                 let ack = match store.append(key, &lines).await {
                     Ok(a) => a.last_seq,
                     // Behind or ahead of the store: tell the producer where
@@ -340,9 +346,9 @@ async fn session(
                     return Err(close_with(&mut socket, close::BAD_MESSAGE, &reason).await);
                 }
                 let status = if exit_code == Some(0) {
-                    "succeeded"
+                    RunStatus::Succeeded
                 } else {
-                    "failed"
+                    RunStatus::Failed
                 };
                 if let Err(e) = s
                     .catalog

@@ -8,8 +8,8 @@ pub mod reaper;
 pub mod tokens;
 pub mod viewer;
 
-use app::live::{WireLine, WireStream};
-use livestore::{Line, LiveStore, Stream};
+use livestore::{LiveError, LiveStore, LogKey};
+use model::LogName;
 
 pub use tokens::Tokens;
 
@@ -67,28 +67,7 @@ impl Live {
     }
 }
 
-/// A line as stored.
-pub fn to_line(w: WireLine) -> Line {
-    Line {
-        seq: w.seq,
-        time_us: w.t,
-        stream: match w.s {
-            WireStream::Out => Stream::Out,
-            WireStream::Err => Stream::Err,
-        },
-        text: w.x,
-    }
-}
-
-/// A line as sent.
-pub fn to_wire(l: Line) -> WireLine {
-    WireLine {
-        seq: l.seq,
-        t: l.time_us,
-        s: match l.stream {
-            Stream::Out => WireStream::Out,
-            Stream::Err => WireStream::Err,
-        },
-        x: l.text,
-    }
+/// The live-store key of a task run's output, the one log a task streams.
+pub fn output_key(run: i64) -> Result<LogKey, LiveError> {
+    LogKey::new(run, LogName::Output.as_str())
 }

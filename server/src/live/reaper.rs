@@ -6,9 +6,8 @@
 
 use std::time::Duration;
 
-use livestore::LogKey;
+use model::RunStatus;
 
-use super::ingest::TASK_LOG;
 use crate::state::AppState;
 
 /// How often to look for silent runs, for a given silence.
@@ -42,9 +41,12 @@ pub async fn reap(state: &AppState) -> anyhow::Result<Vec<i64>> {
         .silent_live_runs(now.saturating_sub(silence))
         .await?;
     for &id in &silent {
-        let key = LogKey::new(id, TASK_LOG)?;
+        let key = super::output_key(id)?;
         // Recorded before sealing, so viewers told `sealed` find the status.
-        let recorded = state.catalog.finish_task_run(id, "lost", None, now).await?;
+        let recorded = state
+            .catalog
+            .finish_task_run(id, RunStatus::Lost, None, now)
+            .await?;
         let p = state.live.store.seal(&key).await?;
         if recorded {
             tracing::warn!(

@@ -12,7 +12,7 @@ pub struct Tokens {
 }
 
 /// Why a request is refused.
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
     /// No token is configured or created, so the server takes no producers.
     #[error(
@@ -46,7 +46,7 @@ pub fn new_token() -> String {
 }
 
 /// The bearer token of a request.
-fn bearer(headers: &HeaderMap) -> Result<&str, AuthError> {
+pub fn bearer(headers: &HeaderMap) -> Result<&str, AuthError> {
     headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -85,7 +85,15 @@ impl Tokens {
     /// Checks the request's bearer token against the configured tokens,
     /// then the catalog's.
     pub async fn check(&self, headers: &HeaderMap, catalog: &Catalog) -> Result<(), AuthError> {
-        let given = bearer(headers);
+        self.check_bearer(bearer(headers), catalog).await
+    }
+
+    /// Checks a bearer token (or why there is none) as [`Tokens::check`].
+    pub async fn check_bearer(
+        &self,
+        given: Result<&str, AuthError>,
+        catalog: &Catalog,
+    ) -> Result<(), AuthError> {
         if let Ok(g) = given
             && self.configured(g)
         {

@@ -5,16 +5,18 @@
 //! so a slow viewer only falls behind (and is told by `lagging`); it never
 //! makes anyone lose a line.
 
-use app::live::{ViewerMsg, close};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use futures::{SinkExt, StreamExt};
 use livestore::LogKey;
+use model::live::{ViewerMsg, close};
+use model::{LogName, RunKind};
 use serde::Deserialize;
 
-use super::{archive, to_wire};
+use super::archive;
 use crate::api::error::Problem;
+use crate::api::query::Query;
 use crate::state::AppState;
 
 /// Lines per message.
@@ -24,7 +26,7 @@ const LAG_LINES: u64 = 100_000;
 
 /// Where a viewer starts.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default)]
 pub struct From {
     /// First seq wanted (default 1).
     from: Option<u64>,
@@ -36,10 +38,9 @@ pub struct From {
 pub async fn live(
     State(s): State<AppState>,
     Path((id, log)): Path<(i64, String)>,
-    query: Result<Query<From>, axum::extract::rejection::QueryRejection>,
+    Query(from): Query<From>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, Problem> {
-    let Query(from) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
     if from.from.is_some() && from.last.is_some() {
         return Err(Problem::bad_request("give from or last, not both"));
     }
@@ -50,9 +51,9 @@ pub async fn live(
     })?;
     let status = s
         .catalog
-        .run_status(id)
+        .run_state(id)
         .await?
-        .filter(|st| st.kind == "task" && log == super::ingest::TASK_LOG);
+        .filter(|st| st.kind == RunKind::Task && log == LogName::Output.as_str());
     if progress.is_none() && status.is_none() {
         return Err(Problem::not_found(format!("no live log {key}")));
     }
@@ -117,7 +118,7 @@ async fn send_archived(
 ) -> Result<(), axum::Error> {
     let mut lines = lines.into_iter().peekable();
     while lines.peek().is_some() {
-        let batch = lines.by_ref().take(BATCH).map(to_wire).collect();
+        let batch = lines.by_ref().take(BATCH).collect();
         tx.send(text(&ViewerMsg::Lines { lines: batch })).await?;
     }
     let msg = ViewerMsg::Sealed {
@@ -131,7 +132,7 @@ async fn send_archived(
 /// The exit code the catalog has for a run, if any.
 async fn exit_code(s: &AppState, run: i64) -> Option<i32> {
     s.catalog
-        .run_status(run)
+        .run_state(run)
         .await
         .ok()
         .flatten()
@@ -181,9 +182,7 @@ async fn follow(
                     }
                 };
                 lines.last().map(|l| l.seq).map(|to| {
-                    let msg = ViewerMsg::Lines {
-                        lines: lines.into_iter().map(to_wire).collect(),
-                    };
+                    let msg = ViewerMsg::Lines { lines };
                     let text = Utf8Bytes::from(serde_json::to_string(&msg).expect("serialises"));
                     s.live.batches.put(key, next, to, text.clone());
                     (to, text)
@@ -212,7 +211,7 @@ async fn follow(
             // the archive, with the same seqs.
             let loc = s
                 .catalog
-                .run_status(key.run())
+                .run_state(key.run())
                 .await
                 .ok()
                 .flatten()

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use app::live::{IngestMsg, LiveRunCreated, NewLiveRun, ProducerMsg, WireStream};
 use futures::{SinkExt, StreamExt};
+use model::live::{IngestMsg, LiveRunCreated, NewLiveRun, ProducerMsg, Stream};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
@@ -22,7 +22,7 @@ pub enum Feed {
     /// One line.
     Line {
         /// Which output.
-        stream: WireStream,
+        stream: Stream,
         /// Capture time, µs since the epoch.
         time_us: i64,
         /// The text.
@@ -352,7 +352,7 @@ fn spool_failed(e: SpoolError) -> Attempt {
 
 /// A close from the server: some codes mean retrying cannot help.
 fn closed(frame: Option<tungstenite::protocol::CloseFrame>) -> Attempt {
-    use app::live::close;
+    use model::live::close;
     let Some(f) = frame else {
         return Attempt::Retry("the server closed the connection".into());
     };

@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
-use app::live::{WireLine, WireStream};
+use model::live::{Line, Stream};
 
 /// Most bytes of line text in one message.
 pub(super) const MAX_BATCH_BYTES: usize = 1 << 20;
@@ -121,25 +121,25 @@ impl SpillFile {
         }
     }
 
-    fn write(&mut self, line: &WireLine) -> Result<(), SpoolError> {
+    fn write(&mut self, line: &Line) -> Result<(), SpoolError> {
         serde_json::to_writer(&mut self.writer, line)
             .map_err(|e| self.io(std::io::Error::other(e)))?;
         self.writer.write_all(b"\n").map_err(|e| self.io(e))?;
         self.lines += 1;
-        self.bytes += line.x.len() as u64;
+        self.bytes += line.text.len() as u64;
         Ok(())
     }
 
-    fn read(&mut self) -> Result<WireLine, SpoolError> {
+    fn read(&mut self) -> Result<Line, SpoolError> {
         self.writer.flush().map_err(|e| self.io(e))?;
         let mut text = String::new();
         self.reader.read_line(&mut text).map_err(|e| self.io(e))?;
-        let line: WireLine = serde_json::from_str(&text).map_err(|e| SpoolError::Damaged {
+        let line: Line = serde_json::from_str(&text).map_err(|e| SpoolError::Damaged {
             path: self.path.clone(),
             reason: e.to_string(),
         })?;
         self.lines -= 1;
-        self.bytes -= line.x.len() as u64;
+        self.bytes -= line.text.len() as u64;
         if self.lines == 0 {
             // Everything came back: start the file over.
             self.writer.flush().map_err(|e| self.io(e))?;
@@ -165,7 +165,7 @@ impl Drop for SpillFile {
 /// any) in the spill file.
 pub(super) struct Spool {
     config: SpoolConfig,
-    memory: VecDeque<WireLine>,
+    memory: VecDeque<Line>,
     memory_bytes: usize,
     file: Option<SpillFile>,
     next_seq: u64,
@@ -195,20 +195,20 @@ impl Spool {
     /// Numbers and keeps a new line.
     pub(super) fn push(
         &mut self,
-        stream: WireStream,
+        stream: Stream,
         time_us: i64,
         text: String,
     ) -> Result<(), SpoolError> {
         self.next_seq += 1;
-        let line = WireLine {
+        let line = Line {
             seq: self.next_seq,
-            t: time_us,
-            s: stream,
-            x: text,
+            time_us,
+            stream,
+            text,
         };
-        let fits = self.memory_bytes + line.x.len() <= self.config.memory_bytes;
+        let fits = self.memory_bytes + line.text.len() <= self.config.memory_bytes;
         if self.spilled() == 0 && (fits || self.memory.is_empty()) {
-            self.memory_bytes += line.x.len();
+            self.memory_bytes += line.text.len();
             self.memory.push_back(line);
             return Ok(());
         }
@@ -230,7 +230,7 @@ impl Spool {
         }
         while self.memory.front().is_some_and(|l| l.seq <= seq) {
             let l = self.memory.pop_front().expect("checked");
-            self.memory_bytes -= l.x.len();
+            self.memory_bytes -= l.text.len();
         }
         self.acked = self.acked.max(seq);
         self.refill()
@@ -244,7 +244,7 @@ impl Spool {
             if line.seq <= self.acked {
                 continue;
             }
-            self.memory_bytes += line.x.len();
+            self.memory_bytes += line.text.len();
             self.memory.push_back(line);
         }
         Ok(())
@@ -267,15 +267,15 @@ impl Spool {
     }
 
     /// The next batch of lines after `sent` that is in memory, if any.
-    pub(super) fn batch_after(&self, sent: u64) -> Option<Vec<WireLine>> {
+    pub(super) fn batch_after(&self, sent: u64) -> Option<Vec<Line>> {
         let start = self.memory.iter().position(|l| l.seq > sent)?;
         let mut bytes = 0;
-        let batch: Vec<WireLine> = self
+        let batch: Vec<Line> = self
             .memory
             .iter()
             .skip(start)
             .take_while(|l| {
-                bytes += l.x.len() + 32;
+                bytes += l.text.len() + 32;
                 bytes <= MAX_BATCH_BYTES
             })
             .cloned()
@@ -305,7 +305,7 @@ mod tests {
     fn spool_keeps_what_is_unacknowledged() {
         let mut s = Spool::new(SpoolConfig::default());
         for i in 0..5 {
-            s.push(WireStream::Out, i, format!("line {i}")).unwrap();
+            s.push(Stream::Out, i, format!("line {i}")).unwrap();
         }
         assert_eq!(s.batch_after(0).unwrap().len(), 5);
         assert_eq!(s.batch_after(3).unwrap()[0].seq, 4);
@@ -326,7 +326,7 @@ mod tests {
         s.ack(5).unwrap();
         assert!(s.is_empty() && s.memory_bytes == 0);
         // A line larger than a batch is sent on its own.
-        s.push(WireStream::Err, 0, "x".repeat(MAX_BATCH_BYTES + 10))
+        s.push(Stream::Err, 0, "x".repeat(MAX_BATCH_BYTES + 10))
             .unwrap();
         assert_eq!(s.batch_after(5).unwrap().len(), 1);
     }
@@ -337,7 +337,7 @@ mod tests {
         let mut s = Spool::new(small(dir.path()));
         let text = |i: u64| format!("line {i} ü");
         for i in 1..=500 {
-            s.push(WireStream::Out, i as i64, text(i)).unwrap();
+            s.push(Stream::Out, i as i64, text(i)).unwrap();
         }
         assert!(s.memory_bytes <= 100, "memory stays bounded");
         assert!(s.spilled() > 400);
@@ -356,14 +356,14 @@ mod tests {
             // New lines keep coming while the old drain.
             if got.len() == 250 {
                 for i in 501..=520 {
-                    s.push(WireStream::Err, i as i64, text(i)).unwrap();
+                    s.push(Stream::Err, i as i64, text(i)).unwrap();
                 }
             }
         }
         assert_eq!(got.len(), 520);
         for (i, l) in got.iter().enumerate() {
             assert_eq!(l.seq, i as u64 + 1);
-            assert_eq!(l.x, text(l.seq));
+            assert_eq!(l.text, text(l.seq));
         }
         drop(s);
         assert!(!file.exists(), "the spool file goes with the spool");
@@ -374,7 +374,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Spool::new(small(dir.path()));
         for i in 1..=50 {
-            s.push(WireStream::Out, 0, format!("{i:08}")).unwrap();
+            s.push(Stream::Out, 0, format!("{i:08}")).unwrap();
         }
         // Sent everything in memory, then the connection dropped; the server
         // had stored up to 5.
@@ -389,7 +389,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Spool::new(small(dir.path()));
         while s.has_room() {
-            s.push(WireStream::Out, 0, "x".repeat(90)).unwrap();
+            s.push(Stream::Out, 0, "x".repeat(90)).unwrap();
         }
         assert!(s.last_seq() >= 100);
         s.ack(s.last_seq()).unwrap();
@@ -403,8 +403,8 @@ mod tests {
             max_bytes: 1000,
             dir: "/nonexistent/logdeck".into(),
         });
-        s.push(WireStream::Out, 0, "a".into()).unwrap();
-        let e = s.push(WireStream::Out, 0, "b".into()).unwrap_err();
+        s.push(Stream::Out, 0, "a".into()).unwrap();
+        let e = s.push(Stream::Out, 0, "b".into()).unwrap_err();
         assert!(e.to_string().contains("/nonexistent/logdeck"), "{e}");
     }
 }

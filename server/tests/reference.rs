@@ -13,11 +13,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use app::model::{LogSummary, MetricStats, RunPage, Sort};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use catalog::Catalog;
 use http_body_util::BodyExt;
+use model::{LogSummary, MetricStats, RunPage, Sort};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value, json};
@@ -156,7 +156,7 @@ fn term() -> BoxedStrategy<String> {
 
 fn gen_query() -> impl Strategy<Value = GenQuery> {
     (
-        prop::sample::select(&Sort::ALL[..]),
+        prop::sample::select(Sort::ALL),
         prop::sample::select(&[1u32, 2, 3, 7, 100][..]),
         prop::bool::weighted(0.3),
         prop::bool::weighted(0.2),
@@ -222,7 +222,7 @@ fn keys(r: &GenRun) -> Keys {
         updated_at: r.minute.map_or(0, |m| 1_593_561_600 + i64::from(m) * 60),
         errors: errors as i64,
         error_pct: if indexed {
-            app::model::percent(errors, lines)
+            model::percent(errors, lines)
         } else {
             -1.0
         },
@@ -401,9 +401,9 @@ async fn load(e: &Engine, runs: &[GenRun]) {
     {
         let r = by_id[&job.run_id];
         let s = match job.log {
-            app::model::LogName::Client => r.client.flatten().map(|(l, er, p)| summary(l, er, p)),
-            app::model::LogName::Server => r.server.flatten().map(|(l, er)| summary(l, er, None)),
-            app::model::LogName::Output => None,
+            model::LogName::Client => r.client.flatten().map(|(l, er, p)| summary(l, er, p)),
+            model::LogName::Server => r.server.flatten().map(|(l, er)| summary(l, er, None)),
+            model::LogName::Output => None,
         };
         if let Some(s) = s {
             let done = e

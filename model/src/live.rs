@@ -15,28 +15,47 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Where a line came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum WireStream {
-    /// Standard output.
-    #[serde(rename = "o")]
-    Out,
-    /// Standard error.
-    #[serde(rename = "e")]
-    Err,
+use crate::LogName;
+use crate::words::words;
+
+words! {
+    /// Which of a program's streams a line came from.
+    pub enum Stream {
+        /// Standard output.
+        Out = "o",
+        /// Standard error.
+        Err = "e",
+    }
 }
 
-/// One line on the wire.
+impl Stream {
+    /// The stream's one-byte code, as live stores and archives keep it.
+    pub fn code(self) -> u8 {
+        self.as_str().as_bytes()[0]
+    }
+
+    /// The stream of a one-byte code.
+    pub fn from_code(c: u8) -> Option<Stream> {
+        Stream::ALL.iter().copied().find(|s| s.code() == c)
+    }
+}
+
+/// One line of a live log: as producers send it, as live stores keep it, as
+/// viewers receive it. On the wire its fields are one letter long
+/// (`seq`, `t`, `s`, `x`): a busy log sends many.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WireLine {
-    /// Position in the log, from 1.
+pub struct Line {
+    /// Position in the log, from 1; never changes, also after archiving.
     pub seq: u64,
     /// Capture time, microseconds since the Unix epoch.
-    pub t: i64,
-    /// Stream.
-    pub s: WireStream,
+    #[serde(rename = "t")]
+    pub time_us: i64,
+    /// Which output of the program it came from.
+    #[serde(rename = "s")]
+    pub stream: Stream,
     /// Text without the line break.
-    pub x: String,
+    #[serde(rename = "x")]
+    pub text: String,
 }
 
 /// What `POST /api/live/runs` takes.
@@ -57,7 +76,7 @@ pub struct LiveRunCreated {
     /// The run id.
     pub run: i64,
     /// The log to stream into.
-    pub log: String,
+    pub log: LogName,
     /// Highest seq already stored (0 for a new log).
     pub last_seq: u64,
 }
@@ -69,7 +88,7 @@ pub enum ProducerMsg {
     /// Lines, consecutive seqs; may repeat lines already acknowledged.
     Lines {
         /// The lines.
-        lines: Vec<WireLine>,
+        lines: Vec<Line>,
     },
     /// The program ended; `last_seq` is the last line it produced.
     Finish {
@@ -115,7 +134,7 @@ pub enum ViewerMsg {
     /// Consecutive lines following the previous message's.
     Lines {
         /// The lines.
-        lines: Vec<WireLine>,
+        lines: Vec<Line>,
     },
     /// Lines `from..=to` cannot be delivered; the next lines start after
     /// `to`.
@@ -155,7 +174,7 @@ impl ViewerMsg {
             kind: String,
             last_seq: Option<u64>,
             sealed: Option<bool>,
-            lines: Option<Vec<WireLine>>,
+            lines: Option<Vec<Line>>,
             from: Option<u64>,
             to: Option<u64>,
             reason: Option<String>,
@@ -228,11 +247,11 @@ mod tests {
     #[test]
     fn messages_have_a_stable_shape() {
         let m = ProducerMsg::Lines {
-            lines: vec![WireLine {
+            lines: vec![Line {
                 seq: 3,
-                t: 17,
-                s: WireStream::Err,
-                x: "a \"b\"".into(),
+                time_us: 17,
+                stream: Stream::Err,
+                text: "a \"b\"".into(),
             }],
         };
         let json = serde_json::to_string(&m).unwrap();
@@ -261,11 +280,11 @@ mod tests {
                 sealed: false,
             },
             ViewerMsg::Lines {
-                lines: vec![WireLine {
+                lines: vec![Line {
                     seq: 1,
-                    t: -5,
-                    s: WireStream::Out,
-                    x: "ü \u{1b}[31m\"x\"".into(),
+                    time_us: -5,
+                    stream: Stream::Out,
+                    text: "ü \u{1b}[31m\"x\"".into(),
                 }],
             },
             ViewerMsg::Lines { lines: vec![] },

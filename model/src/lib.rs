@@ -1,0 +1,31 @@
+//! What logdeck's crates, its JSON API and its page speak: runs, logs,
+//! summaries, jobs, events and the live protocol, each concept one type.
+//!
+//! Words (statuses, kinds, log names, levels, topics, streams) are enums;
+//! they become text only at the edges — SQL columns, URLs, JSON — through
+//! their `as_str`/`FromStr` (see [`words`]). No leptos here: the catalog,
+//! the server, the clients and the browser all build on this crate.
+
+mod words;
+
+pub mod analytics;
+pub mod error;
+pub mod event;
+pub mod jobs;
+pub mod live;
+pub mod run;
+pub mod summary;
+
+pub use analytics::{Bucket, ErrorLatencyPoint, ErrorsVsLatency, Histogram, TopTemplate};
+pub use error::ApiError;
+pub use event::{Event, Topic};
+pub use jobs::{Bookmark, JobFailure, JobStatus};
+pub use logparse::{Level, Metric};
+pub use run::{
+    CONNECTION_LABEL, LogName, LogState, MAX_PAGE, Run, RunKind, RunPage, RunQuery, RunStatus,
+    SESSION_LABEL, Sort, Totals,
+};
+pub use summary::{
+    LinePage, LogInfo, LogLine, LogSummary, MetricStats, RunDetail, Series, TemplateCount, percent,
+};
+pub use words::UnknownWord;

@@ -1,0 +1,257 @@
+//! Runs: what a run is, where it stands, and the lists the table reads.
+
+use serde::{Deserialize, Serialize};
+
+use crate::words::words;
+
+words! {
+    /// The logs a run may have: a connection's client and server logs, or a
+    /// task's output.
+    pub enum LogName {
+        /// Written by the user's computer (latency, decode time).
+        Client = "client",
+        /// Written by the VM that encodes the video (encode time and size).
+        Server = "server",
+        /// What a task run's program printed, streamed live by its producer.
+        Output = "output",
+    }
+}
+
+impl LogName {
+    /// A connection's two logs, client first.
+    pub const CONNECTION: [LogName; 2] = [LogName::Client, LogName::Server];
+
+    /// The logs a run of `kind` has.
+    pub fn of_kind(kind: RunKind) -> &'static [LogName] {
+        match kind {
+            RunKind::Connection => &LogName::CONNECTION,
+            RunKind::Task => &[LogName::Output],
+        }
+    }
+}
+
+words! {
+    /// What a run is.
+    #[derive(Default)]
+    pub enum RunKind {
+        /// A streaming session's connection, from the inventory (client and
+        /// server logs).
+        #[default]
+        Connection = "connection",
+        /// A program run by a producer (`logdeck run`), one output log.
+        Task = "task",
+    }
+}
+
+words! {
+    /// Where a run stands: imported from the inventory, or streamed live and
+    /// then finished.
+    #[derive(Default)]
+    pub enum RunStatus {
+        /// Read from the inventory.
+        #[default]
+        Imported = "imported",
+        /// Its producer is still streaming.
+        Live = "live",
+        /// The program exited with code 0.
+        Succeeded = "succeeded",
+        /// The program exited with another code, or was killed by a signal.
+        Failed = "failed",
+        /// The producer went silent and the run was sealed without an end.
+        Lost = "lost",
+    }
+}
+
+impl RunStatus {
+    /// Whether the run has ended (a producer can no longer change it).
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Succeeded | RunStatus::Failed | RunStatus::Lost
+        )
+    }
+}
+
+words! {
+    /// Where a log stands in indexing.
+    pub enum LogState {
+        /// The inventory names no such log.
+        Missing = "missing",
+        /// Named, not yet indexed.
+        Pending = "pending",
+        /// Fetched, parsed and summarised.
+        Indexed = "indexed",
+        /// Indexing failed for good; the reason is recorded.
+        Failed = "failed",
+    }
+}
+
+impl LogState {
+    /// [`LogState::Missing`], for serde defaults.
+    pub fn missing() -> LogState {
+        LogState::Missing
+    }
+}
+
+/// One run (a connection or a task) as the table shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// Unique id: the connection id, or from 10^12 up for tasks.
+    pub id: i64,
+    /// A connection, or a task run by a producer.
+    #[serde(default)]
+    pub kind: RunKind,
+    /// Imported, live, or how a live run ended.
+    #[serde(default)]
+    pub status: RunStatus,
+    /// A task's exit code, once it ended with one.
+    #[serde(default)]
+    pub exit_code: Option<i64>,
+    /// A task's command line.
+    #[serde(default)]
+    pub command: Option<String>,
+    /// A task's `key=value` labels, in key order.
+    #[serde(default)]
+    pub labels: Vec<(String, String)>,
+    /// The user, when the inventory names one; a task's name.
+    pub username: Option<String>,
+    /// IP address of the server VM.
+    pub ip: String,
+    /// When the logs were received, as the inventory writes it.
+    pub last_updated: String,
+    /// `last_updated` as seconds since the Unix epoch (UTC); 0 when unreadable.
+    pub updated_at: i64,
+    /// Build id of the streaming protocol.
+    pub version: Option<String>,
+    /// Location of the client log, or `None` when there is none.
+    pub client_log: Option<String>,
+    /// Location of the server log, or `None` when there is none.
+    pub server_log: Option<String>,
+    /// Indexing state of the client log.
+    pub client_state: LogState,
+    /// Indexing state of the server log.
+    pub server_state: LogState,
+    /// Location of a task's archived output, once its run has ended.
+    #[serde(default)]
+    pub output_log: Option<String>,
+    /// Indexing state of a task's archived output.
+    #[serde(default = "LogState::missing")]
+    pub output_state: LogState,
+    /// Counted lines over the indexed logs; `None` before any is indexed.
+    pub lines: Option<i64>,
+    /// ERROR lines over the indexed logs.
+    pub errors: Option<i64>,
+    /// WARNING lines over the indexed logs.
+    pub warnings: Option<i64>,
+    /// `errors` as a percentage of `lines`.
+    pub error_pct: Option<f64>,
+    /// Median network latency in seconds (client log).
+    pub latency_p50: Option<f64>,
+    /// 95th percentile network latency in seconds (client log).
+    pub latency_p95: Option<f64>,
+    /// Latency over the session, reduced to a few values for a sparkline.
+    pub sparkline: Vec<f32>,
+    /// Bookmarked by someone on this server.
+    pub bookmarked: bool,
+}
+
+impl Run {
+    /// The location and state of one of the logs.
+    pub fn log(&self, name: LogName) -> (Option<&str>, LogState) {
+        match name {
+            LogName::Client => (self.client_log.as_deref(), self.client_state),
+            LogName::Server => (self.server_log.as_deref(), self.server_state),
+            LogName::Output => (self.output_log.as_deref(), self.output_state),
+        }
+    }
+
+    /// For a task streaming a session's log (label `session=client` or
+    /// `session=server`), which log it is: its lines feed that log's charts.
+    pub fn session(&self) -> Option<LogName> {
+        self.labels
+            .iter()
+            .find(|(k, _)| k == SESSION_LABEL)
+            .and_then(|(_, v)| v.parse::<LogName>().ok())
+            .filter(|n| *n != LogName::Output)
+    }
+}
+
+/// The label naming the session log a task streams (`client` or `server`).
+pub const SESSION_LABEL: &str = "session";
+/// The label naming the connection whose session a task streams.
+pub const CONNECTION_LABEL: &str = "connection";
+
+words! {
+    /// Orders the run list can take.
+    #[derive(Default)]
+    pub enum Sort {
+        /// Most recently updated first.
+        #[default]
+        Newest = "newest",
+        /// Least recently updated first.
+        Oldest = "oldest",
+        /// Highest error percentage first (unindexed last).
+        Errors = "errors",
+        /// Highest 95th percentile latency first (unknown last).
+        LatencyP95 = "latency_p95",
+    }
+}
+
+/// Which runs to list, in which order, from where.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunQuery {
+    /// Case-insensitive substring of the username.
+    pub user: Option<String>,
+    /// Only runs with at least one ERROR line.
+    pub has_errors: bool,
+    /// Only runs whose client log is missing.
+    pub missing_client: bool,
+    /// Only runs whose server log is missing.
+    pub missing_server: bool,
+    /// Only runs of this protocol build.
+    pub version: Option<String>,
+    /// Only bookmarked runs.
+    pub bookmarked: bool,
+    /// Order of the list.
+    pub sort: Sort,
+    /// The `next` cursor of the previous page.
+    pub after: Option<String>,
+    /// Rows wanted (1 to [`MAX_PAGE`]).
+    pub limit: u32,
+}
+
+/// A page of runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunPage {
+    /// The rows of this page.
+    pub rows: Vec<Run>,
+    /// Pass as `after` to get the next page; `None` on the last page.
+    pub next: Option<String>,
+    /// The newest event's seq when the first page was read (0 on later
+    /// pages): follow the event feed from here to miss no change since.
+    #[serde(default)]
+    pub event_seq: i64,
+}
+
+/// Largest page the server returns.
+pub const MAX_PAGE: u32 = 500;
+
+/// Totals over the whole catalog.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Number of runs.
+    pub connections: i64,
+    /// Runs with a client log.
+    pub client_logs: i64,
+    /// Runs with a server log.
+    pub server_logs: i64,
+    /// Distinct usernames.
+    pub users: i64,
+    /// Logs indexed so far.
+    pub indexed_logs: i64,
+    /// ERROR lines over all indexed logs.
+    pub errors: i64,
+    /// WARNING lines over all indexed logs.
+    pub warnings: i64,
+}

@@ -11,7 +11,7 @@ setup_redis
 setup_moto   # the Python virtualenv under target/pyenv
 target/pyenv/bin/pip install --quiet 'redis==5.2.1'
 lines=${1:-1000000}; seconds=${2:-10}; viewers=${3:-1000}
-cargo build --release -p server --quiet
+cargo build --release -p logdeck --quiet
 export LOGDECK_LOG=warn
 echo "== logdeck, embedded store"
 target/release/logdeck bench-live --lines "$lines" --seconds "$seconds" --viewers "$viewers"

@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
-use model::{ApiError, RunPage, RunQuery, Totals};
+#[cfg(feature = "ssr")]
+use model::ApiError;
+use model::{RunPage, RunQuery, Totals};
 
 /// A boxed future, as the data source returns them.
 #[cfg(feature = "ssr")]

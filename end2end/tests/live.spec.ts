@@ -198,7 +198,7 @@ test('a replayed session log: its live charts grow as lines arrive', async ({ pa
 
   await page.goto('/');
   await hydrated(page);
-  const replay = start(['sample', '--replay', log.path, '--speed', String(speed), '--quiet']);
+  const replay = start(['replay', log.path, '--speed', String(speed), '--quiet']);
   const liveRow = page.locator('tr[data-connection]', { has: page.locator('.badge.status.live') }).first();
   await expect(liveRow).toBeVisible({ timeout: 10_000 });
   await expect(liveRow).toContainText('replay of');

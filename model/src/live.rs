@@ -70,6 +70,61 @@ pub struct NewLiveRun {
     pub labels: Vec<(String, String)>,
 }
 
+impl NewLiveRun {
+    /// Longest name, in characters: a run's row is shown in every page of
+    /// the table, so everything a producer names is capped.
+    pub const MAX_NAME: usize = 200;
+    /// Longest command line, in characters.
+    pub const MAX_COMMAND: usize = 2000;
+    /// Most labels.
+    pub const MAX_LABELS: usize = 32;
+    /// Longest label key, in characters.
+    pub const MAX_LABEL_KEY: usize = 64;
+    /// Longest label value, in characters.
+    pub const MAX_LABEL_VALUE: usize = 256;
+
+    /// Why the server refuses this run, if it does: a blank or too long
+    /// name (after trimming), a too long command, too many labels, or a
+    /// blank or too long label.
+    pub fn check(&self) -> Result<(), String> {
+        let chars = |s: &str| s.chars().count();
+        let name = self.name.trim();
+        if name.is_empty() || chars(name) > Self::MAX_NAME {
+            return Err(format!("name must be 1-{} characters", Self::MAX_NAME));
+        }
+        if self
+            .command
+            .as_deref()
+            .is_some_and(|c| chars(c) > Self::MAX_COMMAND)
+        {
+            return Err(format!(
+                "command must be at most {} characters",
+                Self::MAX_COMMAND
+            ));
+        }
+        if self.labels.len() > Self::MAX_LABELS {
+            return Err(format!(
+                "at most {} labels, not {}",
+                Self::MAX_LABELS,
+                self.labels.len()
+            ));
+        }
+        for (k, v) in &self.labels {
+            if k.trim().is_empty()
+                || chars(k) > Self::MAX_LABEL_KEY
+                || chars(v) > Self::MAX_LABEL_VALUE
+            {
+                return Err(format!(
+                    "a label key must be 1-{} characters and its value at most {}",
+                    Self::MAX_LABEL_KEY,
+                    Self::MAX_LABEL_VALUE
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What `POST /api/live/runs` answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveRunCreated {

@@ -1,13 +1,14 @@
-//! The logdeck server and command-line tools.
+//! The logdeck HTTP server: the JSON API, the rendered page, the event feed,
+//! indexing workers, and live ingest and viewing.
 //!
-//! [`routes::router`] builds the whole HTTP application from a [`state::AppState`],
-//! so tests drive it without a socket; [`cmd`] holds one module per subcommand.
+//! [`routes::router`] builds the whole HTTP application from a
+//! [`state::AppState`], so tests drive it without a socket. The `logdeck`
+//! binary (crate `logdeck`) runs it; the clients and benchmarks are crates
+//! of their own.
 
 #![recursion_limit = "512"]
 
 pub mod api;
-pub mod cli;
-pub mod cmd;
 pub mod edge;
 pub mod events;
 pub mod import;
@@ -16,7 +17,6 @@ pub mod listen;
 pub mod live;
 pub mod logcache;
 pub mod metrics;
-pub mod producer;
 pub mod routes;
 pub mod site;
 pub mod source;

@@ -4,9 +4,35 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use catalog::Catalog;
+use clap::Args;
 use logstore::{Limits, LogStores, StoreSpec};
 
-use crate::cli::StorageArgs;
+/// Where the catalog and the logs are: shared by `serve` and `import`.
+#[derive(Debug, Clone, Args)]
+pub struct StorageArgs {
+    /// Directory holding the embedded catalog, the inventory and the local
+    /// log store (`logs/`).
+    #[arg(long, env = "LOGDECK_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Catalog database: `postgres://user@host/db`, or `sqlite:PATH`.
+    /// Default: the SQLite file `catalog.db` in the data directory.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// A log store to read from besides the local `logs/` folder:
+    /// `s3://bucket[/prefix][?endpoint=…&region=…&allow_http=true]`,
+    /// `https://host/prefix`, or a folder. Repeat, or separate with commas
+    /// in the environment variable. Nothing outside these is ever fetched.
+    #[arg(long = "store", env = "LOGDECK_STORES", value_delimiter = ',')]
+    pub stores: Vec<String>,
+    /// Largest log read, in MiB.
+    #[arg(long, env = "LOGDECK_MAX_LOG_MIB", default_value_t = 64)]
+    pub max_log_mib: u64,
+    /// Seconds one read of a log from S3 or HTTP may take in all (retries
+    /// and body included); a store that hangs or trickles is cut off then.
+    /// Redirects are never followed.
+    #[arg(long, env = "LOGDECK_STORE_DEADLINE", default_value_t = 30)]
+    pub store_deadline: u64,
+}
 
 /// File name of the embedded catalog in the data directory.
 pub const CATALOG_FILE: &str = "catalog.db";

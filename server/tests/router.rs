@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use catalog::Catalog;
-use catalog::testing::TestDb;
+use catalog::{Catalog, on_both};
 use http_body_util::BodyExt;
 use logstore::LogStores;
 use model::{Level, LinePage, RunDetail, RunPage, Series};
@@ -660,29 +659,6 @@ async fn the_edge_refuses_foreign_hosts_and_sets_its_policies(cat: &Catalog) {
         "{}",
         String::from_utf8_lossy(&body)
     );
-}
-
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let db = catalog::testing::sqlite().await;
-                super::$name(&db.catalog).await;
-                super::done(db).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let db = catalog::testing::postgres().await;
-                super::$name(&db.catalog).await;
-                super::done(db).await;
-            }
-        }
-    )*};
-}
-
-async fn done(db: TestDb) {
-    db.drop_schema().await;
 }
 
 on_both!(

@@ -60,7 +60,7 @@ fn main() -> anyhow::Result<()> {
     report_size(&site.join("pkg").join(format!("{NAME}.wasm")))?;
     if !site_only {
         let mut cmd = cargo();
-        cmd.args(["build", "-p", "server", "--bin", "logdeck"]);
+        cmd.args(["build", "-p", "logdeck", "--bin", "logdeck"]);
         if release {
             cmd.arg("--release");
         }

@@ -11,19 +11,14 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use super::format::group_thousands;
-use super::logview::{FindBox, LevelChips, highlight};
+use super::logview::{FindBox, LINE_H, LevelChips, OVERSCAN, VIEW_H, highlight};
 use super::nav::Nav;
+use super::virtual_list::VirtualList;
 use crate::ansi;
 use crate::stream::{LogSocket, open_log, save_text};
 use model::Level;
 use model::live::{Line, Stream, ViewerMsg, close};
 
-/// Height of one line in pixels (as the stylesheet's `.line`).
-const LINE_H: f64 = 18.0;
-/// Height of the line area in pixels (as the stylesheet's `.lines`).
-const VIEW_H: f64 = 360.0;
-/// Lines rendered beyond each edge of the viewport.
-const OVERSCAN: usize = 20;
 /// Lines kept in the page; older ones are let go (download has them all
 /// while nothing was let go; the archived log always has).
 const KEEP: usize = 200_000;
@@ -90,8 +85,7 @@ pub fn LiveLog(
     let show_times = RwSignal::new(false);
     let next = StoredValue::new(1u64);
     let retries = StoredValue::new(0u32);
-    let scroller = NodeRef::<leptos::html::Div>::new();
-    let scroll_top = RwSignal::new(0.0);
+    let list = VirtualList::new(LINE_H, VIEW_H, OVERSCAN);
     let last_top = StoredValue::new(0.0f64);
     let pending_line = StoredValue::new(nav.view.with_untracked(|v| v.line));
 
@@ -179,20 +173,16 @@ pub fn LiveLog(
     // While following, stay at the end as lines arrive.
     Effect::new(move |_| {
         let n = count();
-        if follow.get_untracked()
-            && let Some(el) = scroller.get()
-        {
+        if follow.get_untracked() && list.scroller.get().is_some() {
             // The reader moved up since the view was last put at the end
             // (and its scroll event has not been handled yet): pause.
-            if (el.scroll_top() as f64) < last_top.get_value() - 1.0 {
+            if list.top().is_some_and(|t| t < last_top.get_value() - 1.0) {
                 pause();
-                scroll_top.set(el.scroll_top() as f64);
+                list.measure();
                 return;
             }
-            let bottom = (n as f64 * LINE_H - VIEW_H).max(0.0);
-            el.set_scroll_top(bottom.ceil() as i32);
-            scroll_top.set(el.scroll_top() as f64);
-            last_top.set_value(el.scroll_top() as f64);
+            list.scroll_to_end(n);
+            last_top.set_value(list.top().unwrap_or_default());
         }
     });
     // A permalinked line: bring it into view once it has arrived.
@@ -201,35 +191,29 @@ pub fn LiveLog(
             return;
         };
         let pos = lines.with(|l| l.iter().position(|r| r.seq == want));
-        if let (Some(i), Some(el)) = (pos, scroller.get()) {
-            el.set_scroll_top(((i as f64 * LINE_H) - VIEW_H / 3.0).max(0.0) as i32);
-            scroll_top.set(el.scroll_top() as f64);
-            last_top.set_value(el.scroll_top() as f64);
+        if let (Some(i), Some(_)) = (pos, list.scroller.get()) {
+            list.show_third(i);
+            last_top.set_value(list.top().unwrap_or_default());
             pending_line.set_value(None);
         }
     });
     let on_scroll = move |_| {
-        let Some(el) = scroller.get_untracked() else {
+        let Some(top) = list.top() else {
             return;
         };
-        let top = el.scroll_top() as f64;
-        let at_end = top + el.client_height() as f64 >= el.scroll_height() as f64 - LINE_H;
         // Only the reader moves the view up; arriving lines never do.
         if top < last_top.get_value() - 1.0 && follow.get_untracked() {
             pause();
-        } else if at_end && !follow.get_untracked() && pending_line.get_value().is_none() {
+        } else if list.at_end() && !follow.get_untracked() && pending_line.get_value().is_none() {
             follow.set(true);
         }
         last_top.set_value(top);
-        scroll_top.set(top);
+        list.measure();
     };
     let jump_to_end = move || {
         follow.set(true);
-        if let Some(el) = scroller.get_untracked() {
-            el.set_scroll_top(el.scroll_height());
-            scroll_top.set(el.scroll_top() as f64);
-            last_top.set_value(el.scroll_top() as f64);
-        }
+        list.scroll_to_bottom();
+        last_top.set_value(list.top().unwrap_or_default());
     };
     // A wheel turned up pauses at once, before lines arriving can move the
     // view back down.
@@ -253,25 +237,15 @@ pub fn LiveLog(
         }
     };
 
-    let window = Memo::new(move |_| {
-        let start = (scroll_top.get() / LINE_H) as usize;
-        (
-            start.saturating_sub(OVERSCAN),
-            start + (VIEW_H / LINE_H) as usize + OVERSCAN,
-        )
-    });
     let visible = move || {
-        let (a, b) = window.get();
         lines.with(|all| {
             shown.with(|s| match s {
-                None => {
-                    let b = b.min(all.len());
-                    all[a.min(b)..b].to_vec()
-                }
-                Some(idx) => {
-                    let b = b.min(idx.len());
-                    idx[a.min(b)..b].iter().map(|&i| all[i].clone()).collect()
-                }
+                None => list.slice(all),
+                Some(idx) => list
+                    .slice(idx)
+                    .into_iter()
+                    .map(|i| all[i].clone())
+                    .collect(),
             })
         })
     };
@@ -330,10 +304,10 @@ pub fn LiveLog(
             </p>
             {move || gaps.with(|g| g.iter().map(|m| view! { <p class="error" role="alert">{m.clone()}</p> }).collect_view())}
             <div class="lines-wrap">
-                <div class="lines" node_ref=scroller on:scroll=on_scroll on:wheel=on_wheel data-testid="live-lines">
-                    <div style:height=move || format!("{}px", window.get().0.min(count()) as f64 * LINE_H)></div>
+                <div class="lines" node_ref=list.scroller on:scroll=on_scroll on:wheel=on_wheel data-testid="live-lines">
+                    <div style:height=move || list.pad_before(count())></div>
                     <For each=visible key=|r| r.seq children=move |r| view! { <OutLine rec=r id show_times/> }/>
-                    <div style:height=move || format!("{}px", count().saturating_sub(window.get().1) as f64 * LINE_H)></div>
+                    <div style:height=move || list.pad_after(count())></div>
                     {move || (count() == 0).then(|| view! {
                         <p class="muted empty">{move || match (phase.get(), lines.with(Vec::is_empty)) {
                             (Phase::Sealed(_), true) => "The run printed nothing.",

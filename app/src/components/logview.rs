@@ -6,18 +6,20 @@ use leptos::task::spawn_local;
 
 use super::format::group_thousands;
 use super::nav::Nav;
+use super::virtual_list::VirtualList;
 use crate::client::get_json;
 use crate::view::encode;
 use model::{Level, LinePage, LogLine, LogName};
 
-/// Height of one line in pixels.
-const LINE_H: f64 = 18.0;
+/// Height of one line in pixels (as the stylesheet's `.line`).
+pub(super) const LINE_H: f64 = 18.0;
 /// Lines fetched per request.
 const PAGE: u32 = 500;
 /// Lines rendered beyond each edge of the viewport.
-const OVERSCAN: usize = 20;
-/// Height of the viewer in pixels (fixed in the stylesheet too).
-const VIEW_H: f64 = 360.0;
+pub(super) const OVERSCAN: usize = 20;
+/// Height of the line area in pixels before it is measured (as the
+/// stylesheet's `.lines`).
+pub(super) const VIEW_H: f64 = 360.0;
 /// Lines shown above a permalinked line.
 const CONTEXT: u64 = 40;
 
@@ -33,8 +35,7 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
     let loading = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let generation = StoredValue::new(0u64);
-    let scroller = NodeRef::<leptos::html::Div>::new();
-    let scroll_top = RwSignal::new(0.0);
+    let list = VirtualList::new(LINE_H, VIEW_H, OVERSCAN);
     let pending_scroll = StoredValue::new(None::<u64>);
 
     let url = move |from: u64| {
@@ -87,10 +88,7 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
         generation.update_value(|g| *g += 1);
         lines.set(Vec::new());
         next.set(None);
-        scroll_top.set(0.0);
-        if let Some(el) = scroller.get_untracked() {
-            el.set_scroll_top(0);
-        }
+        list.scroll_to(0.0);
         fetch(from, true);
     });
     // Once the permalinked line is loaded, bring it into view.
@@ -99,21 +97,13 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
             return;
         };
         let pos = lines.with(|l| l.iter().position(|x| x.n == want));
-        if let (Some(i), Some(el)) = (pos, scroller.get()) {
-            el.set_scroll_top(((i as f64 * LINE_H) - VIEW_H / 3.0).max(0.0) as i32);
-            scroll_top.set(el.scroll_top() as f64);
+        if let (Some(i), Some(_)) = (pos, list.scroller.get()) {
+            list.show_third(i);
             pending_scroll.set_value(None);
         }
     });
-    let window = Memo::new(move |_| {
-        let start = (scroll_top.get() / LINE_H) as usize;
-        (
-            start.saturating_sub(OVERSCAN),
-            start + (VIEW_H / LINE_H) as usize + OVERSCAN,
-        )
-    });
     Effect::new(move |_| {
-        let (_, end) = window.get();
+        let (_, end) = list.window();
         if end + 200 > lines.with(Vec::len)
             && !loading.get()
             && error.get().is_none()
@@ -130,13 +120,7 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
         lines.set(Vec::new());
         fetch(1, true);
     };
-    let visible = move || {
-        let (a, b) = window.get();
-        lines.with(|l| {
-            let b = b.min(l.len());
-            l[a.min(b)..b].to_vec()
-        })
-    };
+    let visible = move || lines.with(|l| list.slice(l));
     let count = move || lines.with(Vec::len);
     view! {
         <section class="logview" data-testid="logview">
@@ -155,12 +139,10 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
                 {move || first_n().filter(|n| *n > 1 && filter.with(|(l, f)| l.is_none() && f.is_empty())).map(|_| view! { " " <button class="link" on:click=earlier>"show from the first line"</button> })}
             </p>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{format!("Could not load lines: {e}")}</p> })}
-            <div class="lines" node_ref=scroller on:scroll=move |_| {
-                if let Some(el) = scroller.get_untracked() { scroll_top.set(el.scroll_top() as f64); }
-            }>
-                <div style:height=move || format!("{}px", window.get().0.min(count()) as f64 * LINE_H)></div>
+            <div class="lines" node_ref=list.scroller on:scroll=move |_| list.measure()>
+                <div style:height=move || list.pad_before(count())></div>
                 <For each=visible key=|l| l.n children=move |l| view! { <Line line=l id log/> }/>
-                <div style:height=move || format!("{}px", count().saturating_sub(window.get().1) as f64 * LINE_H)></div>
+                <div style:height=move || list.pad_after(count())></div>
                 {move || (total.get().is_some() && count() == 0 && !loading.get()).then(|| view! { <p class="muted empty">"No line matches."</p> })}
             </div>
         </section>

@@ -10,6 +10,7 @@ mod livelog;
 mod logview;
 mod nav;
 mod table;
+mod virtual_list;
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Stylesheet, Title, provide_meta_context};

@@ -7,12 +7,13 @@ use leptos::task::spawn_local;
 use super::detail::StatusBadge;
 use super::format::{group_thousands, ms, pct};
 use super::nav::Nav;
+use super::virtual_list::VirtualList;
 use crate::api::list_runs;
 use crate::client::get_json;
 use model::{LogName, LogState, Run, RunDetail, RunKind, RunPage, RunStatus, Topic};
 
-/// Height of one row in pixels (fixed, so positions are arithmetic).
-pub const ROW_H: f64 = 34.0;
+/// Height of one row in pixels (as the stylesheet's `table.runs td`).
+const ROW_H: f64 = 34.0;
 /// Rows in the first page (rendered by the server).
 const FIRST_PAGE: u32 = 100;
 /// Rows per page after the first.
@@ -175,29 +176,13 @@ fn TableBody(page: RunPage) -> impl IntoView {
         });
     };
 
-    let scroller = NodeRef::<leptos::html::Div>::new();
-    let scroll_top = RwSignal::new(0.0);
-    let viewport = RwSignal::new(DEFAULT_VIEWPORT);
-    let measure = move || {
-        if let Some(el) = scroller.get_untracked() {
-            scroll_top.set(el.scroll_top() as f64);
-            let h = el.client_height() as f64;
-            if h > 0.0 {
-                viewport.set(h);
-            }
-        }
-    };
-    Effect::new(move |_| measure());
-    let _ = window_event_listener(leptos::ev::resize, move |_| measure());
+    let list = VirtualList::new(ROW_H, DEFAULT_VIEWPORT, OVERSCAN);
+    Effect::new(move |_| list.measure());
+    let _ = window_event_listener(leptos::ev::resize, move |_| list.measure());
 
-    let window = Memo::new(move |_| {
-        let start = (scroll_top.get() / ROW_H) as usize;
-        let shown = (viewport.get() / ROW_H).ceil() as usize;
-        (start.saturating_sub(OVERSCAN), start + shown + OVERSCAN)
-    });
     // Fetch ahead of the reader.
     Effect::new(move |_| {
-        let (_, end) = window.get();
+        let (_, end) = list.window();
         if end + PREFETCH > rows.len() && has_more() && !loading.get() && error.get().is_none() {
             load_more();
         }
@@ -206,16 +191,7 @@ fn TableBody(page: RunPage) -> impl IntoView {
     // Keep the selected row in view when it changes by keyboard.
     let selected = Memo::new(move |_| nav.view.with(|v| v.run));
     provide_context(ScrollTo(Callback::new(move |i: usize| {
-        if let Some(el) = scroller.get_untracked() {
-            let top = i as f64 * ROW_H;
-            let view_h = el.client_height() as f64;
-            let cur = el.scroll_top() as f64;
-            if top < cur + ROW_H {
-                el.set_scroll_top((top - ROW_H).max(0.0) as i32);
-            } else if top + 2.0 * ROW_H > cur + view_h {
-                el.set_scroll_top((top + 2.0 * ROW_H - view_h) as i32);
-            }
-        }
+        list.keep_in_view(i)
     })));
 
     // New and finished runs, and logs indexed, show without a reload: the
@@ -241,11 +217,7 @@ fn TableBody(page: RunPage) -> impl IntoView {
                 // Newest first: a new run goes on top, and the rows in view
                 // stay where they are.
                 first.update(|rows| rows.insert(0, d.run));
-                if let Some(el) = scroller.get_untracked()
-                    && el.scroll_top() > 0
-                {
-                    el.set_scroll_top(el.scroll_top() + ROW_H as i32);
-                }
+                list.shift(1);
             });
         };
         // The feed stays open as long as this effect, i.e. the table.
@@ -255,15 +227,12 @@ fn TableBody(page: RunPage) -> impl IntoView {
     });
 
     let visible = move || {
-        let (a, b) = window.get();
+        let (a, b) = list.window();
         let b = b.min(rows.len());
         rows.slice(a.min(b), b)
     };
-    let top_pad = move || format!("{}px", window.get().0.min(rows.len()) as f64 * ROW_H);
-    let bottom_pad = move || {
-        let (_, b) = window.get();
-        format!("{}px", rows.len().saturating_sub(b) as f64 * ROW_H)
-    };
+    let top_pad = move || list.pad_before(rows.len());
+    let bottom_pad = move || list.pad_after(rows.len());
 
     let filtered = nav.view.with_untracked(|v| {
         v.run_query(None, 1)
@@ -275,9 +244,9 @@ fn TableBody(page: RunPage) -> impl IntoView {
     view! {
             <div
                 class="table-scroll"
-                node_ref=scroller
+                node_ref=list.scroller
                 data-testid="table-scroll"
-                on:scroll=move |_| measure()
+                on:scroll=move |_| list.measure()
             >
                 <table class="runs" data-testid="runs">
                     <colgroup>

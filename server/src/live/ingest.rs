@@ -56,52 +56,6 @@ const TOKEN_RECHECK: std::time::Duration = std::time::Duration::from_millis(500)
 /// Run ids given up in a row before creating a run fails.
 const MAX_TAKEN_IDS: usize = 10;
 
-/// Longest run name, command, label key and label value, in characters,
-/// and most labels: a run's row is shown in every page of the table.
-pub const MAX_NAME: usize = 200;
-/// See [`MAX_NAME`].
-pub const MAX_COMMAND: usize = 2000;
-/// See [`MAX_NAME`].
-pub const MAX_LABEL_KEY: usize = 64;
-/// See [`MAX_NAME`].
-pub const MAX_LABEL_VALUE: usize = 256;
-/// See [`MAX_NAME`].
-pub const MAX_LABELS: usize = 32;
-
-/// Refuses a new run whose name, command or labels are out of bounds.
-fn check_new_run(
-    name: &str,
-    command: Option<&str>,
-    labels: &[(String, String)],
-) -> Result<(), Problem> {
-    let chars = |s: &str| s.chars().count();
-    if name.is_empty() || chars(name) > MAX_NAME {
-        return Err(Problem::bad_request(format!(
-            "name must be 1-{MAX_NAME} characters"
-        )));
-    }
-    if command.is_some_and(|c| chars(c) > MAX_COMMAND) {
-        return Err(Problem::bad_request(format!(
-            "command must be at most {MAX_COMMAND} characters"
-        )));
-    }
-    if labels.len() > MAX_LABELS {
-        return Err(Problem::bad_request(format!(
-            "at most {MAX_LABELS} labels, not {}",
-            labels.len()
-        )));
-    }
-    for (k, v) in labels {
-        if k.trim().is_empty() || chars(k) > MAX_LABEL_KEY || chars(v) > MAX_LABEL_VALUE {
-            return Err(Problem::bad_request(format!(
-                "a label key must be 1-{MAX_LABEL_KEY} characters and its value at most \
-                 {MAX_LABEL_VALUE}"
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// `POST /api/live/runs`: creates a live task run.
 pub async fn create_run(
     State(s): State<AppState>,
@@ -109,8 +63,8 @@ pub async fn create_run(
     body: Result<Json<NewLiveRun>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, Problem> {
     let Json(new) = body.map_err(|e| Problem::bad_request(e.body_text()))?;
+    new.check().map_err(Problem::bad_request)?;
     let name = new.name.trim();
-    check_new_run(name, new.command.as_deref(), &new.labels)?;
     // A new run's log must be empty in the live store. It is not when
     // another catalog with the same identity (a restored backup) shares
     // the store and gave out the same id: that id is given up (recorded as

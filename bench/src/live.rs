@@ -6,13 +6,33 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use clap::Args;
 use model::live::{NewLiveRun, Stream};
 use tokio::sync::mpsc;
 
-use crate::cli::BenchLiveArgs;
-use crate::cmd::tail::{End, Follow, follow};
-use crate::live::{Live, Tokens};
-use crate::producer::{self, Feed, Target};
+use client::producer::{self, Feed, Target};
+use client::tail::{End, Follow, follow};
+use server::live::{Live, Tokens};
+
+/// Options of `logdeck bench-live`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchLiveArgs {
+    /// Use Redis Streams at this URL instead of the embedded store.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Lines for the ingest-rate figure.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub lines: u64,
+    /// Lines per second for the latency figures.
+    #[arg(long, default_value_t = 1000)]
+    pub rate: u64,
+    /// Seconds the latency figures run.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Viewers of one stream for the last figure (1: skip it).
+    #[arg(long, default_value_t = 1000)]
+    pub viewers: usize,
+}
 
 const TOKEN: &str = "bench";
 
@@ -34,7 +54,7 @@ pub async fn run(args: BenchLiveArgs) -> anyhow::Result<()> {
                     livestore::RedisStore::connect(url, &prefix).await?,
                 ),
                 tokens: Tokens::new([TOKEN.to_string()]),
-                silence: crate::live::DEFAULT_SILENCE,
+                silence: server::live::DEFAULT_SILENCE,
                 archive_to: String::new(),
                 batches: Default::default(),
             }
@@ -42,8 +62,8 @@ pub async fn run(args: BenchLiveArgs) -> anyhow::Result<()> {
         None => Live::open(dir.path(), None, "", Tokens::new([TOKEN.to_string()])).await?,
     };
     println!("live store: {}", live.store.kind());
-    let state = crate::state::AppState::new(
-        crate::site::leptos_options(&dir.path().join("no-site")),
+    let state = server::state::AppState::new(
+        server::site::leptos_options(&dir.path().join("no-site")),
         catalog.clone(),
         stores,
         live,
@@ -51,7 +71,7 @@ pub async fn run(args: BenchLiveArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
-        let _ = axum::serve(listener, crate::routes::router(state)).await;
+        let _ = axum::serve(listener, server::routes::router(state)).await;
     });
     let server: url::Url = format!("http://{addr}/").parse()?;
 

@@ -4,10 +4,40 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use clap::Args;
 use model::{RunQuery, Sort};
+use server::storage::StorageArgs;
 
-use crate::cli::BenchArgs;
-use crate::import::import_bytes;
+use server::import::import_bytes;
+
+/// Options of `logdeck bench`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Catalog and stores (use a scratch data dir or database).
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Runs to generate and import when the catalog is empty.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub runs: u64,
+    /// Distinct users among them.
+    #[arg(long, default_value_t = 50_000)]
+    pub users: u64,
+    /// Import again even if the catalog has runs.
+    #[arg(long)]
+    pub reimport: bool,
+    /// Timed samples per figure.
+    #[arg(long, default_value_t = 500)]
+    pub samples: usize,
+    /// Size of the generated log for the metrics figures, in bytes.
+    #[arg(long, default_value_t = 5_000_000)]
+    pub log_bytes: u64,
+    /// Skip the catalog figures.
+    #[arg(long)]
+    pub skip_catalog: bool,
+    /// Skip the log figures.
+    #[arg(long)]
+    pub skip_log: bool,
+}
 
 /// Runs the benchmarks and prints one line per figure.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -119,7 +149,7 @@ async fn catalog_bench(args: &BenchArgs) -> anyhow::Result<()> {
     let catalog = args.storage.open_catalog().await?;
     println!(
         "catalog: {}",
-        crate::storage::redact(&args.storage.catalog_url())
+        server::storage::redact(&args.storage.catalog_url())
     );
     if catalog.is_empty().await? || args.reimport {
         let bytes = inventory(args.runs, args.users);
@@ -345,7 +375,7 @@ async fn index_bench(
     }
     catalog.upsert_runs(&rows, catalog::now_ms()).await?;
     let stores = std::sync::Arc::new(args.storage.open_stores()?);
-    let indexer = crate::indexer::Indexer::new(catalog.clone(), stores);
+    let indexer = server::indexer::Indexer::new(catalog.clone(), stores);
     let started = Instant::now();
     let (a, b) = tokio::join!(indexer.drain("bench-a"), indexer.drain("bench-b"));
     let took = started.elapsed().as_secs_f64();
@@ -374,36 +404,21 @@ async fn log_bench(args: &BenchArgs) -> anyhow::Result<()> {
     let mut cold = Vec::new();
     for _ in 0..args.samples.clamp(5, 50) {
         // A new cache each time: read from the store and parse.
-        let cache = crate::logcache::LogCache::new(stores.clone(), crate::logcache::DEFAULT_BUDGET);
+        let cache =
+            server::logcache::LogCache::new(stores.clone(), server::logcache::DEFAULT_BUDGET);
         let started = Instant::now();
         let log = cache.get("big.txt").await?;
-        let s = crate::api::logs::series_of(
-            &log.report,
-            logparse::Metric::Latency,
-            1000,
-            false,
-            None,
-            None,
-        )
-        .map_err(|p| anyhow::anyhow!(p.message))?;
+        let s = latency_series(&log.report)?;
         cold.push(started.elapsed());
         std::hint::black_box(s);
     }
-    let cache = crate::logcache::LogCache::new(stores.clone(), crate::logcache::DEFAULT_BUDGET);
+    let cache = server::logcache::LogCache::new(stores.clone(), server::logcache::DEFAULT_BUDGET);
     cache.get("big.txt").await?;
     let mut warm = Vec::new();
     for _ in 0..args.samples.max(50) {
         let started = Instant::now();
         let log = cache.get("big.txt").await?;
-        let s = crate::api::logs::series_of(
-            &log.report,
-            logparse::Metric::Latency,
-            1000,
-            false,
-            None,
-            None,
-        )
-        .map_err(|p| anyhow::anyhow!(p.message))?;
+        let s = latency_series(&log.report)?;
         let json = serde_json::to_vec(&s)?;
         warm.push(started.elapsed());
         std::hint::black_box(json);
@@ -417,4 +432,19 @@ async fn log_bench(args: &BenchArgs) -> anyhow::Result<()> {
         "metrics of the log, cached (reduce + JSON): p50 {p50:.2} ms, p99 {p99:.2} ms (target < 5 ms)"
     );
     Ok(())
+}
+
+/// The latency series of a parsed log as the charts ask for it (1000 points
+/// wide, the whole log).
+fn latency_series(report: &logparse::LogReport) -> anyhow::Result<model::Series> {
+    let m = logparse::Metric::Latency;
+    app::series::series_of(
+        m,
+        report.points(m),
+        report.stats(m),
+        1000,
+        false,
+        (None, None),
+    )
+    .map_err(anyhow::Error::msg)
 }

@@ -4,12 +4,67 @@
 use std::process::Stdio;
 
 use anyhow::Context;
+use clap::Args;
 use model::live::{NewLiveRun, Stream};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
-use crate::cli::RunArgs;
 use crate::producer::{self, Feed, Target};
+
+/// Options of `logdeck run`.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Examples:\n  logdeck run --token $T -- make -j2\n  ./job.sh 2>&1 | logdeck run --token $T --stdin --name nightly-job"
+)]
+pub struct RunArgs {
+    /// The logdeck server.
+    #[arg(long, env = "LOGDECK_SERVER", default_value = "http://127.0.0.1:3000")]
+    pub server: url::Url,
+    /// Producer token (one of the server's --ingest-token).
+    #[arg(long, env = "LOGDECK_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// A label `key=value` for the run; repeat for more.
+    #[arg(long = "label", value_parser = parse_label)]
+    pub labels: Vec<(String, String)>,
+    /// Name shown for the run (default: the command line).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The program is a streaming session writing its `client` or `server`
+    /// log: its lines feed that log's charts live.
+    #[arg(long, value_parser = ["client", "server"])]
+    pub session: Option<String>,
+    /// The connection whose session this is (with --session).
+    #[arg(long, requires = "session")]
+    pub connection: Option<i64>,
+    /// Stream standard input instead of running a program (needs --name).
+    #[arg(long, requires = "name", conflicts_with = "command")]
+    pub stdin: bool,
+    /// Do not print where the run can be watched, or retries.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// MiB of output not yet stored by the server kept in memory; past it,
+    /// output waits in a file in --spool-dir.
+    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    pub spool_memory: usize,
+    /// GiB of output not yet stored by the server kept in all; past it the
+    /// program waits on its output until the server catches up.
+    #[arg(long, default_value_t = 4, value_name = "GIB")]
+    pub spool_max: u64,
+    /// Folder of the spool file (default: the system's temporary folder).
+    #[arg(long, env = "LOGDECK_SPOOL_DIR", value_name = "DIR")]
+    pub spool_dir: Option<std::path::PathBuf>,
+    /// The program and its arguments (after `--`).
+    #[arg(last = true, required_unless_present = "stdin")]
+    pub command: Vec<String>,
+}
+
+/// A `--label key=value`.
+fn parse_label(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("a label is key=value, not {s:?}")),
+    }
+}
 
 /// Longest line sent as one; longer ones are split, each piece but the last
 /// ending with [`CONTINUED`].
@@ -58,7 +113,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<i32> {
         token: args.token.clone(),
         run: NewLiveRun {
             name,
-            command: (!args.stdin).then(|| cut(&command_line, crate::live::ingest::MAX_COMMAND)),
+            command: (!args.stdin).then(|| cut(&command_line, NewLiveRun::MAX_COMMAND)),
             labels,
         },
     };

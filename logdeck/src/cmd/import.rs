@@ -6,7 +6,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::ImportArgs;
-use crate::import::{ImportReport, import_bytes};
+use server::import::{ImportReport, import_bytes};
 
 /// Runs the subcommand.
 pub async fn run(args: ImportArgs) -> anyhow::Result<()> {

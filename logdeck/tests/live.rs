@@ -10,13 +10,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use catalog::Catalog;
+use client::producer::{self, Feed, Target};
+use client::tail::{End, Follow, follow};
 use livestore::testing;
 use logstore::LogStores;
 use model::RunStatus;
 use model::live::{Line, NewLiveRun, Stream};
-use server::cmd::tail::{End, Follow, follow};
 use server::live::{Live, Tokens};
-use server::producer::{self, Feed, Target};
 use server::routes::router;
 use server::site::leptos_options;
 use server::state::AppState;

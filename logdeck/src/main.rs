@@ -1,8 +1,13 @@
-//! `logdeck`: the dashboard server and its command-line tools.
+//! `logdeck`: the dashboard server and every command-line tool, one binary.
+//! The server is crate `server`, the producer and consumer clients crate
+//! `client`, the benchmarks crate `bench`; this crate parses the command
+//! line and runs the chosen one.
+
+mod cli;
+mod cmd;
 
 use clap::Parser;
-use server::cli::{Cli, Command};
-use server::cmd;
+use cli::{Cli, Command};
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -11,25 +16,25 @@ fn main() -> anyhow::Result<()> {
             init_tracing();
             tokio::runtime::Runtime::new()?.block_on(cmd::serve::run(args))
         }
-        Command::Sample(args) if args.replay.is_some() => {
-            tokio::runtime::Runtime::new()?.block_on(cmd::replay::run(args))
+        Command::Replay(args) => {
+            tokio::runtime::Runtime::new()?.block_on(client::replay::run(args))
         }
         Command::Sample(args) => cmd::sample::run(args),
         Command::Parse(args) => cmd::parse::run(args),
         Command::Bench(args) => {
             init_tracing();
-            tokio::runtime::Runtime::new()?.block_on(cmd::bench::run(args))
+            tokio::runtime::Runtime::new()?.block_on(bench::catalog::run(args))
         }
         Command::Run(args) => {
-            let code = tokio::runtime::Runtime::new()?.block_on(cmd::run::run(args))?;
+            let code = tokio::runtime::Runtime::new()?.block_on(client::run::run(args))?;
             std::process::exit(code)
         }
         Command::Token(args) => tokio::runtime::Runtime::new()?.block_on(cmd::token::run(args)),
         Command::BenchLive(args) => {
             init_tracing();
-            tokio::runtime::Runtime::new()?.block_on(cmd::bench_live::run(args))
+            tokio::runtime::Runtime::new()?.block_on(bench::live::run(args))
         }
-        Command::Tail(args) => tokio::runtime::Runtime::new()?.block_on(cmd::tail::run(args)),
+        Command::Tail(args) => tokio::runtime::Runtime::new()?.block_on(client::tail::run(args)),
         Command::Import(args) => {
             init_tracing();
             tokio::runtime::Runtime::new()?.block_on(cmd::import::run(args))

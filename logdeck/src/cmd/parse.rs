@@ -141,7 +141,7 @@ impl<'a> FileJson<'a> {
 }
 
 fn write_text(out: &mut impl Write, name: &str, r: &LogReport, top: usize) -> std::io::Result<()> {
-    writeln!(out, "{}", super::terminal::printable(name, false))?;
+    writeln!(out, "{}", client::terminal::printable(name, false))?;
     writeln!(
         out,
         "  lines {}  parsed {}  malformed {}  duration {:.1} s",
@@ -179,7 +179,7 @@ fn write_text(out: &mut impl Write, name: &str, r: &LogReport, top: usize) -> st
                 "  {:>7} {:<7} {}",
                 t.count,
                 t.level.as_str(),
-                super::terminal::printable(&t.template, false)
+                client::terminal::printable(&t.template, false)
             )?;
         }
     }

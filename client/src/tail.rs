@@ -5,11 +5,39 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use clap::Args;
 use futures::StreamExt;
 use model::live::{Line, Stream, ViewerMsg};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::cli::TailArgs;
+/// Options of `logdeck tail`.
+#[derive(Debug, Clone, Args)]
+pub struct TailArgs {
+    /// The run, optionally with the log: `RUN` or `RUN/LOG` (default log:
+    /// `output`).
+    pub log: String,
+    /// The logdeck server.
+    #[arg(long, env = "LOGDECK_SERVER", default_value = "http://127.0.0.1:3000")]
+    pub server: url::Url,
+    /// Start at this seq (line number).
+    #[arg(long, conflicts_with = "last")]
+    pub from: Option<u64>,
+    /// Start with the last N lines.
+    #[arg(long, short = 'n')]
+    pub last: Option<u64>,
+    /// Keep printing lines as they arrive, until the log is sealed.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Prefix each line with its capture time (UTC).
+    #[arg(long, short = 't')]
+    pub timestamps: bool,
+    /// Prefix each line with its seq.
+    #[arg(long)]
+    pub seq: bool,
+    /// Colour standard-error lines: auto (on a terminal), always, never.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
+}
 
 /// Bytes read from the socket at a time.
 const READ_CHUNK: usize = 8 * 1024;
@@ -213,7 +241,7 @@ pub async fn run(args: TailArgs) -> anyhow::Result<()> {
             }
             // Colours from the log are kept only when asked for colour;
             // every other control character is made visible.
-            s.push_str(&super::terminal::printable(&l.text, colour));
+            s.push_str(&crate::terminal::printable(&l.text, colour));
             if colour && err {
                 s.push_str("\x1b[0m");
             }

@@ -4,7 +4,13 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use bench::catalog::BenchArgs;
+use bench::live::BenchLiveArgs;
 use clap::{Args, Parser, Subcommand};
+use client::replay::ReplayArgs;
+use client::run::RunArgs;
+use client::tail::TailArgs;
+use server::storage::StorageArgs;
 
 /// logdeck — a dashboard for the logs of streaming sessions.
 ///
@@ -55,6 +61,10 @@ pub enum Command {
     /// Lines are kept until the server has stored them, so a network cut or
     /// a server restart loses nothing.
     Run(RunArgs),
+    /// Stream a session log (client or server) to a logdeck server as a live
+    /// run, at the pace its time stamps give (faster by --speed): its charts
+    /// grow in the dashboard as its lines arrive.
+    Replay(ReplayArgs),
     /// Print the lines of a live log, from the start, a seq or the last N,
     /// and with --follow keep printing them as they arrive.
     Tail(TailArgs),
@@ -100,165 +110,6 @@ pub enum TokenAction {
         #[command(flatten)]
         storage: StorageArgs,
     },
-}
-
-/// Options of `logdeck bench-live`.
-#[derive(Debug, Clone, Args)]
-pub struct BenchLiveArgs {
-    /// Use Redis Streams at this URL instead of the embedded store.
-    #[arg(long, env = "REDIS_URL")]
-    pub redis_url: Option<String>,
-    /// Lines for the ingest-rate figure.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub lines: u64,
-    /// Lines per second for the latency figures.
-    #[arg(long, default_value_t = 1000)]
-    pub rate: u64,
-    /// Seconds the latency figures run.
-    #[arg(long, default_value_t = 10)]
-    pub seconds: u64,
-    /// Viewers of one stream for the last figure (1: skip it).
-    #[arg(long, default_value_t = 1000)]
-    pub viewers: usize,
-}
-
-/// Options of `logdeck run`.
-#[derive(Debug, Clone, Args)]
-#[command(
-    after_help = "Examples:\n  logdeck run --token $T -- make -j2\n  ./job.sh 2>&1 | logdeck run --token $T --stdin --name nightly-job"
-)]
-pub struct RunArgs {
-    /// The logdeck server.
-    #[arg(long, env = "LOGDECK_SERVER", default_value = "http://127.0.0.1:3000")]
-    pub server: url::Url,
-    /// Producer token (one of the server's --ingest-token).
-    #[arg(long, env = "LOGDECK_TOKEN", hide_env_values = true)]
-    pub token: String,
-    /// A label `key=value` for the run; repeat for more.
-    #[arg(long = "label", value_parser = parse_label)]
-    pub labels: Vec<(String, String)>,
-    /// Name shown for the run (default: the command line).
-    #[arg(long)]
-    pub name: Option<String>,
-    /// The program is a streaming session writing its `client` or `server`
-    /// log: its lines feed that log's charts live.
-    #[arg(long, value_parser = ["client", "server"])]
-    pub session: Option<String>,
-    /// The connection whose session this is (with --session).
-    #[arg(long, requires = "session")]
-    pub connection: Option<i64>,
-    /// Stream standard input instead of running a program (needs --name).
-    #[arg(long, requires = "name", conflicts_with = "command")]
-    pub stdin: bool,
-    /// Do not print where the run can be watched, or retries.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-    /// MiB of output not yet stored by the server kept in memory; past it,
-    /// output waits in a file in --spool-dir.
-    #[arg(long, default_value_t = 64, value_name = "MIB")]
-    pub spool_memory: usize,
-    /// GiB of output not yet stored by the server kept in all; past it the
-    /// program waits on its output until the server catches up.
-    #[arg(long, default_value_t = 4, value_name = "GIB")]
-    pub spool_max: u64,
-    /// Folder of the spool file (default: the system's temporary folder).
-    #[arg(long, env = "LOGDECK_SPOOL_DIR", value_name = "DIR")]
-    pub spool_dir: Option<std::path::PathBuf>,
-    /// The program and its arguments (after `--`).
-    #[arg(last = true, required_unless_present = "stdin")]
-    pub command: Vec<String>,
-}
-
-fn parse_label(s: &str) -> Result<(String, String), String> {
-    match s.split_once('=') {
-        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
-        _ => Err(format!("a label is key=value, not {s:?}")),
-    }
-}
-
-/// Options of `logdeck tail`.
-#[derive(Debug, Clone, Args)]
-pub struct TailArgs {
-    /// The run, optionally with the log: `RUN` or `RUN/LOG` (default log:
-    /// `output`).
-    pub log: String,
-    /// The logdeck server.
-    #[arg(long, env = "LOGDECK_SERVER", default_value = "http://127.0.0.1:3000")]
-    pub server: url::Url,
-    /// Start at this seq (line number).
-    #[arg(long, conflicts_with = "last")]
-    pub from: Option<u64>,
-    /// Start with the last N lines.
-    #[arg(long, short = 'n')]
-    pub last: Option<u64>,
-    /// Keep printing lines as they arrive, until the log is sealed.
-    #[arg(long, short = 'f')]
-    pub follow: bool,
-    /// Prefix each line with its capture time (UTC).
-    #[arg(long, short = 't')]
-    pub timestamps: bool,
-    /// Prefix each line with its seq.
-    #[arg(long)]
-    pub seq: bool,
-    /// Colour standard-error lines: auto (on a terminal), always, never.
-    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
-    pub color: String,
-}
-
-/// Options of `logdeck bench`.
-#[derive(Debug, Clone, Args)]
-pub struct BenchArgs {
-    /// Catalog and stores (use a scratch data dir or database).
-    #[command(flatten)]
-    pub storage: StorageArgs,
-    /// Runs to generate and import when the catalog is empty.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub runs: u64,
-    /// Distinct users among them.
-    #[arg(long, default_value_t = 50_000)]
-    pub users: u64,
-    /// Import again even if the catalog has runs.
-    #[arg(long)]
-    pub reimport: bool,
-    /// Timed samples per figure.
-    #[arg(long, default_value_t = 500)]
-    pub samples: usize,
-    /// Size of the generated log for the metrics figures, in bytes.
-    #[arg(long, default_value_t = 5_000_000)]
-    pub log_bytes: u64,
-    /// Skip the catalog figures.
-    #[arg(long)]
-    pub skip_catalog: bool,
-    /// Skip the log figures.
-    #[arg(long)]
-    pub skip_log: bool,
-}
-
-/// Where the catalog and the logs are: shared by `serve` and `import`.
-#[derive(Debug, Clone, Args)]
-pub struct StorageArgs {
-    /// Directory holding the embedded catalog, the inventory and the local
-    /// log store (`logs/`).
-    #[arg(long, env = "LOGDECK_DATA_DIR", default_value = "./data")]
-    pub data_dir: PathBuf,
-    /// Catalog database: `postgres://user@host/db`, or `sqlite:PATH`.
-    /// Default: the SQLite file `catalog.db` in the data directory.
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: Option<String>,
-    /// A log store to read from besides the local `logs/` folder:
-    /// `s3://bucket[/prefix][?endpoint=…&region=…&allow_http=true]`,
-    /// `https://host/prefix`, or a folder. Repeat, or separate with commas
-    /// in the environment variable. Nothing outside these is ever fetched.
-    #[arg(long = "store", env = "LOGDECK_STORES", value_delimiter = ',')]
-    pub stores: Vec<String>,
-    /// Largest log read, in MiB.
-    #[arg(long, env = "LOGDECK_MAX_LOG_MIB", default_value_t = 64)]
-    pub max_log_mib: u64,
-    /// Seconds one read of a log from S3 or HTTP may take in all (retries
-    /// and body included); a store that hangs or trickles is cut off then.
-    /// Redirects are never followed.
-    #[arg(long, env = "LOGDECK_STORE_DEADLINE", default_value_t = 30)]
-    pub store_deadline: u64,
 }
 
 /// Options of `logdeck import`.
@@ -346,22 +197,6 @@ pub struct SampleArgs {
     /// Do not draw a progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Instead of writing a corpus, stream this session log to a server as
-    /// a live run, at the pace its times give (divided by --speed).
-    #[arg(long, value_name = "FILE")]
-    pub replay: Option<PathBuf>,
-    /// How many times faster than written to replay.
-    #[arg(long, default_value_t = 10.0, requires = "replay")]
-    pub speed: f64,
-    /// Which session log it is (default: told from its metric lines).
-    #[arg(long, value_parser = ["client", "server"], requires = "replay")]
-    pub session: Option<String>,
-    /// The logdeck server to replay to.
-    #[arg(long, env = "LOGDECK_SERVER", default_value = "http://127.0.0.1:3000")]
-    pub server: url::Url,
-    /// Producer token (one of the server's --ingest-token), for --replay.
-    #[arg(long, env = "LOGDECK_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
 }
 
 /// Options of `logdeck parse`.

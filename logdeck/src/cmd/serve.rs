@@ -7,13 +7,10 @@ use catalog::Catalog;
 use crate::cli::ServeArgs;
 use crate::cmd::import::print_report;
 use crate::cmd::sample;
-use crate::import::import_bytes;
-use crate::routes::router;
-use crate::site;
-use crate::state::AppState;
-
-/// Name of the inventory file in the data directory.
-pub const INVENTORY_FILE: &str = "inventory.json";
+use server::import::import_bytes;
+use server::routes::router;
+use server::site;
+use server::state::AppState;
 
 /// Runs the server.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -29,7 +26,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             missing.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         );
     }
-    let tokens = crate::live::Tokens::new(args.ingest_tokens.clone());
+    let tokens = server::live::Tokens::new(args.ingest_tokens.clone());
     if tokens.is_empty() {
         tracing::info!(
             "no --ingest-token configured: producers need a token made with `logdeck token create`"
@@ -39,7 +36,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .identity()
         .await
         .context("cannot read the catalog's identity")?;
-    let live = crate::live::Live::open(
+    let live = server::live::Live::open(
         &args.storage.data_dir,
         args.redis_url.as_deref(),
         &catalog_id,
@@ -51,13 +48,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     live.silence = std::time::Duration::from_secs(args.live_silence.max(1));
     if let Some(prefix) = &args.archive_to {
         live.archive_to =
-            crate::live::archive::check_prefix(&stores, prefix).map_err(anyhow::Error::msg)?;
+            server::live::archive::check_prefix(&stores, prefix).map_err(anyhow::Error::msg)?;
     }
     let live_kind = live.store.kind();
     let mut state = AppState::new(site::leptos_options(&root), catalog.clone(), stores, live);
-    state.public_hosts = std::sync::Arc::new(crate::edge::public_hosts(&args.public_urls));
+    state.public_hosts = std::sync::Arc::new(server::edge::public_hosts(&args.public_urls));
     state.indexer.spawn(args.workers);
-    crate::live::reaper::spawn(state.clone());
+    server::live::reaper::spawn(state.clone());
     let totals = catalog.totals().await?;
     let jobs = catalog.job_status().await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -67,11 +64,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!(
         "logdeck: serving {} runs on http://{addr} (catalog: {}; live store: {live_kind}; {} logs waiting to be indexed by {} workers)",
         totals.connections,
-        crate::storage::redact(&args.storage.catalog_url()),
+        server::storage::redact(&args.storage.catalog_url()),
         jobs.queued + jobs.running,
         args.workers
     );
-    crate::listen::serve(listener, router(state), shutdown_signal()).await;
+    server::listen::serve(listener, router(state), shutdown_signal()).await;
     catalog.close().await;
     println!("logdeck: stopped");
     Ok(())
@@ -84,7 +81,7 @@ async fn first_start(args: &ServeArgs, catalog: &Catalog) -> anyhow::Result<()> 
         return Ok(());
     }
     let data_dir = &args.storage.data_dir;
-    let inventory = data_dir.join(INVENTORY_FILE);
+    let inventory = data_dir.join(corpus::INVENTORY_FILE);
     if !inventory.exists() {
         if args.no_sample {
             println!(

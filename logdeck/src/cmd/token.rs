@@ -3,7 +3,7 @@
 use anyhow::bail;
 
 use crate::cli::{TokenAction, TokenArgs};
-use crate::live::tokens::{new_token, token_hash};
+use server::live::tokens::{new_token, token_hash};
 
 /// Runs the token command.
 pub async fn run(args: TokenArgs) -> anyhow::Result<()> {

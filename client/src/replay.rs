@@ -1,29 +1,53 @@
-//! `logdeck sample --replay FILE`: streams a session log to a server as a
+//! `logdeck replay FILE`: streams a session log to a server as a
 //! live run, line by line at the pace its time stamps give (faster by
 //! `--speed`), for demos and tests of the live charts.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use clap::Args;
 use model::live::{NewLiveRun, Stream};
 use model::{CONNECTION_LABEL, SESSION_LABEL};
 use tokio::sync::mpsc;
 
-use crate::cli::SampleArgs;
 use crate::producer::{self, Feed, Target};
+
+/// Options of `logdeck replay`.
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// The session log (client or server) to stream as a live run.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// How many times faster than written to replay.
+    #[arg(long, default_value_t = 10.0)]
+    pub speed: f64,
+    /// Which session log it is (default: told from its metric lines).
+    #[arg(long, value_parser = ["client", "server"])]
+    pub session: Option<String>,
+    /// The logdeck server to replay to.
+    #[arg(long, env = "LOGDECK_SERVER", default_value = "http://127.0.0.1:3000")]
+    pub server: url::Url,
+    /// Producer token (one of the server's --ingest-token, or one made with
+    /// `logdeck token create`).
+    #[arg(long, env = "LOGDECK_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
 
 /// Longest pause between two lines, after `--speed`: a session idle for
 /// minutes replays without the wait.
 const MAX_PAUSE: Duration = Duration::from_secs(2);
 
-/// Runs `logdeck sample --replay`.
-pub async fn run(args: SampleArgs) -> anyhow::Result<()> {
-    let path = args.replay.clone().context("--replay FILE is required")?;
+/// Runs `logdeck replay`.
+pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
+    let path = args.file.clone();
     let token = args
         .token
         .clone()
-        .context("--replay needs a producer token: --token or LOGDECK_TOKEN")?;
+        .context("replay needs a producer token: --token or LOGDECK_TOKEN")?;
     if !(args.speed.is_finite() && args.speed > 0.0) {
         bail!("--speed must be a positive number, not {}", args.speed);
     }

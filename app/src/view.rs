@@ -48,8 +48,8 @@ impl View {
         View {
             user: text("user").unwrap_or_default(),
             has_errors: flag("has_errors"),
-            missing_client: missing.split(',').any(|m| m == "client"),
-            missing_server: missing.split(',').any(|m| m == "server"),
+            missing_client: missing.split(',').any(|m| m.parse() == Ok(LogName::Client)),
+            missing_server: missing.split(',').any(|m| m.parse() == Ok(LogName::Server)),
             bookmarked: flag("bookmarked"),
             version: text("version"),
             sort: text("sort")
@@ -78,11 +78,20 @@ impl View {
         if self.has_errors {
             pairs.push(("has_errors", "1".into()));
         }
-        match (self.missing_client, self.missing_server) {
-            (true, true) => pairs.push(("missing", "client,server".into())),
-            (true, false) => pairs.push(("missing", "client".into())),
-            (false, true) => pairs.push(("missing", "server".into())),
-            _ => {}
+        let mut missing = String::new();
+        for (on, log) in [
+            (self.missing_client, LogName::Client),
+            (self.missing_server, LogName::Server),
+        ] {
+            if on {
+                if !missing.is_empty() {
+                    missing.push(',');
+                }
+                missing.push_str(log.as_str());
+            }
+        }
+        if !missing.is_empty() {
+            pairs.push(("missing", missing));
         }
         if self.bookmarked {
             pairs.push(("bookmarked", "1".into()));

@@ -28,7 +28,7 @@ pub(crate) async fn append_event(
     sqlx::query("INSERT INTO events (time_ms, topic, payload) VALUES ($1, $2, $3)")
         .bind(now_ms)
         .bind(topic.name())
-        .bind(topic.payload().to_string())
+        .bind(topic.payload())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -62,8 +62,7 @@ impl Catalog {
                 let name: String = r.try_get("topic")?;
                 let payload: String = r.try_get("payload")?;
                 let seq: i64 = r.try_get("seq")?;
-                let topic = serde_json::from_str(&payload)
-                    .and_then(|p| Topic::from_parts(&name, p))
+                let topic = Topic::from_parts(&name, &payload)
                     .map_err(|e| CatalogError::Corrupt(format!("event {seq} ({name}): {e}")))?;
                 Ok(Event {
                     seq,

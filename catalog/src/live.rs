@@ -106,7 +106,7 @@ impl Catalog {
                     run_id: next,
                     name: name.to_string(),
                     command: command.map(str::to_string),
-                    labels: labels.clone(),
+                    labels: labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 }),
             )
             .await?;

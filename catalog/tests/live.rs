@@ -87,8 +87,8 @@ async fn task_runs_get_their_own_ids_and_finish_once(c: &Catalog) {
         _ => None,
     });
     assert_eq!(
-        build.map(|s| (s.name.as_str(), s.labels.get("host").map(String::as_str))),
-        Some(("build", Some("ci-7")))
+        build.map(|s| (s.name.as_str(), s.labels.clone())),
+        Some(("build", vec![("host".to_string(), "ci-7".to_string())]))
     );
     assert_eq!(topics.iter().filter(|t| **t == "run.finished").count(), 1);
     assert_eq!(topics.iter().filter(|t| **t == "log.sealed").count(), 1);

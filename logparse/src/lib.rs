@@ -26,4 +26,5 @@ pub use metric::{Metric, UnknownMetric};
 pub use parser::{LogReport, MAX_LINE_BYTES, Parser, Point, parse};
 pub use stats::{Stats, percentile};
 pub use template::{MAX_TEMPLATES, TemplateCount, normalize};
+pub use text::deserialize_parsed;
 pub use time::{NANOS_PER_DAY, parse_time_of_day};

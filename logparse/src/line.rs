@@ -22,6 +22,12 @@ impl std::fmt::Display for UnknownLevel {
 
 impl std::error::Error for UnknownLevel {}
 
+impl<'de> Deserialize<'de> for Level {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Level, D::Error> {
+        crate::text::deserialize_parsed(d)
+    }
+}
+
 impl std::str::FromStr for Level {
     type Err = UnknownLevel;
     fn from_str(s: &str) -> Result<Level, UnknownLevel> {
@@ -36,7 +42,7 @@ impl std::fmt::Display for Level {
 }
 
 /// Severity of a parsed line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Level {
     /// `DEBUG`

@@ -5,9 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::text::is_ascii_ws;
 
 /// One of the four metrics a streaming-session log reports.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// Network round trip, seconds (client log, `Latency:`); the metric shown
@@ -92,12 +90,22 @@ pub struct UnknownMetric(pub String);
 
 impl std::fmt::Display for UnknownMetric {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let keys: Vec<&str> = Metric::ALL.iter().map(|m| m.key()).collect();
-        write!(f, "must be one of {}, not {:?}", keys.join(", "), self.0)
+        f.write_str("must be one of ")?;
+        for (i, m) in Metric::ALL.iter().enumerate() {
+            f.write_str(if i == 0 { "" } else { ", " })?;
+            f.write_str(m.key())?;
+        }
+        write!(f, ", not {:?}", self.0)
     }
 }
 
 impl std::error::Error for UnknownMetric {}
+
+impl<'de> Deserialize<'de> for Metric {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Metric, D::Error> {
+        crate::text::deserialize_parsed(d)
+    }
+}
 
 impl std::str::FromStr for Metric {
     type Err = UnknownMetric;

@@ -29,9 +29,10 @@ pub struct RunStarted {
     pub name: String,
     /// Its command line, if the producer runs one.
     pub command: Option<String>,
-    /// Its `key=value` labels, by key.
-    #[serde(default)]
-    pub labels: std::collections::BTreeMap<String, String>,
+    /// Its `key=value` labels, in key order (as [`crate::Run::labels`]);
+    /// a JSON object on the wire.
+    #[serde(default, with = "pairs_as_object")]
+    pub labels: Vec<(String, String)>,
 }
 
 /// A task run ended.
@@ -115,14 +116,18 @@ impl Topic {
 
     /// The topic's name (one of [`Topic::NAMES`]).
     pub fn name(&self) -> &'static str {
-        let i = match self {
+        Topic::NAMES[self.index()]
+    }
+
+    /// The topic's position in [`Topic::NAMES`].
+    fn index(&self) -> usize {
+        match self {
             Topic::RunStarted(_) => 0,
             Topic::RunFinished(_) => 1,
             Topic::LogSealed(_) => 2,
             Topic::LogIndexed(_) => 3,
             Topic::IndexFailed(_) => 4,
-        };
-        Topic::NAMES[i]
+        }
     }
 
     /// The run the event is about; every topic names one.
@@ -136,40 +141,100 @@ impl Topic {
         }
     }
 
-    /// The payload as JSON.
-    pub fn payload(&self) -> serde_json::Value {
-        let v = match self {
-            Topic::RunStarted(p) => serde_json::to_value(p),
-            Topic::RunFinished(p) => serde_json::to_value(p),
-            Topic::LogSealed(p) => serde_json::to_value(p),
-            Topic::LogIndexed(p) => serde_json::to_value(p),
-            Topic::IndexFailed(p) => serde_json::to_value(p),
+    /// The payload as JSON text.
+    pub fn payload(&self) -> String {
+        let json = match self {
+            Topic::RunStarted(p) => serde_json::to_string(p),
+            Topic::RunFinished(p) => serde_json::to_string(p),
+            Topic::LogSealed(p) => serde_json::to_string(p),
+            Topic::LogIndexed(p) => serde_json::to_string(p),
+            Topic::IndexFailed(p) => serde_json::to_string(p),
         };
         // Plain structs of numbers, strings and words: never fails.
-        v.unwrap_or(serde_json::Value::Null)
+        json.unwrap_or_else(|_| "null".into())
     }
 
-    /// Reads a topic back from its name and payload.
-    pub fn from_parts(name: &str, payload: serde_json::Value) -> Result<Topic, serde_json::Error> {
-        use serde_json::from_value as read;
-        Ok(match name {
-            "run.started" => Topic::RunStarted(read(payload)?),
-            "run.finished" => Topic::RunFinished(read(payload)?),
-            "log.sealed" => Topic::LogSealed(read(payload)?),
-            "log.indexed" => Topic::LogIndexed(read(payload)?),
-            "index.failed" => Topic::IndexFailed(read(payload)?),
-            other => {
-                return Err(<serde_json::Error as serde::de::Error>::custom(format!(
-                    "unknown event topic {other:?}"
-                )));
-            }
+    /// Reads a topic back from its name and its payload's JSON text.
+    pub fn from_parts(name: &str, payload: &str) -> Result<Topic, serde_json::Error> {
+        Topic::from_json(name, &serde_json::from_str(payload)?)
+    }
+
+    /// Reads a topic from its name and its payload as JSON: the edge where
+    /// the feed's JSON becomes typed. (Read by hand from the JSON value,
+    /// which the browser decodes anyway, rather than by one derived decoder
+    /// per payload: the browser follows the feed, and its bundle stays
+    /// small.)
+    pub fn from_json(name: &str, p: &serde_json::Value) -> Result<Topic, serde_json::Error> {
+        Topic::read(name, p).ok_or_else(|| {
+            <serde_json::Error as serde::de::Error>::custom(format!("not a {name} event payload"))
+        })
+    }
+
+    /// [`Topic::from_json`], `None` when the name or any field does not fit.
+    fn read(name: &str, p: &serde_json::Value) -> Option<Topic> {
+        let text = |f: &str| p[f].as_str().map(str::to_string);
+        let log = || p["log"].as_str()?.parse::<LogName>().ok();
+        let run_id = p["run_id"].as_i64()?;
+        Some(match Topic::NAMES.iter().position(|n| *n == name)? {
+            0 => Topic::RunStarted(RunStarted {
+                run_id,
+                name: text("name")?,
+                command: text("command"),
+                labels: match &p["labels"] {
+                    serde_json::Value::Null => Vec::new(),
+                    // A JSON object's keys come sorted.
+                    serde_json::Value::Object(m) => m
+                        .iter()
+                        .map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                        .collect::<Option<_>>()?,
+                    _ => return None,
+                },
+            }),
+            1 => Topic::RunFinished(RunFinished {
+                run_id,
+                status: p["status"].as_str()?.parse().ok()?,
+                exit_code: match &p["exit_code"] {
+                    serde_json::Value::Null => None,
+                    v => Some(i32::try_from(v.as_i64()?).ok()?),
+                },
+            }),
+            2 => Topic::LogSealed(LogSealed {
+                run_id,
+                log: log()?,
+                location: text("location")?,
+                lines: p["lines"].as_u64()?,
+            }),
+            3 => Topic::LogIndexed(LogIndexed {
+                run_id,
+                log: log()?,
+                lines: p["lines"].as_u64()?,
+                errors: p["errors"].as_u64()?,
+                warnings: p["warnings"].as_u64()?,
+            }),
+            4 => Topic::IndexFailed(IndexFailed {
+                run_id,
+                log: log()?,
+                location: text("location")?,
+                reason: text("reason")?,
+                attempts: p["attempts"].as_i64()?,
+            }),
+            _ => return None,
         })
     }
 }
 
-/// How an event travels as JSON.
-#[derive(Serialize, Deserialize)]
-struct EventJson {
+/// How an event is written as JSON.
+#[derive(Serialize)]
+struct EventOut<'a> {
+    seq: i64,
+    time_ms: i64,
+    topic: &'a str,
+    payload: &'a serde_json::value::RawValue,
+}
+
+/// How an event is read from JSON.
+#[derive(Deserialize)]
+struct EventIn {
     seq: i64,
     time_ms: i64,
     topic: String,
@@ -178,11 +243,13 @@ struct EventJson {
 
 impl Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        EventJson {
+        let payload = serde_json::value::RawValue::from_string(self.topic.payload())
+            .map_err(serde::ser::Error::custom)?;
+        EventOut {
             seq: self.seq,
             time_ms: self.time_ms,
-            topic: self.topic.name().to_string(),
-            payload: self.topic.payload(),
+            topic: self.topic.name(),
+            payload: &payload,
         }
         .serialize(s)
     }
@@ -190,12 +257,27 @@ impl Serialize for Event {
 
 impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Event, D::Error> {
-        let e = EventJson::deserialize(d)?;
+        let e = EventIn::deserialize(d)?;
         Ok(Event {
             seq: e.seq,
             time_ms: e.time_ms,
-            topic: Topic::from_parts(&e.topic, e.payload).map_err(serde::de::Error::custom)?,
+            topic: Topic::from_json(&e.topic, &e.payload).map_err(serde::de::Error::custom)?,
         })
+    }
+}
+
+/// `Vec<(String, String)>` as a JSON object, for labels: keys are
+/// distinct and in order on the way in; the object's order on the way out.
+mod pairs_as_object {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(pairs: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(pairs.iter().map(|(k, v)| (k, v)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
+        let map = std::collections::BTreeMap::<String, String>::deserialize(d)?;
+        Ok(map.into_iter().collect())
     }
 }
 
@@ -217,7 +299,7 @@ mod tests {
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(
             json,
-            r#"{"seq":7,"time_ms":9,"topic":"run.finished","payload":{"exit_code":null,"run_id":3,"status":"lost"}}"#
+            r#"{"seq":7,"time_ms":9,"topic":"run.finished","payload":{"run_id":3,"status":"lost","exit_code":null}}"#
         );
         assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);
         let started = r#"{"seq":1,"time_ms":2,"topic":"run.started","payload":{"run_id":5,"name":"n","command":null,"labels":{"k":"v"}}}"#;
@@ -227,6 +309,9 @@ mod tests {
         for bad in [
             r#"{"seq":1,"time_ms":2,"topic":"run.gone","payload":{"run_id":5}}"#,
             r#"{"seq":1,"time_ms":2,"topic":"run.finished","payload":{"run_id":5,"status":"odd","exit_code":null}}"#,
+            r#"{"seq":1,"time_ms":2,"topic":"run.finished","payload":{"run_id":5,"exit_code":null}}"#,
+            r#"{"seq":1,"time_ms":2,"topic":"log.indexed","payload":{"run_id":5,"log":"client","lines":3}}"#,
+            r#"{"seq":1,"time_ms":2,"topic":"log.sealed","payload":{"log":"output"}}"#,
         ] {
             assert!(serde_json::from_str::<Event>(bad).is_err(), "{bad}");
         }
@@ -239,7 +324,7 @@ mod tests {
                 run_id: 1,
                 name: "n".into(),
                 command: Some("c".into()),
-                labels: [("k".to_string(), "v".to_string())].into(),
+                labels: vec![("k".to_string(), "v".to_string())],
             }),
             Topic::RunFinished(RunFinished {
                 run_id: 2,
@@ -270,7 +355,7 @@ mod tests {
         let names: Vec<&str> = all.iter().map(Topic::name).collect();
         assert_eq!(names, Topic::NAMES);
         for t in all {
-            assert_eq!(Topic::from_parts(t.name(), t.payload()).unwrap(), t);
+            assert_eq!(Topic::from_parts(t.name(), &t.payload()).unwrap(), t);
         }
     }
 }

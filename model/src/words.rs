@@ -3,8 +3,6 @@
 //! conversion to and from text goes through `as_str` and `FromStr`.
 
 use std::fmt;
-use std::marker::PhantomData;
-use std::str::FromStr;
 
 /// A word that names none of an enum's variants. It reads as the end of a
 /// sentence naming what was given (`sort must be one of newest, …, not "x"`).
@@ -18,40 +16,18 @@ pub struct UnknownWord {
 
 impl fmt::Display for UnknownWord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "must be one of {}, not {:?}",
-            self.expected.join(", "),
-            self.word
-        )
+        f.write_str("must be one of ")?;
+        for (i, w) in self.expected.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(w)?;
+        }
+        write!(f, ", not {:?}", self.word)
     }
 }
 
 impl std::error::Error for UnknownWord {}
-
-/// Deserialises any `FromStr` type from a JSON string, with its parse error
-/// as the message.
-pub(crate) fn deserialize_word<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: FromStr,
-    T::Err: fmt::Display,
-{
-    struct Visit<T>(PhantomData<T>);
-    impl<T: FromStr> serde::de::Visitor<'_> for Visit<T>
-    where
-        T::Err: fmt::Display,
-    {
-        type Value = T;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string")
-        }
-        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<T, E> {
-            s.parse().map_err(E::custom)
-        }
-    }
-    d.deserialize_str(Visit(PhantomData))
-}
 
 /// Declares an enum whose variants are written as the given words, with
 /// `ALL`, `WORDS`, `as_str`, `FromStr`, `Display` and serde as those words.
@@ -109,7 +85,7 @@ macro_rules! words {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
-                $crate::words::deserialize_word(d)
+                ::logparse::deserialize_parsed(d)
             }
         }
     };

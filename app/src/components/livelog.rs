@@ -240,11 +240,10 @@ pub fn LiveLog(
     let visible = move || {
         lines.with(|all| {
             shown.with(|s| match s {
-                None => list.slice(all),
-                Some(idx) => list
-                    .slice(idx)
-                    .into_iter()
-                    .map(|i| all[i].clone())
+                None => all[list.range(all.len())].to_vec(),
+                Some(idx) => idx[list.range(idx.len())]
+                    .iter()
+                    .map(|&i| all[i].clone())
                     .collect(),
             })
         })

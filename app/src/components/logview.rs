@@ -45,7 +45,8 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
             log.as_str()
         );
         if let Some(l) = level {
-            u.push_str(&format!("&level={l}"));
+            u.push_str("&level=");
+            u.push_str(l.as_str());
         }
         if !find.is_empty() {
             u.push_str(&format!("&q={}", encode(&find)));
@@ -120,7 +121,7 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
         lines.set(Vec::new());
         fetch(1, true);
     };
-    let visible = move || lines.with(|l| list.slice(l));
+    let visible = move || lines.with(|l| l[list.range(l.len())].to_vec());
     let count = move || lines.with(Vec::len);
     view! {
         <section class="logview" data-testid="logview">

@@ -227,9 +227,8 @@ fn TableBody(page: RunPage) -> impl IntoView {
     });
 
     let visible = move || {
-        let (a, b) = list.window();
-        let b = b.min(rows.len());
-        rows.slice(a.min(b), b)
+        let r = list.range(rows.len());
+        rows.slice(r.start, r.end)
     };
     let top_pad = move || list.pad_before(rows.len());
     let bottom_pad = move || list.pad_after(rows.len());

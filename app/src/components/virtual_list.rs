@@ -60,11 +60,11 @@ impl VirtualList {
         self.window.get()
     }
 
-    /// The rows of `items` in the window.
-    pub fn slice<T: Clone>(&self, items: &[T]) -> Vec<T> {
+    /// The rows of a list of `len` rows in the window (tracked).
+    pub fn range(&self, len: usize) -> std::ops::Range<usize> {
         let (a, b) = self.window();
-        let b = b.min(items.len());
-        items[a.min(b)..b].to_vec()
+        let b = b.min(len);
+        a.min(b)..b
     }
 
     /// Height of the spacer above the window, as CSS, for `len` rows.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::text::is_ascii_ws;
 
 /// One of the four metrics a streaming-session log reports.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {

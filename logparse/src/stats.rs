@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Summary of a series of values. All but `count` are `None` when it is empty.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Stats {
     /// Number of values.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::Level;
 
 /// An error or warning template over all logs.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopTemplate {
     /// [`Level::Error`] or [`Level::Warning`].
@@ -18,6 +19,7 @@ pub struct TopTemplate {
 }
 
 /// One run in the errors-versus-latency scatter.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ErrorLatencyPoint {
     /// The run.
@@ -29,6 +31,7 @@ pub struct ErrorLatencyPoint {
 }
 
 /// Whether runs with more errors have higher latency.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ErrorsVsLatency {
     /// Runs with both figures known.
@@ -43,6 +46,7 @@ pub struct ErrorsVsLatency {
 }
 
 /// A histogram bucket.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Bucket {
     /// Lower bound (inclusive).
@@ -54,6 +58,7 @@ pub struct Bucket {
 }
 
 /// Distribution of one value over runs.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Histogram {
     /// Runs with the value known.

@@ -21,6 +21,7 @@ pub struct Event {
 }
 
 /// A producer created a task run.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunStarted {
     /// The new run.
@@ -32,10 +33,15 @@ pub struct RunStarted {
     /// Its `key=value` labels, in key order (as [`crate::Run::labels`]);
     /// a JSON object on the wire.
     #[serde(default, with = "pairs_as_object")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = std::collections::BTreeMap<String, String>)
+    )]
     pub labels: Vec<(String, String)>,
 }
 
 /// A task run ended.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunFinished {
     /// The run.
@@ -47,6 +53,7 @@ pub struct RunFinished {
 }
 
 /// A task's output is complete and archived; its indexing is queued.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogSealed {
     /// The run.
@@ -60,6 +67,7 @@ pub struct LogSealed {
 }
 
 /// A log was indexed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogIndexed {
     /// The run.
@@ -75,6 +83,7 @@ pub struct LogIndexed {
 }
 
 /// A log's indexing failed for good.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexFailed {
     /// The run.
@@ -263,6 +272,62 @@ impl<'de> Deserialize<'de> for Event {
             time_ms: e.time_ms,
             topic: Topic::from_json(&e.topic, &e.payload).map_err(serde::de::Error::custom)?,
         })
+    }
+}
+
+/// An event's schema: its topic's name and the payload of one of the
+/// topics (written by hand, as the event is serialised by hand).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Event {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::ToSchema;
+        use utoipa::openapi::Ref;
+        use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+        let payloads = AnyOfBuilder::new()
+            .item(Ref::from_schema_name(RunStarted::name()))
+            .item(Ref::from_schema_name(RunFinished::name()))
+            .item(Ref::from_schema_name(LogSealed::name()))
+            .item(Ref::from_schema_name(LogIndexed::name()))
+            .item(Ref::from_schema_name(IndexFailed::name()));
+        let integer = || ObjectBuilder::new().schema_type(Type::Integer);
+        ObjectBuilder::new()
+            .description(Some("Something that happened, in the order it happened"))
+            .property("seq", integer().description(Some("Position in the feed")))
+            .required("seq")
+            .property(
+                "time_ms",
+                integer().description(Some("When, in ms since the epoch")),
+            )
+            .required("time_ms")
+            .property(
+                "topic",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(Topic::NAMES)),
+            )
+            .required("topic")
+            .property("payload", payloads)
+            .required("payload")
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Event {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::{PartialSchema, ToSchema};
+        schemas.push((RunStarted::name().into(), RunStarted::schema()));
+        schemas.push((RunFinished::name().into(), RunFinished::schema()));
+        schemas.push((LogSealed::name().into(), LogSealed::schema()));
+        schemas.push((LogIndexed::name().into(), LogIndexed::schema()));
+        schemas.push((IndexFailed::name().into(), IndexFailed::schema()));
+        <RunFinished as ToSchema>::schemas(schemas);
+        <LogSealed as ToSchema>::schemas(schemas);
     }
 }
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::LogName;
 
 /// Counts of indexing jobs by state, and the latest failures.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct JobStatus {
     /// Waiting for a worker (including retries not yet due).
@@ -20,6 +21,7 @@ pub struct JobStatus {
 }
 
 /// A job that failed for good.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobFailure {
     /// The run of the log.
@@ -37,6 +39,7 @@ pub struct JobFailure {
 }
 
 /// A bookmarked run.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bookmark {
     /// The run.

@@ -43,6 +43,7 @@ impl Stream {
 /// One line of a live log: as producers send it, as live stores keep it, as
 /// viewers receive it. On the wire its fields are one letter long
 /// (`seq`, `t`, `s`, `x`): a busy log sends many.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Line {
     /// Position in the log, from 1; never changes, also after archiving.
@@ -59,6 +60,7 @@ pub struct Line {
 }
 
 /// What `POST /api/live/runs` takes.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NewLiveRun {
@@ -66,7 +68,8 @@ pub struct NewLiveRun {
     pub name: String,
     /// The command line, if the producer runs one.
     pub command: Option<String>,
-    /// Free labels `k=v`.
+    /// Free labels `k=v`, each `[k, v]`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<String>>))]
     pub labels: Vec<(String, String)>,
 }
 
@@ -126,6 +129,7 @@ impl NewLiveRun {
 }
 
 /// What `POST /api/live/runs` answers.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveRunCreated {
     /// The run id.
@@ -137,6 +141,7 @@ pub struct LiveRunCreated {
 }
 
 /// Producer → server.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ProducerMsg {
@@ -155,6 +160,7 @@ pub enum ProducerMsg {
 }
 
 /// Server → producer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum IngestMsg {
@@ -176,6 +182,7 @@ pub enum IngestMsg {
 }
 
 /// Server → viewer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ViewerMsg {

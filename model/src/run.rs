@@ -94,6 +94,7 @@ impl LogState {
 }
 
 /// One run (a connection or a task) as the table shows it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Run {
     /// Unique id: the connection id, or from 10^12 up for tasks.
@@ -110,8 +111,9 @@ pub struct Run {
     /// A task's command line.
     #[serde(default)]
     pub command: Option<String>,
-    /// A task's `key=value` labels, in key order.
+    /// A task's `key=value` labels, in key order, each `[key, value]`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<String>>))]
     pub labels: Vec<(String, String)>,
     /// The user, when the inventory names one; a task's name.
     pub username: Option<String>,
@@ -198,6 +200,7 @@ words! {
 }
 
 /// Which runs to list, in which order, from where.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RunQuery {
@@ -222,6 +225,7 @@ pub struct RunQuery {
 }
 
 /// A page of runs.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunPage {
     /// The rows of this page.
@@ -238,6 +242,7 @@ pub struct RunPage {
 pub const MAX_PAGE: u32 = 500;
 
 /// Totals over the whole catalog.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     /// Number of runs.

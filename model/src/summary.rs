@@ -11,6 +11,7 @@ use crate::{Level, LogName, LogState, Metric, Run};
 pub use logparse::Stats as MetricStats;
 
 /// One error or warning message template of a log.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateCount {
     /// [`Level::Error`] or [`Level::Warning`].
@@ -26,6 +27,7 @@ pub struct TemplateCount {
 }
 
 /// What indexing learned about one log.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LogSummary {
     /// Size of the log in bytes.
@@ -77,6 +79,7 @@ pub fn percent(part: u64, whole: u64) -> f64 {
 }
 
 /// One log of a run, with its summary once indexed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogInfo {
     /// `client` or `server`.
@@ -92,6 +95,7 @@ pub struct LogInfo {
 }
 
 /// One run with both of its logs.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunDetail {
     /// The run as the table shows it.
@@ -103,6 +107,7 @@ pub struct RunDetail {
 }
 
 /// A metric's points, possibly reduced for display.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Series {
     /// `latency`, `decode_time`, `encode_time` or `encode_size`.
@@ -114,12 +119,14 @@ pub struct Series {
     /// Whether `points` is reduced (min and max kept per bucket).
     pub downsampled: bool,
     /// `[t, v]`: seconds since the log's first parsed line, and the value.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<f64>>))]
     pub points: Vec<[f64; 2]>,
     /// Statistics over every point.
     pub stats: MetricStats,
 }
 
 /// One line of a log, as the viewer shows it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogLine {
     /// Line number, 1-based, counting every line of the file.
@@ -132,6 +139,7 @@ pub struct LogLine {
 }
 
 /// A page of log lines.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinePage {
     /// Lines in the file.

@@ -11,6 +11,8 @@
 //!
 //! `LOGDECK_MODEL_CASES` sets the number of cases per engine (default 96).
 
+mod support;
+
 use std::collections::{BTreeSet, HashMap};
 
 use axum::body::Body;
@@ -334,13 +336,16 @@ async fn engine(name: &'static str, db: &catalog::testing::TestDb) -> Engine {
     }
 }
 
+/// Sends a request through the router; every answer is checked against
+/// the API's OpenAPI document.
 async fn call(app: &axum::Router, req: Request<Body>) -> (StatusCode, Vec<u8>) {
+    let (method, uri) = (req.method().clone(), req.uri().to_string());
     let res = app.clone().oneshot(req).await.unwrap();
     let status = res.status();
-    (
-        status,
-        res.into_body().collect().await.unwrap().to_bytes().to_vec(),
-    )
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    support::openapi::check_answer(&method, &uri, status, &headers, &body);
+    (status, body)
 }
 
 /// Empties the catalog's tables so a case starts from nothing.

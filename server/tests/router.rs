@@ -1,6 +1,8 @@
 //! The HTTP application driven through its router (no socket), over a sample
 //! corpus imported and indexed into SQLite and into PostgreSQL.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use axum::body::Body;
@@ -86,14 +88,18 @@ async fn fixture(catalog: &Catalog, connections: usize, site: Option<&Path>) -> 
     }
 }
 
+/// Sends a request through the router; every answer is checked against
+/// the API's OpenAPI document.
 async fn send(
     app: &axum::Router,
     req: Request<Body>,
 ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let (method, uri) = (req.method().clone(), req.uri().to_string());
     let res = app.clone().oneshot(req).await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
     let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    support::openapi::check_answer(&method, &uri, status, &headers, &body);
     (status, headers, body)
 }
 
@@ -672,3 +678,44 @@ on_both!(
     locations_outside_the_stores_are_never_read,
     the_edge_refuses_foreign_hosts_and_sets_its_policies,
 );
+
+/// The document check fails on what the document does not describe: a
+/// field it lacks, a wrong type, a status it does not list.
+#[test]
+fn the_document_check_can_fail() {
+    use axum::http::{HeaderMap, HeaderValue, Method};
+    let mut json = HeaderMap::new();
+    json.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let check = |uri: &str, status: u16, body: &str| {
+        let (uri, body, json) = (uri.to_string(), body.as_bytes().to_vec(), json.clone());
+        std::panic::catch_unwind(move || {
+            support::openapi::check_answer(
+                &Method::GET,
+                &uri,
+                StatusCode::from_u16(status).unwrap(),
+                &json,
+                &body,
+            )
+        })
+        .is_ok()
+    };
+    let totals = r#"{"connections":1,"client_logs":1,"server_logs":1,"users":1,"indexed_logs":1,"errors":0,"warnings":0}"#;
+    assert!(check("/api/totals", 200, totals));
+    assert!(!check(
+        "/api/totals",
+        200,
+        &totals.replace(r#""users":1"#, r#""users":"1""#)
+    ));
+    assert!(!check(
+        "/api/totals",
+        200,
+        &totals.replace('}', r#","extra":1}"#)
+    ));
+    assert!(!check("/api/totals", 200, r#"{"connections":1}"#));
+    assert!(!check("/api/totals", 201, totals));
+    assert!(check("/api/totals", 503, r#"{"error":"down"}"#));
+    assert!(!check("/api/totals", 503, r#"{"message":"down"}"#));
+}

@@ -4,20 +4,28 @@ use axum::Json;
 use axum::extract::State;
 use model::{ErrorsVsLatency, Histogram, Level, TopTemplate};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
-use super::error::ApiResult;
+use super::error::{ApiResult, ErrorBody};
 use super::query::{Int, NoParams, Query, from_text_opt};
 use crate::state::AppState;
 
 /// Parameters of the templates endpoint.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct TemplateParams {
-    /// ERROR when absent.
+    /// `ERROR` (default) or `WARNING`.
     #[serde(deserialize_with = "from_text_opt")]
+    #[param(value_type = Option<String>)]
     level: Option<TemplateLevel>,
-    limit: Int<1, 500, 20>,
+    /// Templates.
+    #[param(inline)]
+    limit: TemplateCount,
 }
+
+/// Templates in one answer.
+type TemplateCount = Int<1, 500, 20>;
 
 /// The level of a template: only ERROR and WARNING lines have them (any
 /// case).
@@ -36,6 +44,10 @@ impl std::str::FromStr for TemplateLevel {
 }
 
 /// `GET /api/analytics/templates?level=ERROR&limit=20`
+#[utoipa::path(get, path = "/api/analytics/templates",
+    summary = "Most common error or warning templates across all logs",
+    params(TemplateParams),
+    responses((status = 200, description = "Templates with line and run counts", body = Vec<TopTemplate>), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn templates(
     State(s): State<AppState>,
     Query(p): Query<TemplateParams>,
@@ -47,6 +59,9 @@ pub async fn templates(
 }
 
 /// `GET /api/analytics/errors-vs-latency`
+#[utoipa::path(get, path = "/api/analytics/errors-vs-latency",
+    summary = "Error % against median latency per run, with Pearson and Spearman correlation",
+    responses((status = 200, description = "Points and correlations", body = ErrorsVsLatency), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn errors_vs_latency(
     State(s): State<AppState>,
     _: Query<NoParams>,
@@ -55,13 +70,23 @@ pub async fn errors_vs_latency(
 }
 
 /// Parameters of the histogram endpoint.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct HistogramParams {
-    buckets: Int<1, 200, 30>,
+    /// Buckets.
+    #[param(inline)]
+    buckets: Buckets,
 }
 
+/// Buckets of the histogram.
+type Buckets = Int<1, 200, 30>;
+
 /// `GET /api/analytics/latency-histogram?buckets=30`
+#[utoipa::path(get, path = "/api/analytics/latency-histogram",
+    summary = "Distribution of median latency over runs",
+    params(HistogramParams),
+    responses((status = 200, description = "Histogram", body = Histogram), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn latency_histogram(
     State(s): State<AppState>,
     Query(p): Query<HistogramParams>,

@@ -5,7 +5,6 @@ use axum::response::{IntoResponse, Json, Response};
 use catalog::CatalogError;
 use logstore::StoreError;
 use model::ApiError;
-use serde_json::json;
 
 /// An error answer.
 #[derive(Debug)]
@@ -46,10 +45,17 @@ pub fn cut_message(message: &str) -> String {
     }
 }
 
+/// What every error answer carries, whatever its status.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What is wrong, for people; at most 300 characters.
+    pub error: String,
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let message = cut_message(&self.message);
-        (self.status, Json(json!({ "error": message }))).into_response()
+        let error = cut_message(&self.message);
+        (self.status, Json(ErrorBody { error })).into_response()
     }
 }
 

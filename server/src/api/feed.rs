@@ -24,11 +24,14 @@ use crate::events::POLL;
 use crate::state::AppState;
 
 /// Parameters of the event stream.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct StreamParams {
-    /// Where to start; from the first event when absent.
+    /// Last seq seen (from the first event when absent); `now`: only new
+    /// events.
     #[serde(deserialize_with = "from_text_opt")]
+    #[param(value_type = Option<String>)]
     after: Option<After>,
 }
 
@@ -57,6 +60,11 @@ impl std::str::FromStr for After {
 
 /// Streams events after `after` (or the `Last-Event-ID` header), oldest
 /// first, then new ones as they are stored.
+#[utoipa::path(get, path = "/api/events/stream",
+    summary = "Server-sent events: every event after a seq, then new ones as they happen (SSE id = seq; Last-Event-ID resumes; event = topic, data = the event)",
+    params(StreamParams),
+    responses((status = 200, description = "The feed", content_type = "text/event-stream"),
+        (status = "default", description = "An error", body = crate::api::error::ErrorBody)))]
 pub async fn stream(
     State(s): State<AppState>,
     headers: HeaderMap,

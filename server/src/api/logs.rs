@@ -9,8 +9,9 @@ use futures::StreamExt;
 use logparse::Metric;
 use model::{Level, LinePage, LogLine, LogName, Series};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
-use super::error::{ApiResult, Problem};
+use super::error::{ApiResult, ErrorBody, Problem};
 use super::query::{Int, Query, from_text_opt};
 use super::runs::run_id;
 use crate::state::AppState;
@@ -38,19 +39,33 @@ async fn location(s: &AppState, id: &str, log: &str) -> ApiResult<String> {
 }
 
 /// Parameters of the series endpoint.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct SeriesParams {
-    /// Latency when absent.
+    /// The metric (default `latency`).
     #[serde(deserialize_with = "from_text_opt")]
+    #[param(inline)]
     metric: Option<Metric>,
-    width: Int<1, MAX_WIDTH, 1000>,
+    /// Buckets when reducing (min and max kept per bucket).
+    #[param(inline)]
+    width: Width,
+    /// Every point, not reduced.
     full: bool,
+    /// Start of the time window, seconds from the first parsed line.
     from: Option<f64>,
+    /// End of the time window.
     to: Option<f64>,
 }
 
+/// Buckets of a reduced series.
+type Width = Int<1, MAX_WIDTH, 1000>;
+
 /// `GET /api/runs/{id}/logs/{log}/series?metric=latency[&width=800|&full=true][&from=&to=]`
+#[utoipa::path(get, path = "/api/runs/{id}/logs/{log}/series",
+    summary = "A metric's points; reduced to min/max per bucket unless full=true",
+    params(("id" = i64, Path, description = "Run id"), ("log" = LogName, Path, description = "Which log of the run"), SeriesParams),
+    responses((status = 200, description = "The series", body = Series), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn series(
     State(s): State<AppState>,
     Path((id, log)): Path<(String, String)>,
@@ -90,15 +105,28 @@ pub fn series_of(
 }
 
 /// Parameters of the lines endpoint.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct LineParams {
-    from: Int<1, { i64::MAX }, 1>,
-    limit: Int<1, 5000, 200>,
+    /// First line number (1-based).
+    #[param(inline)]
+    from: LineNumber,
+    /// Lines.
+    #[param(inline)]
+    limit: LineCount,
+    /// Levels to keep: `DEBUG`, `INFO`, `WARNING`, `ERROR`, comma-separated.
     #[serde(deserialize_with = "from_text_opt")]
+    #[param(value_type = Option<String>)]
     level: Option<Levels>,
+    /// Case-insensitive text to look for.
     q: Option<String>,
 }
+
+/// A line number.
+type LineNumber = Int<1, { i64::MAX }, 1>;
+/// Lines in one answer.
+type LineCount = Int<1, 5000, 200>;
 
 /// `level=ERROR,WARNING`: lines of any of these levels (any case).
 #[derive(Debug, Default)]
@@ -120,6 +148,10 @@ impl std::str::FromStr for Levels {
 }
 
 /// `GET /api/runs/{id}/logs/{log}/lines?from=1&limit=200[&level=ERROR,WARNING][&q=text]`
+#[utoipa::path(get, path = "/api/runs/{id}/logs/{log}/lines",
+    summary = "Lines of a log by line number, filtered by level and text",
+    params(("id" = i64, Path, description = "Run id"), ("log" = LogName, Path, description = "Which log of the run"), LineParams),
+    responses((status = 200, description = "A page of lines", body = LinePage), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn lines(
     State(s): State<AppState>,
     Path((id, log)): Path<(String, String)>,
@@ -184,8 +216,9 @@ fn parse_range(value: &str, size: u64) -> Option<std::ops::Range<u64>> {
 }
 
 /// Parameters of the raw endpoint.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct RawParams {
     /// Answer as an attachment (the browser saves it).
     download: bool,
@@ -193,6 +226,11 @@ pub struct RawParams {
 
 /// `GET /api/runs/{id}/logs/{log}/raw[?download=true]`: the log as stored,
 /// streamed, with single-range requests honoured.
+#[utoipa::path(get, path = "/api/runs/{id}/logs/{log}/raw",
+    summary = "The log as stored; honours a single Range",
+    params(("id" = i64, Path, description = "Run id"), ("log" = LogName, Path, description = "Which log of the run"), RawParams),
+    responses((status = 200, description = "The log", content_type = "text/plain"),
+        (status = 206, description = "Part of the log", content_type = "text/plain"), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn raw(
     State(s): State<AppState>,
     Path((id, log)): Path<(String, String)>,

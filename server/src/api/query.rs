@@ -57,6 +57,27 @@ impl<const MIN: i64, const MAX: i64, const DEFAULT: i64> Default for Int<MIN, MA
     }
 }
 
+/// An integer from `MIN` to `MAX`, `DEFAULT` when absent: the bounds the
+/// parameter is read with are the bounds the document states.
+impl<const MIN: i64, const MAX: i64, const DEFAULT: i64> utoipa::PartialSchema
+    for Int<MIN, MAX, DEFAULT>
+{
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(MIN))
+            .maximum(Some(MAX))
+            .default(Some(DEFAULT.into()))
+            .into()
+    }
+}
+
+impl<const MIN: i64, const MAX: i64, const DEFAULT: i64> utoipa::ToSchema
+    for Int<MIN, MAX, DEFAULT>
+{
+}
+
 impl<'de, const MIN: i64, const MAX: i64, const DEFAULT: i64> serde::Deserialize<'de>
     for Int<MIN, MAX, DEFAULT>
 {

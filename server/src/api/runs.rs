@@ -7,26 +7,42 @@ use axum::http::StatusCode;
 use catalog::now_ms;
 use model::{Bookmark, Event, JobStatus, LogName, RunDetail, RunPage, RunQuery, Sort, Totals};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
-use super::error::{ApiResult, Problem};
+use super::error::{ApiResult, ErrorBody, Problem};
 use super::query::{Int, NoParams, Query, from_text_opt};
 use crate::state::AppState;
 
 /// Parameters of `GET /api/runs`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct RunParams {
+    /// Case-insensitive piece of the username.
     user: Option<String>,
+    /// Only runs with ERROR lines.
     has_errors: bool,
+    /// Only runs missing this log: `client`, `server`, or `client,server`.
     #[serde(deserialize_with = "from_text_opt")]
+    #[param(value_type = Option<String>)]
     missing: Option<MissingLogs>,
+    /// Only this protocol build.
     version: Option<String>,
+    /// Only bookmarked runs.
     bookmarked: bool,
+    /// Order (default `newest`).
     #[serde(deserialize_with = "from_text_opt")]
+    #[param(inline)]
     sort: Option<Sort>,
+    /// Cursor: the previous page's `next`.
     after: Option<String>,
-    limit: Int<1, { model::MAX_PAGE as i64 }, 100>,
+    /// Rows.
+    #[param(inline)]
+    limit: PageRows,
 }
+
+/// Rows of a page of runs.
+type PageRows = Int<1, { model::MAX_PAGE as i64 }, 100>;
 
 impl From<RunParams> for RunQuery {
     fn from(p: RunParams) -> RunQuery {
@@ -72,6 +88,9 @@ impl std::str::FromStr for MissingLogs {
 }
 
 /// `GET /api/runs`
+#[utoipa::path(get, path = "/api/runs", summary = "List runs, a page at a time",
+    params(RunParams),
+    responses((status = 200, description = "A page of runs", body = RunPage), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn list(
     State(s): State<AppState>,
     Query(p): Query<RunParams>,
@@ -87,6 +106,9 @@ pub fn run_id(raw: &str) -> ApiResult<i64> {
 }
 
 /// `GET /api/runs/{id}`
+#[utoipa::path(get, path = "/api/runs/{id}", summary = "One run with its logs and their summaries",
+    params(("id" = i64, Path, description = "Run id")),
+    responses((status = 200, description = "The run", body = RunDetail), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn get(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -101,24 +123,41 @@ pub async fn get(
 }
 
 /// `GET /api/totals`
+#[utoipa::path(get, path = "/api/totals", summary = "Totals over all runs",
+    responses((status = 200, description = "Totals", body = Totals), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn totals(State(s): State<AppState>, _: Query<NoParams>) -> ApiResult<Json<Totals>> {
     Ok(Json(s.source.totals().await?))
 }
 
 /// `GET /api/jobs`
+#[utoipa::path(get, path = "/api/jobs", summary = "Indexing jobs by state and the latest failures",
+    responses((status = 200, description = "Job status", body = JobStatus), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn jobs(State(s): State<AppState>, _: Query<NoParams>) -> ApiResult<Json<JobStatus>> {
     Ok(Json(s.catalog.job_status().await?))
 }
 
 /// Parameters of `GET /api/events`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct EventParams {
-    after: Int<0, { i64::MAX }, 0>,
-    limit: Int<1, { catalog::MAX_EVENTS as i64 }, 100>,
+    /// Last seq seen (0: from the start).
+    #[param(inline)]
+    after: EventSeq,
+    /// Events.
+    #[param(inline)]
+    limit: EventCount,
 }
 
+/// An event seq to read after.
+type EventSeq = Int<0, { i64::MAX }, 0>;
+/// Events in one answer.
+type EventCount = Int<1, { catalog::MAX_EVENTS as i64 }, 100>;
+
 /// `GET /api/events`
+#[utoipa::path(get, path = "/api/events", summary = "Events after a sequence number, oldest first",
+    params(EventParams),
+    responses((status = 200, description = "Events", body = Vec<Event>), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn events(
     State(s): State<AppState>,
     Query(p): Query<EventParams>,
@@ -129,6 +168,8 @@ pub async fn events(
 }
 
 /// `GET /api/bookmarks`
+#[utoipa::path(get, path = "/api/bookmarks", summary = "Bookmarked runs, newest first",
+    responses((status = 200, description = "Bookmarks", body = Vec<Bookmark>), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn bookmarks(
     State(s): State<AppState>,
     _: Query<NoParams>,
@@ -137,14 +178,18 @@ pub async fn bookmarks(
 }
 
 /// Body of `PUT /api/runs/{id}/bookmark`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BookmarkBody {
+pub struct BookmarkBody {
+    /// Free text.
     #[serde(default)]
     note: String,
 }
 
 /// `PUT /api/runs/{id}/bookmark` with an optional `{"note": "…"}`.
+#[utoipa::path(put, path = "/api/runs/{id}/bookmark", summary = "Bookmark a run, with an optional note",
+    params(("id" = i64, Path, description = "Run id")), request_body(content = Option<BookmarkBody>, description = "Optional"),
+    responses((status = 204, description = "Bookmarked"), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn put_bookmark(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -165,6 +210,9 @@ pub async fn put_bookmark(
 }
 
 /// `DELETE /api/runs/{id}/bookmark`
+#[utoipa::path(delete, path = "/api/runs/{id}/bookmark", summary = "Remove a bookmark",
+    params(("id" = i64, Path, description = "Run id")),
+    responses((status = 204, description = "Removed"), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn delete_bookmark(
     State(s): State<AppState>,
     Path(id): Path<String>,

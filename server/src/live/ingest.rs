@@ -57,6 +57,10 @@ const TOKEN_RECHECK: std::time::Duration = std::time::Duration::from_millis(500)
 const MAX_TAKEN_IDS: usize = 10;
 
 /// `POST /api/live/runs`: creates a live task run.
+#[utoipa::path(post, path = "/api/live/runs", summary = "Start a live task run (producer token required)",
+    request_body = NewLiveRun, security(("bearer" = [])),
+    responses((status = 201, description = "The run and the log to stream into", body = LiveRunCreated),
+        (status = "default", description = "An error", body = crate::api::error::ErrorBody)))]
 pub async fn create_run(
     State(s): State<AppState>,
     _: Producer,
@@ -123,6 +127,12 @@ pub async fn create_run(
 }
 
 /// `GET /api/live/runs/{id}/logs/{log}/ingest`: the producer's websocket.
+#[utoipa::path(get, path = "/api/live/runs/{id}/logs/{log}/ingest",
+    summary = "Websocket for the producer (token required; messages: model::live::ProducerMsg up, IngestMsg down)",
+    params(("id" = i64, Path, description = "Run id"), ("log" = String, Path, description = "Which log")),
+    security(("bearer" = [])),
+    responses((status = 101, description = "Switching to the websocket"),
+        (status = "default", description = "An error", body = crate::api::error::ErrorBody)))]
 pub async fn ingest(
     State(s): State<AppState>,
     Path((id, log)): Path<(i64, String)>,

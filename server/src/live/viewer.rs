@@ -25,8 +25,9 @@ const BATCH: usize = 2000;
 const LAG_LINES: u64 = 100_000;
 
 /// Where a viewer starts.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct From {
     /// First seq wanted (default 1).
     from: Option<u64>,
@@ -35,6 +36,11 @@ pub struct From {
 }
 
 /// Upgrades to the viewer websocket.
+#[utoipa::path(get, path = "/api/runs/{id}/logs/{log}/live",
+    summary = "Websocket: follow a live log (messages: model::live::ViewerMsg as JSON)",
+    params(("id" = i64, Path, description = "Run id"), ("log" = String, Path, description = "Which log"), From),
+    responses((status = 101, description = "Switching to the websocket"),
+        (status = "default", description = "An error", body = crate::api::error::ErrorBody)))]
 pub async fn live(
     State(s): State<AppState>,
     Path((id, log)): Path<(i64, String)>,

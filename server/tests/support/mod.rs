@@ -1,0 +1,3 @@
+//! What the router tests share.
+
+pub mod openapi;

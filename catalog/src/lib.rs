@@ -25,6 +25,7 @@ mod templates;
 pub mod testing;
 mod time;
 mod tokens;
+mod upsert;
 
 /// Text as the catalog stores it: PostgreSQL refuses NUL characters in
 /// text, so they become U+FFFD (as invalid UTF-8 already does).

@@ -10,6 +10,7 @@ use sqlx::any::AnyRow;
 use crate::cursor::{Cursor, Key};
 use crate::inventory::InventoryRow;
 use crate::sql::Sql;
+use crate::upsert;
 use crate::{Catalog, CatalogError, search};
 
 /// Rows written per statement when importing.
@@ -229,158 +230,28 @@ impl Catalog {
         rows: &[InventoryRow],
         now_ms: i64,
     ) -> Result<UpsertStats, CatalogError> {
+        // The first entry of an id counts; the others were reported.
         let mut seen = std::collections::HashSet::with_capacity(rows.len());
         let rows: Vec<&InventoryRow> = rows
             .iter()
             .filter(|r| seen.insert(r.connection_id))
             .collect();
+        let backend = self.backend;
         let mut tx = self.begin_write().await?;
-
-        let mut q = Sql::new(self.backend, "SELECT COUNT(*) AS n FROM runs WHERE id IN (");
-        q.list(rows.iter().map(|r| r.connection_id)).push(")");
-        let existing: i64 = q.fetch_one(&mut *tx).await?.try_get("n")?;
-
-        let ids: Vec<i64> = rows.iter().map(|r| r.connection_id).collect();
-        let by_id: std::collections::HashMap<i64, &InventoryRow> =
-            rows.iter().map(|r| (r.connection_id, *r)).collect();
-        crate::templates::forget_replaced(&mut tx, self.backend, &ids, |run, name| {
-            let r = by_id.get(&run)?;
-            match name.parse::<LogName>().ok()? {
-                LogName::Client => r.client_logs.clone(),
-                LogName::Server => r.server_logs.clone(),
-                LogName::Output => None,
-            }
-        })
-        .await?;
-
-        let mut q = Sql::new(
-            self.backend,
-            "INSERT INTO runs (id, username, username_folded, ip, last_updated, updated_at, version, \
-             client_log, server_log, client_state, server_state, imported_ms) VALUES ",
-        );
-        q.values(&rows, |b, r| {
-            let state = |l: &Option<String>| {
-                if l.is_some() {
-                    LogState::Pending
-                } else {
-                    LogState::Missing
-                }
-                .as_str()
-            };
-            b.bind(r.connection_id)
-                .bind(r.username.clone())
-                .bind(r.username.as_deref().map(search::fold))
-                .bind(r.ip.clone())
-                .bind(r.last_updated.clone())
-                .bind(r.updated_at)
-                .bind(r.version.clone())
-                .bind(r.client_logs.clone())
-                .bind(r.server_logs.clone())
-                .bind(state(&r.client_logs))
-                .bind(state(&r.server_logs))
-                .bind(now_ms);
-        });
-        q.push(
-            " ON CONFLICT (id) DO UPDATE SET username = excluded.username, \
-             username_folded = excluded.username_folded, ip = excluded.ip, \
-             last_updated = excluded.last_updated, updated_at = excluded.updated_at, \
-             version = excluded.version, imported_ms = excluded.imported_ms, \
-             client_state = CASE WHEN excluded.client_log IS NULL THEN 'missing' \
-                WHEN runs.client_log = excluded.client_log THEN runs.client_state ELSE 'pending' END, \
-             server_state = CASE WHEN excluded.server_log IS NULL THEN 'missing' \
-                WHEN runs.server_log = excluded.server_log THEN runs.server_state ELSE 'pending' END, \
-             client_log = excluded.client_log, server_log = excluded.server_log",
-        );
-        q.execute(&mut *tx).await?;
+        let existing = upsert::count_existing(&mut tx, backend, &rows).await?;
+        upsert::forget_replaced_templates(&mut tx, backend, &rows).await?;
+        upsert::write_runs(&mut tx, backend, &rows, now_ms).await?;
         search::remember_usernames(
             &mut tx,
-            self.backend,
+            backend,
             rows.iter().filter_map(|r| r.username.as_deref()),
         )
         .await?;
-
-        // Logs: one row per named log; a log that is no longer named goes.
-        let named: Vec<(i64, LogName, &str)> = rows
-            .iter()
-            .flat_map(|r| {
-                [
-                    (LogName::Client, r.client_logs.as_deref()),
-                    (LogName::Server, r.server_logs.as_deref()),
-                ]
-                .into_iter()
-                .filter_map(move |(n, l)| l.map(|l| (r.connection_id, n, l)))
-            })
-            .collect();
-        for name in LogName::CONNECTION {
-            let gone: Vec<i64> = rows
-                .iter()
-                .filter(|r| match name {
-                    LogName::Client => r.client_logs.is_none(),
-                    LogName::Server => r.server_logs.is_none(),
-                    LogName::Output => false,
-                })
-                .map(|r| r.connection_id)
-                .collect();
-            if gone.is_empty() {
-                continue;
-            }
-            for table in [("logs", "name"), ("jobs", "log_name")] {
-                let mut q = Sql::new(
-                    self.backend,
-                    format!("DELETE FROM {} WHERE {} = ", table.0, table.1),
-                );
-                q.bind(name.as_str()).push(" AND run_id IN (");
-                q.list(gone.clone()).push(")");
-                q.execute(&mut *tx).await?;
-            }
-        }
-        let mut jobs_queued = 0;
-        if !named.is_empty() {
-            let mut q = Sql::new(
-                self.backend,
-                "INSERT INTO logs (run_id, name, location, state) VALUES ",
-            );
-            q.values(&named, |b, (id, name, loc)| {
-                b.bind(*id)
-                    .bind(name.as_str())
-                    .bind(loc.to_string())
-                    .bind(LogState::Pending.as_str());
-            });
-            q.push(
-                " ON CONFLICT (run_id, name) DO UPDATE SET \
-                 state = CASE WHEN logs.location = excluded.location THEN logs.state ELSE 'pending' END, \
-                 summary = CASE WHEN logs.location = excluded.location THEN logs.summary ELSE NULL END, \
-                 reason = CASE WHEN logs.location = excluded.location THEN logs.reason ELSE NULL END, \
-                 location = excluded.location",
-            );
-            q.execute(&mut *tx).await?;
-
-            let mut q = Sql::new(
-                self.backend,
-                "INSERT INTO jobs (run_id, log_name, location, state, attempts, run_after, \
-                 created_ms, updated_ms) VALUES ",
-            );
-            q.values(&named, |b, (id, name, loc)| {
-                b.bind(*id)
-                    .bind(name.as_str())
-                    .bind(loc.to_string())
-                    .bind("queued")
-                    .bind(0_i64)
-                    .bind(now_ms)
-                    .bind(now_ms)
-                    .bind(now_ms);
-            });
-            q.push(
-                " ON CONFLICT (run_id, log_name) DO UPDATE SET location = excluded.location, \
-                 state = 'queued', attempts = 0, run_after = excluded.run_after, \
-                 lease_owner = NULL, lease_until = NULL, last_error = NULL, \
-                 updated_ms = excluded.updated_ms \
-                 WHERE jobs.location <> excluded.location OR jobs.state = 'failed'",
-            );
-            jobs_queued = q.execute(&mut *tx).await?.rows_affected();
-        }
+        upsert::forget_unnamed_logs(&mut tx, backend, &rows).await?;
+        let named = upsert::named_logs(&rows);
+        upsert::write_logs(&mut tx, backend, &named).await?;
+        let jobs_queued = upsert::queue_jobs(&mut tx, backend, &named, now_ms).await?;
         tx.commit().await?;
-        let existing = existing as u64;
         Ok(UpsertStats {
             inserted: rows.len() as u64 - existing,
             updated: existing,

@@ -63,88 +63,209 @@ pub enum Phase {
     Failed(String),
 }
 
-/// The output of task run `id`; `on_sealed` is told when its end arrives.
-/// Every line is received once, in order, across reconnections.
-#[component]
-pub fn LiveLog(
-    id: i64,
-    #[prop(into)] on_sealed: Callback<Option<i32>>,
-    /// Told the text of each batch of new lines, in order.
-    #[prop(optional)]
-    on_batch: Option<Callback<Vec<String>>>,
-) -> impl IntoView {
-    let nav = Nav::get();
-    let lines = RwSignal::new(Vec::<Rec>::new());
-    let dropped = RwSignal::new(0usize);
-    let phase = RwSignal::new(Phase::Connecting);
-    let gaps = RwSignal::new(Vec::<String>::new());
-    let lagging = RwSignal::new(None::<u64>);
-    let follow = RwSignal::new(nav.view.with_untracked(|v| v.line.is_none()));
-    // Lines received when following stopped: the rest are "new".
-    let seen = RwSignal::new(0usize);
-    let show_times = RwSignal::new(false);
-    let next = StoredValue::new(1u64);
-    let retries = StoredValue::new(0u32);
-    let list = VirtualList::new(LINE_H, VIEW_H, OVERSCAN);
-    let last_top = StoredValue::new(0.0f64);
-    let pending_line = StoredValue::new(nav.view.with_untracked(|v| v.line));
+/// What has arrived over the viewer websocket, and where the connection
+/// stands: the protocol's side of the live log.
+#[derive(Clone, Copy)]
+struct Received {
+    /// The lines kept in the page, in seq order.
+    lines: RwSignal<Vec<Rec>>,
+    /// Lines let go from the front (beyond [`KEEP`]).
+    dropped: RwSignal<usize>,
+    phase: RwSignal<Phase>,
+    /// Lines the server could not deliver, and failed downloads.
+    gaps: RwSignal<Vec<String>>,
+    /// How far behind the end of the log the viewer is, when it lags.
+    lagging: RwSignal<Option<u64>>,
+    /// The seq wanted next.
+    next: StoredValue<u64>,
+    /// Reconnection attempts since the last successful start.
+    retries: StoredValue<u32>,
+}
 
-    let on_msg = move |m: ViewerMsg| match m {
-        ViewerMsg::Start { .. } => {
-            retries.set_value(0);
-            phase.set(Phase::Following);
+impl Received {
+    fn new() -> Received {
+        Received {
+            lines: RwSignal::new(Vec::new()),
+            dropped: RwSignal::new(0),
+            phase: RwSignal::new(Phase::Connecting),
+            gaps: RwSignal::new(Vec::new()),
+            lagging: RwSignal::new(None),
+            next: StoredValue::new(1),
+            retries: StoredValue::new(0),
         }
-        ViewerMsg::Lines { lines: batch } => {
-            let Some(last) = batch.last().map(|l| l.seq) else {
-                return;
-            };
-            if last < next.get_value() {
-                return;
+    }
+
+    /// Takes in one message: lines already received are dropped (a resend
+    /// after a reconnection), so every line is kept once, in order.
+    /// `follow` learns of lines let go from the front.
+    fn apply(
+        self,
+        m: ViewerMsg,
+        follow: Follow,
+        on_batch: Option<Callback<Vec<String>>>,
+        on_sealed: Callback<Option<i32>>,
+    ) {
+        match m {
+            ViewerMsg::Start { .. } => {
+                self.retries.set_value(0);
+                self.phase.set(Phase::Following);
             }
-            let fresh: Vec<Rec> = batch
-                .into_iter()
-                .filter(|l| l.seq >= next.get_value())
-                .map(Rec::from)
-                .collect();
-            next.set_value(last + 1);
-            if let Some(cb) = on_batch {
-                cb.run(fresh.iter().map(|r| r.text.clone()).collect());
-            }
-            lines.update(|all| {
-                all.extend(fresh);
-                if all.len() > KEEP {
-                    let cut = all.len() - KEEP + KEEP / 10;
-                    all.drain(..cut);
-                    dropped.update(|d| *d += cut);
-                    seen.update(|s| *s = s.saturating_sub(cut));
+            ViewerMsg::Lines { lines: batch } => {
+                let Some(last) = batch.last().map(|l| l.seq) else {
+                    return;
+                };
+                let from = self.next.get_value();
+                if last < from {
+                    return;
                 }
-            });
+                let fresh: Vec<Rec> = batch
+                    .into_iter()
+                    .filter(|l| l.seq >= from)
+                    .map(Rec::from)
+                    .collect();
+                self.next.set_value(last + 1);
+                if let Some(cb) = on_batch {
+                    cb.run(fresh.iter().map(|r| r.text.clone()).collect());
+                }
+                self.lines.update(|all| {
+                    all.extend(fresh);
+                    if all.len() > KEEP {
+                        let cut = all.len() - KEEP + KEEP / 10;
+                        all.drain(..cut);
+                        self.dropped.update(|d| *d += cut);
+                        follow.let_go(cut);
+                    }
+                });
+            }
+            ViewerMsg::Gap { from, to, reason } => {
+                self.next.set_value(to + 1);
+                self.gaps
+                    .update(|g| g.push(format!("lines {from}–{to} are unavailable: {reason}")));
+            }
+            ViewerMsg::Lagging { behind } => self.lagging.set(Some(behind)),
+            ViewerMsg::Sealed { exit_code, .. } => {
+                self.lagging.set(None);
+                self.phase.set(Phase::Sealed(exit_code));
+                on_sealed.run(exit_code);
+            }
         }
-        ViewerMsg::Gap { from, to, reason } => {
-            next.set_value(to + 1);
-            gaps.update(|g| g.push(format!("lines {from}–{to} are unavailable: {reason}")));
-        }
-        ViewerMsg::Lagging { behind } => lagging.set(Some(behind)),
-        ViewerMsg::Sealed { exit_code, .. } => {
-            lagging.set(None);
-            phase.set(Phase::Sealed(exit_code));
-            on_sealed.run(exit_code);
-        }
-    };
+    }
 
-    // The connection lives as long as this effect (in the browser only).
-    Effect::new(move |_| {
-        let conn = Rc::new(Conn {
-            id,
-            socket: RefCell::new(None),
-            alive: Cell::new(true),
-        });
-        conn.open(next, retries, phase, on_msg);
-        ConnGuard(conn)
-    });
-    // Which received lines pass the level and text filters (all: `None`).
+    fn sealed(&self) -> bool {
+        self.phase.with(|p| matches!(p, Phase::Sealed(_)))
+    }
+}
+
+/// Following the end of the log: while on, the view stays at the end as
+/// lines arrive; the reader moving up pauses it, reaching the end resumes.
+#[derive(Clone, Copy)]
+struct Follow {
+    on: RwSignal<bool>,
+    /// Lines received when following stopped: the rest are "new".
+    seen: RwSignal<usize>,
+    /// Where the view was last put or seen, to tell the reader's moves
+    /// from the browser's.
+    last_top: StoredValue<f64>,
+    /// A permalinked line not yet shown.
+    pending_line: StoredValue<Option<u64>>,
+    list: VirtualList,
+}
+
+impl Follow {
+    fn new(line: Option<u64>, list: VirtualList) -> Follow {
+        Follow {
+            on: RwSignal::new(line.is_none()),
+            seen: RwSignal::new(0),
+            last_top: StoredValue::new(0.0),
+            pending_line: StoredValue::new(line),
+            list,
+        }
+    }
+
+    /// Stops following; the `received` lines so far count as seen.
+    fn pause(self, received: usize) {
+        self.on.set(false);
+        self.seen.set(received);
+    }
+
+    /// `cut` lines were let go from the front.
+    fn let_go(self, cut: usize) {
+        self.seen.update(|s| *s = s.saturating_sub(cut));
+    }
+
+    /// Keeps the view at the end of `count` lines while following, unless
+    /// the reader moved up since (and its scroll event is still to come).
+    fn stick(self, count: usize, received: usize) {
+        if !self.on.get_untracked() || self.list.scroller.get().is_none() {
+            return;
+        }
+        if self
+            .list
+            .top()
+            .is_some_and(|t| t < self.last_top.get_value() - 1.0)
+        {
+            self.pause(received);
+            self.list.measure();
+            return;
+        }
+        self.list.scroll_to_end(count);
+        self.remember_top();
+    }
+
+    fn remember_top(self) {
+        self.last_top.set_value(self.list.top().unwrap_or_default());
+    }
+
+    /// Shows the permalinked line once it is among `lines`.
+    fn show_pending(self, lines: &[Rec]) {
+        let Some(want) = self.pending_line.get_value() else {
+            return;
+        };
+        let pos = lines.iter().position(|r| r.seq == want);
+        if let (Some(i), Some(_)) = (pos, self.list.scroller.get()) {
+            self.list.show_third(i);
+            self.remember_top();
+            self.pending_line.set_value(None);
+        }
+    }
+
+    /// The reader scrolled: up pauses, to the end resumes.
+    fn on_scroll(self, received: usize) {
+        let Some(top) = self.list.top() else {
+            return;
+        };
+        let following = self.on.get_untracked();
+        if top < self.last_top.get_value() - 1.0 && following {
+            self.pause(received);
+        } else if self.list.at_end() && !following && self.pending_line.get_value().is_none() {
+            self.on.set(true);
+        }
+        self.last_top.set_value(top);
+        self.list.measure();
+    }
+
+    fn jump_to_end(self) {
+        self.on.set(true);
+        self.list.scroll_to_bottom();
+        self.remember_top();
+    }
+
+    /// Lines that arrived since following stopped.
+    fn unseen(self, received: usize) -> usize {
+        if self.on.get() {
+            0
+        } else {
+            received.saturating_sub(self.seen.get())
+        }
+    }
+}
+
+/// Which of the lines pass the URL's level and text filters, by index;
+/// `None` when nothing is filtered.
+fn matching(lines: RwSignal<Vec<Rec>>) -> Memo<Option<Vec<usize>>> {
+    let nav = Nav::get();
     let filter = Memo::new(move |_| nav.view.with(|v| (v.level, v.find.to_lowercase())));
-    let shown = Memo::new(move |_| {
+    Memo::new(move |_| {
         let (level, find) = filter.get();
         if level.is_none() && find.is_empty() {
             return None;
@@ -159,86 +280,66 @@ pub fn LiveLog(
                 .map(|(i, _)| i)
                 .collect::<Vec<_>>()
         }))
+    })
+}
+
+/// Saves the lines received so far as `run-ID.log`.
+fn download(id: i64, got: Received) {
+    let text = got.lines.with_untracked(|all| {
+        let mut s = String::with_capacity(all.iter().map(|r| r.text.len() + 1).sum());
+        for r in all {
+            s.push_str(&r.text);
+            s.push('\n');
+        }
+        s
     });
+    if let Err(e) = save_text(&format!("run-{id}.log"), &text) {
+        got.gaps.update(|g| g.push(format!("download failed: {e}")));
+    }
+}
+
+/// The output of task run `id`; `on_sealed` is told when its end arrives.
+/// Every line is received once, in order, across reconnections.
+#[component]
+pub fn LiveLog(
+    id: i64,
+    #[prop(into)] on_sealed: Callback<Option<i32>>,
+    /// Told the text of each batch of new lines, in order.
+    #[prop(optional)]
+    on_batch: Option<Callback<Vec<String>>>,
+) -> impl IntoView {
+    let nav = Nav::get();
+    let got = Received::new();
+    let list = VirtualList::new(LINE_H, VIEW_H, OVERSCAN);
+    let follow = Follow::new(nav.view.with_untracked(|v| v.line), list);
+    let show_times = RwSignal::new(false);
+    let received = move || got.lines.with_untracked(Vec::len);
+
+    // The connection lives as long as this effect (in the browser only).
+    Effect::new(move |_| {
+        let conn = Rc::new(Conn {
+            id,
+            socket: RefCell::new(None),
+            alive: Cell::new(true),
+        });
+        conn.open(got.next, got.retries, got.phase, move |m| {
+            got.apply(m, follow, on_batch, on_sealed)
+        });
+        ConnGuard(conn)
+    });
+    let shown = matching(got.lines);
     let count = move || {
         shown
             .with(|s| s.as_ref().map(Vec::len))
-            .unwrap_or_else(|| lines.with(Vec::len))
+            .unwrap_or_else(|| got.lines.with(Vec::len))
     };
-
-    let pause = move || {
-        follow.set(false);
-        seen.set(lines.with_untracked(Vec::len));
-    };
-    // While following, stay at the end as lines arrive.
     Effect::new(move |_| {
         let n = count();
-        if follow.get_untracked() && list.scroller.get().is_some() {
-            // The reader moved up since the view was last put at the end
-            // (and its scroll event has not been handled yet): pause.
-            if list.top().is_some_and(|t| t < last_top.get_value() - 1.0) {
-                pause();
-                list.measure();
-                return;
-            }
-            list.scroll_to_end(n);
-            last_top.set_value(list.top().unwrap_or_default());
-        }
+        follow.stick(n, received());
     });
-    // A permalinked line: bring it into view once it has arrived.
-    Effect::new(move |_| {
-        let Some(want) = pending_line.get_value() else {
-            return;
-        };
-        let pos = lines.with(|l| l.iter().position(|r| r.seq == want));
-        if let (Some(i), Some(_)) = (pos, list.scroller.get()) {
-            list.show_third(i);
-            last_top.set_value(list.top().unwrap_or_default());
-            pending_line.set_value(None);
-        }
-    });
-    let on_scroll = move |_| {
-        let Some(top) = list.top() else {
-            return;
-        };
-        // Only the reader moves the view up; arriving lines never do.
-        if top < last_top.get_value() - 1.0 && follow.get_untracked() {
-            pause();
-        } else if list.at_end() && !follow.get_untracked() && pending_line.get_value().is_none() {
-            follow.set(true);
-        }
-        last_top.set_value(top);
-        list.measure();
-    };
-    let jump_to_end = move || {
-        follow.set(true);
-        list.scroll_to_bottom();
-        last_top.set_value(list.top().unwrap_or_default());
-    };
-    // A wheel turned up pauses at once, before lines arriving can move the
-    // view back down.
-    let on_wheel = move |ev: leptos::ev::WheelEvent| {
-        if ev.delta_y() < 0.0 && follow.get_untracked() {
-            pause();
-        }
-    };
-    let toggle_follow = move |_| {
-        if follow.get_untracked() {
-            pause();
-        } else {
-            jump_to_end();
-        }
-    };
-    let unseen = move || {
-        if follow.get() {
-            0
-        } else {
-            lines.with(Vec::len).saturating_sub(seen.get())
-        }
-    };
-
+    Effect::new(move |_| got.lines.with(|l| follow.show_pending(l)));
     let visible = move || {
-        lines.with(|all| {
+        got.lines.with(|all| {
             shown.with(|s| match s {
                 None => all[list.range(all.len())].to_vec(),
                 Some(idx) => idx[list.range(idx.len())]
@@ -248,67 +349,41 @@ pub fn LiveLog(
             })
         })
     };
-
-    let download = move |_| {
-        let text = lines.with_untracked(|all| {
-            let mut s = String::with_capacity(all.iter().map(|r| r.text.len() + 1).sum());
-            for r in all {
-                s.push_str(&r.text);
-                s.push('\n');
-            }
-            s
-        });
-        if let Err(e) = save_text(&format!("run-{id}.log"), &text) {
-            gaps.update(|g| g.push(format!("download failed: {e}")));
+    // A wheel turned up pauses at once, before lines arriving can move the
+    // view back down.
+    let on_wheel = move |ev: leptos::ev::WheelEvent| {
+        if ev.delta_y() < 0.0 && follow.on.get_untracked() {
+            follow.pause(received());
         }
     };
-    let status = move || match phase.get() {
-        Phase::Connecting => ("connecting", "Connecting…".to_string()),
-        Phase::Following => ("following", "Live".to_string()),
-        Phase::Sealed(Some(c)) => ("sealed", format!("Ended · exit code {c}")),
-        Phase::Sealed(None) => ("sealed", "Ended".to_string()),
-        Phase::Reconnecting(why) => ("reconnecting", why),
-        Phase::Failed(why) => ("failed", format!("Cannot follow this log: {why}")),
-    };
+    let unseen = move || follow.unseen(got.lines.with(Vec::len));
 
     view! {
         <section class="logview livelog" data-testid="livelog">
-            <header class="logview-head">
-                <h3>"output"</h3>
-                <span class=move || format!("live-state {}", status().0) data-testid="live-state">{move || status().1}</span>
-                <LevelChips/>
-                <FindBox placeholder="Find in the output…"/>
-                <label class="small"><input type="checkbox" data-testid="times" prop:checked=move || show_times.get() on:change=move |ev| show_times.set(event_target_checked(&ev))/>" times"</label>
-                <button data-testid="follow" on:click=toggle_follow>{move || match (follow.get(), phase.with(|p| matches!(p, Phase::Sealed(_)))) {
-                    (true, _) => "Pause",
-                    (false, false) => "Follow",
-                    (false, true) => "Go to end",
-                }}</button>
-                <button data-testid="download" on:click=download title="Save the lines received so far">"Download"</button>
-            </header>
+            <LiveHeader id got follow show_times/>
             <p class="muted small" data-testid="live-count">
                 {move || {
-                    let n = lines.with(Vec::len);
+                    let n = got.lines.with(Vec::len);
                     let mut s = format!("{} lines", group_thousands(n as i64));
                     if shown.with(Option::is_some) {
                         s.push_str(&format!(", {} match", group_thousands(count() as i64)));
                     }
-                    let d = dropped.get();
+                    let d = got.dropped.get();
                     if d > 0 {
                         s.push_str(&format!(" (the first {} let go here; the download of the archived log has them)", group_thousands(d as i64)));
                     }
                     s
                 }}
-                {move || lagging.get().map(|b| view! { <span class="warn">{format!(" · {} lines behind, catching up", group_thousands(b as i64))}</span> })}
+                {move || got.lagging.get().map(|b| view! { <span class="warn">{format!(" · {} lines behind, catching up", group_thousands(b as i64))}</span> })}
             </p>
-            {move || gaps.with(|g| g.iter().map(|m| view! { <p class="error" role="alert">{m.clone()}</p> }).collect_view())}
+            {move || got.gaps.with(|g| g.iter().map(|m| view! { <p class="error" role="alert">{m.clone()}</p> }).collect_view())}
             <div class="lines-wrap">
-                <div class="lines" node_ref=list.scroller on:scroll=on_scroll on:wheel=on_wheel data-testid="live-lines">
+                <div class="lines" node_ref=list.scroller on:scroll=move |_| follow.on_scroll(received()) on:wheel=on_wheel data-testid="live-lines">
                     <div style:height=move || list.pad_before(count())></div>
                     <For each=visible key=|r| r.seq children=move |r| view! { <OutLine rec=r id show_times/> }/>
                     <div style:height=move || list.pad_after(count())></div>
                     {move || (count() == 0).then(|| view! {
-                        <p class="muted empty">{move || match (phase.get(), lines.with(Vec::is_empty)) {
+                        <p class="muted empty">{move || match (got.phase.get(), got.lines.with(Vec::is_empty)) {
                             (Phase::Sealed(_), true) => "The run printed nothing.",
                             (_, true) => "Waiting for output…",
                             _ => "No line matches.",
@@ -316,12 +391,48 @@ pub fn LiveLog(
                     })}
                 </div>
                 {move || (unseen() > 0).then(|| view! {
-                    <button class="new-lines" data-testid="new-lines" on:click=move |_| jump_to_end()>
+                    <button class="new-lines" data-testid="new-lines" on:click=move |_| follow.jump_to_end()>
                         {move || format!("{} new lines ↓", group_thousands(unseen() as i64))}
                     </button>
                 })}
             </div>
         </section>
+    }
+}
+
+/// The live log's bar: where the connection stands, the filters, times,
+/// follow or pause, download.
+#[component]
+fn LiveHeader(id: i64, got: Received, follow: Follow, show_times: RwSignal<bool>) -> impl IntoView {
+    let status = move || match got.phase.get() {
+        Phase::Connecting => ("connecting", "Connecting…".to_string()),
+        Phase::Following => ("following", "Live".to_string()),
+        Phase::Sealed(Some(c)) => ("sealed", format!("Ended · exit code {c}")),
+        Phase::Sealed(None) => ("sealed", "Ended".to_string()),
+        Phase::Reconnecting(why) => ("reconnecting", why),
+        Phase::Failed(why) => ("failed", format!("Cannot follow this log: {why}")),
+    };
+    let toggle_follow = move |_| {
+        if follow.on.get_untracked() {
+            follow.pause(got.lines.with_untracked(Vec::len));
+        } else {
+            follow.jump_to_end();
+        }
+    };
+    view! {
+        <header class="logview-head">
+            <h3>"output"</h3>
+            <span class=move || format!("live-state {}", status().0) data-testid="live-state">{move || status().1}</span>
+            <LevelChips/>
+            <FindBox placeholder="Find in the output…"/>
+            <label class="small"><input type="checkbox" data-testid="times" prop:checked=move || show_times.get() on:change=move |ev| show_times.set(event_target_checked(&ev))/>" times"</label>
+            <button data-testid="follow" on:click=toggle_follow>{move || match (follow.on.get(), got.sealed()) {
+                (true, _) => "Pause",
+                (false, false) => "Follow",
+                (false, true) => "Go to end",
+            }}</button>
+            <button data-testid="download" on:click=move |_| download(id, got) title="Save the lines received so far">"Download"</button>
+        </header>
     }
 }
 

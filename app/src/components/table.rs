@@ -133,76 +133,67 @@ pub fn RunTable() -> impl IntoView {
     }
 }
 
-/// The rows of one filter: the first page as rendered by the server, then
-/// pages fetched as the reader scrolls.
-#[component]
-fn TableBody(page: RunPage) -> impl IntoView {
-    let nav = Nav::get();
-    let first_next = StoredValue::new(page.next.clone());
-    let event_seq = page.event_seq;
-    let empty = page.rows.is_empty();
-    let first = RwSignal::new(page.rows);
-    let more = RwSignal::new(Vec::<Run>::new());
-    // `None`: continue from the first page's cursor.
-    let next = RwSignal::new(None::<Option<String>>);
-    let loading = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let rows = Rows { first, more };
-    provide_context(rows);
+/// The pages after the first: where the next one starts, whether one is
+/// loading, and why the last one failed.
+#[derive(Clone, Copy)]
+struct Pages {
+    /// The first page's cursor (rendered by the server).
+    first_next: StoredValue<Option<String>>,
+    /// The latest page's cursor; `None` while only the first is loaded.
+    next: RwSignal<Option<Option<String>>>,
+    loading: RwSignal<bool>,
+    error: RwSignal<Option<String>>,
+}
 
-    let cursor = move || match next.get() {
-        Some(n) => n,
-        None => first_next.get_value(),
-    };
-    let has_more = move || cursor().is_some();
+impl Pages {
+    fn new(first_next: Option<String>) -> Pages {
+        Pages {
+            first_next: StoredValue::new(first_next),
+            next: RwSignal::new(None),
+            loading: RwSignal::new(false),
+            error: RwSignal::new(None),
+        }
+    }
 
-    let load_more = move || {
-        let Some(after) = cursor() else { return };
-        if loading.get_untracked() {
+    /// Where the next page starts; `None` after the last.
+    fn cursor(&self) -> Option<String> {
+        match self.next.get() {
+            Some(n) => n,
+            None => self.first_next.get_value(),
+        }
+    }
+
+    fn has_more(&self) -> bool {
+        self.cursor().is_some()
+    }
+
+    /// Fetches the next page into `rows`, unless one is loading or none is
+    /// left.
+    fn load_more(self, nav: Nav, rows: Rows) {
+        let Some(after) = self.cursor() else { return };
+        if self.loading.get_untracked() {
             return;
         }
-        loading.set(true);
-        error.set(None);
+        self.loading.set(true);
+        self.error.set(None);
         let query = nav.view.get_untracked().run_query(Some(after), PAGE);
         spawn_local(async move {
             match list_runs(query).await {
                 Ok(page) => {
-                    more.update(|m| m.extend(page.rows));
-                    next.set(Some(page.next));
+                    rows.more.update(|m| m.extend(page.rows));
+                    self.next.set(Some(page.next));
                 }
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => self.error.set(Some(e.to_string())),
             }
-            loading.set(false);
+            self.loading.set(false);
         });
-    };
+    }
+}
 
-    let list = VirtualList::new(ROW_H, DEFAULT_VIEWPORT, OVERSCAN);
-    Effect::new(move |_| list.measure());
-    let _ = window_event_listener(leptos::ev::resize, move |_| list.measure());
-
-    // Fetch ahead of the reader.
-    Effect::new(move |_| {
-        let (_, end) = list.window();
-        if end + PREFETCH > rows.len() && has_more() && !loading.get() && error.get().is_none() {
-            load_more();
-        }
-    });
-
-    // Keep the selected row in view when it changes by keyboard.
-    let selected = Memo::new(move |_| nav.view.with(|v| v.run));
-    provide_context(ScrollTo(Callback::new(move |i: usize| {
-        list.keep_in_view(i)
-    })));
-
-    // New and finished runs, and logs indexed, show without a reload: the
-    // event feed names the run, the API gives its row.
-    let default_view = nav.view.with_untracked(|v| {
-        v.run_query(None, 1)
-            == model::RunQuery {
-                limit: 1,
-                ..Default::default()
-            }
-    });
+/// Follows the event feed from `event_seq`: a run the feed names is read
+/// again and its row replaced; in the unfiltered newest-first list a new
+/// run goes on top, and the rows in view stay where they are.
+fn follow_feed(rows: Rows, list: VirtualList, event_seq: i64, default_view: bool) {
     Effect::new(move |_| {
         let on_event = move |e: model::Event| {
             let id = e.topic.run_id();
@@ -214,9 +205,7 @@ fn TableBody(page: RunPage) -> impl IntoView {
                 if rows.update(&d.run) || !started || !default_view {
                     return;
                 }
-                // Newest first: a new run goes on top, and the rows in view
-                // stay where they are.
-                first.update(|rows| rows.insert(0, d.run));
+                rows.first.update(|r| r.insert(0, d.run));
                 list.shift(1);
             });
         };
@@ -225,6 +214,53 @@ fn TableBody(page: RunPage) -> impl IntoView {
             .map_err(|e| leptos::logging::warn!("no live updates: {e}"))
             .ok()
     });
+}
+
+/// The rows of one filter: the first page as rendered by the server, then
+/// pages fetched as the reader scrolls.
+#[component]
+fn TableBody(page: RunPage) -> impl IntoView {
+    let nav = Nav::get();
+    let event_seq = page.event_seq;
+    let empty = page.rows.is_empty();
+    let pages = Pages::new(page.next.clone());
+    let rows = Rows {
+        first: RwSignal::new(page.rows),
+        more: RwSignal::new(Vec::new()),
+    };
+    provide_context(rows);
+
+    let list = VirtualList::new(ROW_H, DEFAULT_VIEWPORT, OVERSCAN);
+    Effect::new(move |_| list.measure());
+    let _ = window_event_listener(leptos::ev::resize, move |_| list.measure());
+
+    // Fetch ahead of the reader.
+    Effect::new(move |_| {
+        let (_, end) = list.window();
+        if end + PREFETCH > rows.len()
+            && pages.has_more()
+            && !pages.loading.get()
+            && pages.error.get().is_none()
+        {
+            pages.load_more(nav, rows);
+        }
+    });
+
+    // Keep the selected row in view when it changes by keyboard.
+    let selected = Memo::new(move |_| nav.view.with(|v| v.run));
+    provide_context(ScrollTo(Callback::new(move |i: usize| {
+        list.keep_in_view(i)
+    })));
+
+    // New and finished runs, and logs indexed, show without a reload.
+    let default_view = nav.view.with_untracked(|v| {
+        v.run_query(None, 1)
+            == model::RunQuery {
+                limit: 1,
+                ..Default::default()
+            }
+    });
+    follow_feed(rows, list, event_seq, default_view);
 
     let visible = move || {
         let r = list.range(rows.len());
@@ -285,17 +321,27 @@ fn TableBody(page: RunPage) -> impl IntoView {
                 })}
             </div>
             <super::Keys/>
-            <footer class="table-footer">
-                <span class="muted" data-testid="shown">
-                    {move || format!("{} loaded{}", group_thousands(rows.len() as i64), if has_more() { "" } else { " (all)" })}
+            <TableFooter rows pages/>
+    }
+}
+
+/// How many rows are loaded, whether more are coming, and a retry when
+/// loading failed.
+#[component]
+fn TableFooter(rows: Rows, pages: Pages) -> impl IntoView {
+    let nav = Nav::get();
+    view! {
+        <footer class="table-footer">
+            <span class="muted" data-testid="shown">
+                {move || format!("{} loaded{}", group_thousands(rows.len() as i64), if pages.has_more() { "" } else { " (all)" })}
+            </span>
+            {move || pages.loading.get().then(|| view! { <span class="muted" data-testid="loading">"loading more…"</span> })}
+            {move || pages.error.get().map(|e| view! {
+                <span class="error" role="alert">{format!("Could not load more: {e} ")}
+                    <button on:click=move |_| { pages.error.set(None); pages.load_more(nav, rows); }>"Retry"</button>
                 </span>
-                {move || loading.get().then(|| view! { <span class="muted" data-testid="loading">"loading more…"</span> })}
-                {move || error.get().map(|e| view! {
-                    <span class="error" role="alert">{format!("Could not load more: {e} ")}
-                        <button on:click=move |_| { error.set(None); load_more(); }>"Retry"</button>
-                    </span>
-                })}
-            </footer>
+            })}
+        </footer>
     }
 }
 

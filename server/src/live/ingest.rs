@@ -6,7 +6,7 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use livestore::{LiveError, LogKey};
+use livestore::{Line, LiveError, LogKey};
 use model::live::{IngestMsg, LiveRunCreated, NewLiveRun, ProducerMsg, close};
 use model::{LogName, RunKind, RunStatus};
 
@@ -165,63 +165,98 @@ pub async fn ingest(
         }))
 }
 
-/// Why a producer connection ended early.
-type Ended = String;
+/// The server refusing to go on with a producer: the close code and the
+/// reason sent in the close frame.
+#[derive(Debug)]
+pub struct Refusal {
+    code: u16,
+    reason: String,
+}
+
+impl Refusal {
+    fn new(code: u16, reason: impl Into<String>) -> Refusal {
+        Refusal {
+            code,
+            reason: reason.into(),
+        }
+    }
+
+    /// The live store failed: the producer reconnects and resends.
+    fn store(e: impl std::fmt::Display) -> Refusal {
+        Refusal::new(close::STORE_FAILED, e.to_string())
+    }
+}
+
+/// Why a producer's connection ended before its `finish`.
+#[derive(Debug, thiserror::Error)]
+pub enum Ended {
+    /// The server refused and closed with a code.
+    #[error("closed with {}: {}", .0.code, .0.reason)]
+    Refused(Refusal),
+    /// Sending to the producer failed: it went away.
+    #[error("send failed: {0}")]
+    Send(#[from] axum::Error),
+}
+
+impl From<Refusal> for Ended {
+    fn from(r: Refusal) -> Ended {
+        Ended::Refused(r)
+    }
+}
 
 async fn send(socket: &mut WebSocket, msg: &IngestMsg) -> Result<(), Ended> {
     let text = serde_json::to_string(msg).expect("messages serialise");
-    socket
-        .send(Message::Text(text.into()))
-        .await
-        .map_err(|e| format!("send failed: {e}"))
-}
-
-async fn close_with(socket: &mut WebSocket, code: u16, reason: &str) -> Ended {
-    let frame = CloseFrame {
-        code,
-        reason: reason.chars().take(120).collect::<String>().into(),
-    };
-    let _ = socket.send(Message::Close(Some(frame))).await;
-    format!("closed with {code}: {reason}")
+    Ok(socket.send(Message::Text(text.into())).await?)
 }
 
 /// One producer connection: `ready`, then lines in and acks out, until
 /// `finish` seals the log or the connection drops (the producer reconnects
-/// and resends what was not acknowledged).
+/// and resends what was not acknowledged). A refusal is sent as the close
+/// frame.
 async fn session(
     s: &AppState,
     key: &LogKey,
     producer: &Producer,
     mut socket: WebSocket,
 ) -> Result<(), Ended> {
-    let store = &s.live.store;
-    let progress = match store.progress(key).await {
-        Ok(p) => p.unwrap_or_default(),
-        Err(e) => return Err(close_with(&mut socket, close::STORE_FAILED, &e.to_string()).await),
-    };
+    let ended = converse(s, key, producer, &mut socket).await;
+    if let Err(Ended::Refused(r)) = &ended {
+        let frame = CloseFrame {
+            code: r.code,
+            reason: r.reason.chars().take(120).collect::<String>().into(),
+        };
+        let _ = socket.send(Message::Close(Some(frame))).await;
+    }
+    ended
+}
+
+/// The conversation of [`session`]: ready, then each message in turn,
+/// with the token checked again and the run kept alive meanwhile.
+async fn converse(
+    s: &AppState,
+    key: &LogKey,
+    producer: &Producer,
+    socket: &mut WebSocket,
+) -> Result<(), Ended> {
+    let progress = s.live.store.progress(key).await.map_err(Refusal::store)?;
     // A sealed log still says where it ends: a producer whose `sealed`
     // answer was lost sends `finish` again and gets it (appending more is
     // refused).
-    send(
-        &mut socket,
-        &IngestMsg::Ready {
-            last_seq: progress.last_seq,
-        },
-    )
-    .await?;
+    let last_seq = progress.unwrap_or_default().last_seq;
+    send(socket, &IngestMsg::Ready { last_seq }).await?;
     // While a producer is connected its run is alive, output or not.
     let mut heartbeat = tokio::time::interval(super::reaper::period(s.live.silence));
     // A token revoked while its producer is connected ends the connection.
     let mut recheck = tokio::time::interval(TOKEN_RECHECK);
     loop {
-        let msg = tokio::select! {
+        let frame = tokio::select! {
             m = socket.recv() => m,
             _ = recheck.tick() => {
                 match producer.recheck(s).await {
                     Ok(()) | Err(AuthError::Unavailable(_)) => {}
                     Err(e) => {
                         let reason = format!("the producer token is no longer valid ({e})");
-                        return Err(close_with(&mut socket, close::UNAUTHORIZED, &reason).await);
+                        return Err(Refusal::new(close::UNAUTHORIZED, reason).into());
                     }
                 }
                 continue;
@@ -233,115 +268,125 @@ async fn session(
                 continue;
             }
         };
-        let Some(msg) = msg else { break };
-        let msg = match msg {
-            Ok(m) => m,
-            Err(e) => {
-                // Oversized messages end up here too.
-                let reason = format!("unreadable frame: {e}");
-                return Err(close_with(&mut socket, close::TOO_BIG, &reason).await);
+        match incoming(frame)? {
+            Incoming::End => return Ok(()),
+            Incoming::Nothing => {}
+            Incoming::Message(ProducerMsg::Lines { lines }) => {
+                let seq = store_lines(s, key, &lines).await?;
+                send(socket, &IngestMsg::Ack { seq }).await?;
             }
-        };
-        let text = match msg {
-            Message::Text(t) => t,
-            Message::Close(_) => return Ok(()),
-            Message::Ping(_) | Message::Pong(_) => continue,
-            Message::Binary(_) => {
-                return Err(close_with(
-                    &mut socket,
-                    close::BAD_MESSAGE,
-                    "binary frames are not part of the protocol",
-                )
-                .await);
-            }
-        };
-        let parsed: ProducerMsg = match serde_json::from_str(text.as_str()) {
-            Ok(m) => m,
-            Err(e) => {
-                let reason = format!("not a producer message: {e}");
-                return Err(close_with(&mut socket, close::BAD_MESSAGE, &reason).await);
-            }
-        };
-        match parsed {
-            ProducerMsg::Lines { lines } => {
-                // Line n of the archived log is seq n: a line is one line.
-                if let Some(l) = lines.iter().find(|l| l.text.contains('\n')) {
-                    let reason = format!("line {} contains a newline; split it first", l.seq);
-                    return Err(close_with(&mut socket, close::BAD_MESSAGE, &reason).await);
-                }
-                let ack = match store.append(key, &lines).await {
-                    Ok(a) => a.last_seq,
-                    // Behind or ahead of the store: tell the producer where
-                    // the store stands; it resends from there.
-                    Err(LiveError::Gap { expected, .. }) => expected - 1,
-                    Err(e @ LiveError::Unordered(_)) => {
-                        return Err(
-                            close_with(&mut socket, close::BAD_MESSAGE, &e.to_string()).await
-                        );
-                    }
-                    Err(e @ LiveError::Sealed(_)) => {
-                        return Err(close_with(&mut socket, close::SEALED, &e.to_string()).await);
-                    }
-                    Err(e) => {
-                        tracing::error!(log = %key, error = %e, "storing live lines failed");
-                        return Err(
-                            close_with(&mut socket, close::STORE_FAILED, &e.to_string()).await
-                        );
-                    }
-                };
-                send(&mut socket, &IngestMsg::Ack { seq: ack }).await?;
-            }
-            ProducerMsg::Finish {
+            Incoming::Message(ProducerMsg::Finish {
                 exit_code,
                 last_seq,
-            } => {
-                let stored = match store.progress(key).await {
-                    Ok(p) => p.unwrap_or_default().last_seq,
-                    Err(e) => {
-                        return Err(
-                            close_with(&mut socket, close::STORE_FAILED, &e.to_string()).await
-                        );
-                    }
-                };
-                if stored != last_seq {
-                    let reason = format!(
-                        "finish at seq {last_seq}, but lines up to {stored} are stored; send the rest first"
-                    );
-                    return Err(close_with(&mut socket, close::BAD_MESSAGE, &reason).await);
-                }
-                let status = if exit_code == Some(0) {
-                    RunStatus::Succeeded
-                } else {
-                    RunStatus::Failed
-                };
-                if let Err(e) = s
-                    .catalog
-                    .finish_task_run(key.run(), status, exit_code, catalog::now_ms())
-                    .await
-                {
-                    tracing::error!(log = %key, error = %e, "recording the end of a run failed");
-                    return Err(close_with(&mut socket, close::STORE_FAILED, &e.to_string()).await);
-                }
-                // Recorded first, so viewers told `sealed` find the exit code.
-                // Both steps are idempotent: a repeated finish completes
-                // whatever a lost connection left undone.
-                if let Err(e) = store.seal(key).await {
-                    return Err(close_with(&mut socket, close::STORE_FAILED, &e.to_string()).await);
-                }
-                tracing::info!(log = %key, lines = last_seq, ?exit_code, "live run finished");
-                let state = s.clone();
-                let run = key.run();
-                tokio::spawn(async move {
-                    if let Err(e) = super::archive::archive(&state, run).await {
-                        // The reaper's sweep tries again.
-                        tracing::warn!(run, error = %e, "archiving a finished run failed");
-                    }
-                });
-                send(&mut socket, &IngestMsg::Sealed { last_seq }).await?;
+            }) => {
+                finish(s, key, exit_code, last_seq).await?;
+                send(socket, &IngestMsg::Sealed { last_seq }).await?;
                 let _ = socket.send(Message::Close(None)).await;
                 return Ok(());
             }
         }
     }
+}
+
+/// What a frame from the producer means.
+enum Incoming {
+    Message(ProducerMsg),
+    /// A ping or pong.
+    Nothing,
+    /// The producer closed, or the connection ended.
+    End,
+}
+
+/// Reads a frame: a text frame must be a producer message.
+fn incoming(frame: Option<Result<Message, axum::Error>>) -> Result<Incoming, Refusal> {
+    let text = match frame {
+        None | Some(Ok(Message::Close(_))) => return Ok(Incoming::End),
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => return Ok(Incoming::Nothing),
+        Some(Ok(Message::Text(t))) => t,
+        Some(Ok(Message::Binary(_))) => {
+            return Err(Refusal::new(
+                close::BAD_MESSAGE,
+                "binary frames are not part of the protocol",
+            ));
+        }
+        // Oversized messages end up here too.
+        Some(Err(e)) => {
+            return Err(Refusal::new(
+                close::TOO_BIG,
+                format!("unreadable frame: {e}"),
+            ));
+        }
+    };
+    serde_json::from_str(text.as_str())
+        .map(Incoming::Message)
+        .map_err(|e| Refusal::new(close::BAD_MESSAGE, format!("not a producer message: {e}")))
+}
+
+/// Stores a batch of lines; returns the seq to acknowledge: the store's
+/// last, also when the batch was behind or ahead of it (the producer then
+/// resends from there).
+async fn store_lines(s: &AppState, key: &LogKey, lines: &[Line]) -> Result<u64, Refusal> {
+    // Line n of the archived log is seq n: a line is one line.
+    if let Some(l) = lines.iter().find(|l| l.text.contains('\n')) {
+        let reason = format!("line {} contains a newline; split it first", l.seq);
+        return Err(Refusal::new(close::BAD_MESSAGE, reason));
+    }
+    match s.live.store.append(key, lines).await {
+        Ok(a) => Ok(a.last_seq),
+        Err(LiveError::Gap { expected, .. }) => Ok(expected - 1),
+        Err(e @ LiveError::Unordered(_)) => Err(Refusal::new(close::BAD_MESSAGE, e.to_string())),
+        Err(e @ LiveError::Sealed(_)) => Err(Refusal::new(close::SEALED, e.to_string())),
+        Err(e) => {
+            tracing::error!(log = %key, error = %e, "storing live lines failed");
+            Err(Refusal::store(e))
+        }
+    }
+}
+
+/// Ends the run: checks every line up to `last_seq` is stored, records
+/// the end in the catalog, seals the live log, and archives it in the
+/// background.
+async fn finish(
+    s: &AppState,
+    key: &LogKey,
+    exit_code: Option<i32>,
+    last_seq: u64,
+) -> Result<(), Refusal> {
+    let progress = s.live.store.progress(key).await.map_err(Refusal::store)?;
+    let stored = progress.unwrap_or_default().last_seq;
+    if stored != last_seq {
+        let reason = format!(
+            "finish at seq {last_seq}, but lines up to {stored} are stored; send the rest first"
+        );
+        return Err(Refusal::new(close::BAD_MESSAGE, reason));
+    }
+    let status = if exit_code == Some(0) {
+        RunStatus::Succeeded
+    } else {
+        RunStatus::Failed
+    };
+    if let Err(e) = s
+        .catalog
+        .finish_task_run(key.run(), status, exit_code, catalog::now_ms())
+        .await
+    {
+        tracing::error!(log = %key, error = %e, "recording the end of a run failed");
+        return Err(Refusal::store(
+            "recording the end of the run failed; send finish again",
+        ));
+    }
+    // Recorded first, so viewers told `sealed` find the exit code. Both
+    // steps are idempotent: a repeated finish completes whatever a lost
+    // connection left undone.
+    s.live.store.seal(key).await.map_err(Refusal::store)?;
+    tracing::info!(log = %key, lines = last_seq, ?exit_code, "live run finished");
+    let state = s.clone();
+    let run = key.run();
+    tokio::spawn(async move {
+        if let Err(e) = super::archive::archive(&state, run).await {
+            // The reaper's sweep tries again.
+            tracing::warn!(run, error = %e, "archiving a finished run failed");
+        }
+    });
     Ok(())
 }

@@ -146,16 +146,30 @@ async fn exit_code(s: &AppState, run: i64) -> Option<i32> {
         .and_then(|c| i32::try_from(c).ok())
 }
 
+/// Why a viewer's connection ended before the log's end was sent.
+#[derive(Debug, thiserror::Error)]
+enum ViewerEnded {
+    /// The live store failed (the viewer was told, close code 4500).
+    #[error("the live store failed: {0}")]
+    Store(#[from] livestore::LiveError),
+    /// The live store's watch ended (the store is shutting down).
+    #[error("the live store went away")]
+    StoreGone,
+    /// Sending to the viewer failed: it went away.
+    #[error("sending failed: {0}")]
+    Socket(#[from] axum::Error),
+}
+
 async fn follow(
     s: &AppState,
     key: &LogKey,
     mut next: u64,
     socket: WebSocket,
-) -> Result<(), String> {
+) -> Result<(), ViewerEnded> {
     let store = &s.live.store;
     let (mut tx, mut rx) = socket.split();
     let send = text;
-    let failed = |e: livestore::LiveError| {
+    let failed = |e: &livestore::LiveError| {
         Message::Close(Some(CloseFrame {
             code: close::STORE_FAILED,
             reason: e.to_string().chars().take(120).collect::<String>().into(),
@@ -164,8 +178,8 @@ async fn follow(
     let mut watch = match store.watch(key).await {
         Ok(w) => w,
         Err(e) => {
-            let _ = tx.send(failed(e)).await;
-            return Err("live store unavailable".into());
+            let _ = tx.send(failed(&e)).await;
+            return Err(e.into());
         }
     };
     let first = *watch.borrow_and_update();
@@ -173,8 +187,7 @@ async fn follow(
         last_seq: first.last_seq,
         sealed: first.sealed,
     }))
-    .await
-    .map_err(|e| e.to_string())?;
+    .await?;
     let mut told_lagging = false;
     loop {
         let found = match s.live.batches.get(key, next) {
@@ -183,8 +196,8 @@ async fn follow(
                 let lines = match store.read(key, next, BATCH).await {
                     Ok(l) => l,
                     Err(e) => {
-                        let _ = tx.send(failed(e)).await;
-                        return Err("live store read failed".into());
+                        let _ = tx.send(failed(&e)).await;
+                        return Err(e.into());
                     }
                 };
                 lines.last().map(|l| l.seq).map(|to| {
@@ -198,14 +211,10 @@ async fn follow(
         if let Some((to, text)) = found {
             next = to + 1;
             let behind = watch.borrow().last_seq.saturating_sub(to);
-            tx.send(Message::Text(text))
-                .await
-                .map_err(|e| e.to_string())?;
+            tx.send(Message::Text(text)).await?;
             if behind > LAG_LINES && !told_lagging {
                 told_lagging = true;
-                tx.send(send(&ViewerMsg::Lagging { behind }))
-                    .await
-                    .map_err(|e| e.to_string())?;
+                tx.send(send(&ViewerMsg::Lagging { behind })).await?;
             } else if behind <= LAG_LINES / 2 {
                 told_lagging = false;
             }
@@ -225,9 +234,7 @@ async fn follow(
             if let Some(loc) = loc {
                 match archive::read(s, &loc, next).await {
                     Ok(rest) => {
-                        return send_archived(s, key, rest, p.last_seq, &mut tx)
-                            .await
-                            .map_err(|e| e.to_string());
+                        return Ok(send_archived(s, key, rest, p.last_seq, &mut tx).await?);
                     }
                     Err(e) => {
                         tracing::warn!(log = %key, error = %e, "reading the archived log failed")
@@ -239,7 +246,7 @@ async fn follow(
                 to: p.last_seq,
                 reason: "the lines left the live store; read the archived log".into(),
             };
-            tx.send(send(&msg)).await.map_err(|e| e.to_string())?;
+            tx.send(send(&msg)).await?;
             next = p.last_seq + 1;
         }
         if p.sealed && next > p.last_seq {
@@ -247,7 +254,7 @@ async fn follow(
                 last_seq: p.last_seq,
                 exit_code: exit_code(s, key.run()).await,
             };
-            tx.send(send(&msg)).await.map_err(|e| e.to_string())?;
+            tx.send(send(&msg)).await?;
             let _ = tx.send(Message::Close(None)).await;
             return Ok(());
         }
@@ -260,7 +267,7 @@ async fn follow(
         tokio::select! {
             changed = watch.changed() => {
                 if changed.is_err() {
-                    return Err("live store went away".into());
+                    return Err(ViewerEnded::StoreGone);
                 }
             }
             incoming = rx.next() => match incoming {

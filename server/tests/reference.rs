@@ -18,12 +18,10 @@ use std::collections::{BTreeSet, HashMap};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use catalog::Catalog;
-use http_body_util::BodyExt;
 use model::{LogSummary, MetricStats, RunPage, Sort};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 /// One generated run, as the inventory writes it and as indexing leaves it.
 #[derive(Debug, Clone)]
@@ -336,15 +334,9 @@ async fn engine(name: &'static str, db: &catalog::testing::TestDb) -> Engine {
     }
 }
 
-/// Sends a request through the router; every answer is checked against
-/// the API's OpenAPI document.
+/// [`support::send`], without the headers.
 async fn call(app: &axum::Router, req: Request<Body>) -> (StatusCode, Vec<u8>) {
-    let (method, uri) = (req.method().clone(), req.uri().to_string());
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    support::openapi::check_answer(&method, &uri, status, &headers, &body);
+    let (status, _, body) = support::send(app, req).await;
     (status, body)
 }
 

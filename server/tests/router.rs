@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use catalog::{Catalog, on_both};
-use http_body_util::BodyExt;
 use logstore::LogStores;
 use model::{Level, LinePage, RunDetail, RunPage, Series};
 use serde_json::Value;
@@ -16,7 +15,7 @@ use server::import::import_bytes;
 use server::routes::router;
 use server::site::leptos_options;
 use server::state::AppState;
-use tower::ServiceExt;
+use support::send;
 
 struct Fixture {
     app: axum::Router,
@@ -86,21 +85,6 @@ async fn fixture(catalog: &Catalog, connections: usize, site: Option<&Path>) -> 
         data,
         inventory,
     }
-}
-
-/// Sends a request through the router; every answer is checked against
-/// the API's OpenAPI document.
-async fn send(
-    app: &axum::Router,
-    req: Request<Body>,
-) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let (method, uri) = (req.method().clone(), req.uri().to_string());
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    support::openapi::check_answer(&method, &uri, status, &headers, &body);
-    (status, headers, body)
 }
 
 async fn get_json(app: &axum::Router, uri: &str) -> (StatusCode, Value) {

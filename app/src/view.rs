@@ -137,6 +137,14 @@ impl View {
         }
     }
 
+    /// The link to this state after `change` (for an `<a href>` that works
+    /// before the app has started, and that a click turns into `Nav::push`).
+    pub fn href_after(&self, change: impl FnOnce(&mut View)) -> String {
+        let mut v = self.clone();
+        change(&mut v);
+        v.href()
+    }
+
     /// The run list this state shows, from `after`.
     pub fn run_query(&self, after: Option<String>, limit: u32) -> RunQuery {
         RunQuery {

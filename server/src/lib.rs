@@ -9,6 +9,7 @@
 #![recursion_limit = "512"]
 
 pub mod api;
+pub mod assets;
 pub mod edge;
 pub mod events;
 pub mod import;

@@ -11,7 +11,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use serde_json::json;
 
-use crate::site::bundle_missing;
+use crate::site::{bundle_missing, hashed_name};
 use crate::state::AppState;
 
 /// Builds the application router; no socket needed, so tests call it directly.
@@ -19,10 +19,12 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let source = state.source.clone();
     let options = state.leptos.clone();
+    let root = std::path::PathBuf::from(&*options.site_root);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(crate::api::routes())
+        .merge(crate::assets::routes(&root, hashed_name(&root)))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -41,6 +43,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::edge::guard,
         ))
+        .layer(crate::assets::compression())
         .with_state(state)
 }
 

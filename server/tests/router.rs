@@ -651,7 +651,119 @@ async fn the_edge_refuses_foreign_hosts_and_sets_its_policies(cat: &Catalog) {
     );
 }
 
+/// The bundle goes out as the brotli or gzip copy the build wrote, under
+/// its hashed name for good; the page links that name; the page and JSON
+/// are compressed as sent; an event stream is not (it must flush).
+async fn the_bundle_and_answers_go_out_compressed(cat: &Catalog) {
+    use http_body_util::BodyExt;
+    use std::io::Read;
+    use tower::ServiceExt;
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let name = "logdeck.0123456789abcdef";
+    std::fs::write(pkg.join("bundle"), format!("{name}\n")).unwrap();
+    for ext in ["js", "wasm", "css"] {
+        for (suffix, body) in [("", "plain"), (".br", "brotli"), (".gz", "gzip")] {
+            std::fs::write(
+                pkg.join(format!("{name}.{ext}{suffix}")),
+                format!("{body} {ext}"),
+            )
+            .unwrap();
+        }
+        std::fs::write(pkg.join(format!("logdeck.{ext}")), "unhashed").unwrap();
+    }
+    let f = fixture(cat, 20, Some(site.path())).await;
+    let fetch = |uri: &str, accept: &str| {
+        let req = Request::get(uri)
+            .header(header::ACCEPT_ENCODING, accept)
+            .body(Body::empty())
+            .unwrap();
+        let app = f.app.clone();
+        async move {
+            let res = app.oneshot(req).await.unwrap();
+            let (parts, body) = res.into_parts();
+            let head = |h| {
+                parts
+                    .headers
+                    .get(h)
+                    .map(|v: &axum::http::HeaderValue| v.to_str().unwrap().to_string())
+                    .unwrap_or_default()
+            };
+            let (enc, cache, kind) = (
+                head(header::CONTENT_ENCODING),
+                head(header::CACHE_CONTROL),
+                head(header::CONTENT_TYPE),
+            );
+            let bytes = body.collect().await.unwrap().to_bytes().to_vec();
+            (parts.status, enc, cache, kind, bytes)
+        }
+    };
+    for (accept, enc, body) in [
+        ("br, gzip", "br", "brotli wasm"),
+        ("gzip", "gzip", "gzip wasm"),
+        ("identity", "", "plain wasm"),
+    ] {
+        let (status, got, cache, kind, bytes) = fetch(&format!("/pkg/{name}.wasm"), accept).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            (got.as_str(), bytes.as_slice()),
+            (enc, body.as_bytes()),
+            "{accept}"
+        );
+        assert_eq!(cache, server::assets::IMMUTABLE);
+        assert_eq!(kind, "application/wasm");
+    }
+    let (_, _, cache, _, _) = fetch("/pkg/logdeck.js", "br").await;
+    assert_eq!(
+        cache,
+        server::assets::REVALIDATE,
+        "an unhashed name may change"
+    );
+    let (status, ..) = fetch(&format!("/pkg/{name}.map"), "br").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The page links the hashed names and is itself compressed.
+    let (status, enc, _, _, bytes) = fetch("/", "gzip").await;
+    assert_eq!((status, enc.as_str()), (StatusCode::OK, "gzip"));
+    let mut html = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut html)
+        .unwrap();
+    assert!(html.contains(&format!("/pkg/{name}.js")), "script");
+    assert!(html.contains(&format!("/pkg/{name}.wasm")), "module");
+    assert!(
+        html.contains(&format!("href=\"/pkg/{name}.css\"")),
+        "stylesheet"
+    );
+    let (status, v) = get_json(&f.app, "/readyz").await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+
+    // JSON, brotli, decodes to what an uncompressed request gets.
+    let (status, enc, _, _, bytes) = fetch("/api/runs?limit=20", "br").await;
+    assert_eq!((status, enc.as_str()), (StatusCode::OK, "br"));
+    let mut json = Vec::new();
+    brotli::BrotliDecompress(&mut &bytes[..], &mut json).unwrap();
+    let plain = send(&f.app, get("/api/runs?limit=20")).await.2;
+    let strip_seq = |b: &[u8]| {
+        let mut v: Value = serde_json::from_slice(b).unwrap();
+        v["event_seq"] = Value::Null;
+        v
+    };
+    assert_eq!(strip_seq(&json), strip_seq(&plain));
+
+    // An event stream is never compressed: each event must go out at once.
+    let req = Request::get("/api/events/stream")
+        .header(header::ACCEPT_ENCODING, "gzip, br")
+        .body(Body::empty())
+        .unwrap();
+    let res = f.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers().get(header::CONTENT_ENCODING).is_none());
+}
+
 on_both!(
+    the_bundle_and_answers_go_out_compressed,
     page_is_rendered_on_the_server_and_links_logs,
     runs_page_filter_and_sort,
     bad_requests_say_what_is_wrong,

@@ -3,7 +3,9 @@
 //!
 //! Steps: compile `frontend` to wasm32, run wasm-bindgen (the library pinned
 //! to the same version as the `wasm-bindgen` crate), optimise with
-//! `wasm-opt -Oz` in release, copy CSS and `public/`, build the server.
+//! `wasm-opt -Oz` in release, copy CSS and `public/`, publish the bundle
+//! under a content-hashed name with brotli and gzip copies beside it
+//! ([`publish`]), build the server.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -57,7 +59,8 @@ fn main() -> anyhow::Result<()> {
         std::fs::write(&stamp_file, &stamp)?;
     }
     copy_assets(&root, &site)?;
-    report_size(&site.join("pkg").join(format!("{NAME}.wasm")))?;
+    let name = publish(&site.join("pkg"), release)?;
+    report_size(&site.join("pkg"), &name)?;
     if !site_only {
         let mut cmd = cargo();
         cmd.args(["build", "-p", "logdeck", "--bin", "logdeck"]);
@@ -216,16 +219,91 @@ fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn report_size(wasm: &Path) -> anyhow::Result<()> {
-    let bytes = std::fs::read(wasm)?;
+/// Copies `logdeck.{js,wasm,css}` to `logdeck.HASH.*` (HASH from their
+/// contents, so a changed bundle gets new names and a browser may keep a
+/// fetched one for good), writes a brotli (`.br`) and a gzip (`.gz`) copy of
+/// each, removes the names of earlier builds, and records the name in
+/// `pkg/bundle`, which the server reads at start. Returns the name.
+fn publish(pkg: &Path, release: bool) -> anyhow::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    let mut files = Vec::new();
+    for ext in BUNDLE {
+        let bytes = std::fs::read(pkg.join(format!("{NAME}.{ext}")))
+            .with_context(|| format!("reading {NAME}.{ext}"))?;
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(&bytes);
+        files.push((ext, bytes));
+    }
+    let digest = hash.finalize();
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let name = format!("{NAME}.{hex}");
+    let done = BUNDLE
+        .iter()
+        .all(|ext| pkg.join(format!("{name}.{ext}.br")).is_file());
+    if !done {
+        eprintln!("xtask: publishing {name}.{{js,wasm,css}} with brotli and gzip copies");
+        // Brotli's best quality takes seconds on the release module; a
+        // debug module is ten times larger and only served locally.
+        let quality = if release { 11 } else { 5 };
+        for (ext, bytes) in &files {
+            let path = pkg.join(format!("{name}.{ext}"));
+            std::fs::write(&path, bytes)?;
+            std::fs::write(path.with_extension(format!("{ext}.gz")), gzip(bytes)?)?;
+            std::fs::write(
+                path.with_extension(format!("{ext}.br")),
+                brotli_of(bytes, quality)?,
+            )?;
+        }
+    }
+    for entry in std::fs::read_dir(pkg)? {
+        let file = entry?.file_name();
+        let file = file.to_string_lossy();
+        let stale = file
+            .strip_prefix(&format!("{NAME}."))
+            .and_then(|rest| rest.split_once('.'))
+            .is_some_and(|(h, _)| h.len() == hex.len() && h != hex);
+        if stale {
+            std::fs::remove_file(pkg.join(&*file))?;
+        }
+    }
+    std::fs::write(pkg.join("bundle"), format!("{name}\n"))?;
+    Ok(name)
+}
+
+/// The files of the bundle, by extension.
+const BUNDLE: [&str; 3] = ["js", "wasm", "css"];
+
+fn gzip(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    gz.write_all(&bytes)?;
-    let gz = gz.finish()?;
-    eprintln!(
-        "xtask: {} is {:.0} KB ({:.0} KB gzip)",
-        wasm.display(),
-        bytes.len() as f64 / 1024.0,
-        gz.len() as f64 / 1024.0
-    );
+    gz.write_all(bytes)?;
+    Ok(gz.finish()?)
+}
+
+fn brotli_of(bytes: &[u8], quality: u32) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: quality as i32,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)?;
+    Ok(out)
+}
+
+/// Prints what each file of the bundle costs on the wire.
+fn report_size(pkg: &Path, name: &str) -> anyhow::Result<()> {
+    for ext in BUNDLE {
+        let size = |suffix: &str| {
+            std::fs::metadata(pkg.join(format!("{name}.{ext}{suffix}")))
+                .map(|m| m.len() as f64 / 1024.0)
+        };
+        eprintln!(
+            "xtask: {name}.{ext}: {:.0} KB, {:.0} KB gzip, {:.0} KB brotli",
+            size("")?,
+            size(".gz")?,
+            size(".br")?
+        );
+    }
     Ok(())
 }

@@ -8,17 +8,51 @@ use super::nav::Nav;
 use crate::client::get_json;
 use model::{Bookmark, ErrorsVsLatency, TopTemplate};
 
-/// Three cards under the header.
+/// Counts bookmark changes, so the Bookmarks card refreshes when the run
+/// panel adds or removes one; provided by the dashboard.
+#[derive(Clone, Copy)]
+pub struct BookmarksChanged(pub RwSignal<u32>);
+
+/// Screens this narrow (CSS pixels) start with the analytics collapsed (as
+/// the stylesheet's phone layout).
+const PHONE_MAX: f64 = 480.0;
+
+/// Three cards under the header. Open until toggled, except on a phone,
+/// where the stylesheet hides them until asked (`auto`), so the first
+/// screen shows runs, before and after the app starts.
 #[component]
 pub fn Analytics() -> impl IntoView {
-    let open = RwSignal::new(true);
+    let open = RwSignal::new(None::<bool>);
+    let shown = move || {
+        open.get().unwrap_or_else(|| {
+            #[cfg(feature = "hydrate")]
+            {
+                window()
+                    .inner_width()
+                    .ok()
+                    .and_then(|w| w.as_f64())
+                    .is_none_or(|w| w > PHONE_MAX)
+            }
+            #[cfg(not(feature = "hydrate"))]
+            {
+                let _ = PHONE_MAX;
+                true
+            }
+        })
+    };
     view! {
-        <section class="analytics" class:collapsed=move || !open.get() data-testid="analytics">
-            <button class="link toggle" on:click=move |_| open.update(|o| *o = !*o)>
-                {move || if open.get() { "▾ Analytics" } else { "▸ Analytics" }}
+        <section
+            class="analytics"
+            class:auto=move || open.get().is_none()
+            class:collapsed=move || open.get() == Some(false)
+            data-testid="analytics"
+        >
+            <button class="link toggle" aria-controls="analytics-cards" aria-expanded=move || shown().to_string()
+                on:click=move |_| { let now = shown(); open.set(Some(!now)) }>
+                "Analytics"
             </button>
-            <Show when=move || open.get()>
-                <div class="cards">
+            <Show when=move || open.get() != Some(false)>
+                <div class="cards" id="analytics-cards">
                     <TopErrors/>
                     <Scatter/>
                     <Bookmarks/>
@@ -71,22 +105,32 @@ fn Scatter() -> impl IntoView {
                 Some(Err(e)) => view! { <p class="error">{e}</p> }.into_any(),
                 Some(Ok(d)) if d.points.is_empty() => view! { <p class="muted">"No run has both an error rate and a latency yet."</p> }.into_any(),
                 Some(Ok(d)) => {
-                    let (w, h) = (260.0, 120.0);
+                    // Plot area inside margins for the tick labels.
+                    let (w, h, left, bottom) = (260.0, 130.0, 44.0, 16.0);
                     let xmax = d.points.iter().map(|p| p.error_pct).fold(0.0_f64, f64::max).max(1e-9);
                     let ymax = d.points.iter().map(|p| p.latency_p50).fold(0.0_f64, f64::max).max(1e-9);
+                    let px = move |e: f64| left + e / xmax * (w - left - 6.0);
+                    let py = move |l: f64| h - bottom - l / ymax * (h - bottom - 6.0);
                     let dots = d.points.iter().map(|p| {
                         let id = p.run_id;
-                        let (x, y) = (4.0 + p.error_pct / xmax * (w - 8.0), h - 4.0 - p.latency_p50 / ymax * (h - 8.0));
+                        let (x, y) = (px(p.error_pct), py(p.latency_p50));
                         view! {
-                            <circle cx=format!("{x:.1}") cy=format!("{y:.1}") r="2.2" on:click=move |_| nav.push(|v| v.run = Some(id))>
+                            <circle cx=format!("{x:.1}") cy=format!("{y:.1}") r="3.5" on:click=move |_| nav.push(|v| v.run = Some(id))>
                                 <title>{format!("run {id}: {:.2}% errors, {}", p.error_pct, ms(p.latency_p50))}</title>
                             </circle>
                         }
                     }).collect_view();
+                    let ticks = [0.0, 0.5, 1.0].map(|f| view! {
+                        <text x=format!("{:.1}", px(xmax * f)) y=h - 3.0 text-anchor="middle" class="tick">{format!("{:.1}%", xmax * f)}</text>
+                        <text x=left - 4.0 y=format!("{:.1}", py(ymax * f) + 3.0) text-anchor="end" class="tick">{ms(ymax * f)}</text>
+                        <line x1=left y1=py(ymax * f) x2=w y2=py(ymax * f) class="grid"/>
+                    });
                     view! {
-                        <svg class="scatter" viewBox=format!("0 0 {w} {h}") role="img" aria-label="error percentage against median latency per run">
-                            <line x1="4" y1=h - 4.0 x2=w y2=h - 4.0 class="axis"/>
-                            <line x1="4" y1="0" x2="4" y2=h - 4.0 class="axis"/>
+                        <svg class="scatter" viewBox=format!("0 0 {w} {h}") role="img"
+                            aria-label=format!("error percentage against median latency for {} runs; Pearson r {}, Spearman rho {}", d.runs, r(d.pearson), r(d.spearman))>
+                            {ticks.into_iter().collect_view()}
+                            <line x1=left y1=h - bottom x2=w y2=h - bottom class="axis"/>
+                            <line x1=left y1="0" x2=left y2=h - bottom class="axis"/>
                             {dots}
                         </svg>
                         <p class="small">
@@ -104,9 +148,9 @@ fn Scatter() -> impl IntoView {
 #[component]
 fn Bookmarks() -> impl IntoView {
     let nav = Nav::get();
-    // Refreshed whenever the selected run changes (bookmarks are set there).
+    let changed = expect_context::<BookmarksChanged>().0;
     let list = LocalResource::new(move || {
-        nav.view.with(|v| v.run);
+        changed.track();
         get_json::<Vec<Bookmark>>("/api/bookmarks".into())
     });
     view! {

@@ -80,6 +80,33 @@ pub fn time_domain(
     }
 }
 
+/// What a chart shows, in words, for a screen reader: the points, the
+/// time they span and the median, p95 and maximum of the values.
+pub fn describe(title: &str, unit: Unit, points: &[[f64; 2]]) -> String {
+    if points.is_empty() {
+        return format!("{title}: no points");
+    }
+    let mut v: Vec<f64> = points
+        .iter()
+        .map(|p| p[1])
+        .filter(|v| v.is_finite())
+        .collect();
+    if v.is_empty() {
+        return format!("{title}: no finite values");
+    }
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    format!(
+        "{title}: {} points from {:.0} s to {:.0} s; median {}, p95 {}, max {}",
+        points.len(),
+        points[0][0],
+        points[points.len() - 1][0],
+        unit.show(at(0.5)),
+        unit.show(at(0.95)),
+        unit.show(v[v.len() - 1]),
+    )
+}
+
 /// One chart: the series drawn, a crosshair line, the hovered value.
 #[component]
 pub fn Chart(
@@ -145,6 +172,8 @@ pub fn Chart(
                 <canvas
                     node_ref=canvas
                     height=HEIGHT
+                    role="img"
+                    aria-label=move || series.with(|s| describe(title, unit, s.as_ref().map_or(&[][..], |s| &s.points[..])))
                     data-points=move || series.with(|s| s.as_ref().map_or(0, |s| s.points.len()))
                     on:mousemove=move |ev| {
                         let x = offset_x(&ev);
@@ -331,5 +360,24 @@ pub mod draw {
         let took = perf.map_or(f64::NAN, |p| p.now() - started);
         canvas.remove();
         took / reps.max(1) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Unit, describe};
+
+    #[test]
+    fn a_chart_is_described_by_its_figures() {
+        let pts: Vec<[f64; 2]> = (0..=100).map(|i| [i as f64, i as f64 / 1000.0]).collect();
+        assert_eq!(
+            describe("Latency", Unit::Millis, &pts),
+            "Latency: 101 points from 0 s to 100 s; median 50.0 ms, p95 95.0 ms, max 100 ms"
+        );
+        assert_eq!(describe("Latency", Unit::Millis, &[]), "Latency: no points");
+        assert_eq!(
+            describe("Size", Unit::Bytes, &[[0.0, f64::NAN]]),
+            "Size: no finite values"
+        );
     }
 }

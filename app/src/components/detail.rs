@@ -46,7 +46,9 @@ fn RunPanel(id: i64) -> impl IntoView {
                     }}
                     <span class="mono">{id}</span>
                 </h2>
-                <button class="close" title="Close (Esc)" aria-label="Close" on:click=move |_| nav.push(|v| { v.run = None; v.log = None; v.line = None; v.zoom = None; })>"✕"</button>
+                <button class="close" title="Close (Esc)" data-testid="close-run" on:click=move |_| nav.push(|v| { v.run = None; v.log = None; v.line = None; v.zoom = None; })>
+                    <span class="back">"← Back"</span><span class="x" aria-hidden="true">"✕"</span>
+                </button>
             </header>
             {move || match detail.get() {
                 None => view! { <p class="muted" data-testid="detail-loading">"Loading run…"</p> }.into_any(),
@@ -67,13 +69,17 @@ fn RunBody(d: RunDetail, version: RwSignal<u32>) -> impl IntoView {
     let bookmarked = d.run.bookmarked;
     let note = RwSignal::new(d.bookmark_note.clone().unwrap_or_default());
     let busy = RwSignal::new(None::<String>);
+    let bookmarks = expect_context::<super::analytics::BookmarksChanged>().0;
     let toggle = move |_| {
         let body =
             (!bookmarked).then(|| serde_json::json!({ "note": note.get_untracked() }).to_string());
         let method = if bookmarked { "DELETE" } else { "PUT" };
         spawn_local(async move {
             match send(method, format!("/api/runs/{id}/bookmark"), body).await {
-                Ok(()) => version.update(|v| *v += 1),
+                Ok(()) => {
+                    version.update(|v| *v += 1);
+                    bookmarks.update(|v| *v += 1);
+                }
                 Err(e) => busy.set(Some(e)),
             }
         });
@@ -86,10 +92,10 @@ fn RunBody(d: RunDetail, version: RwSignal<u32>) -> impl IntoView {
             .unwrap_or_else(|| "no username".into()),
         d.run.ip,
         d.run.version.clone().unwrap_or_else(|| "unknown".into()),
-        if d.run.last_updated.is_empty() {
-            "unknown".into()
-        } else {
-            d.run.last_updated.clone()
+        match (d.run.updated_at, d.run.last_updated.is_empty()) {
+            (0, true) => "unknown".into(),
+            (0, false) => d.run.last_updated.clone(),
+            (t, _) => format!("{} UTC", super::format::utc(t)),
         },
     );
     view! {
@@ -141,7 +147,10 @@ fn TaskBody(d: RunDetail) -> impl IntoView {
         });
     });
     let name = d.run.username.clone().unwrap_or_else(|| "unnamed".into());
-    let started = d.run.last_updated.clone();
+    let started = match d.run.updated_at {
+        0 => d.run.last_updated.clone(),
+        t => super::format::utc(t),
+    };
     let live = d.run.session().map(LiveSeries::new);
     let on_batch = live.map(|l| Callback::new(move |lines: Vec<String>| l.feed(&lines)));
     let labels = d

@@ -1,4 +1,8 @@
-//! Numbers as the dashboard writes them.
+//! Numbers and times as the dashboard writes them. Every time is UTC,
+//! written one way (`2025-10-14 12:30:05`), with how long ago it was as a
+//! hint.
+
+use leptos::prelude::*;
 
 /// `1234567` → `1,234,567`.
 pub fn group_thousands(n: i64) -> String {
@@ -51,6 +55,73 @@ pub fn pct(p: f64) -> String {
     }
 }
 
+/// Seconds since the Unix epoch as `YYYY-MM-DD HH:MM:SS` (UTC).
+pub fn utc(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// How long before `now` the time `secs` was: `just now`, `5 min ago`,
+/// `3 h ago`, `12 days ago`, `2 years ago` (`in the future` after `now`).
+pub fn ago(secs: i64, now: i64) -> String {
+    let d = now - secs;
+    match d {
+        d if d < -60 => "in the future".into(),
+        d if d < 60 => "just now".into(),
+        d if d < 3600 => format!("{} min ago", d / 60),
+        d if d < 86_400 => format!("{} h ago", d / 3600),
+        d if d < 2 * 365 * 86_400 => format!("{} days ago", d / 86_400),
+        d => format!("{} years ago", d / (365 * 86_400)),
+    }
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn now_secs() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        window()
+            .performance()
+            .map_or(0, |p| ((p.time_origin() + p.now()) / 1000.0) as i64)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    }
+}
+
+/// A time in the one format, with how long ago as its hover text. `secs`
+/// 0 means the source's text could not be read as a time: it is shown as
+/// written.
+#[component]
+pub fn Time(secs: i64, #[prop(into)] written: String) -> impl IntoView {
+    if secs == 0 {
+        return view! { <span title="not a time logdeck can read">{written}</span> }.into_any();
+    }
+    let iso = utc(secs);
+    let machine = format!("{}Z", iso.replace(' ', "T"));
+    view! {
+        <time datetime=machine title=format!("{} · {iso} UTC", ago(secs, now_secs()))>{iso.clone()}</time>
+    }
+    .into_any()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +138,19 @@ mod tests {
         assert_eq!(bytes(12.0), "12 B");
         assert_eq!(pct(0.04), "<0.1%");
         assert_eq!(pct(12.345), "12.3%");
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00");
+        assert_eq!(utc(1_760_445_005), "2025-10-14 12:30:05");
+        assert_eq!(utc(-1), "1969-12-31 23:59:59");
+        assert_eq!(utc(253_402_300_799), "9999-12-31 23:59:59");
+        assert_eq!(ago(100, 100), "just now");
+        assert_eq!(ago(0, 3_599), "59 min ago");
+        assert_eq!(ago(0, 90_000), "1 days ago");
+        assert_eq!(ago(0, 3 * 365 * 86_400), "3 years ago");
+        assert_eq!(ago(1000, 0), "in the future");
     }
 }

@@ -53,41 +53,86 @@ fn Stat(label: &'static str, value: i64) -> impl IntoView {
 }
 
 /// Search box, filter chips and sort menu; every change goes to the URL.
+///
+/// Before the app starts they are a plain form and plain links, so they
+/// work from the server-rendered page; text typed into the box then is
+/// kept when the app takes over.
 #[component]
 fn Controls() -> impl IntoView {
     let nav = Nav::get();
     let view = nav.view;
-    let on_input = nav.on_typing(DEBOUNCE_MS, |v, text| v.user = text);
+    let typing = nav.typing(DEBOUNCE_MS, |v, text| v.user = text);
+    let input = NodeRef::<leptos::html::Input>::new();
+    // The box follows the URL (back, links) but is not overwritten when the
+    // app starts: what was typed before then is applied instead.
+    Effect::new(move |started: Option<()>| {
+        let user = view.with(|v| v.user.clone());
+        let Some(el) = input.get() else { return };
+        if started.is_none() {
+            let typed = el.value();
+            if typed.trim() != user {
+                typing.now(typed, false);
+            }
+        } else if el.value().trim() != user {
+            el.set_value(&user);
+        }
+    });
     let chip = move |label: &'static str,
                      testid: &'static str,
                      get: fn(&crate::view::View) -> bool,
                      set: fn(&mut crate::view::View, bool)| {
+        let toggled = move |v: &mut crate::view::View| {
+            let on = get(v);
+            set(v, !on)
+        };
         view! {
-            <button
+            <a
                 class="chip"
+                role="button"
+                href=move || view.with(|v| v.href_after(toggled))
                 class:on=move || view.with(get)
                 aria-pressed=move || view.with(get).to_string()
                 data-testid=testid
-                on:click=move |_| nav.push(|v| { let on = get(v); set(v, !on) })
+                on:click=move |ev| { ev.prevent_default(); nav.push(toggled) }
             >
                 {label}
-            </button>
+            </a>
         }
     };
     view! {
         <div class="controls">
-            <label class="search">
-                <span class="visually-hidden">"Search users"</span>
-                <input
-                    id="search"
-                    type="search"
-                    placeholder="Search users…  ( / )"
-                    autocomplete="off"
-                    data-testid="search"
-                    prop:value=move || view.with(|v| v.user.clone())
-                    on:input=on_input
-                />
-            </label>
+            <form
+                class="search"
+                role="search"
+                method="get"
+                action="/"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    if let Some(el) = input.get() { typing.now(el.value(), true) }
+                }
+            >
+                <label>
+                    <span class="visually-hidden">"Search users, IP addresses and connection ids"</span>
+                    <input
+                        id="search"
+                        name="user"
+                        type="search"
+                        node_ref=input
+                        placeholder="Search user, IP or id…  ( / )"
+                        autocomplete="off"
+                        data-testid="search"
+                        value=view.with_untracked(|v| v.user.clone())
+                        on:input=move |ev| typing.input(event_target_value(&ev))
+                        on:keydown=move |ev| {
+                            // Esc clears the box and the filter together.
+                            if ev.key() == "Escape" {
+                                if let Some(el) = input.get() { el.set_value("") }
+                                typing.now(String::new(), false);
+                            }
+                        }
+                    />
+                </label>
+            </form>
             <div class="chips" role="group" aria-label="Filters">
                 {chip("has errors", "chip-errors", |v| v.has_errors, |v, on| v.has_errors = on)}
                 {chip("no client log", "chip-missing-client", |v| v.missing_client, |v, on| v.missing_client = on)}

@@ -422,7 +422,12 @@ fn LiveHeader(id: i64, got: Received, follow: Follow, show_times: RwSignal<bool>
     view! {
         <header class="logview-head">
             <h3>"output"</h3>
-            <span class=move || format!("live-state {}", status().0) data-testid="live-state">{move || status().1}</span>
+            <span class=move || format!("live-state {}", status().0) data-testid="live-state" role="status">{move || status().1}</span>
+            // Screen readers hear how many lines have arrived (politely,
+            // between other speech), not every line.
+            <span class="visually-hidden" aria-live="polite" data-testid="live-count">
+                {move || format!("{} lines received", group_thousands((got.dropped.get() + got.lines.with(Vec::len)) as i64))}
+            </span>
             <LevelChips/>
             <FindBox placeholder="Find in the output…"/>
             <label class="small"><input type="checkbox" data-testid="times" prop:checked=move || show_times.get() on:change=move |ev| show_times.set(event_target_checked(&ev))/>" times"</label>

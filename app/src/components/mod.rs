@@ -13,9 +13,9 @@ mod table;
 mod virtual_list;
 
 use leptos::prelude::*;
-use leptos_meta::{Meta, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Meta, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -29,6 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="stylesheet" href=format!("/pkg/{}.css", options.output_name)/>
                 <HydrationScripts options/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <MetaTags/>
@@ -56,12 +57,13 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="logdeck" href="/pkg/logdeck.css"/>
         <Title text="logdeck"/>
         <Meta name="color-scheme" content="light dark"/>
         <Router>
             <Routes fallback=NotFound>
-                <Route path=StaticSegment("") view=Dashboard/>
+                // In order: each part is sent when its data is ready, in
+                // place, so the page works before (or without) the app.
+                <Route path=StaticSegment("") view=Dashboard ssr=SsrMode::InOrder/>
             </Routes>
         </Router>
     }
@@ -70,6 +72,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Dashboard() -> impl IntoView {
     let nav = nav::Nav::provide();
+    provide_context(analytics::BookmarksChanged(RwSignal::new(0)));
     let has_detail = Memo::new(move |_| nav.view.with(|v| v.run.is_some()));
     view! {
         <header::Header/>
@@ -100,6 +103,17 @@ pub(crate) fn Keys() -> impl IntoView {
             })
             .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
         let key = ev.key();
+        // Enter on a link or button is its own click.
+        let on_control = ev
+            .target()
+            .and_then(|t| {
+                use leptos::wasm_bindgen::JsCast;
+                t.dyn_into::<leptos::web_sys::Element>().ok()
+            })
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "A" | "BUTTON"));
+        if on_control && key == "Enter" {
+            return;
+        }
         if typing {
             if key == "Escape"
                 && let Some(el) = document().active_element()

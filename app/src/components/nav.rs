@@ -61,18 +61,59 @@ impl Nav {
         ms: u64,
         apply: fn(&mut View, String),
     ) -> impl Fn(leptos::ev::Event) + Copy + 'static {
-        let nav = self;
-        let pending = StoredValue::new(None::<TimeoutHandle>);
-        move |ev: leptos::ev::Event| {
-            let text = event_target_value(&ev).trim().to_string();
-            if let Some(h) = pending.get_value() {
-                h.clear();
-            }
-            let h = set_timeout_with_handle(
-                move || nav.replace(|v| apply(v, text)),
-                std::time::Duration::from_millis(ms),
-            );
-            pending.set_value(h.ok());
+        let typing = self.typing(ms, apply);
+        move |ev: leptos::ev::Event| typing.input(event_target_value(&ev))
+    }
+
+    /// Text typed into the state, debounced by `ms`, with a way to apply
+    /// it at once (Enter, Esc) that drops the pending change.
+    pub fn typing(self, ms: u64, apply: fn(&mut View, String)) -> Typing {
+        Typing {
+            nav: self,
+            ms,
+            apply,
+            pending: StoredValue::new(None),
         }
+    }
+}
+
+/// Typed text on its way into the view state (see [`Nav::typing`]).
+#[derive(Clone, Copy)]
+pub struct Typing {
+    nav: Nav,
+    ms: u64,
+    apply: fn(&mut View, String),
+    pending: StoredValue<Option<TimeoutHandle>>,
+}
+
+impl Typing {
+    /// The text changed: apply it once typing pauses.
+    pub fn input(self, text: String) {
+        self.cancel();
+        let text = text.trim().to_string();
+        let h = set_timeout_with_handle(
+            move || self.nav.replace(|v| (self.apply)(v, text)),
+            std::time::Duration::from_millis(self.ms),
+        );
+        self.pending.set_value(h.ok());
+    }
+
+    /// Applies `text` now, as a new history entry when `push`.
+    pub fn now(self, text: String, push: bool) {
+        self.cancel();
+        let text = text.trim().to_string();
+        let apply = self.apply;
+        if push {
+            self.nav.push(|v| apply(v, text));
+        } else {
+            self.nav.replace(|v| apply(v, text));
+        }
+    }
+
+    fn cancel(self) {
+        if let Some(h) = self.pending.get_value() {
+            h.clear();
+        }
+        self.pending.set_value(None);
     }
 }

@@ -5,12 +5,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::detail::StatusBadge;
-use super::format::{group_thousands, ms, pct};
+use super::format::{Time, group_thousands, ms, pct};
 use super::nav::Nav;
 use super::virtual_list::VirtualList;
 use crate::api::list_runs;
 use crate::client::get_json;
-use model::{LogName, LogState, Run, RunDetail, RunKind, RunPage, RunStatus, Topic};
+use model::{LogName, LogState, Run, RunDetail, RunKind, RunPage, RunStatus, Sort, Topic};
 
 /// Height of one row in pixels (as the stylesheet's `table.runs td`).
 const ROW_H: f64 = 34.0;
@@ -269,6 +269,14 @@ fn TableBody(page: RunPage) -> impl IntoView {
     let top_pad = move || list.pad_before(rows.len());
     let bottom_pad = move || list.pad_after(rows.len());
 
+    let latency_label = Signal::derive(move || {
+        if nav.view.with(|v| v.sort == Sort::LatencyP95) {
+            "p95 latency"
+        } else {
+            "p50 latency"
+        }
+    });
+    let p95 = Memo::new(move |_| nav.view.with(|v| v.sort == Sort::LatencyP95));
     let filtered = nav.view.with_untracked(|v| {
         v.run_query(None, 1)
             != model::RunQuery {
@@ -284,24 +292,19 @@ fn TableBody(page: RunPage) -> impl IntoView {
                 on:scroll=move |_| list.measure()
             >
                 <table class="runs" data-testid="runs">
-                    <colgroup>
-                        <col class="c-id"/><col class="c-user"/><col class="c-ip"/><col class="c-time"/>
-                        <col class="c-version"/><col class="c-log"/><col class="c-log"/><col class="c-count"/>
-                        <col class="c-count"/><col class="c-lat"/><col class="c-spark"/>
-                    </colgroup>
                     <thead>
                         <tr>
-                            <th class="num">"connection"</th>
-                            <th>"user"</th>
-                            <th>"ip"</th>
-                            <th>"last updated"</th>
-                            <th>"version"</th>
-                            <th>"client log"</th>
-                            <th>"server log"</th>
-                            <th class="num">"errors"</th>
-                            <th class="num">"warnings"</th>
-                            <th class="num">"p50 latency"</th>
-                            <th>"latency"</th>
+                            <th class="num k-id">"connection"</th>
+                            <th class="k-user">"user"</th>
+                            <th class="k-ip">"ip"</th>
+                            <SortHeader label="last updated (UTC)" by=[Sort::Newest, Sort::Oldest] class="k-time"/>
+                            <th class="k-version">"version"</th>
+                            <th class="k-client">"client log"</th>
+                            <th class="k-server">"server log"</th>
+                            <SortHeader label="errors" by=[Sort::Errors, Sort::Errors] num=true class="k-errors"/>
+                            <th class="num k-warnings">"warnings"</th>
+                            <SortHeader label=latency_label by=[Sort::LatencyP95, Sort::LatencyP95] num=true class="k-lat"/>
+                            <th class="k-spark">"latency"</th>
                         </tr>
                     </thead>
                     <tbody>
@@ -309,7 +312,7 @@ fn TableBody(page: RunPage) -> impl IntoView {
                         <For
                             each=visible
                             key=|(i, r)| (*i, r.id, r.bookmarked, r.client_state, r.server_state, r.status, r.output_state, r.lines)
-                            children=move |(_, r)| view! { <Row run=r selected=selected/> }
+                            children=move |(_, r)| view! { <Row run=r selected=selected p95=p95/> }
                         />
                         <tr class="spacer" aria-hidden="true" style:height=bottom_pad></tr>
                     </tbody>
@@ -350,62 +353,110 @@ fn TableFooter(rows: Rows, pages: Pages) -> impl IntoView {
 pub struct ScrollTo(pub Callback<usize>);
 
 #[component]
-fn Row(run: Run, selected: Memo<Option<i64>>) -> impl IntoView {
+fn Row(run: Run, selected: Memo<Option<i64>>, p95: Memo<bool>) -> impl IntoView {
     let nav = Nav::get();
     let id = run.id;
     let is_selected = move || selected.get() == Some(id);
     let errors = count_cell(run.errors, run.lines);
     let warnings = count_cell(run.warnings, run.lines);
-    let latency = run.latency_p50.map(ms).unwrap_or_else(|| "—".into());
+    // The column shows the latency the table is sorted by.
+    let (p50, p95v) = (run.latency_p50, run.latency_p95);
+    let latency = move || {
+        if p95.get() { p95v } else { p50 }
+            .map(ms)
+            .unwrap_or_else(|| "—".into())
+    };
     let version = run.version.clone();
+    let open = move |v: &mut crate::view::View| {
+        v.run = Some(id);
+        v.log = None;
+        v.line = None;
+        v.zoom = None;
+    };
+    let href = nav.view.with_untracked(|v| v.href_after(open));
     view! {
         <tr
             data-connection=id
             class:selected=is_selected
             aria-selected=move || is_selected().to_string()
-            on:click=move |_| nav.push(|v| {
-                v.run = Some(id);
-                v.log = None;
-                v.line = None;
-                v.zoom = None;
-            })
+            on:click=move |_| nav.push(open)
         >
-            <td class="num mono">{id} {run.bookmarked.then(|| view! { <span class="star" title="bookmarked">"★"</span> })}</td>
-            <td class="ellipsis">
+            // A link: Tab reaches each row, and before the app starts a
+            // click opens the run from the server.
+            <td class="num mono k-id"><a class="row-link" href=href on:click=|ev| ev.prevent_default()>{id}</a> {run.bookmarked.then(|| view! { <span class="star" title="bookmarked">"★"</span> })}</td>
+            <td class="ellipsis k-user" title=run.username.clone()>
                 {(run.kind == RunKind::Task).then(|| view! { <StatusBadge status=run.status exit_code=run.exit_code/> " " })}
                 {run.username.clone().unwrap_or_else(|| "—".into())}
             </td>
-            <td class="mono">{run.ip.clone()}</td>
-            <td class="mono">{run.last_updated.clone()}</td>
-            <td class="mono ellipsis">{version.unwrap_or_else(|| "—".into())}</td>
+            <td class="mono k-ip" title=run.ip.clone()>{run.ip.clone()}</td>
+            <td class="mono k-time"><Time secs=run.updated_at written=run.last_updated.clone()/></td>
+            <td class="mono ellipsis k-version" title=version.clone()>{version.clone().unwrap_or_else(|| "—".into())}</td>
             {if run.kind == RunKind::Task {
-                view! { <td colspan="2"><OutputCell run=run.clone()/></td> }.into_any()
+                view! { <td colspan="2" class="k-client k-server"><OutputCell run=run.clone()/></td> }.into_any()
             } else {
                 view! {
-                    <td><LogCell run=id name=LogName::Client location=run.client_log.clone() state=run.client_state/></td>
-                    <td><LogCell run=id name=LogName::Server location=run.server_log.clone() state=run.server_state/></td>
+                    <td class="k-client"><LogCell run=id name=LogName::Client location=run.client_log.clone() state=run.client_state/></td>
+                    <td class="k-server"><LogCell run=id name=LogName::Server location=run.server_log.clone() state=run.server_state/></td>
                 }
                 .into_any()
             }}
-            <td class="num" class:hot={run.errors.unwrap_or(0) > 0} data-testid="errors">{errors}</td>
-            <td class="num">{warnings}</td>
-            <td class="num mono">{latency}</td>
-            <td><Sparkline values=run.sparkline.clone()/></td>
+            <td class="num k-errors" class:hot={run.errors.unwrap_or(0) > 0} data-testid="errors">{errors}</td>
+            <td class="num k-warnings">{warnings}</td>
+            <td class="num mono k-lat" data-testid="latency">{latency}</td>
+            <td class="k-spark"><Sparkline values=run.sparkline.clone()/></td>
         </tr>
     }
 }
 
-/// `12 (0.4%)`, or a dash before indexing.
-fn count_cell(n: Option<i64>, lines: Option<i64>) -> String {
-    match (n, lines) {
-        (Some(n), Some(l)) if l > 0 => format!(
-            "{} ({})",
-            group_thousands(n),
-            pct(n as f64 * 100.0 / l as f64)
-        ),
-        (Some(n), _) => group_thousands(n),
-        _ => "—".into(),
+/// A column header that sorts the table: a link (it works before the app
+/// starts) that sorts by `by[0]`, or by `by[1]` when already sorted by
+/// `by[0]` (newest ⇄ oldest).
+#[component]
+fn SortHeader(
+    #[prop(into)] label: Signal<&'static str>,
+    by: [Sort; 2],
+    #[prop(optional)] num: bool,
+    class: &'static str,
+) -> impl IntoView {
+    let nav = Nav::get();
+    let current = Memo::new(move |_| nav.view.with(|v| v.sort));
+    let next = move || {
+        if current.get() == by[0] { by[1] } else { by[0] }
+    };
+    let aria = move || match current.get() {
+        s if s == by[0] && by[0] == by[1] => "descending",
+        s if s == by[0] => "descending",
+        s if s == by[1] => "ascending",
+        _ => "none",
+    };
+    let arrow = move || match aria() {
+        "descending" => " ↓",
+        "ascending" => " ↑",
+        _ => "",
+    };
+    view! {
+        <th class=class class:num=num aria-sort=aria>
+            <a
+                class="sort-link"
+                href=move || nav.view.with(|v| v.href_after(|v| v.sort = next()))
+                title="Sort by this column"
+                on:click=move |ev| { ev.prevent_default(); nav.push(|v| v.sort = next()) }
+            >
+                {move || label.get()}{arrow}
+            </a>
+        </th>
     }
+}
+
+/// `12 (0.4%)` (the share of lines in its own span, which phones leave
+/// out), or a dash before indexing.
+fn count_cell(n: Option<i64>, lines: Option<i64>) -> impl IntoView {
+    let share = match (n, lines) {
+        (Some(n), Some(l)) if l > 0 => Some(format!(" ({})", pct(n as f64 * 100.0 / l as f64))),
+        _ => None,
+    };
+    let count = n.map_or_else(|| "—".into(), group_thousands);
+    view! { {count} {share.map(|s| view! { <span class="pct">{s}</span> })} }
 }
 
 /// A task's output: streaming, being archived, or its archived log.

@@ -1,8 +1,9 @@
-//! A window onto a long list of fixed-height rows: only the rows in and near
-//! the viewport are in the DOM, and a spacer above and one below keep the
+//! A window onto a long list of rows: only the rows in and near the
+//! viewport are in the DOM, and a spacer above and one below keep the
 //! scroll height of the whole list. The run table, the log viewer and the
-//! live log each hold one; positions are arithmetic because every row has
-//! the same height.
+//! live log each hold one. Every row is a whole number of lines of one
+//! height: one line each unless [`VirtualList::set_lines`] says otherwise
+//! (wrapped log lines), so positions are arithmetic, never measured.
 
 use leptos::prelude::*;
 
@@ -15,6 +16,24 @@ pub fn window(scroll_top: f64, viewport: f64, row_h: f64, overscan: usize) -> (u
     (start.saturating_sub(overscan), start + shown + overscan)
 }
 
+/// [`window`] for rows of varying heights: `ends[i]` is where row `i` ends,
+/// in lines from the top (so `ends` rises, and row `i` starts at
+/// `ends[i - 1]`, or 0).
+pub fn window_of(
+    ends: &[u32],
+    scroll_top: f64,
+    viewport: f64,
+    line_h: f64,
+    overscan: usize,
+) -> (usize, usize) {
+    let top = scroll_top.max(0.0) / line_h;
+    let bottom = top + viewport.max(0.0) / line_h;
+    // The first row ending below the top, the first starting below the bottom.
+    let start = ends.partition_point(|&e| f64::from(e) <= top);
+    let end = ends.partition_point(|&e| f64::from(e) < bottom) + 1;
+    (start.saturating_sub(overscan), end + overscan)
+}
+
 /// One virtualised list: its scrolling element, where it is scrolled to,
 /// and the window of rows that follows.
 #[derive(Clone, Copy)]
@@ -24,6 +43,8 @@ pub struct VirtualList {
     pub scroller: NodeRef<leptos::html::Div>,
     scroll_top: RwSignal<f64>,
     viewport: RwSignal<f64>,
+    /// Where each row ends, in lines, when rows are not one line each.
+    ends: RwSignal<Option<Vec<u32>>>,
     window: Memo<(usize, usize)>,
 }
 
@@ -34,13 +55,62 @@ impl VirtualList {
     pub fn new(row_h: f64, viewport: f64, overscan: usize) -> VirtualList {
         let scroll_top = RwSignal::new(0.0);
         let viewport = RwSignal::new(viewport);
+        let ends = RwSignal::new(None::<Vec<u32>>);
         VirtualList {
             row_h,
             scroller: NodeRef::new(),
             scroll_top,
             viewport,
-            window: Memo::new(move |_| window(scroll_top.get(), viewport.get(), row_h, overscan)),
+            ends,
+            window: Memo::new(move |_| {
+                let (top, view) = (scroll_top.get(), viewport.get());
+                ends.with(|e| match e {
+                    Some(e) => window_of(e, top, view, row_h, overscan),
+                    None => window(top, view, row_h, overscan),
+                })
+            }),
         }
+    }
+
+    /// How many lines each row takes (`None`: one each). Rows beyond the
+    /// list given take one line.
+    pub fn set_lines(&self, lines: Option<&[u32]>) {
+        self.ends.set(lines.map(|l| {
+            let mut at = 0u32;
+            l.iter()
+                .map(|n| {
+                    at = at.saturating_add((*n).max(1));
+                    at
+                })
+                .collect()
+        }));
+    }
+
+    /// Where row `i` starts, in pixels.
+    fn start_of(&self, i: usize) -> f64 {
+        self.ends.with_untracked(|e| match e {
+            Some(e) => {
+                i.checked_sub(1).map_or(0, |j| {
+                    e.get(j).copied().unwrap_or_else(|| {
+                        e.last().copied().unwrap_or(0) + (j + 1 - e.len()) as u32
+                    })
+                }) as f64
+                    * self.row_h
+            }
+            None => i as f64 * self.row_h,
+        })
+    }
+
+    /// Lines from the top to the end of row `i - 1` (tracked), for spacers.
+    fn lines_before(&self, i: usize) -> f64 {
+        self.ends.with(|e| match e {
+            Some(e) if i > 0 => {
+                let known = e.len().min(i);
+                let base = if known > 0 { e[known - 1] } else { 0 };
+                f64::from(base) + (i - known) as f64
+            }
+            _ => i as f64,
+        })
     }
 
     /// Reads the scroll position and the viewport's height from the element:
@@ -69,14 +139,18 @@ impl VirtualList {
 
     /// Height of the spacer above the window, as CSS, for `len` rows.
     pub fn pad_before(&self, len: usize) -> String {
-        format!("{}px", self.window().0.min(len) as f64 * self.row_h)
+        format!(
+            "{}px",
+            self.lines_before(self.window().0.min(len)) * self.row_h
+        )
     }
 
     /// Height of the spacer below the window, as CSS, for `len` rows.
     pub fn pad_after(&self, len: usize) -> String {
+        let end = self.window().1.min(len);
         format!(
             "{}px",
-            len.saturating_sub(self.window().1) as f64 * self.row_h
+            (self.lines_before(len) - self.lines_before(end)).max(0.0) * self.row_h
         )
     }
 
@@ -96,10 +170,32 @@ impl VirtualList {
     }
 
     /// Scrolls so row `i` sits a third of the way down the viewport (a
-    /// permalinked line, with context above it).
+    /// followed line, with context above it).
     pub fn show_third(&self, i: usize) {
         let viewport = self.viewport.get_untracked();
         self.scroll_to(i as f64 * self.row_h - viewport / 3.0);
+    }
+
+    /// Centres row `i` (a permalinked line), also when its rows have only
+    /// just arrived: the window moves to it at once, and the element is
+    /// scrolled on the next frame, once the spacers have their heights
+    /// (before that the browser would clamp the position to the old ones).
+    pub fn center(&self, i: usize) {
+        self.scroll_top.set(self.center_px(i));
+        let list = *self;
+        // Rows' heights may change with the rows that just arrived (wrapped
+        // lines): place it again on the next frame, scroll on the one after.
+        request_animation_frame(move || {
+            let px = list.center_px(i);
+            list.scroll_top.set(px);
+            request_animation_frame(move || list.scroll_to(px));
+        });
+    }
+
+    fn center_px(&self, i: usize) -> f64 {
+        let viewport = self.viewport.get_untracked();
+        let (top, bottom) = (self.start_of(i), self.start_of(i + 1));
+        (top - (viewport - (bottom - top)) / 2.0).max(0.0)
     }
 
     /// Scrolls the least that keeps row `i` in view with a row to spare on
@@ -152,7 +248,29 @@ impl VirtualList {
 
 #[cfg(test)]
 mod tests {
-    use super::window;
+    use super::{window, window_of};
+
+    #[test]
+    fn rows_of_many_lines_are_windowed_by_where_they_start_and_end() {
+        // Rows of 1, 3, 1, 2 lines end at lines 1, 4, 5, 7.
+        let ends = [1, 4, 5, 7];
+        // Lines 0..2 in view: rows 0 and 1.
+        assert_eq!(window_of(&ends, 0.0, 36.0, 18.0, 0), (0, 2));
+        // Lines 4..5 in view (row 2 only).
+        assert_eq!(window_of(&ends, 72.0, 18.0, 18.0, 0), (2, 3));
+        // Lines 2..6: rows 1 to 3; overscan is in rows.
+        assert_eq!(window_of(&ends, 36.0, 72.0, 18.0, 1), (0, 5));
+        // One line each is the fixed-height window (scrolled to whole rows;
+        // between them this one also counts the partly shown last row).
+        let ones: Vec<u32> = (1..=100).collect();
+        for top in [0.0, 18.0, 504.0] {
+            assert_eq!(
+                window_of(&ones, top, 360.0, 18.0, 3),
+                window(top, 360.0, 18.0, 3),
+                "{top}"
+            );
+        }
+    }
 
     #[test]
     fn the_window_covers_the_viewport_and_the_overscan() {

@@ -1,0 +1,347 @@
+// Reading logs: the layout, links that land, state that agrees, the page
+// before the app starts, phones, accessibility and the first load.
+import { test, expect, Page, Browser } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const shots = process.env.LOGDECK_E2E_SHOTS ?? 'screenshots';
+fs.mkdirSync(shots, { recursive: true });
+
+type Run = {
+  id: number; username: string | null; client_log: string | null; server_log: string | null;
+  client_state: string; server_state: string; errors: number | null; lines: number | null;
+  latency_p50: number | null; latency_p95: number | null; updated_at: number;
+};
+
+async function api<T>(page: Page, p: string): Promise<T> {
+  const res = await page.request.get(p);
+  expect(res.status(), p).toBe(200);
+  return (await res.json()) as T;
+}
+const runs = async (page: Page, q: string) => (await api<{ rows: Run[] }>(page, `/api/runs?${q}`)).rows;
+const hydrated = (page: Page) =>
+  expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 20_000 });
+const tableRows = (page: Page) => page.locator('table.runs tbody tr[data-connection]');
+
+/** A run whose client log is indexed, with the most lines among the first 500. */
+async function longClientLog(page: Page): Promise<{ run: Run; lines: number }> {
+  const all = (await runs(page, 'limit=500')).filter((r) => r.client_state === 'indexed');
+  let best = { run: all[0], lines: 0 };
+  for (const r of all.slice(0, 40)) {
+    const d = await api<{ logs: { name: string; summary: { lines: number } | null }[] }>(page, `/api/runs/${r.id}`);
+    const lines = d.logs.find((l) => l.name === 'client')?.summary?.lines ?? 0;
+    if (lines > best.lines) best = { run: r, lines };
+  }
+  return best;
+}
+
+test.describe('links that land', () => {
+  test('Download saves the log instead of showing "Not found"', async ({ page }) => {
+    const { run } = await longClientLog(page);
+    await page.goto(`/?run=${run.id}&log=client`);
+    await hydrated(page);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('download-log').click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/\S/);
+    const saved = await download.path();
+    expect(fs.statSync(saved!).size).toBeGreaterThan(0);
+    await expect(page.locator('h1', { hasText: 'Not found' })).toHaveCount(0);
+    await expect(page.getByTestId('logview')).toBeVisible();
+  });
+
+  test('a line permalink from a cold load centres and highlights its line', async ({ page }) => {
+    const { run, lines } = await longClientLog(page);
+    expect(lines).toBeGreaterThan(200);
+    const line = Math.floor(lines * 0.6);
+    await page.goto(`/?run=${run.id}&log=client&line=${line}`);
+    await hydrated(page);
+    const selected = page.locator(`.line.selected[data-line="${line}"]`);
+    await expect(selected).toBeVisible();
+    const box = (await selected.boundingBox())!;
+    const view = (await page.locator('.lines').boundingBox())!;
+    // Inside the viewer, near its middle.
+    expect(box.y).toBeGreaterThanOrEqual(view.y);
+    expect(box.y + box.height).toBeLessThanOrEqual(view.y + view.height);
+    expect(Math.abs(box.y + box.height / 2 - (view.y + view.height / 2))).toBeLessThan(view.height / 4);
+    // And the viewer itself is on screen.
+    const vp = page.viewportSize()!;
+    expect(view.y).toBeLessThan(vp.height);
+    await page.screenshot({ path: `${shots}/permalink.png` });
+  });
+
+  test('column headers sort, and the latency shown is the one sorted by', async ({ page }) => {
+    await page.goto('/');
+    await hydrated(page);
+    await page.locator('th.k-lat a').click();
+    await expect(page).toHaveURL(/sort=latency_p95/);
+    await expect(page.locator('th.k-lat')).toContainText('p95 latency');
+    await expect(page.locator('th.k-lat')).toHaveAttribute('aria-sort', 'descending');
+    const top = await runs(page, 'limit=5&sort=latency_p95');
+    await expect(tableRows(page).first()).toHaveAttribute('data-connection', String(top[0].id));
+    const shown = await tableRows(page).locator('[data-testid="latency"]').evaluateAll((tds) =>
+      tds.slice(0, 5).map((td) => td.textContent ?? ''));
+    const asMs = (t: string) => Number(t.replace(/[^0-9.]/g, ''));
+    for (let i = 1; i < shown.length; i++) expect(asMs(shown[i])).toBeLessThanOrEqual(asMs(shown[i - 1]));
+    expect(asMs(shown[0])).toBeCloseTo(top[0].latency_p95! * 1000, 0);
+    // The time header: newest, then oldest.
+    await page.locator('th.k-time a').click();
+    await expect(page).not.toHaveURL(/sort=/);
+    await page.locator('th.k-time a').click();
+    await expect(page).toHaveURL(/sort=oldest/);
+    await expect(page.locator('th.k-time')).toHaveAttribute('aria-sort', 'ascending');
+  });
+});
+
+test.describe('state that agrees', () => {
+  test('Esc empties the search box and the filter together', async ({ page }) => {
+    const all = await runs(page, 'limit=1');
+    await page.goto('/');
+    await hydrated(page);
+    await page.getByTestId('search').fill('no-such-user-anywhere');
+    await expect(page).toHaveURL(/user=no-such-user-anywhere/);
+    await expect(page.getByTestId('empty')).toBeVisible();
+    await page.getByTestId('search').press('Escape');
+    await expect(page).not.toHaveURL(/user=/);
+    await expect(page.getByTestId('search')).toHaveValue('');
+    await expect(tableRows(page).first()).toHaveAttribute('data-connection', String(all[0].id));
+    await expect(page.getByTestId('empty')).toHaveCount(0);
+  });
+
+  test('the Bookmarks card follows adding and removing a bookmark', async ({ page }) => {
+    const [r] = await runs(page, 'limit=1&sort=oldest');
+    await page.goto(`/?run=${r.id}`);
+    await hydrated(page);
+    const card = page.getByTestId('bookmarks');
+    await expect(card).not.toContainText(String(r.id));
+    await page.getByTestId('bookmark').click();
+    await expect(card).toContainText(String(r.id));
+    await page.getByTestId('bookmark').click();
+    await expect(card).not.toContainText(String(r.id));
+  });
+
+  test('every time is written one way, in UTC, with how long ago on hover', async ({ page }) => {
+    await page.goto('/');
+    await hydrated(page);
+    const times = await page.locator('td.k-time time').evaluateAll((ts) =>
+      ts.slice(0, 20).map((t) => ({ text: t.textContent, title: t.getAttribute('title') })));
+    expect(times.length).toBeGreaterThan(5);
+    for (const t of times) {
+      expect(t.text).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+      expect(t.title).toMatch(/ago|just now|future/);
+    }
+  });
+});
+
+test.describe('before the app starts', () => {
+  test('rows, chips and sort headers are links that work without the app', async ({ browser, baseURL }) => {
+    const context = await browser.newContext({ baseURL, javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto('/');
+    const first = page.locator('a.row-link').first();
+    await expect(first).toHaveAttribute('href', /run=\d+/);
+    await page.getByTestId('chip-errors').click();
+    await expect(page).toHaveURL(/has_errors=1/);
+    await expect(page.getByTestId('chip-errors')).toHaveAttribute('aria-pressed', 'true');
+    await page.locator('a.row-link').first().click();
+    await expect(page).toHaveURL(/run=\d+/);
+    await page.getByTestId('search').fill('user');
+    await page.getByTestId('search').press('Enter');
+    await expect(page).toHaveURL(/user=user/);
+    await context.close();
+  });
+
+  test('text typed before the app starts is kept and searched', async ({ page }) => {
+    // Hold the wasm back until the text is typed.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/*.wasm', async (route) => { await held; await route.continue(); });
+    await page.goto('/');
+    await page.getByTestId('search').fill('USER.12345@');
+    release();
+    await hydrated(page);
+    await expect(page.getByTestId('search')).toHaveValue('USER.12345@');
+    await expect(page).toHaveURL(/user=USER.12345/);
+    await expect(page.locator('tr[data-connection="912345"]')).toHaveCount(1);
+  });
+});
+
+test.describe('reading', () => {
+  test('beside a run the table keeps its key columns; the log can take the whole window', async ({ page }) => {
+    const { run } = await longClientLog(page);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`/?run=${run.id}`);
+    await hydrated(page);
+    for (const k of ['k-id', 'k-user', 'k-time', 'k-errors', 'k-warnings', 'k-lat']) {
+      const th = page.locator(`th.${k}`);
+      await expect(th).toBeVisible();
+      const b = (await th.boundingBox())!;
+      const pane = (await page.locator('.runs-pane').boundingBox())!;
+      expect(b.x + b.width, k).toBeLessThanOrEqual(pane.x + pane.width + 1);
+    }
+    await page.getByTestId('open-client').click();
+    const viewer = page.getByTestId('logview');
+    await expect(viewer).toBeInViewport();
+    await page.getByTestId('maximise').click();
+    const box = (await viewer.boundingBox())!;
+    expect(box.width).toBeGreaterThanOrEqual(1440 - 2);
+    await page.screenshot({ path: `${shots}/log-maximised.png` });
+    await page.getByTestId('maximise').click();
+    expect((await viewer.boundingBox())!.width).toBeLessThan(1000);
+  });
+});
+
+for (const scheme of ['light', 'dark'] as const) {
+  test.describe(`phone, ${scheme}`, () => {
+    test.use({ viewport: { width: 390, height: 844 }, colorScheme: scheme, hasTouch: true, isMobile: true });
+
+    test('one column, no sideways scroll, the run as a sheet with Back', async ({ page }) => {
+      await page.goto('/');
+      await hydrated(page);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(width).toBeLessThanOrEqual(390);
+      // Analytics start folded: the first screen shows runs.
+      await expect(page.locator('#analytics-cards')).toBeHidden();
+      await expect(tableRows(page).first()).toBeInViewport();
+      await page.screenshot({ path: `${shots}/phone-${scheme}.png` });
+      await tableRows(page).first().locator('td.k-user').tap();
+      const sheet = page.getByTestId('detail');
+      await expect(sheet).toBeVisible();
+      const b = (await sheet.boundingBox())!;
+      expect(b.x).toBeLessThanOrEqual(0.5);
+      expect(b.width).toBeGreaterThanOrEqual(389);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: `${shots}/phone-sheet-${scheme}.png` });
+      await page.getByTestId('close-run').tap();
+      await expect(sheet).toHaveCount(0);
+      // The browser's back closes it too.
+      await tableRows(page).first().locator('td.k-user').tap();
+      await expect(sheet).toBeVisible();
+      await page.goBack();
+      await expect(sheet).toHaveCount(0);
+    });
+  });
+
+  test.describe(`desktop, ${scheme}`, () => {
+    test.use({ viewport: { width: 1440, height: 900 }, colorScheme: scheme });
+    test('screenshots of the dashboard and a run', async ({ page }) => {
+      const { run } = await longClientLog(page);
+      await page.goto('/');
+      await hydrated(page);
+      await page.screenshot({ path: `${shots}/desktop-${scheme}.png` });
+      await page.goto(`/?run=${run.id}&log=client`);
+      await hydrated(page);
+      await expect(page.locator('.line').first()).toBeVisible();
+      await page.screenshot({ path: `${shots}/desktop-run-${scheme}.png` });
+    });
+  });
+}
+
+test.describe('first load', () => {
+  test('the bundle is precompressed, hash-named and cached for good; pages and JSON are compressed', async ({ page }) => {
+    const html = await (await page.request.get('/')).text();
+    const name = html.match(/\/pkg\/(logdeck\.[0-9a-f]{16})\.js/)?.[1];
+    expect(name, 'the page links the hash-named bundle').toBeTruthy();
+    expect(html).toContain(`/pkg/${name}.css`);
+    for (const ext of ['wasm', 'js', 'css']) {
+      const plain = await page.request.get(`/pkg/${name}.${ext}`, { headers: { 'accept-encoding': 'identity' } });
+      expect(plain.status()).toBe(200);
+      expect(plain.headers()['cache-control']).toContain('immutable');
+      const raw = (await plain.body()).length;
+      for (const enc of ['br', 'gzip']) {
+        const res = await fetchEncoded(page, `/pkg/${name}.${ext}`, enc);
+        expect(res.encoding, `${ext} ${enc}`).toBe(enc);
+        expect(res.cacheControl).toContain('immutable');
+        expect(res.wire).toBeLessThan(raw);
+      }
+    }
+    for (const p of ['/', '/api/runs?limit=200']) {
+      const res = await fetchEncoded(page, p, 'br');
+      expect(res.encoding, p).toBe('br');
+    }
+  });
+
+  test('wire sizes and time to interactive on two links (recorded, not asserted)', async ({ browser, baseURL }) => {
+    test.setTimeout(300_000);
+    const bench = await import(path.resolve(__dirname, '../../bench/first_load.mjs'));
+    const lines: string[] = [];
+    const results = await bench.measureAll(browser as Browser, `${baseURL}/`, (l: string) => { lines.push(l); console.log(l); });
+    fs.writeFileSync(`${shots}/first-load.json`, JSON.stringify(results, null, 2));
+    fs.writeFileSync(`${shots}/first-load.txt`, lines.join('\n') + '\n');
+    for (const r of results) expect(r.interactive_ms, r.link).not.toBeNull();
+    const served = results.filter((r: { identity: boolean }) => !r.identity);
+    for (const r of served) expect(r.encodings.wasm).toBe('br');
+  });
+});
+
+test.describe('accessibility', () => {
+  for (const scheme of ['light', 'dark'] as const) {
+    for (const vp of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
+      test(`no serious axe violations, ${scheme}, ${vp.width}px`, async ({ browser, baseURL }) => {
+        // The page's script policy would refuse the injected checker.
+        const context = await browser.newContext({ baseURL, viewport: vp, colorScheme: scheme, bypassCSP: true });
+        const page = await context.newPage();
+        const { run } = await longClientLog(page);
+        for (const url of ['/', `/?run=${run.id}&log=client`]) {
+          await page.goto(url);
+          await hydrated(page);
+          await page.waitForTimeout(500);
+          const found = await axe(page);
+          const serious = found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+          fs.writeFileSync(`${shots}/axe-${scheme}-${vp.width}${url === '/' ? '' : '-run'}.json`, JSON.stringify(found, null, 2));
+          expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.length}) e.g. ${v.nodes[0]?.target}`), url).toEqual([]);
+        }
+        await context.close();
+      });
+    }
+  }
+
+  test('rows are reached with Tab; charts say what they show; new lines are announced', async ({ page }) => {
+    const { run } = await longClientLog(page);
+    await page.goto('/');
+    await hydrated(page);
+    await page.locator('a.row-link').first().focus();
+    // Tab passes the row's log links, then reaches the next row.
+    const second = await page.locator('a.row-link').nth(1).getAttribute('href');
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate(() => document.activeElement?.classList.contains('row-link'))) break;
+    }
+    await expect(page.locator('a.row-link').nth(1)).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(new RegExp(`${second!.replace('/?', '\\?')}$`));
+    await page.goto(`/?run=${run.id}`);
+    await hydrated(page);
+    const canvases = page.getByTestId('detail').locator('canvas');
+    await expect(canvases.first()).toHaveAttribute('data-points', /.+/);
+    for (let i = 0; i < (await canvases.count()); i++) {
+      await expect(canvases.nth(i)).toHaveAttribute('role', 'img');
+      await expect(canvases.nth(i)).toHaveAttribute('aria-label', /median .* p95 /);
+    }
+  });
+});
+
+type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: string[] }[] };
+
+async function axe(page: Page): Promise<AxeViolation[]> {
+  const source = require.resolve('axe-core/axe.min.js');
+  await page.addScriptTag({ path: source });
+  return page.evaluate(async () => {
+    const w = window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: AxeViolation[] }> } };
+    const r = await w.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+  });
+}
+
+/** Fetches `p` asking for `enc` only; what came back and its size on the wire. */
+async function fetchEncoded(page: Page, p: string, enc: string) {
+  const res = await page.request.get(p, { headers: { 'accept-encoding': enc } });
+  const h = res.headers();
+  return {
+    encoding: h['content-encoding'] ?? 'none',
+    cacheControl: h['cache-control'] ?? '',
+    // Playwright decodes the body; the wire size is the header's.
+    wire: Number(h['content-length'] ?? (await res.body()).length),
+  };
+}

@@ -1,7 +1,7 @@
 //! The dashboard's state, all of it in the URL's query string, so reload,
 //! back and shared links restore the same view.
 
-use model::{Level, LogName, RunQuery, Sort};
+use model::{ExportFormat, Level, LogName, RunQuery, Sort};
 
 /// Everything the page shows that a link should restore.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -145,6 +145,24 @@ impl View {
         v.href()
     }
 
+    /// The export of every run this state lists (its filters, search and
+    /// sort), as a file in `format`.
+    pub fn export_href(&self, format: ExportFormat) -> String {
+        let list = View {
+            user: self.user.clone(),
+            has_errors: self.has_errors,
+            missing_client: self.missing_client,
+            missing_server: self.missing_server,
+            bookmarked: self.bookmarked,
+            version: self.version.clone(),
+            sort: self.sort,
+            ..View::default()
+        };
+        let q = list.to_query();
+        let sep = if q.is_empty() { "" } else { "&" };
+        format!("/api/runs/export?format={format}{sep}{q}")
+    }
+
     /// The run list this state shows, from `after`.
     pub fn run_query(&self, after: Option<String>, limit: u32) -> RunQuery {
         RunQuery {
@@ -223,6 +241,19 @@ mod tests {
         };
         assert_eq!(parse(&v.to_query()), v);
         assert_eq!(View::default().href(), "/");
+    }
+
+    #[test]
+    fn an_export_takes_the_list_s_parameters_only() {
+        let v = parse("user=ann&has_errors=1&sort=oldest&run=5&log=client&line=9&find=x");
+        assert_eq!(
+            v.export_href(ExportFormat::Csv),
+            "/api/runs/export?format=csv&user=ann&has_errors=1&sort=oldest"
+        );
+        assert_eq!(
+            View::default().export_href(ExportFormat::Jsonl),
+            "/api/runs/export?format=jsonl"
+        );
     }
 
     #[test]

@@ -94,6 +94,35 @@ test.describe('links that land', () => {
   });
 });
 
+test.describe('export', () => {
+  test('the table view downloads as CSV and JSON Lines, every row', async ({ page }) => {
+    test.setTimeout(120_000);
+    const totals = await api<{ connections: number }>(page, '/api/totals');
+    await page.goto('/');
+    await hydrated(page);
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+    expect(csv.suggestedFilename()).toBe('logdeck-runs.csv');
+    const text = fs.readFileSync((await csv.path())!, 'utf8');
+    const rows = text.split('\n').filter((l) => /^\d+,/.test(l));
+    expect(text.startsWith('id,kind,status,')).toBe(true);
+    // Every run (task runs from other tests may have been added since).
+    expect(rows.length).toBeGreaterThanOrEqual(totals.connections);
+    // The filters go with it.
+    await page.getByTestId('chip-errors').click();
+    await expect(page).toHaveURL(/has_errors=1/);
+    const withErrors: number[] = [];
+    for (let q = 'has_errors=1&limit=500'; ;) {
+      const p = await api<{ rows: Run[]; next: string | null }>(page, `/api/runs?${q}`);
+      withErrors.push(...p.rows.map((r) => r.id));
+      if (!p.next) break;
+      q = `has_errors=1&limit=500&after=${encodeURIComponent(p.next)}`;
+    }
+    const [jsonl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-jsonl').click()]);
+    const lines = fs.readFileSync((await jsonl.path())!, 'utf8').split('\n').filter((l) => l);
+    expect(lines.map((l) => JSON.parse(l).id)).toEqual(withErrors);
+  });
+});
+
 test.describe('state that agrees', () => {
   test('Esc empties the search box and the filter together', async ({ page }) => {
     const all = await runs(page, 'limit=1');

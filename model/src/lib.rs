@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod live;
 pub mod run;
 pub mod summary;
+pub mod time;
 
 pub use analytics::{Bucket, ErrorLatencyPoint, ErrorsVsLatency, Histogram, TopTemplate};
 pub use error::ApiError;
@@ -22,8 +23,8 @@ pub use event::{Event, Topic};
 pub use jobs::{Bookmark, JobFailure, JobStatus};
 pub use logparse::{Level, Metric};
 pub use run::{
-    CONNECTION_LABEL, LogName, LogState, MAX_PAGE, Run, RunKind, RunPage, RunQuery, RunStatus,
-    SESSION_LABEL, Sort, Totals,
+    CONNECTION_LABEL, ExportFormat, LogName, LogState, MAX_PAGE, Run, RunKind, RunPage, RunQuery,
+    RunStatus, SESSION_LABEL, Sort, Totals,
 };
 pub use summary::{
     LinePage, LogInfo, LogLine, LogSummary, MetricStats, RunDetail, Series, TemplateCount, percent,

@@ -31,6 +31,18 @@ impl LogName {
 }
 
 words! {
+    /// The file format of an export of the run list.
+    #[derive(Default)]
+    pub enum ExportFormat {
+        /// Comma-separated values with a header row (RFC 4180 quoting).
+        #[default]
+        Csv = "csv",
+        /// One JSON object per line, each run as the list gives it.
+        Jsonl = "jsonl",
+    }
+}
+
+words! {
     /// What a run is.
     #[derive(Default)]
     pub enum RunKind {

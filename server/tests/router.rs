@@ -762,7 +762,79 @@ async fn the_bundle_and_answers_go_out_compressed(cat: &Catalog) {
     assert!(res.headers().get(header::CONTENT_ENCODING).is_none());
 }
 
+/// An export holds every run of the view, in the list's order, in both
+/// formats; what it cannot do is a 400 that says why.
+async fn the_view_exports_as_csv_and_json_lines(cat: &Catalog) {
+    let f = fixture(cat, 700, None).await;
+    let paged = |q: &'static str| {
+        let app = f.app.clone();
+        async move {
+            let mut ids = Vec::new();
+            let mut uri = format!("/api/runs?limit=500&{q}");
+            loop {
+                let p: RunPage = ok(&app, &uri).await;
+                ids.extend(p.rows.iter().map(|r| r.id));
+                match p.next {
+                    Some(n) => uri = format!("/api/runs?limit=500&{q}&after={}", urlencode(&n)),
+                    None => return ids,
+                }
+            }
+        }
+    };
+    let all = paged("").await;
+    assert_eq!(all.len(), 700);
+    let (status, headers, body) = send(&f.app, get("/api/runs/export")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(
+        headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("logdeck-runs.csv")
+    );
+    let mut csv = csv::Reader::from_reader(&body[..]);
+    assert_eq!(&csv.headers().unwrap()[0], "id");
+    let ids: Vec<i64> = csv
+        .records()
+        .map(|r| r.unwrap()[0].parse().unwrap())
+        .collect();
+    assert_eq!(ids, all, "every run, in the list's order, across pages");
+
+    let filtered = paged("has_errors=1&sort=errors").await;
+    assert!(!filtered.is_empty());
+    let (status, headers, body) = send(
+        &f.app,
+        get("/api/runs/export?format=jsonl&has_errors=1&sort=errors"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/x-ndjson");
+    let runs: Vec<model::Run> = body
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(runs.iter().map(|r| r.id).collect::<Vec<_>>(), filtered);
+    assert!(runs.iter().all(|r| r.errors.unwrap_or(0) > 0));
+
+    let (status, _, body) = send(&f.app, get("/api/runs/export?user=no-such-user")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(csv::Reader::from_reader(&body[..]).records().count(), 0);
+
+    for (q, says) in [
+        ("format=xml", "format must be one of"),
+        ("limit=10", "leave limit out"),
+        ("sort=sideways", "sort"),
+        ("after=garbage", "cursor"),
+    ] {
+        let (status, v) = get_json(&f.app, &format!("/api/runs/export?{q}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{q}: {v}");
+        assert!(v["error"].as_str().unwrap().contains(says), "{q}: {v}");
+    }
+}
+
 on_both!(
+    the_view_exports_as_csv_and_json_lines,
     the_bundle_and_answers_go_out_compressed,
     page_is_rendered_on_the_server_and_links_logs,
     runs_page_filter_and_sort,

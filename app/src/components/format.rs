@@ -55,26 +55,7 @@ pub fn pct(p: f64) -> String {
     }
 }
 
-/// Seconds since the Unix epoch as `YYYY-MM-DD HH:MM:SS` (UTC).
-pub fn utc(secs: i64) -> String {
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
+pub use model::time::utc;
 
 /// How long before `now` the time `secs` was: `just now`, `5 min ago`,
 /// `3 h ago`, `12 days ago`, `2 years ago` (`in the future` after `now`).
@@ -85,6 +66,7 @@ pub fn ago(secs: i64, now: i64) -> String {
         d if d < 60 => "just now".into(),
         d if d < 3600 => format!("{} min ago", d / 60),
         d if d < 86_400 => format!("{} h ago", d / 3600),
+        d if d < 2 * 86_400 => "1 day ago".into(),
         d if d < 2 * 365 * 86_400 => format!("{} days ago", d / 86_400),
         d => format!("{} years ago", d / (365 * 86_400)),
     }
@@ -115,7 +97,7 @@ pub fn Time(secs: i64, #[prop(into)] written: String) -> impl IntoView {
         return view! { <span title="not a time logdeck can read">{written}</span> }.into_any();
     }
     let iso = utc(secs);
-    let machine = format!("{}Z", iso.replace(' ', "T"));
+    let machine = model::time::iso(secs);
     view! {
         <time datetime=machine title=format!("{} · {iso} UTC", ago(secs, now_secs()))>{iso.clone()}</time>
     }
@@ -142,14 +124,10 @@ mod tests {
 
     #[test]
     fn times() {
-        assert_eq!(utc(0), "1970-01-01 00:00:00");
-        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00");
-        assert_eq!(utc(1_760_445_005), "2025-10-14 12:30:05");
-        assert_eq!(utc(-1), "1969-12-31 23:59:59");
-        assert_eq!(utc(253_402_300_799), "9999-12-31 23:59:59");
         assert_eq!(ago(100, 100), "just now");
         assert_eq!(ago(0, 3_599), "59 min ago");
-        assert_eq!(ago(0, 90_000), "1 days ago");
+        assert_eq!(ago(0, 90_000), "1 day ago");
+        assert_eq!(ago(0, 200_000), "2 days ago");
         assert_eq!(ago(0, 3 * 365 * 86_400), "3 years ago");
         assert_eq!(ago(1000, 0), "in the future");
     }

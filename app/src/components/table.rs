@@ -10,7 +10,9 @@ use super::nav::Nav;
 use super::virtual_list::VirtualList;
 use crate::api::list_runs;
 use crate::client::get_json;
-use model::{LogName, LogState, Run, RunDetail, RunKind, RunPage, RunStatus, Sort, Topic};
+use model::{
+    ExportFormat, LogName, LogState, Run, RunDetail, RunKind, RunPage, RunStatus, Sort, Topic,
+};
 
 /// Height of one row in pixels (as the stylesheet's `table.runs td`).
 const ROW_H: f64 = 34.0;
@@ -339,6 +341,13 @@ fn TableFooter(rows: Rows, pages: Pages) -> impl IntoView {
                 {move || format!("{} loaded{}", group_thousands(rows.len() as i64), if pages.has_more() { "" } else { " (all)" })}
             </span>
             {move || pages.loading.get().then(|| view! { <span class="muted" data-testid="loading">"loading more…"</span> })}
+            // Every row of this view as a file, streamed by the server.
+            <span class="export">
+                "Export "
+                <a href=move || nav.view.with(|v| v.export_href(ExportFormat::Csv)) download="" rel="external" data-testid="export-csv">"CSV"</a>
+                " · "
+                <a href=move || nav.view.with(|v| v.export_href(ExportFormat::Jsonl)) download="" rel="external" data-testid="export-jsonl">"JSON Lines"</a>
+            </span>
             {move || pages.error.get().map(|e| view! {
                 <span class="error" role="alert">{format!("Could not load more: {e} ")}
                     <button on:click=move |_| { pages.error.set(None); pages.load_more(nav, rows); }>"Retry"</button>

@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod error;
+pub mod export;
 pub mod feed;
 pub mod logs;
 pub mod openapi;
@@ -17,6 +18,7 @@ use crate::state::AppState;
 fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
         ("/api/runs", get(runs::list)),
+        ("/api/runs/export", get(export::export)),
         ("/api/runs/{id}", get(runs::get)),
         (
             "/api/runs/{id}/bookmark",

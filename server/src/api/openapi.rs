@@ -8,7 +8,7 @@ use serde_json::Value;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 
-use super::{analytics, feed, logs, runs};
+use super::{analytics, export, feed, logs, runs};
 
 /// The document's description of the API as a whole.
 const ABOUT: &str = "Runs (connections of streaming sessions, and task runs streamed live) with \
@@ -21,6 +21,7 @@ this endpoint does not take, given twice, or out of range is a 400 that names it
     info(title = "logdeck API", description = ABOUT),
     paths(
         runs::list,
+        export::export,
         runs::get,
         runs::put_bookmark,
         runs::delete_bookmark,

@@ -54,7 +54,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(root: &Path, hashed: Option<Stri
 /// brotli or gzip as the client asks, at a level cheap enough to do on
 /// every answer. Never for an event stream (it must flush each event),
 /// a protocol switch (websockets), or what is already compressed.
-pub fn compression() -> CompressionLayer<impl Predicate + Clone> {
+pub fn compression() -> CompressionLayer<impl Predicate> {
     let not_upgrades = |status: StatusCode,
                         _: axum::http::Version,
                         headers: &axum::http::HeaderMap,

@@ -329,23 +329,9 @@ fn is_busy(e: &sqlx::Error) -> bool {
 /// `YYYY-MM-DD HH:MM` (UTC) of seconds since the epoch: the catalog's
 /// `last_updated` text for runs it creates itself.
 fn iso_minute(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60
-    )
+    let mut text = model::time::utc(secs);
+    text.truncate("YYYY-MM-DD HH:MM".len());
+    text
 }
 
 #[cfg(test)]

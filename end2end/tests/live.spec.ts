@@ -131,6 +131,9 @@ test('a live run: appears without reload, lines arrive within a second, pause an
   await expect(page.getByTestId('task-status')).toHaveText('failed · exit 3');
   await expect(page.locator(`tr[data-connection="${id}"] [data-testid="status-badge"]`)).toHaveText('failed · exit 3');
   await expect(page.getByTestId('live-count')).toContainText('600 lines');
+  // Screen readers are told the count, politely (aria-live).
+  await expect(page.getByTestId('live-announce')).toHaveText('600 lines received');
+  await expect(page.getByTestId('live-announce')).toHaveAttribute('aria-live', 'polite');
 
   // The browser's lines are the tails' lines, byte for byte.
   for (const t of tails) expect(await t.done).toBe(0);

@@ -425,7 +425,7 @@ fn LiveHeader(id: i64, got: Received, follow: Follow, show_times: RwSignal<bool>
             <span class=move || format!("live-state {}", status().0) data-testid="live-state" role="status">{move || status().1}</span>
             // Screen readers hear how many lines have arrived (politely,
             // between other speech), not every line.
-            <span class="visually-hidden" aria-live="polite" data-testid="live-count">
+            <span class="visually-hidden" aria-live="polite" data-testid="live-announce">
                 {move || format!("{} lines received", group_thousands((got.dropped.get() + got.lines.with(Vec::len)) as i64))}
             </span>
             <LevelChips/>

@@ -337,6 +337,48 @@ impl Catalog {
         Ok(outcome)
     }
 
+    /// Queues again the job of a log whose indexing failed for good, with
+    /// its attempts reset; the log and its run say `pending` again. `false`
+    /// when that log has no failed job (never queued, done, or already
+    /// queued again).
+    pub async fn retry_job(
+        &self,
+        run_id: i64,
+        log: LogName,
+        now_ms: i64,
+    ) -> Result<bool, CatalogError> {
+        let mut tx = self.begin_write().await?;
+        let requeued = sqlx::query(
+            "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1, last_error = NULL, \
+             lease_owner = NULL, lease_until = NULL, updated_ms = $1 \
+             WHERE run_id = $2 AND log_name = $3 AND state = 'failed'",
+        )
+        .bind(now_ms)
+        .bind(run_id)
+        .bind(log.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if requeued.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE logs SET state = 'pending', reason = NULL WHERE run_id = $1 AND name = $2",
+        )
+        .bind(run_id)
+        .bind(log.as_str())
+        .execute(&mut *tx)
+        .await?;
+        let state_col = state_column(log);
+        sqlx::query(&format!("UPDATE runs SET {state_col} = $1 WHERE id = $2"))
+            .bind(LogState::Pending.as_str())
+            .bind(run_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Job counts by state and the ten most recent failures.
     pub async fn job_status(&self) -> Result<JobStatus, CatalogError> {
         let mut status = JobStatus::default();

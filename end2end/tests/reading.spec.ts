@@ -123,6 +123,40 @@ test.describe('export', () => {
   });
 });
 
+test.describe('indexing status', () => {
+  test('failures show with their reason, and Retry queues the log again', async ({ page }) => {
+    test.setTimeout(90_000);
+    const data = process.env.LOGDECK_E2E_DATA;
+    const bin = process.env.LOGDECK_E2E_BIN ?? '../target/release/logdeck';
+    expect(data, 'LOGDECK_E2E_DATA names the corpus the server reads').toBeTruthy();
+    // A run whose client log lies outside every store: its indexing fails.
+    const id = 990077;
+    const file = path.join(data!, 'failing.jsonl');
+    fs.writeFileSync(file, JSON.stringify({ connection_id: id, ip: '10.9.8.7', client_logs: '../outside-the-store.txt', server_logs: null }) + '\n');
+    const { execFileSync } = await import('child_process');
+    execFileSync(bin, ['import', '--quiet', '--data-dir', data!, file]);
+    await expect.poll(async () => (await api<{ failed: number }>(page, '/api/jobs')).failed, { timeout: 30_000 }).toBeGreaterThan(0);
+    await page.goto('/');
+    await hydrated(page);
+    const card = page.getByTestId('indexing');
+    const failure = card.getByTestId('failure').filter({ hasText: `${id} client` });
+    await expect(failure).toBeVisible();
+    await expect(failure.locator('.reason')).toHaveText(/invalid log location|not in a configured log store/);
+    const failedBefore = Number((await card.getByTestId('jobs-failed').innerText()).replace(/[^0-9]/g, ''));
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/api/runs/${id}/logs/client/retry`) && r.status() === 202),
+      failure.getByTestId('retry').click(),
+    ]);
+    // Queued again (the count drops) and, the file being no better, failed again.
+    await expect.poll(async () => {
+      const d = await api<{ logs: { state: string }[] }>(page, `/api/runs/${id}`);
+      return d.logs[0].state;
+    }, { timeout: 30_000 }).toBe('failed');
+    await expect(card.getByTestId('jobs-failed')).toHaveText(`${failedBefore} failed`, { timeout: 15_000 });
+    await page.screenshot({ path: `${shots}/indexing.png` });
+  });
+});
+
 test.describe('state that agrees', () => {
   test('Esc empties the search box and the filter together', async ({ page }) => {
     const all = await runs(page, 'limit=1');

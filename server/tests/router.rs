@@ -535,6 +535,53 @@ async fn locations_outside_the_stores_are_never_read(cat: &Catalog) {
     let jobs: Value = ok(&f.app, "/api/jobs").await;
     assert_eq!(jobs["failed"], 2);
     assert_eq!(jobs["recent_failures"].as_array().unwrap().len(), 2);
+
+    // A failed log is queued again on request (pending until a worker takes
+    // it), and fails again for the same reason; only a failed one can be.
+    let put = |uri: &str| Request::put(uri).body(Body::empty()).unwrap();
+    let (status, _, body) = send(&f.app, put("/api/runs/900001/logs/server/retry")).await;
+    assert_eq!(
+        status,
+        StatusCode::ACCEPTED,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let d: RunDetail = ok(&f.app, "/api/runs/900001").await;
+    assert_eq!(d.logs[1].state, model::LogState::Pending);
+    assert_eq!(d.run.server_state, model::LogState::Pending);
+    let jobs: Value = ok(&f.app, "/api/jobs").await;
+    assert_eq!(
+        (jobs["failed"].as_i64(), jobs["queued"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let (status, v) = {
+        let (status, _, body) = send(&f.app, put("/api/runs/900001/logs/server/retry")).await;
+        (status, serde_json::from_slice::<Value>(&body).unwrap())
+    };
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("has not failed"),
+        "{v}"
+    );
+    f.state.indexer.drain("test").await.unwrap();
+    let d: RunDetail = ok(&f.app, "/api/runs/900001").await;
+    assert_eq!(d.logs[1].state, model::LogState::Failed);
+    assert!(
+        d.logs[1]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("invalid log location")
+    );
+    for (uri, want) in [
+        ("/api/runs/424242/logs/client/retry", StatusCode::NOT_FOUND),
+        (
+            "/api/runs/900001/logs/middle/retry",
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        assert_eq!(send(&f.app, put(uri)).await.0, want, "{uri}");
+    }
 }
 
 fn urlencode(s: &str) -> String {

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use super::format::{group_thousands, ms};
 use super::nav::Nav;
-use crate::client::get_json;
-use model::{Bookmark, ErrorsVsLatency, TopTemplate};
+use crate::client::{get_json, send};
+use model::{Bookmark, ErrorsVsLatency, JobStatus, LogName, TopTemplate};
 
 /// Counts bookmark changes, so the Bookmarks card refreshes when the run
 /// panel adds or removes one; provided by the dashboard.
@@ -56,6 +56,7 @@ pub fn Analytics() -> impl IntoView {
                     <TopErrors/>
                     <Scatter/>
                     <Bookmarks/>
+                    <Indexing/>
                 </div>
             </Show>
         </section>
@@ -171,6 +172,82 @@ fn Bookmarks() -> impl IntoView {
                         }).collect_view()}
                     </ul>
                 }.into_any(),
+            }}
+        </div>
+    }
+}
+
+/// Seconds between looks at the jobs while some are queued or running.
+const JOBS_POLL_S: u64 = 3;
+
+/// The indexing jobs: how many are queued, running, done and failed, the
+/// latest failures with their reasons, and a retry for each.
+#[component]
+fn Indexing() -> impl IntoView {
+    let nav = Nav::get();
+    let version = RwSignal::new(0u32);
+    let problem = RwSignal::new(None::<String>);
+    let status = LocalResource::new(move || {
+        version.track();
+        get_json::<JobStatus>("/api/jobs".into())
+    });
+    // While there is work in hand, look again shortly.
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = status.get()
+            && s.queued + s.running > 0
+        {
+            set_timeout(
+                move || version.update(|v| *v += 1),
+                std::time::Duration::from_secs(JOBS_POLL_S),
+            );
+        }
+    });
+    let retry = move |run: i64, log: LogName| {
+        leptos::task::spawn_local(async move {
+            let url = format!("/api/runs/{run}/logs/{}/retry", log.as_str());
+            match send("PUT", url, None).await {
+                Ok(()) => problem.set(None),
+                Err(e) => problem.set(Some(format!("Retry of run {run}: {e}"))),
+            }
+            version.update(|v| *v += 1);
+        });
+    };
+    view! {
+        <div class="card" data-testid="indexing">
+            <h3>"Indexing"</h3>
+            {move || problem.get().map(|p| view! { <p class="error small" role="alert">{p}</p> })}
+            {move || match status.get() {
+                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error">{e}</p> }.into_any(),
+                Some(Ok(s)) => {
+                    let failures = s.recent_failures.clone();
+                    let any_failed = s.failed > 0;
+                    view! {
+                        <p class="job-counts" data-testid="job-counts">
+                            <span data-testid="jobs-queued">{format!("{} queued", group_thousands(s.queued))}</span>
+                            " · " <span>{format!("{} running", group_thousands(s.running))}</span>
+                            " · " <span>{format!("{} done", group_thousands(s.done))}</span>
+                            " · " <span class:hot=any_failed data-testid="jobs-failed">{format!("{} failed", group_thousands(s.failed))}</span>
+                        </p>
+                        {(!failures.is_empty()).then(|| view! {
+                            <ul class="failures">
+                                {failures.into_iter().map(|f| {
+                                    let (run, log) = (f.run_id, f.log);
+                                    view! {
+                                        <li data-testid="failure">
+                                            <button class="link mono" on:click=move |_| nav.push(|v| v.run = Some(run))>
+                                                {format!("{run} {}", log.as_str())}
+                                            </button>
+                                            " " <span class="reason" title=f.reason.clone()>{f.reason.clone()}</span>
+                                            " " <button class="small" data-testid="retry" on:click=move |_| retry(run, log)>"Retry"</button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        })}
+                    }
+                    .into_any()
+                }
             }}
         </div>
     }

@@ -330,3 +330,31 @@ mod tests {
         assert_eq!(parse_range("bytes=9-3", 100), None);
     }
 }
+
+/// `PUT /api/runs/{id}/logs/{log}/retry`
+///
+/// A `PUT`, not a `POST`: a page on another site cannot send it without the
+/// browser asking this server first (a preflight it does not grant).
+#[utoipa::path(put, path = "/api/runs/{id}/logs/{log}/retry", summary = "Index again a log whose indexing failed",
+    description = "Queues the log's indexing job again with its attempts reset; the log and its run read `pending` until a worker takes it. 409 when the log's indexing has not failed.",
+    params(("id" = i64, Path, description = "Run id"), ("log" = LogName, Path, description = "Which log of the run")),
+    responses((status = 202, description = "Queued again"), (status = "default", description = "An error: `{\"error\": …}`", body = super::error::ErrorBody)))]
+pub async fn retry(
+    State(s): State<AppState>,
+    Path((id, log)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    location(&s, &id, &log).await?;
+    let (id, name) = (
+        run_id(&id)?,
+        log.parse::<LogName>().expect("checked by location"),
+    );
+    if s.catalog.retry_job(id, name, catalog::now_ms()).await? {
+        s.indexer.wake();
+        Ok(StatusCode::ACCEPTED)
+    } else {
+        Err(Problem {
+            status: StatusCode::CONFLICT,
+            message: format!("the {log} log of run {id} has not failed indexing: nothing to retry"),
+        })
+    }
+}

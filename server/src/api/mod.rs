@@ -27,6 +27,7 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/runs/{id}/logs/{log}/series", get(logs::series)),
         ("/api/runs/{id}/logs/{log}/lines", get(logs::lines)),
         ("/api/runs/{id}/logs/{log}/raw", get(logs::raw)),
+        ("/api/runs/{id}/logs/{log}/retry", put(logs::retry)),
         (
             "/api/runs/{id}/logs/{log}/live",
             get(crate::live::viewer::live),

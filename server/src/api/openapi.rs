@@ -32,6 +32,7 @@ this endpoint does not take, given twice, or out of range is a 400 that names it
         logs::series,
         logs::lines,
         logs::raw,
+        logs::retry,
         analytics::templates,
         analytics::errors_vs_latency,
         analytics::latency_histogram,

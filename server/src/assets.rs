@@ -25,7 +25,7 @@ pub const REVALIDATE: &str = "no-cache";
 
 /// Serves `/pkg/` from the site root's `pkg` directory. `hashed` is the
 /// bundle's published name (`logdeck.HASH`), if it has one.
-pub fn routes<S: Clone + Send + Sync + 'static>(root: &Path, hashed: Option<String>) -> Router<S> {
+pub fn routes<S: Clone + Send + Sync + 'static>(root: &Path, hashed: Option<&str>) -> Router<S> {
     let files = ServeDir::new(root.join("pkg"))
         .precompressed_br()
         .precompressed_gzip();
@@ -52,15 +52,15 @@ pub fn routes<S: Clone + Send + Sync + 'static>(root: &Path, hashed: Option<Stri
 
 /// Compression of answers made per request (the page, JSON, raw logs):
 /// brotli or gzip as the client asks, at a level cheap enough to do on
-/// every answer. Never for an event stream (it must flush each event),
-/// a protocol switch (websockets), or what is already compressed.
+/// every answer. Never for an event stream (it must flush each event) or a
+/// protocol switch (websockets); tower-http itself leaves alone what is
+/// already encoded and byte ranges.
 pub fn compression() -> CompressionLayer<impl Predicate> {
-    let not_upgrades = |status: StatusCode,
-                        _: axum::http::Version,
-                        headers: &axum::http::HeaderMap,
-                        _: &axum::http::Extensions| {
-        status != StatusCode::SWITCHING_PROTOCOLS && !headers.contains_key(header::CONTENT_ENCODING)
-    };
+    let not_upgrades =
+        |status: StatusCode,
+         _: axum::http::Version,
+         _: &axum::http::HeaderMap,
+         _: &axum::http::Extensions| { status != StatusCode::SWITCHING_PROTOCOLS };
     CompressionLayer::new()
         .br(true)
         .gzip(true)

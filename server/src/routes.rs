@@ -11,7 +11,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use serde_json::json;
 
-use crate::site::{bundle_missing, hashed_name};
+use crate::site::{bundle_missing, published};
 use crate::state::AppState;
 
 /// Builds the application router; no socket needed, so tests call it directly.
@@ -24,7 +24,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(crate::api::routes())
-        .merge(crate::assets::routes(&root, hashed_name(&root)))
+        .merge(crate::assets::routes(&root, published(&options)))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -54,7 +54,7 @@ async fn healthz() -> &'static str {
 
 /// Readiness: the catalog answers and the browser bundle is in place.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let missing = bundle_missing(std::path::Path::new(&*state.leptos.site_root));
+    let missing = bundle_missing(&state.leptos);
     let totals = match state.source.totals().await {
         Ok(t) => t,
         Err(e) => {

@@ -30,7 +30,7 @@ pub fn resolve_root(configured: Option<&Path>) -> PathBuf {
 
 /// The bundle's published name (`logdeck.HASH`) from `pkg/bundle`, if the
 /// file is there and names files of the form the build writes.
-pub fn hashed_name(root: &Path) -> Option<String> {
+fn hashed_name(root: &Path) -> Option<String> {
     let text = std::fs::read_to_string(root.join("pkg").join("bundle")).ok()?;
     let name = text.trim();
     let hash = name.strip_prefix(OUTPUT_NAME)?.strip_prefix('.')?;
@@ -47,12 +47,19 @@ pub fn leptos_options(root: &Path) -> LeptosOptions {
         .build()
 }
 
-/// The bundle files the page loads that are not there.
-pub fn bundle_missing(root: &Path) -> Vec<PathBuf> {
-    let name = hashed_name(root).unwrap_or_else(|| OUTPUT_NAME.to_string());
+/// The bundle's hashed name, as `options` were given it (`None`: the
+/// unhashed `logdeck`).
+pub fn published(options: &LeptosOptions) -> Option<&str> {
+    Some(&*options.output_name).filter(|n| *n != OUTPUT_NAME)
+}
+
+/// The bundle files the page loads (as `options` name them) that are not
+/// there.
+pub fn bundle_missing(options: &LeptosOptions) -> Vec<PathBuf> {
+    let pkg = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     ["js", "wasm", "css"]
         .iter()
-        .map(|ext| root.join("pkg").join(format!("{name}.{ext}")))
+        .map(|ext| pkg.join(format!("{}.{ext}", options.output_name)))
         .filter(|p| !p.is_file())
         .collect()
 }

@@ -13,11 +13,11 @@ use model::{Bookmark, ErrorsVsLatency, JobStatus, LogName, TopTemplate};
 #[derive(Clone, Copy)]
 pub struct BookmarksChanged(pub RwSignal<u32>);
 
-/// Screens this narrow (CSS pixels) start with the analytics collapsed (as
-/// the stylesheet's phone layout).
-const PHONE_MAX: f64 = 480.0;
+/// The phone layout's media query, as the stylesheet writes it: there the
+/// analytics start collapsed.
+const PHONE: &str = "(width <= 480px)";
 
-/// Three cards under the header. Open until toggled, except on a phone,
+/// The cards under the header. Open until toggled, except on a phone,
 /// where the stylesheet hides them until asked (`auto`), so the first
 /// screen shows runs, before and after the app starts.
 #[component]
@@ -27,15 +27,15 @@ pub fn Analytics() -> impl IntoView {
         open.get().unwrap_or_else(|| {
             #[cfg(feature = "hydrate")]
             {
-                window()
-                    .inner_width()
+                !window()
+                    .match_media(PHONE)
                     .ok()
-                    .and_then(|w| w.as_f64())
-                    .is_none_or(|w| w > PHONE_MAX)
+                    .flatten()
+                    .is_some_and(|m| m.matches())
             }
             #[cfg(not(feature = "hydrate"))]
             {
-                let _ = PHONE_MAX;
+                let _ = PHONE;
                 true
             }
         })

@@ -95,23 +95,18 @@ pub(crate) fn Keys() -> impl IntoView {
         if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
             return;
         }
-        let typing = ev
+        let tag = ev
             .target()
             .and_then(|t| {
                 use leptos::wasm_bindgen::JsCast;
                 t.dyn_into::<leptos::web_sys::Element>().ok()
             })
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+            .map(|el| el.tag_name())
+            .unwrap_or_default();
+        let typing = matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT");
         let key = ev.key();
         // Enter on a link or button is its own click.
-        let on_control = ev
-            .target()
-            .and_then(|t| {
-                use leptos::wasm_bindgen::JsCast;
-                t.dyn_into::<leptos::web_sys::Element>().ok()
-            })
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "A" | "BUTTON"));
-        if on_control && key == "Enter" {
+        if key == "Enter" && matches!(tag.as_str(), "A" | "BUTTON") {
             return;
         }
         if typing {

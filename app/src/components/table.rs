@@ -271,14 +271,14 @@ fn TableBody(page: RunPage) -> impl IntoView {
     let top_pad = move || list.pad_before(rows.len());
     let bottom_pad = move || list.pad_after(rows.len());
 
+    let p95 = Memo::new(move |_| nav.view.with(|v| v.sort == Sort::LatencyP95));
     let latency_label = Signal::derive(move || {
-        if nav.view.with(|v| v.sort == Sort::LatencyP95) {
+        if p95.get() {
             "p95 latency"
         } else {
             "p50 latency"
         }
     });
-    let p95 = Memo::new(move |_| nav.view.with(|v| v.sort == Sort::LatencyP95));
     let filtered = nav.view.with_untracked(|v| {
         v.run_query(None, 1)
             != model::RunQuery {
@@ -433,7 +433,6 @@ fn SortHeader(
         if current.get() == by[0] { by[1] } else { by[0] }
     };
     let aria = move || match current.get() {
-        s if s == by[0] && by[0] == by[1] => "descending",
         s if s == by[0] => "descending",
         s if s == by[1] => "ascending",
         _ => "none",

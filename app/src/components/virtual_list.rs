@@ -34,6 +34,19 @@ pub fn window_of(
     (start.saturating_sub(overscan), end + overscan)
 }
 
+/// Lines above row `i`, given where each row ends (`None`: one line each);
+/// rows past the end of `ends` take one line.
+fn lines_above(ends: Option<&[u32]>, i: usize) -> f64 {
+    match ends {
+        Some(e) => {
+            let known = e.len().min(i);
+            let base = known.checked_sub(1).map_or(0, |k| e[k]);
+            f64::from(base) + (i - known) as f64
+        }
+        None => i as f64,
+    }
+}
+
 /// One virtualised list: its scrolling element, where it is scrolled to,
 /// and the window of rows that follows.
 #[derive(Clone, Copy)]
@@ -86,31 +99,14 @@ impl VirtualList {
         }));
     }
 
-    /// Where row `i` starts, in pixels.
+    /// Where row `i` starts, in pixels (untracked).
     fn start_of(&self, i: usize) -> f64 {
-        self.ends.with_untracked(|e| match e {
-            Some(e) => {
-                i.checked_sub(1).map_or(0, |j| {
-                    e.get(j).copied().unwrap_or_else(|| {
-                        e.last().copied().unwrap_or(0) + (j + 1 - e.len()) as u32
-                    })
-                }) as f64
-                    * self.row_h
-            }
-            None => i as f64 * self.row_h,
-        })
+        self.ends.with_untracked(|e| lines_above(e.as_deref(), i)) * self.row_h
     }
 
-    /// Lines from the top to the end of row `i - 1` (tracked), for spacers.
+    /// Lines above row `i` (tracked), for spacers.
     fn lines_before(&self, i: usize) -> f64 {
-        self.ends.with(|e| match e {
-            Some(e) if i > 0 => {
-                let known = e.len().min(i);
-                let base = if known > 0 { e[known - 1] } else { 0 };
-                f64::from(base) + (i - known) as f64
-            }
-            _ => i as f64,
-        })
+        self.ends.with(|e| lines_above(e.as_deref(), i))
     }
 
     /// Reads the scroll position and the viewport's height from the element:
@@ -173,7 +169,7 @@ impl VirtualList {
     /// followed line, with context above it).
     pub fn show_third(&self, i: usize) {
         let viewport = self.viewport.get_untracked();
-        self.scroll_to(i as f64 * self.row_h - viewport / 3.0);
+        self.scroll_to(self.start_of(i) - viewport / 3.0);
     }
 
     /// Centres row `i` (a permalinked line), also when its rows have only
@@ -204,20 +200,20 @@ impl VirtualList {
         let Some(el) = self.scroller.get_untracked() else {
             return;
         };
-        let (row, top) = (self.row_h, i as f64 * self.row_h);
+        let (row, top, bottom) = (self.row_h, self.start_of(i), self.start_of(i + 1));
         let view_h = f64::from(el.client_height());
         let cur = f64::from(el.scroll_top());
         if top < cur + row {
             self.scroll_to(top - row);
-        } else if top + 2.0 * row > cur + view_h {
-            self.scroll_to(top + 2.0 * row - view_h);
+        } else if bottom + row > cur + view_h {
+            self.scroll_to(bottom + row - view_h);
         }
     }
 
     /// Scrolls to the end of a list of `len` rows.
     pub fn scroll_to_end(&self, len: usize) {
         let viewport = self.viewport.get_untracked();
-        self.scroll_to(len as f64 * self.row_h - viewport);
+        self.scroll_to(self.start_of(len) - viewport);
     }
 
     /// Scrolls as far down as the element goes (rows and anything after

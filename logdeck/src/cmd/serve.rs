@@ -18,7 +18,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let stores = args.storage.open_stores()?;
     first_start(&args, &catalog).await?;
     let root = site::resolve_root(args.site_root.as_deref());
-    let missing = site::bundle_missing(&root);
+    let options = site::leptos_options(&root);
+    let missing = site::bundle_missing(&options);
     if !missing.is_empty() {
         tracing::warn!(
             site_root = %root.display(),
@@ -51,7 +52,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             server::live::archive::check_prefix(&stores, prefix).map_err(anyhow::Error::msg)?;
     }
     let live_kind = live.store.kind();
-    let mut state = AppState::new(site::leptos_options(&root), catalog.clone(), stores, live);
+    let mut state = AppState::new(options, catalog.clone(), stores, live);
     state.public_hosts = std::sync::Arc::new(server::edge::public_hosts(&args.public_urls));
     state.indexer.spawn(args.workers);
     server::live::reaper::spawn(state.clone());

@@ -13,7 +13,6 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use model::{ExportFormat, Run, RunQuery};
-use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::{ApiResult, Problem};
@@ -23,8 +22,9 @@ use crate::state::AppState;
 /// Runs read per page while exporting.
 const EXPORT_PAGE: u32 = model::MAX_PAGE;
 
-/// `format`, beside the list's own parameters.
-#[derive(Debug, Default, Deserialize, IntoParams)]
+/// `format`, beside the list's own parameters: for the document only, as
+/// [`split_format`] reads it.
+#[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FormatParam {
     /// `csv` (default) or `jsonl`.
@@ -62,16 +62,13 @@ pub const CSV_COLUMNS: [&str; 17] = [
         (status = 200, description = "The runs, streamed", content((String = "text/csv"), (String = "application/x-ndjson"))),
         (status = "default", description = "An error: `{\"error\": …}`", body = super::error::ErrorBody)))]
 pub async fn export(State(s): State<AppState>, uri: axum::http::Uri) -> ApiResult<Response> {
-    let (format, rest) = split_format(uri.query().unwrap_or_default())?;
+    let (format, rest) = split_format(super::query::pairs(uri.query().unwrap_or_default())?)?;
     if rest.iter().any(|(k, _)| k == "limit") {
         return Err(Problem::bad_request(
             "limit: an export has every row of the view; leave limit out",
         ));
     }
-    let rest = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(rest)
-        .finish();
-    let params: RunParams = super::query::parse(&rest)?;
+    let params: RunParams = super::query::from_pairs(&rest)?;
     let mut query: RunQuery = params.into();
     query.limit = EXPORT_PAGE;
     // The first page is read before answering, so a bad cursor or a
@@ -117,27 +114,20 @@ pub async fn export(State(s): State<AppState>, uri: axum::http::Uri) -> ApiResul
     Ok(res)
 }
 
-/// Takes `format` out of a query string; the rest is the list's.
-fn split_format(raw: &str) -> ApiResult<(ExportFormat, Vec<(String, String)>)> {
-    let mut format = None;
-    let mut rest = Vec::new();
-    for (k, v) in url::form_urlencoded::parse(raw.as_bytes()) {
-        if k == "format" {
-            if format.is_some() {
-                return Err(Problem::bad_request("parameter \"format\" is given twice"));
-            }
-            let v = v.trim();
-            format = Some(if v.is_empty() {
-                ExportFormat::default()
-            } else {
-                v.parse::<ExportFormat>()
-                    .map_err(|e| Problem::bad_request(format!("format {e}")))?
-            });
-        } else {
-            rest.push((k.into_owned(), v.into_owned()));
-        }
-    }
-    Ok((format.unwrap_or_default(), rest))
+/// Takes `format` out of a query's pairs; the rest are the list's.
+fn split_format(
+    mut pairs: Vec<(String, String)>,
+) -> ApiResult<(ExportFormat, Vec<(String, String)>)> {
+    let format = match pairs.iter().position(|(k, _)| k == "format") {
+        None => ExportFormat::default(),
+        Some(i) => match pairs.remove(i).1.trim() {
+            "" => ExportFormat::default(),
+            v => v
+                .parse()
+                .map_err(|e| Problem::bad_request(format!("format {e}")))?,
+        },
+    };
+    Ok((format, pairs))
 }
 
 /// One page of runs in `format`; `head` adds the CSV header row.
@@ -251,7 +241,8 @@ mod tests {
 
     #[test]
     fn format_is_read_apart_from_the_list_parameters() {
-        let (f, rest) = split_format("user=a&format=jsonl&sort=oldest").unwrap();
+        let split = |q: &str| split_format(crate::api::query::pairs(q)?);
+        let (f, rest) = split("user=a&format=jsonl&sort=oldest").unwrap();
         assert_eq!(f, ExportFormat::Jsonl);
         assert_eq!(
             rest,
@@ -260,8 +251,8 @@ mod tests {
                 ("sort".into(), "oldest".into())
             ]
         );
-        assert_eq!(split_format("").unwrap().0, ExportFormat::Csv);
-        assert!(split_format("format=xml").is_err());
-        assert!(split_format("format=csv&format=csv").is_err());
+        assert_eq!(split("").unwrap().0, ExportFormat::Csv);
+        assert!(split("format=xml").is_err());
+        assert!(split("format=csv&format=csv").is_err());
     }
 }

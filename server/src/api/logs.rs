@@ -19,12 +19,16 @@ use crate::state::AppState;
 /// Widest reduced series a client may ask for.
 const MAX_WIDTH: i64 = 10_000;
 
+/// A log's name from the path.
+fn log_name(raw: &str) -> ApiResult<LogName> {
+    raw.parse().map_err(|_| {
+        Problem::bad_request(format!("log must be client, server or output, not {raw:?}"))
+    })
+}
+
 /// The location of a run's log, or why there is none.
 async fn location(s: &AppState, id: &str, log: &str) -> ApiResult<String> {
-    let id = run_id(id)?;
-    let name: LogName = log.parse().map_err(|_| {
-        Problem::bad_request(format!("log must be client, server or output, not {log:?}"))
-    })?;
+    let (id, name) = (run_id(id)?, log_name(log)?);
     let detail = s
         .catalog
         .run(id)
@@ -343,11 +347,9 @@ pub async fn retry(
     State(s): State<AppState>,
     Path((id, log)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
+    // The run and its log exist (else 404), whatever became of the job.
     location(&s, &id, &log).await?;
-    let (id, name) = (
-        run_id(&id)?,
-        log.parse::<LogName>().expect("checked by location"),
-    );
+    let (id, name) = (run_id(&id)?, log_name(&log)?);
     if s.catalog.retry_job(id, name, catalog::now_ms()).await? {
         s.indexer.wake();
         Ok(StatusCode::ACCEPTED)

@@ -31,6 +31,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 
 /// Reads a query string (without `?`) as `T`.
 pub fn parse<T: DeserializeOwned>(raw: &str) -> Result<T, Problem> {
+    from_pairs(&pairs(raw)?)
+}
+
+/// A query string's name/value pairs, decoded; a name given twice is a 400.
+pub fn pairs(raw: &str) -> Result<Vec<(String, String)>, Problem> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for (k, v) in url::form_urlencoded::parse(raw.as_bytes()) {
         if pairs.iter().any(|(seen, _)| *seen == k) {
@@ -40,7 +45,12 @@ pub fn parse<T: DeserializeOwned>(raw: &str) -> Result<T, Problem> {
         }
         pairs.push((k.into_owned(), v.into_owned()));
     }
-    T::deserialize(Pairs(&pairs)).map_err(|e| Problem::bad_request(e.0))
+    Ok(pairs)
+}
+
+/// Reads decoded pairs (from [`pairs`]) as `T`.
+pub fn from_pairs<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, Problem> {
+    T::deserialize(Pairs(pairs)).map_err(|e| Problem::bad_request(e.0))
 }
 
 /// No parameters at all.

@@ -1,13 +1,15 @@
 //! The dashboard's state, all of it in the URL's query string, so reload,
 //! back and shared links restore the same view.
 
-use model::{ExportFormat, Level, LogName, RunQuery, Sort};
+use model::{ExportFormat, Level, LogName, RunQuery, Sort, TemplateRef};
 
 /// Everything the page shows that a link should restore.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct View {
-    /// Username search.
+    /// Search: a piece of a username, the start of an IP, or an id.
     pub user: String,
+    /// Only runs with this error or warning template.
+    pub template: Option<TemplateRef>,
     /// Only runs with errors.
     pub has_errors: bool,
     /// Only runs missing their client log.
@@ -47,6 +49,15 @@ impl View {
         let missing = text("missing").unwrap_or_default();
         View {
             user: text("user").unwrap_or_default(),
+            template: get("template")
+                .filter(|t| !t.trim().is_empty())
+                .map(|template| TemplateRef {
+                    level: text("template_level")
+                        .and_then(|l| l.to_ascii_uppercase().parse().ok())
+                        .filter(|l| *l == Level::Warning)
+                        .unwrap_or(Level::Error),
+                    template,
+                }),
             has_errors: flag("has_errors"),
             missing_client: missing.split(',').any(|m| m.parse() == Ok(LogName::Client)),
             missing_server: missing.split(',').any(|m| m.parse() == Ok(LogName::Server)),
@@ -74,6 +85,12 @@ impl View {
         let mut pairs: Vec<(&str, String)> = Vec::new();
         if !self.user.is_empty() {
             pairs.push(("user", self.user.clone()));
+        }
+        if let Some(t) = &self.template {
+            pairs.push(("template", t.template.clone()));
+            if t.level != Level::Error {
+                pairs.push(("template_level", t.level.as_str().into()));
+            }
         }
         if self.has_errors {
             pairs.push(("has_errors", "1".into()));
@@ -150,6 +167,7 @@ impl View {
     pub fn export_href(&self, format: ExportFormat) -> String {
         let list = View {
             user: self.user.clone(),
+            template: self.template.clone(),
             has_errors: self.has_errors,
             missing_client: self.missing_client,
             missing_server: self.missing_server,
@@ -167,6 +185,7 @@ impl View {
     pub fn run_query(&self, after: Option<String>, limit: u32) -> RunQuery {
         RunQuery {
             user: (!self.user.is_empty()).then(|| self.user.clone()),
+            template: self.template.clone(),
             has_errors: self.has_errors,
             missing_client: self.missing_client,
             missing_server: self.missing_server,
@@ -226,6 +245,10 @@ mod tests {
     fn round_trips_through_the_query_string() {
         let v = View {
             user: "noah smith&co".into(),
+            template: Some(TemplateRef {
+                level: Level::Warning,
+                template: "decode <*> took <*> ms: 50% & more".into(),
+            }),
             has_errors: true,
             missing_client: true,
             bookmarked: true,
@@ -254,6 +277,15 @@ mod tests {
             View::default().export_href(ExportFormat::Jsonl),
             "/api/runs/export?format=jsonl"
         );
+    }
+
+    #[test]
+    fn a_template_is_an_error_unless_it_says_warning() {
+        let v = parse("template=disk%20full&template_level=info");
+        assert_eq!(v.template.as_ref().map(|t| t.level), Some(Level::Error));
+        assert_eq!(v.to_query(), "template=disk%20full");
+        let v = parse("template_level=WARNING");
+        assert_eq!(v.template, None);
     }
 
     #[test]

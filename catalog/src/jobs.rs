@@ -12,7 +12,7 @@ use sqlx::Row;
 
 use crate::events::append_event;
 use crate::sql::Sql;
-use crate::templates::add_templates;
+use crate::templates::{LogOf, add_templates};
 use crate::{Backend, Catalog, CatalogError};
 
 /// Attempts before a job that keeps failing (or whose worker keeps dying)
@@ -190,12 +190,25 @@ impl Catalog {
             .flat_map(|s| &s.templates)
             .map(|t| (t.level.as_str(), t.template.as_str()))
             .collect();
+        let of = LogOf {
+            run_id: job.run_id,
+            log: job.log.as_str(),
+        };
         if let Some(old) = &old {
-            add_templates(&mut tx, self.backend, &old.templates, &other_templates, -1).await?;
+            add_templates(
+                &mut tx,
+                self.backend,
+                of,
+                &old.templates,
+                &other_templates,
+                -1,
+            )
+            .await?;
         }
         add_templates(
             &mut tx,
             self.backend,
+            of,
             &summary.templates,
             &other_templates,
             1,

@@ -19,6 +19,7 @@ mod migrate;
 mod runs;
 mod search;
 pub use search::{MAX_TERM_CHARS, SearchLimits, fold};
+pub use templates::template_key;
 mod sql;
 mod templates;
 #[cfg(feature = "testing")]
@@ -175,6 +176,7 @@ impl Catalog {
         };
         migrate::run(&pool, backend).await?;
         search::fold_migrated_usernames(&pool, backend).await?;
+        templates::file_migrated_templates(&pool, backend).await?;
         Ok(Catalog {
             pool,
             backend,

@@ -47,6 +47,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_usernames.sql"),
         include_str!("../migrations/postgres/0006_usernames.sql"),
     ),
+    (
+        7,
+        "search by ip, runs by template",
+        include_str!("../migrations/sqlite/0007_find.sql"),
+        include_str!("../migrations/postgres/0007_find.sql"),
+    ),
 ];
 
 #[derive(Debug)]

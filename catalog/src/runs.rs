@@ -1,8 +1,8 @@
 //! Runs: import (upsert), the keyset-paginated list, one run, totals.
 
 use model::{
-    LogInfo, LogName, LogState, LogSummary, MAX_PAGE, Run, RunDetail, RunPage, RunQuery, Sort,
-    Totals,
+    LogInfo, LogName, LogState, LogSummary, MAX_PAGE, MatchCount, Run, RunDetail, RunPage,
+    RunQuery, Sort, Totals,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -120,6 +120,37 @@ fn sort_key(sort: Sort) -> (&'static str, bool) {
     }
 }
 
+/// What narrows a list beyond its plain filters.
+#[derive(Debug, Clone)]
+struct Found {
+    user: Option<search::Plan>,
+    template: Option<crate::templates::TemplatePlan>,
+}
+
+impl Found {
+    /// Whether few runs match, found by index and sorted.
+    fn is_few(&self) -> bool {
+        self.user.as_ref().is_some_and(search::Plan::is_few)
+            || self
+                .template
+                .as_ref()
+                .is_some_and(crate::templates::TemplatePlan::is_few)
+    }
+}
+
+/// Whether `query` lists fewer than all runs (its first page then counts
+/// them).
+fn narrowed(query: &RunQuery) -> bool {
+    let given = |t: &Option<String>| t.as_deref().is_some_and(|t| !t.trim().is_empty());
+    given(&query.user)
+        || given(&query.version)
+        || query.template.is_some()
+        || query.has_errors
+        || query.missing_client
+        || query.missing_server
+        || query.bookmarked
+}
+
 /// Where a page's rows lie in the list's order.
 #[derive(Debug, Clone, Copy)]
 enum Bound {
@@ -138,10 +169,11 @@ enum Bound {
 enum Walk {
     /// The order's own index.
     Whole,
-    /// None: the runs are found otherwise — those of a few names that
-    /// search found (through the username index), or the bookmarked ones —
-    /// and sorted. The key is written `KEY * 1`, which no index has, so that
-    /// no planner walks an order's index testing every run instead.
+    /// None: the runs are found otherwise — the few that search found
+    /// (through the username and IP indexes), the few with a template
+    /// (through `log_templates`), or the bookmarked ones — and sorted. The
+    /// key is written `KEY * 1`, which no index has, so that no planner
+    /// walks an order's index testing every run instead.
     Sorted,
     /// Within one build: `(version, key, id)`.
     Build,
@@ -157,8 +189,8 @@ impl Walk {
     /// The walk for `query`: the first of its filters that has an index.
     /// Each partial index holds only the runs its filter keeps, so a rare
     /// filter never walks the runs it leaves out.
-    fn of(query: &RunQuery, by_name: bool) -> Walk {
-        if by_name || query.bookmarked {
+    fn of(query: &RunQuery, found: &Found) -> Walk {
+        if found.is_few() || query.bookmarked {
             Walk::Sorted
         } else if query.version.as_deref().is_some_and(|v| !v.is_empty()) {
             Walk::Build
@@ -278,55 +310,55 @@ impl Catalog {
             .as_deref()
             .map(|a| Cursor::decode(a, query.sort))
             .transpose()?;
-        let user = match query
-            .user
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-        {
-            None => None,
-            Some(term) => match search::plan(&self.pool, self.backend, self.search, term).await? {
-                plan if plan.is_empty() => {
-                    return Ok(RunPage {
-                        rows: Vec::new(),
-                        next: None,
-                        event_seq,
-                    });
-                }
-                plan => Some(plan),
-            },
+        let Some(found) = self.find(query).await? else {
+            return Ok(RunPage {
+                event_seq,
+                matches: self.counted(query, 0),
+                ..RunPage::default()
+            });
         };
         let want = i64::from(query.limit) + 1;
-        let by_name = matches!(user, Some(search::Plan::Names(_)));
-        let rows = match cursor {
-            // An index on (key, id) is sought with `key = k AND id < c` and
-            // with `key < k`, but both engines may walk every tie of `k` for
-            // the two combined (SQLite always; PostgreSQL behind a leading
-            // `version = v`): the rows after the cursor are asked for in two
-            // parts, unless they are sorted anyway (runs found by name, or
-            // bookmarked).
-            Some(c) if !by_name && !query.bookmarked => {
-                let mut rows = self
-                    .page_part(query, user.clone(), Bound::Ties(c), want)
-                    .fetch_all(&self.pool)
-                    .await?;
-                if (rows.len() as i64) < want {
-                    let rest = want - rows.len() as i64;
-                    rows.extend(
-                        self.page_part(query, user, Bound::Beyond(c), rest)
-                            .fetch_all(&self.pool)
-                            .await?,
-                    );
+        let sorted = Walk::of(query, &found) == Walk::Sorted;
+        let rows = async {
+            Ok::<_, CatalogError>(match cursor {
+                // An index on (key, id) is sought with `key = k AND id < c`
+                // and with `key < k`, but both engines may walk every tie of
+                // `k` for the two combined (SQLite always; PostgreSQL behind
+                // a leading `version = v`): the rows after the cursor are
+                // asked for in two parts, unless they are sorted anyway.
+                Some(c) if !sorted => {
+                    let mut rows = self
+                        .page_part(query, &found, Bound::Ties(c), want)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    if (rows.len() as i64) < want {
+                        let rest = want - rows.len() as i64;
+                        rows.extend(
+                            self.page_part(query, &found, Bound::Beyond(c), rest)
+                                .fetch_all(&self.pool)
+                                .await?,
+                        );
+                    }
+                    rows
                 }
-                rows
-            }
-            c => {
-                let bound = c.map_or(Bound::Start, Bound::After);
-                self.page_part(query, user, bound, want)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
+                c => {
+                    let bound = c.map_or(Bound::Start, Bound::After);
+                    self.page_part(query, &found, bound, want)
+                        .fetch_all(&self.pool)
+                        .await?
+                }
+            })
         };
+        // A first page of a narrowed list says how long the list is; the
+        // count runs beside the page.
+        let count = async {
+            if cursor.is_some() || !narrowed(query) {
+                return Ok(None);
+            }
+            let n = self.count_part(query, &found).fetch_one(&self.pool).await?;
+            Ok::<_, CatalogError>(self.counted(query, n.try_get("n")?))
+        };
+        let (rows, matches) = tokio::try_join!(rows, count)?;
 
         let more = rows.len() > query.limit as usize;
         let rows = &rows[..rows.len().min(query.limit as usize)];
@@ -347,22 +379,99 @@ impl Catalog {
             rows: rows.iter().map(run_from_row).collect::<Result<_, _>>()?,
             next,
             event_seq,
+            matches,
         })
     }
 
-    /// The statement for up to `limit` rows of `query`'s list within `bound`.
-    fn page_part(
-        &self,
-        query: &RunQuery,
-        user: Option<search::Plan>,
-        bound: Bound,
-        limit: i64,
-    ) -> Sql {
-        let (_, desc) = sort_key(query.sort);
-        let version = query.version.as_deref().filter(|v| !v.is_empty());
-        let by_name = matches!(user, Some(search::Plan::Names(_)));
-        let walk = Walk::of(query, by_name);
-        let key = walk.key(query.sort);
+    /// How a search term and a template narrow the list; `None` when
+    /// nothing can match.
+    async fn find(&self, query: &RunQuery) -> Result<Option<Found>, CatalogError> {
+        let user = match query.user.as_deref().map(str::trim) {
+            Some(term) if !term.is_empty() => {
+                let plan = search::plan(&self.pool, self.backend, self.search, term).await?;
+                if plan.is_empty() {
+                    return Ok(None);
+                }
+                Some(plan)
+            }
+            _ => None,
+        };
+        let template = match &query.template {
+            None => None,
+            Some(t) => match crate::templates::plan(&self.pool, self.search, t).await? {
+                None => return Ok(None),
+                some => some,
+            },
+        };
+        Ok(Some(Found { user, template }))
+    }
+
+    /// A count of `n` matches as the page gives it (`None` for a list
+    /// that is not narrowed).
+    fn counted(&self, query: &RunQuery, n: i64) -> Option<MatchCount> {
+        narrowed(query).then(|| MatchCount {
+            runs: n.min(self.search.count_cap) as u64,
+            more: n > self.search.count_cap,
+        })
+    }
+
+    /// The statement counting `query`'s runs up to one past the cap. The
+    /// order does not matter here, so the count starts from what matches
+    /// rather than walking the list's order: the bookmarks, or the few runs
+    /// search or a template found (as the list does); else the runs of the
+    /// matching names, IPs and id (a common term); else the runs with the
+    /// template; else the filters' own index.
+    fn count_part(&self, query: &RunQuery, found: &Found) -> Sql {
+        let cap = self.search.count_cap + 1;
+        let backend = self.backend;
+        let sorted = Walk::of(query, found) == Walk::Sorted;
+        let no_user = Found {
+            user: None,
+            template: found.template.clone(),
+        };
+        match (&found.user, &found.template) {
+            (Some(search::Plan::Scan { folded, ips, id }), _) if !sorted => {
+                let mut q = Sql::new(backend, "SELECT COUNT(*) AS n FROM (");
+                search::push_scan_sources(&mut q, backend, folded, ips, *id, cap, |q| {
+                    self.push_filters(q, query, &no_user)
+                });
+                q.push(") AS m");
+                q
+            }
+            (_, Some(t)) if !sorted => {
+                let mut q = Sql::new(
+                    backend,
+                    "SELECT COUNT(*) AS n FROM (SELECT DISTINCT lt.run_id FROM log_templates lt \
+                     JOIN runs ON runs.id = lt.run_id WHERE ",
+                );
+                t.push_key(&mut q);
+                let no_template = Found {
+                    user: found.user.clone(),
+                    template: None,
+                };
+                self.push_filters(&mut q, query, &no_template);
+                q.push(" LIMIT ").bind(cap).push(") AS m");
+                q
+            }
+            _ => {
+                let mut q = self.select(query, found, "SELECT COUNT(*) AS n FROM (SELECT 1 AS one");
+                q.push(" LIMIT ").bind(cap).push(") AS m");
+                q
+            }
+        }
+    }
+
+    /// `{head} FROM … WHERE …` for `query`'s list, in no order (`head`
+    /// is `SELECT` and the columns).
+    fn select(&self, query: &RunQuery, found: &Found, head: &str) -> Sql {
+        let mut q = Sql::new(self.backend, "");
+        self.push_select(&mut q, query, found, head);
+        q
+    }
+
+    /// Appends [`Catalog::select`]'s statement to `q`.
+    fn push_select(&self, q: &mut Sql, query: &RunQuery, found: &Found, head: &str) {
+        let walk = Walk::of(query, found);
         let from = match (query.bookmarked, self.backend) {
             // Bookmarks are few: they drive the join (in SQLite, CROSS JOIN
             // fixes the order) and the matches are sorted.
@@ -373,20 +482,27 @@ impl Catalog {
                 "bookmarks b JOIN runs ON b.run_id = runs.id".into()
             }
             // SQLite is told which index walks the list (see `Walk`); the
-            // runs of a few names found by search are read by name.
-            (false, crate::Backend::Sqlite) if !by_name => format!(
+            // few runs that search or a template found are read by index.
+            (false, crate::Backend::Sqlite) if walk != Walk::Sorted => format!(
                 "runs INDEXED BY {} LEFT JOIN bookmarks b ON b.run_id = runs.id",
                 walk.index(query.sort)
             ),
             (false, _) => "runs LEFT JOIN bookmarks b ON b.run_id = runs.id".into(),
         };
-        let mut q = Sql::new(
-            self.backend,
-            format!("SELECT {RUN_COLUMNS}, {key} AS sort_key FROM {from} WHERE 1 = 1"),
-        );
-        if let Some(plan) = user {
+        q.push(&format!("{head} FROM {from} WHERE 1 = 1"));
+        self.push_filters(q, query, found);
+    }
+
+    /// Appends ` AND …` for each of `query`'s filters, the search and the
+    /// template `found` (not the bookmarks: those are joined).
+    fn push_filters(&self, q: &mut Sql, query: &RunQuery, found: &Found) {
+        if let Some(plan) = found.user.clone() {
             q.push(" AND ");
-            search::push_user_filter(&mut q, self.backend, plan);
+            search::push_user_filter(q, self.backend, plan);
+        }
+        if let Some(t) = &found.template {
+            q.push(" AND ");
+            t.push_filter(q);
         }
         if query.has_errors {
             q.push(" AND runs.errors > 0");
@@ -397,8 +513,31 @@ impl Catalog {
         if query.missing_server {
             q.push(" AND runs.server_log IS NULL");
         }
-        if let Some(v) = version {
+        if let Some(v) = query.version.as_deref().filter(|v| !v.is_empty()) {
             q.push(" AND runs.version = ").bind(v.to_string());
+        }
+    }
+
+    /// The statement for up to `limit` rows of `query`'s list within `bound`.
+    ///
+    /// Runs found by index and sorted are sorted as (key, id) pairs, and
+    /// only the page's rows are then read whole: sorting thousands of whole
+    /// rows (sparklines and all) costs several times more.
+    fn page_part(&self, query: &RunQuery, found: &Found, bound: Bound, limit: i64) -> Sql {
+        let (_, desc) = sort_key(query.sort);
+        let walk = Walk::of(query, found);
+        let key = walk.key(query.sort);
+        let dir = if desc { "DESC" } else { "ASC" };
+        let columns = format!("SELECT {RUN_COLUMNS}, {key} AS sort_key");
+        let mut q = Sql::new(self.backend, "");
+        if walk == Walk::Sorted {
+            q.push(&format!(
+                "{columns} FROM runs LEFT JOIN bookmarks b ON b.run_id = runs.id \
+                 WHERE runs.id IN (SELECT id FROM ("
+            ));
+            self.push_select(&mut q, query, found, "SELECT runs.id AS id");
+        } else {
+            self.push_select(&mut q, query, found, &columns);
         }
         let lt = if desc { "<" } else { ">" };
         let bind_key = |q: &mut Sql, c: &Cursor| {
@@ -425,7 +564,6 @@ impl Catalog {
                 bind_key(&mut q, &c);
             }
         }
-        let dir = if desc { "DESC" } else { "ASC" };
         if let Bound::Ties(_) = bound {
             // One key: ordering by it too would make SQLite sort every tie.
             q.push(&format!(" ORDER BY runs.id {dir} LIMIT "));
@@ -433,6 +571,9 @@ impl Catalog {
             q.push(&format!(" ORDER BY {key} {dir}, runs.id {dir} LIMIT "));
         }
         q.bind(limit);
+        if walk == Walk::Sorted {
+            q.push(&format!(") AS page) ORDER BY {key} {dir}, runs.id {dir}"));
+        }
         q
     }
 

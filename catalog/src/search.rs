@@ -1,22 +1,28 @@
-//! Username search: a case-insensitive substring of the username.
+//! Search: what was typed, as a piece of a username, the start of an IP
+//! address, or a connection id ([`SearchTerm`]); a run matches if any of
+//! them does.
 //!
-//! A term is [`fold`]ed, and so is every username (kept in
+//! Usernames: a term is [`fold`]ed, and so is every username (kept in
 //! `runs.username_folded`, and with each distinct name in `usernames`), so
 //! "matches" means exactly: `fold(term)` is a substring of
-//! `fold(username)`, with no wildcard of any kind.
+//! `fold(username)`, with no wildcard of any kind. An IP matches when it
+//! starts with the term (lower-cased), byte for byte; an id when it equals
+//! the term's number.
 //!
 //! The distinct names (far fewer than runs) are searched first: a trigram
 //! index of the folded names answers terms of three or more characters
 //! (FTS5 `trigram` in SQLite, `pg_trgm` in PostgreSQL); shorter ones read
-//! the names. Then, by how many runs match:
+//! the names. An IP prefix is a range of the `runs_ip` index. Then, by how
+//! many runs match:
 //! - none: the answer is empty at once;
-//! - few (a few names, under [`SearchLimits::dense_runs`] runs): the runs
-//!   of those names are read through the username index and sorted
-//!   ([`Plan::Names`]);
-//! - many: the list is walked in its own order and each run's folded name
-//!   tested ([`Plan::Scan`]); at that density a page is found within a few
+//! - few (a few names and IPs, under [`SearchLimits::dense_runs`] runs):
+//!   the runs are read through the username and IP indexes and sorted
+//!   ([`Plan::Few`]);
+//! - many: the list is walked in its own order and each run tested
+//!   ([`Plan::Scan`]); at that density a page is found within a few
 //!   thousand rows of the walk.
 
+use model::SearchTerm;
 use sqlx::Row;
 
 use crate::sql::Sql;
@@ -34,6 +40,8 @@ pub struct SearchLimits {
     /// Matching names past which the term is taken as common enough to
     /// walk the list without counting its runs.
     pub many_names: i64,
+    /// Runs a first page counts its list's matches up to ("more than …").
+    pub count_cap: i64,
 }
 
 impl Default for SearchLimits {
@@ -41,6 +49,7 @@ impl Default for SearchLimits {
         SearchLimits {
             dense_runs: 5000,
             many_names: 1000,
+            count_cap: 10_000,
         }
     }
 }
@@ -73,20 +82,92 @@ fn phrase(term: &str) -> String {
 /// How to find the runs of a term.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Plan {
-    /// The runs of exactly these usernames match (fewer than
-    /// [`SearchLimits::dense_runs`] runs; no name at all: no run).
-    Names(Vec<String>),
-    /// Many runs match: test each run's folded name in list order.
+    /// Fewer than [`SearchLimits::dense_runs`] runs match: those of exactly
+    /// these usernames, those in these IP ranges, and the run `id`. Read
+    /// through the indexes and sorted.
+    Few {
+        names: Vec<String>,
+        ips: Vec<IpRange>,
+        id: Option<i64>,
+    },
+    /// Many runs match: test each run in list order.
     Scan {
         /// The folded term.
         folded: String,
+        ips: Vec<IpRange>,
+        id: Option<i64>,
     },
 }
 
 impl Plan {
     /// Whether the plan finds no run.
     pub fn is_empty(&self) -> bool {
-        matches!(self, Plan::Names(n) if n.is_empty())
+        matches!(self, Plan::Few { names, ips, id: None } if names.is_empty() && ips.is_empty())
+    }
+
+    /// Whether the runs are found by index and sorted, rather than found
+    /// walking the list.
+    pub fn is_few(&self) -> bool {
+        matches!(self, Plan::Few { .. })
+    }
+}
+
+/// The IPs that start with a prefix: `from <= ip < to`, in byte order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IpRange {
+    from: String,
+    to: String,
+}
+
+impl IpRange {
+    /// The ranges of `prefix` (ASCII hex digits, dots and colons) as typed
+    /// lower-cased and, when it has letters, upper-cased.
+    fn of(prefix: &str) -> Vec<IpRange> {
+        let mut forms = vec![prefix.to_ascii_lowercase(), prefix.to_ascii_uppercase()];
+        forms.dedup();
+        forms
+            .into_iter()
+            .map(|from| {
+                // Every string that starts with `from` sorts before `from`
+                // with its last byte one higher (an ASCII byte: no carry).
+                let mut to = from.clone().into_bytes();
+                if let Some(last) = to.last_mut() {
+                    *last += 1;
+                }
+                IpRange {
+                    from,
+                    to: String::from_utf8(to).unwrap_or_default(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The IP column as `runs_ip` orders it (bytes, in PostgreSQL whatever the
+/// database's collation).
+fn ip_column(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "runs.ip",
+        Backend::Postgres => "runs.ip COLLATE \"C\"",
+    }
+}
+
+/// Appends a condition true for the runs in one of `ips`, or `FALSE`.
+fn push_ip_match(q: &mut Sql, backend: Backend, ips: &[IpRange]) {
+    if ips.is_empty() {
+        q.push("1 = 0");
+        return;
+    }
+    let col = ip_column(backend);
+    for (i, r) in ips.iter().enumerate() {
+        if i > 0 {
+            q.push(" OR ");
+        }
+        q.push(&format!("({col} >= "))
+            .bind(r.from.clone())
+            .push(&format!(" AND {col} < "))
+            .bind(r.to.clone())
+            .push(")");
     }
 }
 
@@ -126,7 +207,42 @@ pub(crate) async fn plan(
             "user: the search term is longer than {MAX_TERM_CHARS} characters"
         )));
     }
-    let folded = fold(term);
+    let Some(term) = SearchTerm::parse(term) else {
+        return Ok(Plan::Few {
+            names: Vec::new(),
+            ips: Vec::new(),
+            id: None,
+        });
+    };
+    let folded = fold(&term.text);
+    let id = term.id;
+    let ips = term
+        .ip_prefix
+        .as_deref()
+        .map(IpRange::of)
+        .unwrap_or_default();
+    let scan = |ips: Vec<IpRange>| Plan::Scan {
+        folded: folded.clone(),
+        ips,
+        id,
+    };
+
+    // Runs by IP, counted through `runs_ip` up to `dense_runs`.
+    let mut ip_runs = 0;
+    if !ips.is_empty() {
+        let mut q = Sql::new(
+            backend,
+            "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM runs WHERE ",
+        );
+        push_ip_match(&mut q, backend, &ips);
+        q.push(" LIMIT ").bind(limits.dense_runs).push(") AS m");
+        ip_runs = q.fetch_one(pool).await?.try_get("n")?;
+        if ip_runs >= limits.dense_runs {
+            return Ok(scan(ips));
+        }
+    }
+    let ips = if ip_runs == 0 { Vec::new() } else { ips };
+
     let mut q = Sql::new(
         backend,
         "SELECT usernames.username AS name FROM usernames WHERE ",
@@ -139,48 +255,100 @@ pub(crate) async fn plan(
         .iter()
         .map(|r| r.try_get("name"))
         .collect::<Result<_, _>>()?;
-    if names.is_empty() {
-        return Ok(Plan::Names(names));
-    }
     if names.len() as i64 > limits.many_names {
-        return Ok(Plan::Scan { folded });
+        return Ok(scan(ips));
     }
-    // Counted through the username index, up to `dense_runs`.
-    let mut q = Sql::new(
-        backend,
-        "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM runs WHERE runs.username IN (",
-    );
-    q.list(names.clone())
-        .push(") LIMIT ")
-        .bind(limits.dense_runs)
-        .push(") AS m");
-    let n: i64 = q.fetch_one(pool).await?.try_get("n")?;
-    if n >= limits.dense_runs {
-        return Ok(Plan::Scan { folded });
+    if !names.is_empty() {
+        // Counted through the username index, up to what is left of
+        // `dense_runs`.
+        let room = limits.dense_runs - ip_runs;
+        let mut q = Sql::new(
+            backend,
+            "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM runs WHERE runs.username IN (",
+        );
+        q.list(names.clone())
+            .push(") LIMIT ")
+            .bind(room)
+            .push(") AS m");
+        let n: i64 = q.fetch_one(pool).await?.try_get("n")?;
+        if n >= room {
+            return Ok(scan(ips));
+        }
     }
-    Ok(Plan::Names(names))
+    Ok(Plan::Few { names, ips, id })
 }
 
 /// Appends a condition true for the runs the plan found.
 pub(crate) fn push_user_filter(q: &mut Sql, backend: Backend, plan: Plan) {
-    match plan {
-        Plan::Names(names) => {
+    let (ips, id) = match plan {
+        Plan::Few { names, ips, id } => {
             // NULL keeps the list valid when empty; it matches nothing.
-            q.push("runs.username IN (NULL");
+            q.push("(runs.username IN (NULL");
             for name in names {
                 q.push(", ").bind(name);
             }
             q.push(")");
+            (ips, id)
         }
-        Plan::Scan { folded } => {
+        Plan::Scan { folded, ips, id } => {
             let f = match backend {
                 Backend::Sqlite => "instr",
                 Backend::Postgres => "strpos",
             };
-            q.push(&format!("{f}(runs.username_folded, "))
+            q.push(&format!("({f}(runs.username_folded, "))
                 .bind(folded)
                 .push(") > 0");
+            (ips, id)
         }
+    };
+    if !ips.is_empty() {
+        q.push(" OR ");
+        push_ip_match(q, backend, &ips);
+    }
+    if let Some(id) = id {
+        q.push(" OR runs.id = ").bind(id);
+    }
+    q.push(")");
+}
+
+/// Appends `SELECT id FROM (…) UNION …` over where a common term's runs
+/// are (for counting them, in no order): the runs of the matching names
+/// (through the username index), of the IP ranges, and the id, each part
+/// with the conditions `filters` appends (` AND …`) and at most `cap` rows.
+/// Each part is capped, so the union holds more than `cap - 1` runs exactly
+/// when the matches do.
+pub(crate) fn push_scan_sources(
+    q: &mut Sql,
+    backend: Backend,
+    folded: &str,
+    ips: &[IpRange],
+    id: Option<i64>,
+    cap: i64,
+    filters: impl Fn(&mut Sql),
+) {
+    // In SQLite, CROSS JOIN keeps the names outermost.
+    let join = match backend {
+        Backend::Sqlite => "CROSS JOIN",
+        Backend::Postgres => "JOIN",
+    };
+    q.push(&format!(
+        "SELECT id FROM (SELECT runs.id AS id FROM usernames {join} runs \
+         ON runs.username = usernames.username WHERE "
+    ));
+    push_name_match(q, backend, folded);
+    filters(q);
+    q.push(" LIMIT ").bind(cap).push(") AS by_name");
+    if !ips.is_empty() {
+        q.push(" UNION SELECT id FROM (SELECT runs.id AS id FROM runs WHERE (");
+        push_ip_match(q, backend, ips);
+        q.push(")");
+        filters(q);
+        q.push(" LIMIT ").bind(cap).push(") AS by_ip");
+    }
+    if let Some(id) = id {
+        q.push(" UNION SELECT runs.id AS id FROM runs WHERE runs.id = ")
+            .bind(id);
+        filters(q);
     }
 }
 
@@ -252,6 +420,34 @@ mod tests {
     #[test]
     fn escapes_like_wildcards() {
         assert_eq!(like_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
+    }
+
+    #[test]
+    fn an_ip_prefix_is_a_byte_range() {
+        let r = IpRange::of("10.0.3.");
+        assert_eq!(
+            r,
+            vec![IpRange {
+                from: "10.0.3.".into(),
+                to: "10.0.3/".into()
+            }]
+        );
+        let r = IpRange::of("fe80:");
+        assert_eq!(r.len(), 2);
+        assert_eq!((r[0].from.as_str(), r[0].to.as_str()), ("fe80:", "fe80;"));
+        assert_eq!((r[1].from.as_str(), r[1].to.as_str()), ("FE80:", "FE80;"));
+        // Every IP with the prefix is in the range, nothing else is.
+        for (ip, inside) in [
+            ("10.0.3.7", true),
+            ("10.0.3.", true),
+            ("10.0.3.\u{10FFFF}", true),
+            ("10.0.3", false),
+            ("10.0.30.1", false),
+            ("10.0.4.1", false),
+        ] {
+            let r = &IpRange::of("10.0.3.")[0];
+            assert_eq!(ip >= r.from.as_str() && ip < r.to.as_str(), inside, "{ip}");
+        }
     }
 
     #[test]

@@ -401,7 +401,7 @@ async fn migrated_names_are_folded_again_on_open(db: catalog::testing::TestDb) {
     let search = |c: Catalog, walk: bool| async move {
         let limits = catalog::SearchLimits {
             dense_runs: if walk { 1 } else { 5000 },
-            many_names: 1000,
+            ..catalog::SearchLimits::default()
         };
         let page = c
             .with_search_limits(limits)
@@ -429,4 +429,115 @@ async fn migrated_names_are_folded_again_on_open_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrated_names_are_folded_again_on_open_postgres() {
     migrated_names_are_folded_again_on_open(catalog::testing::postgres().await).await;
+}
+
+/// The template filter follows what indexing, moving a log and opening an
+/// older catalog do: a log's templates are filed when it is indexed, taken
+/// out when the inventory moves it, and filed from the stored summaries
+/// when a catalog made before the filter is opened.
+async fn the_template_filter_follows_the_logs(db: catalog::testing::TestDb) {
+    use model::{Level, LogSummary, TemplateCount, TemplateRef};
+    let cat = &db.catalog;
+    let runs: Vec<InventoryRow> = (1..=6).map(|id| row(id, Some("ann"), id)).collect();
+    cat.upsert_runs(&runs, 1).await.unwrap();
+    let disk = TemplateRef {
+        level: Level::Error,
+        template: "disk <*> full".into(),
+    };
+    // Runs 2 and 4 have it in their server log, run 4 at WARNING too.
+    while let Some(job) = cat.lease_job("t", 60_000, 1).await.unwrap() {
+        let mut templates = Vec::new();
+        if job.log == model::LogName::Server && job.run_id % 2 == 0 && job.run_id <= 4 {
+            templates.push(TemplateCount {
+                level: Level::Error,
+                template: disk.template.clone(),
+                count: 2,
+                example: "disk 7 full".into(),
+                first_line: 3,
+            });
+        }
+        if job.run_id == 4 && job.log == model::LogName::Server {
+            templates.push(TemplateCount {
+                level: Level::Warning,
+                template: disk.template.clone(),
+                count: 1,
+                example: "disk 9 full".into(),
+                first_line: 9,
+            });
+        }
+        let summary = LogSummary {
+            lines: 10,
+            errors: templates.len() as u64,
+            templates,
+            ..LogSummary::default()
+        };
+        cat.complete_job(&job, &summary, 2).await.unwrap();
+    }
+    let with = |c: Catalog, t: TemplateRef| async move {
+        let page = c
+            .list_runs(&RunQuery {
+                template: Some(t),
+                ..query(10)
+            })
+            .await
+            .unwrap();
+        let ids: Vec<i64> = page.rows.iter().map(|r| r.id).collect();
+        (ids, page.matches.map(|m| m.runs))
+    };
+    assert_eq!(with(cat.clone(), disk.clone()).await, (vec![4, 2], Some(2)));
+    let warning = TemplateRef {
+        level: Level::Warning,
+        ..disk.clone()
+    };
+    assert_eq!(with(cat.clone(), warning.clone()).await, (vec![4], Some(1)));
+    let none = TemplateRef {
+        template: "disk <*> ful".into(),
+        ..disk.clone()
+    };
+    assert_eq!(with(cat.clone(), none).await, (vec![], Some(0)));
+    let info = TemplateRef {
+        level: Level::Info,
+        ..disk.clone()
+    };
+    assert!(matches!(
+        cat.list_runs(&RunQuery {
+            template: Some(info),
+            ..query(10)
+        })
+        .await,
+        Err(CatalogError::BadRequest(_))
+    ));
+
+    // Run 2's server log moves: it is no longer indexed, nor listed.
+    let mut moved = row(2, Some("ann"), 2);
+    moved.server_logs = Some("elsewhere/server2.txt".into());
+    cat.upsert_runs(&[moved], 3).await.unwrap();
+    assert_eq!(with(cat.clone(), disk.clone()).await, (vec![4], Some(1)));
+
+    // A catalog from before the filter: its summaries are filed on open.
+    for sql in [
+        "DELETE FROM log_templates",
+        "INSERT INTO catalog_meta (key, value) VALUES ('index_log_templates', 'pending')",
+    ] {
+        sqlx::query(sql).execute(cat.pool()).await.unwrap();
+    }
+    assert_eq!(with(cat.clone(), disk.clone()).await, (vec![], Some(0)));
+    let reopened = Catalog::open(&db.url).await.unwrap();
+    assert_eq!(
+        with(reopened.clone(), disk.clone()).await,
+        (vec![4], Some(1))
+    );
+    assert_eq!(with(reopened.clone(), warning).await, (vec![4], Some(1)));
+    reopened.close().await;
+    db.drop_schema().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_template_filter_follows_the_logs_sqlite() {
+    the_template_filter_follows_the_logs(catalog::testing::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_template_filter_follows_the_logs_postgres() {
+    the_template_filter_follows_the_logs(catalog::testing::postgres().await).await;
 }

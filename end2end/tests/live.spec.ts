@@ -222,3 +222,32 @@ test('a replayed session log: its live charts grow as lines arrive', async ({ pa
   await expect(points).toHaveText(log.points.toLocaleString('en-US'));
   await expect(page.locator('[data-testid="live-charts"] canvas')).toHaveCount(2);
 });
+
+test('one event feed for the page: searches keep it, and the header totals follow it', async ({ page }) => {
+  test.setTimeout(60_000);
+  const feeds: string[] = [];
+  page.on('request', (r) => { if (r.url().includes('/api/events/stream')) feeds.push(r.url()); });
+  await page.goto('/');
+  await hydrated(page);
+  await expect.poll(() => feeds.length).toBe(1);
+
+  // Searching and clearing lists other runs, over the same feed.
+  await page.getByTestId('search').fill('10.0.3.');
+  await expect(page).toHaveURL(/user=10\.0\.3\./);
+  await expect(page.getByTestId('matches')).toBeVisible();
+  await page.getByTestId('search').press('Escape');
+  await expect(page).not.toHaveURL(/user=/);
+  await expect(page.getByTestId('matches')).toHaveCount(0);
+  await page.waitForTimeout(500);
+  expect(feeds, 'the feed was opened again').toHaveLength(1);
+
+  // A new run moves the totals, with no reload.
+  const connections = page.getByTestId('totals').locator('.stat', { hasText: 'connections' }).locator('dd');
+  const before = Number((await connections.innerText()).replace(/,/g, ''));
+  const producer = start(['run', '--quiet', '--', 'python3', '-c', 'print("totals")']);
+  expect(await producer.done).toBe(0);
+  await expect
+    .poll(async () => Number((await connections.innerText()).replace(/,/g, '')), { timeout: 15_000 })
+    .toBe(before + 1);
+  expect(feeds).toHaveLength(1);
+});

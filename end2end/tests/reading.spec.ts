@@ -157,6 +157,73 @@ test.describe('indexing status', () => {
   });
 });
 
+test.describe('search that finds what people type', () => {
+  type Page1 = { rows: (Run & { ip: string })[]; matches?: { runs: number; more: boolean } };
+  const counted = (m: { runs: number; more: boolean }) =>
+    m.more ? `more than ${m.runs.toLocaleString('en-US')} runs`
+      : m.runs === 1 ? '1 run' : `${m.runs.toLocaleString('en-US')} runs`;
+
+  test('by the start of an IP address and by connection id, with a count', async ({ page }) => {
+    const extra = await api<Page1>(page, '/api/runs?user=10.0.3.&limit=500');
+    expect(extra.rows.length).toBeGreaterThan(0);
+    for (const r of extra.rows) expect(r.ip.startsWith('10.0.3.')).toBe(true);
+    expect(extra.matches).toEqual({ runs: extra.rows.length, more: false });
+
+    await page.goto('/');
+    await hydrated(page);
+    await page.getByTestId('search').fill('10.0.3.');
+    await expect(page).toHaveURL(/user=10\.0\.3\./);
+    await expect(page.getByTestId('matches')).toHaveText(counted(extra.matches!));
+    await expect(tableRows(page).first()).toHaveAttribute('data-connection', String(extra.rows[0].id));
+
+    // A prefix most runs share: counted up to the cap.
+    const many = await api<Page1>(page, '/api/runs?user=10.0.&limit=1');
+    expect(many.matches).toEqual({ runs: 10000, more: true });
+    await page.getByTestId('search').fill('10.0.');
+    await expect(page.getByTestId('matches')).toHaveText('more than 10,000 runs');
+
+    // A connection id, as typed or as #id.
+    const id = extra.rows[extra.rows.length - 1].id;
+    for (const term of [String(id), `#${id}`]) {
+      await page.getByTestId('search').fill(term);
+      await expect(page.getByTestId('matches')).toHaveText('1 run');
+      await expect(tableRows(page)).toHaveCount(1);
+      await expect(tableRows(page).first()).toHaveAttribute('data-connection', String(id));
+    }
+    await page.screenshot({ path: `${shots}/search-ip.png` });
+  });
+
+  test('a most common error lists the runs that have it', async ({ page }) => {
+    type Top = { level: string; template: string; count: number; runs: number };
+    const top = await api<Top[]>(page, '/api/analytics/templates?level=ERROR&limit=8');
+    expect(top.length).toBeGreaterThan(0);
+    await page.goto('/');
+    await hydrated(page);
+    const link = page.getByTestId('top-errors').getByTestId('template-link').first();
+    await link.click();
+    await expect(page).toHaveURL(/template=/);
+    const url = new URL(page.url());
+    const template = url.searchParams.get('template')!;
+    const t = top.find((x) => x.template === template)!;
+    expect(t, `the clicked template ${template} is one of the top errors`).toBeTruthy();
+    await expect(page.getByTestId('chip-template')).toContainText(template.slice(0, 20));
+    await expect(page.getByTestId('matches')).toHaveText(counted({ runs: Math.min(t.runs, 10000), more: t.runs > 10000 }));
+
+    // Each listed run has the template in one of its logs.
+    const listed = await api<Page1>(page, `/api/runs?template=${encodeURIComponent(template)}&limit=10`);
+    await expect(tableRows(page).first()).toHaveAttribute('data-connection', String(listed.rows[0].id));
+    for (const r of listed.rows.slice(0, 5)) {
+      const d = await api<{ logs: { summary: { templates: { level: string; template: string }[] } | null }[] }>(page, `/api/runs/${r.id}`);
+      const has = d.logs.some((l) => l.summary?.templates.some((x) => x.level === 'ERROR' && x.template === template));
+      expect(has, `run ${r.id} has ${template}`).toBe(true);
+    }
+    await page.screenshot({ path: `${shots}/runs-with-error.png` });
+    await page.getByTestId('chip-template').click();
+    await expect(page).not.toHaveURL(/template=/);
+    await expect(page.getByTestId('matches')).toHaveCount(0);
+  });
+});
+
 test.describe('state that agrees', () => {
   test('Esc empties the search box and the filter together', async ({ page }) => {
     const all = await runs(page, 'limit=1');
@@ -231,6 +298,43 @@ test.describe('before the app starts', () => {
 });
 
 test.describe('reading', () => {
+  test('a column chooser for the full table and for the table beside a run, kept across visits', async ({ page }) => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto('/');
+    await hydrated(page);
+    const ip = page.locator('table.runs th.k-ip');
+    const version = page.locator('table.runs th.k-version');
+    await expect(ip).toBeVisible();
+    const chooser = page.getByTestId('columns');
+    await chooser.locator('summary').click();
+    await chooser.locator('input[data-col="ip"]').uncheck();
+    await expect(ip).toBeHidden();
+    await expect(page.locator('table.runs td.k-ip').first()).toBeHidden();
+    await page.reload();
+    await hydrated(page);
+    await expect(ip).toBeHidden();
+    await expect(version).toBeVisible();
+
+    // Beside a run: its own choice (version hidden by default, shown here).
+    await tableRows(page).first().locator('td.k-time').click();
+    await expect(page).toHaveURL(/run=/);
+    await expect(version).toBeHidden();
+    await expect(chooser.locator('summary')).toHaveText('Columns beside a run');
+    await chooser.locator('summary').click();
+    await expect(chooser.locator('input[data-col="version"]')).not.toBeChecked();
+    await chooser.locator('input[data-col="version"]').check();
+    await expect(version).toBeVisible();
+    await page.screenshot({ path: `${shots}/columns-beside-run.png` });
+
+    // Back to defaults for the other tests.
+    await chooser.locator('input[data-col="version"]').uncheck();
+    await page.goto('/');
+    await hydrated(page);
+    await chooser.locator('summary').click();
+    await chooser.locator('input[data-col="ip"]').check();
+    await expect(ip).toBeVisible();
+  });
+
   test('beside a run the table keeps its key columns; the log can take the whole window', async ({ page }) => {
     const { run } = await longClientLog(page);
     await page.setViewportSize({ width: 1440, height: 900 });

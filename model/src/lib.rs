@@ -23,10 +23,24 @@ pub use event::{Event, Topic};
 pub use jobs::{Bookmark, JobFailure, JobStatus};
 pub use logparse::{Level, Metric};
 pub use run::{
-    CONNECTION_LABEL, ExportFormat, LogName, LogState, MAX_PAGE, Run, RunKind, RunPage, RunQuery,
-    RunStatus, SESSION_LABEL, Sort, Totals,
+    CONNECTION_LABEL, ExportFormat, LogName, LogState, MAX_PAGE, MatchCount, Run, RunKind, RunPage,
+    RunQuery, RunStatus, SESSION_LABEL, SearchTerm, Sort, TemplateRef, Totals,
 };
 pub use summary::{
     LinePage, LogInfo, LogLine, LogSummary, MetricStats, RunDetail, Series, TemplateCount, percent,
 };
 pub use words::UnknownWord;
+
+/// `1234567` → `1,234,567`.
+pub fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let sign = if n < 0 { "-" } else { "" };
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}")
+}

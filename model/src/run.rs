@@ -1,5 +1,6 @@
 //! Runs: what a run is, where it stands, and the lists the table reads.
 
+use crate::Level;
 use serde::{Deserialize, Serialize};
 
 use crate::words::words;
@@ -216,8 +217,12 @@ words! {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RunQuery {
-    /// Case-insensitive substring of the username.
+    /// What was typed in search: a case-insensitive piece of the username,
+    /// the start of an IP address, or a connection id (see
+    /// [`SearchTerm`]).
     pub user: Option<String>,
+    /// Only runs with a log that has this error or warning template.
+    pub template: Option<TemplateRef>,
     /// Only runs with at least one ERROR line.
     pub has_errors: bool,
     /// Only runs whose client log is missing.
@@ -248,6 +253,79 @@ pub struct RunPage {
     /// pages): follow the event feed from here to miss no change since.
     #[serde(default)]
     pub event_seq: i64,
+    /// On a first page of a filtered or searched list: how many runs the
+    /// whole list holds, counted up to a cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matches: Option<MatchCount>,
+}
+
+/// How many runs a list holds, counted up to a cap (counting every match
+/// of a common term over a million runs would cost more than the page).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchCount {
+    /// Runs counted: all of them, or the cap when `more`.
+    pub runs: u64,
+    /// Whether more runs than `runs` match.
+    pub more: bool,
+}
+
+impl std::fmt::Display for MatchCount {
+    /// "1 run", "47 runs", "more than 10,000 runs".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = crate::group_thousands(self.runs as i64);
+        match (self.more, self.runs) {
+            (true, _) => write!(f, "more than {n} runs"),
+            (false, 1) => f.write_str("1 run"),
+            (false, _) => write!(f, "{n} runs"),
+        }
+    }
+}
+
+/// An error or warning template, as a filter of the run list.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TemplateRef {
+    /// [`Level::Error`] or [`Level::Warning`].
+    pub level: Level,
+    /// The template's text, as the analytics list it.
+    pub template: String,
+}
+
+/// What a search term can name besides a piece of a username.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchTerm {
+    /// The term as typed, trimmed.
+    pub text: String,
+    /// The start of an IP address (lower case): a term of hex digits, dots
+    /// and colons with at least one dot or colon and one digit.
+    pub ip_prefix: Option<String>,
+    /// A connection id: a term of decimal digits, maybe after `#`.
+    pub id: Option<i64>,
+}
+
+impl SearchTerm {
+    /// Reads a term; `None` when it is blank.
+    pub fn parse(raw: &str) -> Option<SearchTerm> {
+        let text = raw.trim();
+        if text.is_empty() {
+            return None;
+        }
+        let digits = text.strip_prefix('#').unwrap_or(text);
+        let id = (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| digits.parse::<i64>().ok())
+            .flatten();
+        let ip_like = text
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
+            && text.bytes().any(|b| b == b'.' || b == b':')
+            && text.bytes().any(|b| b.is_ascii_digit());
+        Some(SearchTerm {
+            text: text.to_string(),
+            ip_prefix: ip_like.then(|| text.to_ascii_lowercase()),
+            id,
+        })
+    }
 }
 
 /// Largest page the server returns.
@@ -271,4 +349,35 @@ pub struct Totals {
     pub errors: i64,
     /// WARNING lines over all indexed logs.
     pub warnings: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_count_reads_as_words() {
+        let c = |runs, more| MatchCount { runs, more }.to_string();
+        assert_eq!(c(0, false), "0 runs");
+        assert_eq!(c(1, false), "1 run");
+        assert_eq!(c(47, false), "47 runs");
+        assert_eq!(c(10_000, true), "more than 10,000 runs");
+    }
+
+    #[test]
+    fn a_term_names_an_ip_or_an_id_only_when_it_can_be_one() {
+        let t = |s: &str| SearchTerm::parse(s).map(|t| (t.ip_prefix, t.id));
+        assert_eq!(t("  "), None);
+        assert_eq!(t("10.0.3."), Some((Some("10.0.3.".into()), None)));
+        assert_eq!(t(" FE80::1 "), Some((Some("fe80::1".into()), None)));
+        assert_eq!(t("1234"), Some((None, Some(1234))));
+        assert_eq!(t("#1234"), Some((None, Some(1234))));
+        // Letters and dots only (a name or a domain), no digit: not an IP.
+        assert_eq!(t("ab.cd"), Some((None, None)));
+        assert_eq!(t("noah"), Some((None, None)));
+        assert_eq!(t("#"), Some((None, None)));
+        // Too long for an id.
+        assert_eq!(t("99999999999999999999"), Some((None, None)));
+        assert_eq!(t("-5"), Some((None, None)));
+    }
 }

@@ -4,10 +4,12 @@
 //! every optional field, ties in time and in every sort key, runs with and
 //! without indexed logs, non-ASCII, mixed-case and wildcard-laden
 //! usernames, NUL — imports it, indexes some of its logs with generated
-//! summaries, bookmarks some runs, and then walks every page of generated
-//! queries through the router (`GET /api/runs`), comparing the walk with the
-//! same query computed in memory: every run exactly once, in order, nothing
-//! extra. proptest shrinks a failure to a small inventory and query.
+//! summaries and templates, bookmarks some runs, and then walks every page
+//! of generated queries (filters, a search by username, IP or id, a
+//! template) through the router (`GET /api/runs`), comparing the walk with
+//! the same query computed in memory: every run exactly once, in order,
+//! nothing extra, and the first page's count of matches. proptest shrinks a
+//! failure to a small inventory and query.
 //!
 //! `LOGDECK_MODEL_CASES` sets the number of cases per engine (default 96).
 
@@ -18,7 +20,7 @@ use std::collections::{BTreeSet, HashMap};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use catalog::Catalog;
-use model::{LogSummary, MetricStats, RunPage, Sort};
+use model::{Level, LogSummary, MatchCount, MetricStats, RunPage, Sort, TemplateCount};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value, json};
@@ -29,6 +31,8 @@ struct GenRun {
     id: i64,
     /// As written in the inventory (maybe blank, `"null"`, padded, with NUL).
     username: Option<String>,
+    /// The IP address, from a small set (shared prefixes, both cases).
+    ip: &'static str,
     /// Minute of the day from a small set (ties), or no `last_updated`.
     minute: Option<u32>,
     version: Option<String>,
@@ -37,8 +41,31 @@ struct GenRun {
     client: Option<Option<(u64, u64, Option<f64>)>>,
     /// The server log: absent, or present and maybe indexed as (lines, errors).
     server: Option<Option<(u64, u64)>>,
+    /// Which of [`TEMPLATES`] the client and the server log have (bit i:
+    /// template i), when indexed.
+    templates: (u8, u8),
     bookmarked: bool,
 }
+
+/// Templates the logs may have (NUL and non-ASCII included; one level's
+/// template text also appears at the other level).
+const TEMPLATES: &[(Level, &str)] = &[
+    (Level::Error, "disk <*> full"),
+    (Level::Warning, "disk <*> full"),
+    (Level::Error, "Ünï <*> 😀 & more"),
+    (Level::Error, "nul \0 here"),
+    (Level::Warning, "slow frame <*>"),
+];
+
+const IPS: &[&str] = &[
+    "10.0.0.1",
+    "10.0.0.12",
+    "10.0.1.1",
+    "192.168.0.10",
+    "fe80::1",
+    "FE80::A2",
+    "",
+];
 
 /// One query of the run list.
 #[derive(Debug, Clone)]
@@ -51,6 +78,8 @@ struct GenQuery {
     version: Option<String>,
     bookmarked: bool,
     user: Option<String>,
+    /// An index into [`TEMPLATES`], or one no log has.
+    template: Option<(Level, &'static str)>,
 }
 
 const NAMES: &[&str] = &[
@@ -113,15 +142,19 @@ fn gen_run(id: i64) -> impl Strategy<Value = GenRun> {
         prop::option::of(indexed_client),
         prop::option::of(indexed_server),
         prop::bool::weighted(0.25),
+        prop::sample::select(IPS),
+        (0u8..32, 0u8..32),
     )
         .prop_map(
-            move |(username, minute, version, client, server, bookmarked)| GenRun {
+            move |(username, minute, version, client, server, bookmarked, ip, templates)| GenRun {
                 id,
                 username,
+                ip,
                 minute,
                 version: version.map(str::to_string),
                 client,
                 server,
+                templates,
                 bookmarked,
             },
         )
@@ -143,6 +176,15 @@ fn term() -> BoxedStrategy<String> {
             "b_c", "\"", " noah ", "@example.com", "x",
         ][..])
         .prop_map(str::to_string),
+        // The start of an IP, in either case.
+        2 => (prop::sample::select(IPS), 1usize..9, any::<bool>()).prop_map(|(ip, len, upper)| {
+            let piece = &ip[..len.min(ip.len())];
+            if upper { piece.to_uppercase() } else { piece.to_string() }
+        }),
+        // A connection id (the ids are 1..400), maybe as `#id`.
+        2 => (1i64..400, any::<bool>()).prop_map(|(id, hash)| {
+            if hash { format!("#{id}") } else { id.to_string() }
+        }),
         // A piece of a name, in another case.
         2 => (prop::sample::select(NAMES), 0usize..12, 1usize..4).prop_map(|(n, at, len)| {
             let cs: Vec<char> = n.chars().collect();
@@ -164,6 +206,13 @@ fn gen_query() -> impl Strategy<Value = GenQuery> {
         prop::option::weighted(0.2, prop::sample::select(&["v1", "v2", "Ünï", "v3"][..])),
         prop::bool::weighted(0.15),
         prop::option::weighted(0.6, term()),
+        prop::option::weighted(
+            0.3,
+            prop_oneof![
+                4 => prop::sample::select(TEMPLATES),
+                1 => Just((Level::Error, "no such template")),
+            ],
+        ),
     )
         .prop_map(
             |(
@@ -175,6 +224,7 @@ fn gen_query() -> impl Strategy<Value = GenQuery> {
                 version,
                 bookmarked,
                 user,
+                template,
             )| {
                 GenQuery {
                     sort,
@@ -185,6 +235,7 @@ fn gen_query() -> impl Strategy<Value = GenQuery> {
                     version: version.map(str::to_string),
                     bookmarked,
                     user,
+                    template,
                 }
             },
         )
@@ -202,6 +253,35 @@ fn stored_name(raw: &Option<String>) -> Option<String> {
 
 fn fold(s: &str) -> String {
     s.replace('\0', "\u{FFFD}").to_lowercase()
+}
+
+/// Whether a search for `term` (trimmed, not blank) finds run `r`: the
+/// term is a piece of its username (case folded), the start of its IP (a
+/// term of hex digits, dots and colons, with a digit and a dot or colon;
+/// either case), or its id (digits, maybe after `#`).
+fn searched(r: &GenRun, term: &str) -> bool {
+    let by_name = stored_name(&r.username).is_some_and(|n| fold(&n).contains(&fold(term)));
+    let ip_like = term
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() || c == '.' || c == ':')
+        && term.contains(['.', ':'])
+        && term.chars().any(|c| c.is_ascii_digit());
+    let by_ip = ip_like && r.ip.to_lowercase().starts_with(&term.to_lowercase());
+    let digits = term.strip_prefix('#').unwrap_or(term);
+    let by_id = !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && digits.parse::<i64>() == Ok(r.id);
+    by_name || by_ip || by_id
+}
+
+/// Whether an indexed log of `r` has the template.
+fn has_template(r: &GenRun, t: (Level, &str)) -> bool {
+    let Some(i) = TEMPLATES.iter().position(|x| *x == t) else {
+        return false;
+    };
+    let client = r.client.flatten().is_some() && r.templates.0 & (1 << i) != 0;
+    let server = r.server.flatten().is_some() && r.templates.1 & (1 << i) != 0;
+    client || server
 }
 
 /// A run's sort keys as the model computes them.
@@ -232,12 +312,7 @@ fn keys(r: &GenRun) -> Keys {
 
 /// The ids the query should list, in order.
 fn expected(runs: &[GenRun], q: &GenQuery) -> Vec<i64> {
-    let term = q
-        .user
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(fold);
+    let term = q.user.as_deref().map(str::trim).filter(|t| !t.is_empty());
     let version = q
         .version
         .as_deref()
@@ -252,9 +327,8 @@ fn expected(runs: &[GenRun], q: &GenQuery) -> Vec<i64> {
                 && (!q.missing_server || r.server.is_none())
                 && version.is_none_or(|v| r.version.as_deref() == Some(v))
                 && (!q.bookmarked || r.bookmarked)
-                && term.as_ref().is_none_or(|t| {
-                    stored_name(&r.username).is_some_and(|n| fold(&n).contains(t.as_str()))
-                })
+                && term.is_none_or(|t| searched(r, t))
+                && q.template.is_none_or(|t| has_template(r, t))
         })
         .collect();
     rows.sort_by(|(a, ka), (b, kb)| {
@@ -291,14 +365,17 @@ const LIMITS: [catalog::SearchLimits; 3] = [
     catalog::SearchLimits {
         dense_runs: 5000,
         many_names: 1000,
+        count_cap: 10_000,
     },
     catalog::SearchLimits {
         dense_runs: 1,
         many_names: 0,
+        count_cap: 1,
     },
     catalog::SearchLimits {
         dense_runs: 3,
         many_names: 2,
+        count_cap: 4,
     },
 ];
 
@@ -342,7 +419,14 @@ async fn call(app: &axum::Router, req: Request<Body>) -> (StatusCode, Vec<u8>) {
 
 /// Empties the catalog's tables so a case starts from nothing.
 async fn reset(cat: &Catalog) {
-    for table in ["bookmarks", "jobs", "logs", "template_totals", "runs"] {
+    for table in [
+        "bookmarks",
+        "jobs",
+        "logs",
+        "template_totals",
+        "log_templates",
+        "runs",
+    ] {
         sqlx::query(&format!("DELETE FROM {table}"))
             .execute(cat.pool())
             .await
@@ -350,11 +434,23 @@ async fn reset(cat: &Catalog) {
     }
 }
 
-fn summary(lines: u64, errors: u64, p95: Option<f64>) -> LogSummary {
+fn summary(lines: u64, errors: u64, p95: Option<f64>, templates: u8) -> LogSummary {
     LogSummary {
         lines,
         errors,
         info: lines - errors,
+        templates: TEMPLATES
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| templates & (1 << i) != 0)
+            .map(|(i, &(level, template))| TemplateCount {
+                level,
+                template: template.to_string(),
+                count: i as u64 + 1,
+                example: template.to_string(),
+                first_line: 1,
+            })
+            .collect(),
         latency: MetricStats {
             count: p95.is_some() as u64,
             p95,
@@ -375,7 +471,7 @@ async fn load(e: &Engine, runs: &[GenRun]) {
             json!({
                 "connection_id": r.id,
                 "username": r.username,
-                "ip": format!("10.0.0.{}", r.id % 256),
+                "ip": r.ip,
                 "last_updated": r.minute.map(|m| format!("07/01/2020, {:02}:{:02}", m / 60, m % 60)),
                 "version": r.version,
                 "client_logs": r.client.map(|_| format!("client{}.txt", r.id)),
@@ -398,8 +494,14 @@ async fn load(e: &Engine, runs: &[GenRun]) {
     {
         let r = by_id[&job.run_id];
         let s = match job.log {
-            model::LogName::Client => r.client.flatten().map(|(l, er, p)| summary(l, er, p)),
-            model::LogName::Server => r.server.flatten().map(|(l, er)| summary(l, er, None)),
+            model::LogName::Client => r
+                .client
+                .flatten()
+                .map(|(l, er, p)| summary(l, er, p, r.templates.0)),
+            model::LogName::Server => r
+                .server
+                .flatten()
+                .map(|(l, er)| summary(l, er, None, r.templates.1)),
             model::LogName::Output => None,
         };
         if let Some(s) = s {
@@ -451,15 +553,27 @@ fn uri(q: &GenQuery, after: Option<&str>) -> String {
     if let Some(u) = &q.user {
         s.append_pair("user", u);
     }
+    if let Some((level, t)) = q.template {
+        s.append_pair("template", t);
+        if level != Level::Error {
+            s.append_pair("template_level", level.as_str());
+        }
+    }
     if let Some(a) = after {
         s.append_pair("after", a);
     }
     format!("/api/runs?{}", s.finish())
 }
 
-/// Walks every page of `q`; the ids in the order served.
-async fn walk(name: &str, app: &axum::Router, q: &GenQuery) -> Result<Vec<i64>, TestCaseError> {
+/// Walks every page of `q`; the ids in the order served, and the first
+/// page's count.
+async fn walk(
+    name: &str,
+    app: &axum::Router,
+    q: &GenQuery,
+) -> Result<(Vec<i64>, Option<MatchCount>), TestCaseError> {
     let mut ids = Vec::new();
+    let mut matches = None;
     let mut after: Option<String> = None;
     for _ in 0..1000 {
         let u = uri(q, after.as_deref());
@@ -480,10 +594,15 @@ async fn walk(name: &str, app: &axum::Router, q: &GenQuery) -> Result<Vec<i64>, 
             name,
             u
         );
+        if after.is_none() {
+            matches = page.matches;
+        } else {
+            prop_assert_eq!(page.matches, None, "{}: a count on a later page", name);
+        }
         ids.extend(page.rows.iter().map(|r| r.id));
         match page.next {
             Some(n) => after = Some(n),
-            None => return Ok(ids),
+            None => return Ok((ids, matches)),
         }
     }
     Err(TestCaseError::fail(format!("{name}: more than 1000 pages")))
@@ -499,11 +618,24 @@ fn check(
         load(e, runs).await;
         for q in queries {
             let want = expected(runs, q);
-            for (name, app) in &e.apps {
-                let got = walk(name, app, q).await?;
+            let narrowed = q.has_errors
+                || q.missing_client
+                || q.missing_server
+                || q.version.is_some()
+                || q.bookmarked
+                || q.user.as_deref().is_some_and(|u| !u.trim().is_empty())
+                || q.template.is_some();
+            for ((name, app), limits) in e.apps.iter().zip(LIMITS) {
+                let (got, matches) = walk(name, app, q).await?;
                 let distinct: BTreeSet<i64> = got.iter().copied().collect();
                 prop_assert_eq!(distinct.len(), got.len(), "{}: a run listed twice", name);
                 prop_assert_eq!(&got, &want, "{}: {:?}", name, q);
+                let cap = limits.count_cap as usize;
+                let count = narrowed.then_some(MatchCount {
+                    runs: want.len().min(cap) as u64,
+                    more: want.len() > cap,
+                });
+                prop_assert_eq!(matches, count, "{}: the count of {:?}", name, q);
             }
         }
         Ok(())

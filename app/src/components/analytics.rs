@@ -65,6 +65,7 @@ pub fn Analytics() -> impl IntoView {
 
 #[component]
 fn TopErrors() -> impl IntoView {
+    let nav = Nav::get();
     let top = LocalResource::new(|| {
         get_json::<Vec<TopTemplate>>("/api/analytics/templates?level=ERROR&limit=8".into())
     });
@@ -77,11 +78,23 @@ fn TopErrors() -> impl IntoView {
                 Some(Ok(t)) if t.is_empty() => view! { <p class="muted">"No errors in the indexed logs yet."</p> }.into_any(),
                 Some(Ok(t)) => view! {
                     <ol class="top">
-                        {t.into_iter().map(|t| { let title = t.template.clone(); view! {
+                        {t.into_iter().map(|t| {
+                            let title = format!("{} — list the {} runs with it", t.template, group_thousands(t.runs));
+                            let filter = model::TemplateRef { level: t.level, template: t.template.clone() };
+                            let apply = move |v: &mut crate::view::View| {
+                                v.template = Some(filter.clone());
+                                v.run = None;
+                                v.log = None;
+                                v.line = None;
+                            };
+                            let href = nav.view.with_untracked(|v| v.href_after(apply.clone()));
+                            view! {
                             <li title=title>
-                                <span class="count mono">{group_thousands(t.count)}</span>
-                                <span class="tmpl">{t.template}</span>
-                                <span class="muted small">{format!("{} runs", group_thousands(t.runs))}</span>
+                                <a class="tmpl-link" href=href data-testid="template-link" on:click=move |ev| { ev.prevent_default(); nav.push(apply.clone()) }>
+                                    <span class="count mono">{group_thousands(t.count)}</span>
+                                    <span class="tmpl">{t.template}</span>
+                                    <span class="muted small">{format!("{} runs", group_thousands(t.runs))}</span>
+                                </a>
                             </li>
                         }}).collect_view()}
                     </ol>

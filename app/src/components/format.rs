@@ -4,19 +4,7 @@
 
 use leptos::prelude::*;
 
-/// `1234567` → `1,234,567`.
-pub fn group_thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let sign = if n < 0 { "-" } else { "" };
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    format!("{sign}{out}")
-}
+pub use model::group_thousands;
 
 /// Seconds as milliseconds with sensible precision: `0.03123` → `31.2 ms`.
 pub fn ms(seconds: f64) -> String {

@@ -12,11 +12,14 @@ const DEBOUNCE_MS: u64 = 250;
 /// Product name, totals, search, filters and sort.
 #[component]
 pub fn Header() -> impl IntoView {
-    let totals = Resource::new(|| (), |_| get_totals());
+    // Read again while events arrive (at most every 2 s), kept on screen
+    // while it is read.
+    let feed = super::feed::Feed::get();
+    let totals = Resource::new(move || feed.totals.get(), |_| get_totals());
     view! {
         <header class="topbar">
             <a class="brand" href="/">"logdeck"</a>
-            <Suspense fallback=|| view! { <span class="totals muted">"Loading totals…"</span> }>
+            <Transition fallback=|| view! { <span class="totals muted">"Loading totals…"</span> }>
                 {move || Suspend::new(async move {
                     match totals.await {
                         Ok(t) => view! {
@@ -36,7 +39,7 @@ pub fn Header() -> impl IntoView {
                         .into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </header>
         <Controls/>
     }
@@ -138,6 +141,20 @@ fn Controls() -> impl IntoView {
                 {chip("no client log", "chip-missing-client", |v| v.missing_client, |v, on| v.missing_client = on)}
                 {chip("no server log", "chip-missing-server", |v| v.missing_server, |v, on| v.missing_server = on)}
                 {chip("bookmarked", "chip-bookmarked", |v| v.bookmarked, |v, on| v.bookmarked = on)}
+                {move || view.with(|v| v.template.clone()).map(|t| {
+                    let label = format!("{}: {}", t.level.as_str().to_lowercase(), t.template);
+                    view! {
+                        <a
+                            class="chip on tmpl-chip"
+                            href=move || view.with(|v| v.href_after(|v| v.template = None))
+                            title=format!("Remove the filter: {label}")
+                            data-testid="chip-template"
+                            on:click=move |ev| { ev.prevent_default(); nav.push(|v| v.template = None) }
+                        >
+                            <span class="ellipsis">{label.clone()}</span>" ✕"
+                        </a>
+                    }
+                })}
                 {move || view.with(|v| v.version.clone()).map(|ver| view! {
                     <button class="chip on" title="Remove the version filter" on:click=move |_| nav.push(|v| v.version = None)>
                         {format!("version {ver} ✕")}

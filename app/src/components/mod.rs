@@ -2,7 +2,9 @@
 
 mod analytics;
 pub mod chart;
+mod columns;
 mod detail;
+mod feed;
 mod format;
 mod header;
 mod livecharts;
@@ -72,6 +74,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Dashboard() -> impl IntoView {
     let nav = nav::Nav::provide();
+    feed::Feed::provide();
     provide_context(analytics::BookmarksChanged(RwSignal::new(0)));
     let has_detail = Memo::new(move |_| nav.view.with(|v| v.run.is_some()));
     view! {

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::columns::{ColumnChooser, Columns};
 use super::detail::StatusBadge;
 use super::format::{Time, group_thousands, ms, pct};
 use super::nav::Nav;
@@ -11,7 +12,8 @@ use super::virtual_list::VirtualList;
 use crate::api::list_runs;
 use crate::client::get_json;
 use model::{
-    ExportFormat, LogName, LogState, Run, RunDetail, RunKind, RunPage, RunStatus, Sort, Topic,
+    ExportFormat, LogName, LogState, MatchCount, Run, RunDetail, RunKind, RunPage, RunStatus, Sort,
+    Topic,
 };
 
 /// Height of one row in pixels (as the stylesheet's `table.runs td`).
@@ -118,6 +120,7 @@ pub fn RunTable() -> impl IntoView {
     let nav = Nav::get();
     let filter = Memo::new(move |_| nav.view.with(|v| v.run_query(None, FIRST_PAGE)));
     let first_res = Resource::new(move || filter.get(), list_runs);
+    Columns::provide();
     view! {
         <section class="runs-pane" aria-label="Runs">
             <Transition fallback=|| view! { <p class="table-state muted">"Loading runs…"</p> }>
@@ -192,30 +195,26 @@ impl Pages {
     }
 }
 
-/// Follows the event feed from `event_seq`: a run the feed names is read
-/// again and its row replaced; in the unfiltered newest-first list a new
-/// run goes on top, and the rows in view stay where they are.
+/// Follows the page's event feed (opened from `event_seq` if it is not
+/// open yet): a run the feed names is read again and its row replaced; in
+/// the unfiltered newest-first list a new run goes on top, and the rows in
+/// view stay where they are.
 fn follow_feed(rows: Rows, list: VirtualList, event_seq: i64, default_view: bool) {
-    Effect::new(move |_| {
-        let on_event = move |e: model::Event| {
-            let id = e.topic.run_id();
-            let started = matches!(e.topic, Topic::RunStarted(_));
-            spawn_local(async move {
-                let Ok(d) = get_json::<RunDetail>(format!("/api/runs/{id}")).await else {
-                    return;
-                };
-                if rows.update(&d.run) || !started || !default_view {
-                    return;
-                }
-                rows.first.update(|r| r.insert(0, d.run));
-                list.shift(1);
-            });
-        };
-        // The feed stays open as long as this effect, i.e. the table.
-        crate::stream::open_events(event_seq, on_event)
-            .map_err(|e| leptos::logging::warn!("no live updates: {e}"))
-            .ok()
-    });
+    let on_event = move |e: model::Event| {
+        let id = e.topic.run_id();
+        let started = matches!(e.topic, Topic::RunStarted(_));
+        spawn_local(async move {
+            let Ok(d) = get_json::<RunDetail>(format!("/api/runs/{id}")).await else {
+                return;
+            };
+            if rows.update(&d.run) || !started || !default_view {
+                return;
+            }
+            rows.first.update(|r| r.insert(0, d.run));
+            list.shift(1);
+        });
+    };
+    super::feed::Feed::get().listen(event_seq, Callback::new(on_event));
 }
 
 /// The rows of one filter: the first page as rendered by the server, then
@@ -224,6 +223,7 @@ fn follow_feed(rows: Rows, list: VirtualList, event_seq: i64, default_view: bool
 fn TableBody(page: RunPage) -> impl IntoView {
     let nav = Nav::get();
     let event_seq = page.event_seq;
+    let matches = page.matches;
     let empty = page.rows.is_empty();
     let pages = Pages::new(page.next.clone());
     let rows = Rows {
@@ -279,6 +279,8 @@ fn TableBody(page: RunPage) -> impl IntoView {
             "p50 latency"
         }
     });
+    let cols = expect_context::<Columns>();
+    let beside = Memo::new(move |_| nav.view.with(|v| v.run.is_some()));
     let filtered = nav.view.with_untracked(|v| {
         v.run_query(None, 1)
             != model::RunQuery {
@@ -293,7 +295,7 @@ fn TableBody(page: RunPage) -> impl IntoView {
                 data-testid="table-scroll"
                 on:scroll=move |_| list.measure()
             >
-                <table class="runs" data-testid="runs">
+                <table class=move || cols.hidden(beside.get()).classes() data-testid="runs">
                     <thead>
                         <tr>
                             <th class="num k-id">"connection"</th>
@@ -326,21 +328,30 @@ fn TableBody(page: RunPage) -> impl IntoView {
                 })}
             </div>
             <super::Keys/>
-            <TableFooter rows pages/>
+            <TableFooter rows pages matches cols beside/>
     }
 }
 
 /// How many rows are loaded, whether more are coming, and a retry when
 /// loading failed.
 #[component]
-fn TableFooter(rows: Rows, pages: Pages) -> impl IntoView {
+fn TableFooter(
+    rows: Rows,
+    pages: Pages,
+    matches: Option<MatchCount>,
+    cols: Columns,
+    beside: Memo<bool>,
+) -> impl IntoView {
     let nav = Nav::get();
     view! {
         <footer class="table-footer">
+            // How many runs the search or filters found, over the whole list.
+            {matches.map(|m| view! { <strong class="matches" data-testid="matches">{m.to_string()}</strong> })}
             <span class="muted" data-testid="shown">
                 {move || format!("{} loaded{}", group_thousands(rows.len() as i64), if pages.has_more() { "" } else { " (all)" })}
             </span>
             {move || pages.loading.get().then(|| view! { <span class="muted" data-testid="loading">"loading more…"</span> })}
+            <ColumnChooser cols beside/>
             // Every row of this view as a file, streamed by the server.
             <span class="export">
                 "Export "

@@ -5,7 +5,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use catalog::now_ms;
-use model::{Bookmark, Event, JobStatus, LogName, RunDetail, RunPage, RunQuery, Sort, Totals};
+use model::{
+    Bookmark, Event, JobStatus, Level, LogName, RunDetail, RunPage, RunQuery, Sort, TemplateRef,
+    Totals,
+};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -18,8 +21,16 @@ use crate::state::AppState;
 #[serde(default)]
 #[into_params(parameter_in = Query)]
 pub struct RunParams {
-    /// Case-insensitive piece of the username.
+    /// Search: a case-insensitive piece of the username, the start of an
+    /// IP address, or a connection id (`#123` or `123`).
     user: Option<String>,
+    /// Only runs with a log that has this template (as
+    /// `/api/analytics/templates` lists it).
+    template: Option<String>,
+    /// The template's level: `ERROR` (default) or `WARNING`.
+    #[serde(deserialize_with = "from_text_opt")]
+    #[param(value_type = Option<String>)]
+    template_level: Option<Level>,
     /// Only runs with ERROR lines.
     has_errors: bool,
     /// Only runs missing this log: `client`, `server`, or `client,server`.
@@ -49,6 +60,10 @@ impl From<RunParams> for RunQuery {
         let missing = p.missing.unwrap_or_default();
         RunQuery {
             user: p.user,
+            template: p.template.map(|template| TemplateRef {
+                level: p.template_level.unwrap_or(Level::Error),
+                template,
+            }),
             has_errors: p.has_errors,
             missing_client: missing.client,
             missing_server: missing.server,

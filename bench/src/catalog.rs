@@ -316,38 +316,14 @@ async fn catalog_bench(args: &BenchArgs) -> anyhow::Result<()> {
     ];
     let mut worst = (0.0, String::new());
     for (kind, term) in &terms {
-        for (sort, deep) in [
-            (Sort::Newest, false),
-            (Sort::Errors, false),
-            (Sort::Newest, true),
-        ] {
-            let mut times = Vec::new();
-            for _ in 0..(args.samples / 5).max(20) {
-                let after = if deep {
-                    let id = 1_000_000 + rng.below(total as u64) as i64;
-                    catalog.cursor_at(sort, id).await?
-                } else {
-                    None
-                };
-                let q = RunQuery {
-                    user: Some(term.clone()),
-                    sort,
-                    after,
-                    limit: 100,
-                    ..RunQuery::default()
-                };
-                let started = Instant::now();
-                let page = catalog.list_runs(&q).await?;
-                times.push(started.elapsed());
-                std::hint::black_box(page);
-            }
-            let (p50, p99, max) = percentiles(times.clone());
-            let what = format!(
-                "search, {kind} ({term:?}), sort {}{}",
-                sort.as_str(),
-                if deep { ", at a random depth" } else { "" }
-            );
-            println!("{what}: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms");
+        let base = RunQuery {
+            user: Some(term.clone()),
+            ..RunQuery::default()
+        };
+        let what = format!("search, {kind} ({term:?})");
+        for (p99, what, times) in
+            first_and_deep(&catalog, &mut rng, total, args, &base, &what).await?
+        {
             if p99 > worst.0 {
                 worst = (p99, what);
             }
@@ -356,41 +332,15 @@ async fn catalog_bench(args: &BenchArgs) -> anyhow::Result<()> {
     }
     let mut worst_template = (0.0, String::new());
     for &(template, every) in BENCH_TEMPLATES {
-        for (sort, deep) in [
-            (Sort::Newest, false),
-            (Sort::Errors, false),
-            (Sort::Newest, true),
-        ] {
-            let mut times = Vec::new();
-            for _ in 0..(args.samples / 5).max(20) {
-                let after = if deep {
-                    let id = 1_000_000 + rng.below(total as u64) as i64;
-                    catalog.cursor_at(sort, id).await?
-                } else {
-                    None
-                };
-                let q = RunQuery {
-                    template: Some(model::TemplateRef {
-                        level: model::Level::Error,
-                        template: template.into(),
-                    }),
-                    sort,
-                    after,
-                    limit: 100,
-                    ..RunQuery::default()
-                };
-                let started = Instant::now();
-                let page = catalog.list_runs(&q).await?;
-                times.push(started.elapsed());
-                std::hint::black_box(page);
-            }
-            let (p50, p99, max) = percentiles(times);
-            let what = format!(
-                "runs with a template on 1 run in {every}, sort {}{}",
-                sort.as_str(),
-                if deep { ", at a random depth" } else { "" }
-            );
-            println!("{what}: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms");
+        let base = RunQuery {
+            template: Some(model::TemplateRef {
+                level: model::Level::Error,
+                template: template.into(),
+            }),
+            ..RunQuery::default()
+        };
+        let what = format!("runs with a template on 1 run in {every}");
+        for (p99, what, _) in first_and_deep(&catalog, &mut rng, total, args, &base, &what).await? {
             if p99 > worst_template.0 {
                 worst_template = (p99, what);
             }
@@ -408,6 +358,54 @@ async fn catalog_bench(args: &BenchArgs) -> anyhow::Result<()> {
     );
     catalog.close().await;
     Ok(())
+}
+
+/// Times pages of 100 of `base` (its first page sorted newest and by
+/// errors, and pages at random depths sorted newest), prints a line per
+/// shape named after `what`, and returns each shape's p99, name and times.
+async fn first_and_deep(
+    catalog: &catalog::Catalog,
+    rng: &mut Rng,
+    total: i64,
+    args: &BenchArgs,
+    base: &RunQuery,
+    what: &str,
+) -> anyhow::Result<Vec<(f64, String, Vec<Duration>)>> {
+    let mut shapes = Vec::new();
+    for (sort, deep) in [
+        (Sort::Newest, false),
+        (Sort::Errors, false),
+        (Sort::Newest, true),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..(args.samples / 5).max(20) {
+            let after = if deep {
+                let id = 1_000_000 + rng.below(total as u64) as i64;
+                catalog.cursor_at(sort, id).await?
+            } else {
+                None
+            };
+            let q = RunQuery {
+                sort,
+                after,
+                limit: 100,
+                ..base.clone()
+            };
+            let started = Instant::now();
+            let page = catalog.list_runs(&q).await?;
+            times.push(started.elapsed());
+            std::hint::black_box(page);
+        }
+        let (p50, p99, max) = percentiles(times.clone());
+        let what = format!(
+            "{what}, sort {}{}",
+            sort.as_str(),
+            if deep { ", at a random depth" } else { "" }
+        );
+        println!("{what}: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms");
+        shapes.push((p99, what, times));
+    }
+    Ok(shapes)
 }
 
 /// Logs indexed for the indexing figure, and the size of each.

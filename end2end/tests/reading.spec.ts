@@ -387,6 +387,12 @@ for (const scheme of ['light', 'dark'] as const) {
       await expect(sheet).toBeVisible();
       await page.goBack();
       await expect(sheet).toHaveCount(0);
+      // A long template chip stays within the screen.
+      const top = await api<{ template: string }[]>(page, '/api/analytics/templates?level=ERROR&limit=1');
+      await page.goto(`/?template=${encodeURIComponent(top[0].template)}`);
+      await hydrated(page);
+      await expect(page.getByTestId('chip-template')).toBeVisible();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     });
   });
 

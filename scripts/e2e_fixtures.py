@@ -3,7 +3,8 @@
 
 Writes DATA/extra.jsonl: COUNT older runs without logs (so the table has
 many pages to scroll and users deep in the list to search for), and one run
-whose client log holds hostile text (HTML, a script tag, ANSI escapes).
+whose client log holds hostile text (HTML, a script tag, ANSI escapes) and
+a line wider than any window.
 """
 import json
 import os
@@ -15,6 +16,8 @@ with open(os.path.join(data, "logs", "hostile-client.txt"), "w") as f:
     f.write("10:00:00:000001 | INFO    | main.c | f:1 | Latency: 0.031\n")
     f.write("10:00:00:500000 | ERROR   | main.c | f:2 | <script>window.__pwned = 1</script><b>bold</b> &amp; \x1b[31mred\x1b[0m\n")
     f.write("10:00:01:000000 | INFO    | main.c | f:1 | Latency: 0.029\n")
+    # One line far wider than any window, for wrapping.
+    f.write("10:00:01:500000 | WARNING | main.c | f:3 | " + " ".join(f"w{i:03d}" for i in range(300)) + "\n")
 with open(os.path.join(data, "extra.jsonl"), "w") as f:
     for i in range(count):
         day, minute = divmod(i, 1440)

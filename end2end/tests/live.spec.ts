@@ -251,3 +251,37 @@ test('one event feed for the page: searches keep it, and the header totals follo
     .toBe(before + 1);
   expect(feeds).toHaveLength(1);
 });
+
+test('a live run: long lines wrap whole (colours and times too), and not when toggled off', async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto('/');
+  await hydrated(page);
+  // A short line, then a coloured line of 2,000 characters, then a wait
+  // while the page looks.
+  const program = 'import time\nprint("short", flush=True)\nprint("\\x1b[32m" + "".join(f"x{i:04d}" for i in range(400)) + "\\x1b[0m", flush=True)\ntime.sleep(6)';
+  const producer = start(['run', '--quiet', '--', 'python3', '-c', program]);
+  const liveRow = page.locator('tr[data-connection]', { has: page.locator('.badge.status.live') }).first();
+  await expect(liveRow).toBeVisible({ timeout: 10_000 });
+  await liveRow.click();
+  const lines = page.getByTestId('live-lines');
+  const long = lines.locator('.line[data-line="2"]');
+  await expect(long).toBeVisible({ timeout: 10_000 });
+  const box = () =>
+    long.evaluate((el) => {
+      const text = el.querySelector('.text') as HTMLElement;
+      return { height: el.getBoundingClientRect().height, cut: text.scrollHeight > text.clientHeight + 1 || text.scrollWidth > text.clientWidth + 1 };
+    });
+  await expect(page.getByTestId('wrap')).toHaveAttribute('aria-pressed', 'true');
+  let b = await box();
+  expect(b.height).toBeGreaterThan(18 * 5);
+  expect(b.cut).toBe(false);
+  await expect(lines.locator('.line[data-line="1"]')).toHaveCSS('height', '18px');
+  // Times take columns: the line takes more screen lines, still all shown.
+  await page.getByTestId('times').check();
+  await expect.poll(async () => (await box()).height).toBeGreaterThan(b.height);
+  expect((await box()).cut).toBe(false);
+  await page.screenshot({ path: `${shots}/live-wrapped.png` });
+  await page.getByTestId('wrap').click();
+  await expect.poll(async () => (await box()).height).toBe(18);
+  expect(await producer.done).toBe(0);
+});

@@ -359,6 +359,73 @@ test.describe('reading', () => {
   });
 });
 
+test.describe('wrapping and the split', () => {
+  test.use({ viewport: { width: 1440, height: 900 } });
+
+  /** Height and whether the text is cut, of the log line `n` in view. */
+  async function lineBox(page: Page, n: number): Promise<{ height: number; cut: boolean }> {
+    const line = page.locator(`[data-testid="logview"] .line[data-line="${n}"]`);
+    await expect(line).toBeVisible();
+    return line.evaluate((el) => {
+      const text = el.querySelector('.text') as HTMLElement;
+      return { height: el.getBoundingClientRect().height, cut: text.scrollHeight > text.clientHeight + 1 || text.scrollWidth > text.clientWidth + 1 };
+    });
+  }
+
+  test('long lines wrap whole by default and not when toggled off', async ({ page }) => {
+    await page.goto('/?run=990001&log=client');
+    await hydrated(page);
+    const wrap = page.getByTestId('wrap');
+    await expect(wrap).toHaveAttribute('aria-pressed', 'true');
+    // 1,500 characters: many screen lines, all of them shown.
+    const on = await lineBox(page, 4);
+    expect(on.height).toBeGreaterThan(18 * 5);
+    expect(on.cut).toBe(false);
+    expect((await lineBox(page, 3)).height).toBe(18);
+    await wrap.click();
+    await expect(wrap).toHaveAttribute('aria-pressed', 'false');
+    expect((await lineBox(page, 4)).height).toBe(18);
+  });
+
+  test('a bar shares the width between the table and the run: dragged, moved with the keys, kept across visits; the log wraps to the new width', async ({ page }) => {
+    await page.goto('/?run=990001&log=client');
+    await hydrated(page);
+    const bar = page.getByTestId('splitter');
+    const pane = page.locator('.runs-pane');
+    await expect(bar).toBeVisible();
+    await expect(bar).toHaveAttribute('role', 'separator');
+    const width0 = (await pane.boundingBox())!.width;
+    const lines0 = (await lineBox(page, 4)).height;
+    // Drag 150 px to the left: the table narrows by as much, the log widens
+    // and its long line takes fewer screen lines, still all shown.
+    const b = (await bar.boundingBox())!;
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(b.x + b.width / 2 - 75, b.y + b.height / 2, { steps: 4 });
+    await page.mouse.move(b.x + b.width / 2 - 150, b.y + b.height / 2, { steps: 4 });
+    await page.mouse.up();
+    const width1 = (await pane.boundingBox())!.width;
+    expect(Math.abs(width1 - (width0 - 150))).toBeLessThan(4);
+    await expect.poll(async () => (await lineBox(page, 4)).height).toBeLessThan(lines0);
+    expect((await lineBox(page, 4)).cut).toBe(false);
+    await page.screenshot({ path: `${shots}/split-dragged.png` });
+    // The arrow keys move it too, and say where it is.
+    const now = Number(await bar.getAttribute('aria-valuenow'));
+    await bar.focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(bar).toHaveAttribute('aria-valuenow', String(now + 2));
+    const width2 = (await pane.boundingBox())!.width;
+    expect(width2).toBeGreaterThan(width1);
+    // Kept across visits.
+    await page.reload();
+    await hydrated(page);
+    await expect.poll(async () => Math.round((await pane.boundingBox())!.width)).toBe(Math.round(width2));
+    // A double click puts it back.
+    await bar.dblclick();
+    await expect.poll(async () => Math.abs((await pane.boundingBox())!.width - width0)).toBeLessThan(2);
+  });
+});
+
 for (const scheme of ['light', 'dark'] as const) {
   test.describe(`phone, ${scheme}`, () => {
     test.use({ viewport: { width: 390, height: 844 }, colorScheme: scheme, hasTouch: true, isMobile: true });
@@ -371,6 +438,13 @@ for (const scheme of ['light', 'dark'] as const) {
       // Analytics start folded: the first screen shows runs.
       await expect(page.locator('#analytics-cards')).toBeHidden();
       await expect(tableRows(page).first()).toBeInViewport();
+      // A task's status (from the live tests before) is a dot within its cell.
+      for (const badge of await page.locator('td.k-user .badge.status').all()) {
+        const b = (await badge.boundingBox())!;
+        const cell = (await badge.locator('xpath=ancestor::td[1]').boundingBox())!;
+        expect(b.x + b.width).toBeLessThanOrEqual(cell.x + cell.width);
+        expect(b.width).toBeLessThanOrEqual(12);
+      }
       await page.screenshot({ path: `${shots}/phone-${scheme}.png` });
       await tableRows(page).first().locator('td.k-user').tap();
       const sheet = page.getByTestId('detail');

@@ -5,6 +5,8 @@
 
 use leptos::prelude::*;
 
+use super::kept::{keep, kept};
+
 /// A column the reader may hide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Col {
@@ -126,7 +128,6 @@ impl Default for Choice {
 }
 
 /// Where the browser keeps the choice.
-#[cfg(feature = "hydrate")]
 const STORAGE_KEY: &str = "logdeck.columns";
 
 impl Choice {
@@ -158,7 +159,7 @@ impl Columns {
     pub fn provide() -> Columns {
         let cols = Columns(RwSignal::new(Choice::default()));
         Effect::new(move |_| {
-            if let Some(text) = stored() {
+            if let Some(text) = kept(STORAGE_KEY) {
                 cols.0.set(Choice::load(&text));
             }
         });
@@ -176,33 +177,9 @@ impl Columns {
             let h = if beside { &mut c.beside } else { &mut c.wide };
             *h = h.toggled(col);
         });
-        store(&self.0.get_untracked().store());
+        keep(STORAGE_KEY, &self.0.get_untracked().store());
     }
 }
-
-/// The choice the browser kept, if any.
-#[cfg(feature = "hydrate")]
-fn stored() -> Option<String> {
-    let storage = web_sys::window()?.local_storage().ok()??;
-    storage.get_item(STORAGE_KEY).ok()?
-}
-
-/// Keeps the choice in the browser (private windows may refuse: then it
-/// lasts until the page is left).
-#[cfg(feature = "hydrate")]
-fn store(text: &str) {
-    if let Some(Ok(Some(s))) = web_sys::window().map(|w| w.local_storage()) {
-        let _ = s.set_item(STORAGE_KEY, text);
-    }
-}
-
-#[cfg(not(feature = "hydrate"))]
-fn stored() -> Option<String> {
-    None
-}
-
-#[cfg(not(feature = "hydrate"))]
-fn store(_text: &str) {}
 
 /// A menu of checkboxes, one per optional column, for the layout showing.
 #[component]

@@ -193,7 +193,8 @@ pub fn StatusBadge(status: RunStatus, exit_code: Option<i64>) -> impl IntoView {
         (RunStatus::Lost, _) => ("lost", "lost".to_string()),
         (RunStatus::Imported, _) => ("missing", "imported".to_string()),
     };
-    view! { <span class=format!("badge status {class}") data-testid="status-badge">{text}</span> }
+    let title = text.clone();
+    view! { <span class=format!("badge status {class}") data-testid="status-badge" title=title>{text}</span> }
 }
 
 /// Lines, errors and warnings of one log, or why there are none.

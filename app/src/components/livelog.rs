@@ -14,6 +14,7 @@ use super::format::group_thousands;
 use super::logview::{FindBox, LINE_H, LevelChips, OVERSCAN, VIEW_H, highlight};
 use super::nav::Nav;
 use super::virtual_list::VirtualList;
+use super::wrap::{Wrap, lines_for, text_width};
 use crate::ansi;
 use crate::stream::{LogSocket, open_log, save_text};
 use model::Level;
@@ -22,6 +23,9 @@ use model::live::{Line, Stream, ViewerMsg, close};
 /// Lines kept in the page; older ones are let go (download has them all
 /// while nothing was let go; the archived log always has).
 const KEEP: usize = 200_000;
+/// Columns the time takes beside a line when times are shown
+/// (`HH:MM:SS.mmm`, its padding and one spare).
+const TIME_COLS: usize = 14;
 /// Longest wait between reconnection attempts.
 const MAX_RETRY_MS: u32 = 10_000;
 
@@ -33,12 +37,20 @@ struct Rec {
     err: bool,
     text: String,
     level: Option<Level>,
+    /// Columns the text takes on screen (escapes taken out), for wrapping.
+    width: usize,
 }
 
 impl From<Line> for Rec {
     fn from(w: Line) -> Rec {
         let level = ansi::line_level(&w.text, true);
+        let width = if w.text.contains('\x1b') {
+            text_width(&ansi::strip(&w.text))
+        } else {
+            text_width(&w.text)
+        };
         Rec {
+            width,
             seq: w.seq,
             time_us: w.time_us,
             err: w.stream == Stream::Err,
@@ -333,8 +345,25 @@ pub fn LiveLog(
             .with(|s| s.as_ref().map(Vec::len))
             .unwrap_or_else(|| got.lines.with(Vec::len))
     };
+    // Long lines wrap (on by default). Each row's height follows from the
+    // text's width, so the rows' ends are set before following sticks to
+    // the end of them.
+    let wrap = Wrap::new(list);
+    let cols = Signal::derive(move || wrap.cols(if show_times.get() { TIME_COLS } else { 0 }));
     Effect::new(move |_| {
         let n = count();
+        match cols.get() {
+            0 => list.set_lines(None),
+            c => {
+                let rows: Vec<u32> = got.lines.with(|all| {
+                    shown.with(|s| match s {
+                        None => all.iter().map(|r| lines_for(r.width, c)).collect(),
+                        Some(idx) => idx.iter().map(|&i| lines_for(all[i].width, c)).collect(),
+                    })
+                });
+                list.set_lines(Some(&rows));
+            }
+        }
         follow.stick(n, received());
     });
     Effect::new(move |_| got.lines.with(|l| follow.show_pending(l)));
@@ -360,7 +389,7 @@ pub fn LiveLog(
 
     view! {
         <section class="logview livelog" data-testid="livelog">
-            <LiveHeader id got follow show_times/>
+            <LiveHeader id got follow show_times wrap/>
             <p class="muted small" data-testid="live-count">
                 {move || {
                     let n = got.lines.with(Vec::len);
@@ -378,9 +407,9 @@ pub fn LiveLog(
             </p>
             {move || got.gaps.with(|g| g.iter().map(|m| view! { <p class="error" role="alert">{m.clone()}</p> }).collect_view())}
             <div class="lines-wrap">
-                <div class="lines" node_ref=list.scroller on:scroll=move |_| follow.on_scroll(received()) on:wheel=on_wheel data-testid="live-lines">
+                <div class="lines" class:wrap=wrap.on node_ref=list.scroller on:scroll=move |_| follow.on_scroll(received()) on:wheel=on_wheel data-testid="live-lines">
                     <div style:height=move || list.pad_before(count())></div>
-                    <For each=visible key=|r| r.seq children=move |r| view! { <OutLine rec=r id show_times/> }/>
+                    <For each=visible key=|r| r.seq children=move |r| view! { <OutLine rec=r id show_times cols/> }/>
                     <div style:height=move || list.pad_after(count())></div>
                     {move || (count() == 0).then(|| view! {
                         <p class="muted empty">{move || match (got.phase.get(), got.lines.with(Vec::is_empty)) {
@@ -403,7 +432,13 @@ pub fn LiveLog(
 /// The live log's bar: where the connection stands, the filters, times,
 /// follow or pause, download.
 #[component]
-fn LiveHeader(id: i64, got: Received, follow: Follow, show_times: RwSignal<bool>) -> impl IntoView {
+fn LiveHeader(
+    id: i64,
+    got: Received,
+    follow: Follow,
+    show_times: RwSignal<bool>,
+    wrap: Wrap,
+) -> impl IntoView {
     let status = move || match got.phase.get() {
         Phase::Connecting => ("connecting", "Connecting…".to_string()),
         Phase::Following => ("following", "Live".to_string()),
@@ -431,6 +466,7 @@ fn LiveHeader(id: i64, got: Received, follow: Follow, show_times: RwSignal<bool>
             <LevelChips/>
             <FindBox placeholder="Find in the output…"/>
             <label class="small"><input type="checkbox" data-testid="times" prop:checked=move || show_times.get() on:change=move |ev| show_times.set(event_target_checked(&ev))/>" times"</label>
+            {wrap.button()}
             <button data-testid="follow" on:click=toggle_follow>{move || match (follow.on.get(), got.sealed()) {
                 (true, _) => "Pause",
                 (false, false) => "Follow",
@@ -511,7 +547,7 @@ impl Drop for ConnGuard {
 }
 
 #[component]
-fn OutLine(rec: Rec, id: i64, show_times: RwSignal<bool>) -> impl IntoView {
+fn OutLine(rec: Rec, id: i64, show_times: RwSignal<bool>, cols: Signal<usize>) -> impl IntoView {
     let nav = Nav::get();
     let seq = rec.seq;
     let selected = move || nav.view.with(|v| v.line == Some(seq));
@@ -526,6 +562,13 @@ fn OutLine(rec: Rec, id: i64, show_times: RwSignal<bool>) -> impl IntoView {
         v.href()
     };
     let time = clock(rec.time_us);
+    // Wrapped (`cols` > 0): as high as the lines its text needs, which is
+    // what the list counted.
+    let width = rec.width;
+    let height = move || match cols.get() {
+        0 => None,
+        c => Some(format!("{}px", f64::from(lines_for(width, c)) * LINE_H)),
+    };
     let runs = ansi::parse(&rec.text)
         .into_iter()
         .map(|s| {
@@ -534,7 +577,7 @@ fn OutLine(rec: Rec, id: i64, show_times: RwSignal<bool>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class=format!("line lvl-{level}") class:stderr=rec.err class:selected=selected data-line=seq>
+        <div class=format!("line lvl-{level}") class:stderr=rec.err class:selected=selected data-line=seq style:height=height>
             <a class="ln mono" href=href on:click=move |ev| { ev.prevent_default(); nav.replace(|v| v.line = Some(seq)); }>{seq}</a>
             {move || show_times.get().then(|| view! { <span class="ts mono">{time.clone()}</span> })}
             <span class="text mono">{runs}</span>

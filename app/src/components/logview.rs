@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use super::format::group_thousands;
 use super::nav::Nav;
 use super::virtual_list::VirtualList;
+use super::wrap::{Wrap, wrapped_lines};
 use crate::client::get_json;
 use crate::view::encode;
 use model::{Level, LinePage, LogLine, LogName};
@@ -22,32 +23,6 @@ pub(super) const OVERSCAN: usize = 20;
 pub(super) const VIEW_H: f64 = 360.0;
 /// Lines shown above a permalinked line.
 const CONTEXT: u64 = 40;
-
-/// How many screen lines `text` takes when wrapped at `cols` columns of a
-/// monospace font: a tab moves to the next multiple of 8, East Asian wide
-/// characters and emoji take two columns, control characters none.
-pub fn wrapped_lines(text: &str, cols: usize) -> u32 {
-    let cols = cols.max(1);
-    let mut width = 0usize;
-    for c in text.chars() {
-        width += match c {
-            '\t' => 8 - width % 8,
-            c if c.is_control() => 0,
-            c if wide(c) => 2,
-            _ => 1,
-        };
-    }
-    width.div_ceil(cols).max(1) as u32
-}
-
-/// Characters a terminal or browser draws two columns wide.
-fn wide(c: char) -> bool {
-    matches!(c as u32,
-        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF
-        | 0x4E00..=0x9FFF | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
-        | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1F64F
-        | 0x1F900..=0x1F9FF | 0x20000..=0x3FFFD)
-}
 
 /// The log `log` of run `id`, following the URL's line, level and search.
 #[component]
@@ -153,48 +128,18 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
     let section = NodeRef::<leptos::html::Section>::new();
     let max = RwSignal::new(false);
     // Long lines wrap (on by default): each line is as many screen lines
-    // high as its text needs at the viewer's width, in columns.
-    let wrap = RwSignal::new(true);
-    let cols = RwSignal::new(0usize);
-    let measure_cols = move || {
-        /// Width of the line-number gutter in pixels (as the stylesheet's `.ln`).
-        #[cfg(feature = "hydrate")]
-        const GUTTER_PX: f64 = 64.0;
-        #[cfg(feature = "hydrate")]
-        if let Some(el) = list.scroller.get_untracked()
-            && let Ok(probe) = document().create_element("span")
-        {
-            probe.set_class_name("mono");
-            probe.set_text_content(Some(&"0".repeat(100)));
-            if el.append_child(&probe).is_ok() {
-                let char_w = probe.get_bounding_client_rect().width() / 100.0;
-                let _ = el.remove_child(&probe);
-                let avail = f64::from(el.client_width()) - GUTTER_PX;
-                if char_w > 0.0 {
-                    // One column spare: a line may wrap a little early, never late.
-                    cols.set(((avail / char_w).floor() as usize).saturating_sub(1).max(8));
-                }
-            }
-        }
-        list.measure();
-    };
+    // high as its text needs at the viewer's width.
+    let wrap = Wrap::new(list);
     Effect::new(move |_| {
-        if list.scroller.get().is_some() {
-            measure_cols();
-        }
-    });
-    let resize = window_event_listener(leptos::ev::resize, move |_| measure_cols());
-    on_cleanup(move || resize.remove());
-    Effect::new(move |_| {
-        let c = cols.get();
-        if wrap.get() && c > 0 {
+        let c = wrap.cols(0);
+        if c > 0 {
             let n: Vec<u32> = lines.with(|l| l.iter().map(|x| wrapped_lines(&x.text, c)).collect());
             list.set_lines(Some(&n));
         } else {
             list.set_lines(None);
         }
     });
-    let height = Signal::derive(move || if wrap.get() { cols.get() } else { 0 });
+    let height = Signal::derive(move || wrap.cols(0));
     Effect::new(move |_| {
         if let Some(el) = section.get() {
             el.scroll_into_view();
@@ -210,10 +155,9 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
                 // app's router leaves the link alone.
                 <a class="download" data-testid="download-log" download="" rel="external"
                     href=format!("/api/runs/{id}/logs/{}/raw?download=1", log.as_str())>"Download"</a>
-                <button data-testid="wrap" aria-pressed=move || wrap.get().to_string()
-                    title="Wrap long lines" on:click=move |_| wrap.update(|w| *w = !*w)>"Wrap"</button>
+                {wrap.button()}
                 <button data-testid="maximise" aria-pressed=move || max.get().to_string()
-                    title="Use the whole window for the log" on:click=move |_| { max.update(|m| *m = !*m); request_animation_frame(measure_cols); }>
+                    title="Use the whole window for the log" on:click=move |_| { max.update(|m| *m = !*m); request_animation_frame(move || wrap.measure()); }>
                     {move || if max.get() { "Restore" } else { "Full window" }}
                 </button>
                 <button class="close" title="Close the log" on:click=move |_| nav.push(|v| { v.log = None; v.line = None; v.level = None; v.find = String::new(); })>"✕"</button>
@@ -226,7 +170,7 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
                 {move || first_n().filter(|n| *n > 1 && filter.with(|(l, f)| l.is_none() && f.is_empty())).map(|_| view! { " " <button class="link" on:click=earlier>"show from the first line"</button> })}
             </p>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{format!("Could not load lines: {e}")}</p> })}
-            <div class="lines" class:wrap=wrap node_ref=list.scroller on:scroll=move |_| list.measure()>
+            <div class="lines" class:wrap=wrap.on node_ref=list.scroller on:scroll=move |_| list.measure()>
                 <div style:height=move || list.pad_before(count())></div>
                 <For each=visible key=|l| l.n children=move |l| view! { <Line line=l id log cols=height/> }/>
                 <div style:height=move || list.pad_after(count())></div>
@@ -330,24 +274,4 @@ pub(super) fn highlight(text: &str, find: &str) -> Vec<AnyView> {
     }
     out.push(text[at..].to_string().into_any());
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrapped_lines;
-
-    #[test]
-    fn wrapped_lines_count_columns_as_a_monospace_font_draws_them() {
-        assert_eq!(wrapped_lines("", 80), 1);
-        assert_eq!(wrapped_lines(&"x".repeat(80), 80), 1);
-        assert_eq!(wrapped_lines(&"x".repeat(81), 80), 2);
-        assert_eq!(wrapped_lines(&"x".repeat(400), 100), 4);
-        // A tab moves to the next stop of 8.
-        assert_eq!(wrapped_lines("abc\tdefgh", 8), 2);
-        assert_eq!(wrapped_lines("\t\t", 16), 1);
-        // Wide characters take two columns; controls none.
-        assert_eq!(wrapped_lines("日本語のログ", 6), 2);
-        assert_eq!(wrapped_lines("a\u{1b}b", 2), 1);
-        assert_eq!(wrapped_lines("anything", 0), 8);
-    }
 }

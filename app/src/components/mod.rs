@@ -7,12 +7,15 @@ mod detail;
 mod feed;
 mod format;
 mod header;
+mod kept;
 mod livecharts;
 mod livelog;
 mod logview;
 mod nav;
+mod split;
 mod table;
 mod virtual_list;
+mod wrap;
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title, provide_meta_context};
@@ -77,11 +80,13 @@ fn Dashboard() -> impl IntoView {
     feed::Feed::provide();
     provide_context(analytics::BookmarksChanged(RwSignal::new(0)));
     let has_detail = Memo::new(move |_| nav.view.with(|v| v.run.is_some()));
+    let split = split::Split::provide();
     view! {
         <header::Header/>
         <analytics::Analytics/>
-        <main class="content" class:with-detail=has_detail>
+        <main class="content" class:with-detail=has_detail style:--split=move || split.css()>
             <table::RunTable/>
+            <Show when=move || has_detail.get()><split::Splitter split/></Show>
             <detail::Detail/>
         </main>
     }

@@ -151,6 +151,19 @@ fn narrowed(query: &RunQuery) -> bool {
         || query.bookmarked
 }
 
+/// The count the totals already hold: a list narrowed by a template alone
+/// has as many runs as `template_totals` says have it, with no statement.
+fn known_count(query: &RunQuery, found: &Found) -> Option<i64> {
+    let t = found.template.as_ref()?;
+    let alone = found.user.is_none()
+        && !query.has_errors
+        && !query.missing_client
+        && !query.missing_server
+        && !query.bookmarked
+        && query.version.as_deref().is_none_or(|v| v.is_empty());
+    alone.then(|| t.runs())
+}
+
 /// Where a page's rows lie in the list's order.
 #[derive(Debug, Clone, Copy)]
 enum Bound {
@@ -354,6 +367,9 @@ impl Catalog {
         let count = async {
             if cursor.is_some() || !narrowed(query) {
                 return Ok(None);
+            }
+            if let Some(n) = known_count(query, &found) {
+                return Ok(self.counted(query, n));
             }
             let n = self.count_part(query, &found).fetch_one(&self.pool).await?;
             Ok::<_, CatalogError>(self.counted(query, n.try_get("n")?))

@@ -45,11 +45,18 @@ pub(crate) struct TemplatePlan {
     /// `log_templates` and sort them, rather than test each run while
     /// walking the list.
     few: bool,
+    /// Runs that have it, as the totals say (kept in step with
+    /// `log_templates` in the same transactions).
+    runs: i64,
 }
 
 impl TemplatePlan {
     pub fn is_few(&self) -> bool {
         self.few
+    }
+
+    pub fn runs(&self) -> i64 {
+        self.runs
     }
 
     /// Appends `lt.tkey = KEY` (for a statement reading `log_templates lt`).
@@ -95,6 +102,7 @@ pub(crate) async fn plan(
     Ok((runs > 0).then(|| TemplatePlan {
         key: template_key(t.level, &text),
         few: runs < limits.dense_runs * TEMPLATE_DENSE,
+        runs,
     }))
 }
 

@@ -521,7 +521,9 @@ async fn the_template_filter_follows_the_logs(db: catalog::testing::TestDb) {
     ] {
         sqlx::query(sql).execute(cat.pool()).await.unwrap();
     }
-    assert_eq!(with(cat.clone(), disk.clone()).await, (vec![], Some(0)));
+    // Until it is reopened the list finds nothing (the count comes from the
+    // totals, which that catalog already had).
+    assert_eq!(with(cat.clone(), disk.clone()).await.0, Vec::<i64>::new());
     let reopened = Catalog::open(&db.url).await.unwrap();
     assert_eq!(
         with(reopened.clone(), disk.clone()).await,

@@ -11,6 +11,7 @@ setup_chromium
 setup_postgres
 setup_redis
 setup_moto
+setup_scipy
 
 log "cargo fmt --check"
 cargo fmt --all --check

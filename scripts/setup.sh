@@ -51,6 +51,7 @@ free_port() {
 # A real S3-compatible server for the log-store tests: moto, pinned, in a
 # virtualenv under target/ so nothing is installed system-wide.
 MOTO_VERSION=5.2.5
+SCIPY_VERSION=1.16.3
 setup_moto() {
   local venv="$PWD/target/pyenv"
   local have=""
@@ -61,6 +62,20 @@ setup_moto() {
     "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
   fi
   export LOGDECK_MOTO_SERVER="$venv/bin/moto_server"
+}
+
+# SciPy, the reference the population statistics are checked against
+# (`popstats/tests/scipy.rs`), in the same virtualenv as moto.
+setup_scipy() {
+  local venv="$PWD/target/pyenv"
+  local have=""
+  [ -x "$venv/bin/pip" ] && have=$("$venv/bin/pip" show scipy 2>/dev/null | sed -n 's/^Version: //p')
+  if [ "$have" != "$SCIPY_VERSION" ]; then
+    log "installing SciPy $SCIPY_VERSION (reference for the statistics tests)"
+    [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "scipy==$SCIPY_VERSION"
+  fi
+  export LOGDECK_PYTHON="$venv/bin/python"
 }
 
 # PostgreSQL for the catalog tests: start the local service if it is down.

@@ -256,6 +256,8 @@ impl Catalog {
         q.push(", error_pct = ").bind(error_pct);
         q.push(", latency_p50 = ").bind_f64(latency.p50);
         q.push(", latency_p95 = ").bind_f64(latency.p95);
+        let indexed: Vec<&LogSummary> = logs.iter().flatten().copied().collect();
+        crate::session_metrics::push_set(&mut q, &indexed);
         q.push(", sparkline = ").bind(sparkline);
         q.push(&format!(", {state_col} = 'indexed' WHERE id = "))
             .bind(job.run_id);

@@ -18,6 +18,7 @@ pub use live::{RunState, TASK_ID_BASE};
 mod migrate;
 mod runs;
 mod search;
+mod session_metrics;
 pub use search::{MAX_TERM_CHARS, SearchLimits, fold};
 pub use templates::template_key;
 mod sql;
@@ -177,6 +178,7 @@ impl Catalog {
         migrate::run(&pool, backend).await?;
         search::fold_migrated_usernames(&pool, backend).await?;
         templates::file_migrated_templates(&pool, backend).await?;
+        session_metrics::fill_migrated(&pool, backend).await?;
         Ok(Catalog {
             pool,
             backend,

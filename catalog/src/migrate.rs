@@ -53,6 +53,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_find.sql"),
         include_str!("../migrations/postgres/0007_find.sql"),
     ),
+    (
+        8,
+        "each session's metric quantiles",
+        include_str!("../migrations/shared/0008_session_metrics.sql"),
+        include_str!("../migrations/shared/0008_session_metrics.sql"),
+    ),
 ];
 
 #[derive(Debug)]

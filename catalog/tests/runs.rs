@@ -543,3 +543,134 @@ async fn the_template_filter_follows_the_logs_sqlite() {
 async fn the_template_filter_follows_the_logs_postgres() {
     the_template_filter_follows_the_logs(catalog::testing::postgres().await).await;
 }
+
+/// Each run's decode, encode and size quantiles, as its logs are indexed:
+/// each metric from the log that has more of it; and for a catalog made
+/// before the columns, filled from the stored summaries on open.
+async fn session_metrics_follow_the_logs(db: catalog::testing::TestDb) {
+    use model::{LogSummary, MetricStats};
+    let stats = |count: u64, p50: f64| MetricStats {
+        count,
+        p50: Some(p50),
+        p95: Some(p50 * 3.0),
+        ..MetricStats::default()
+    };
+    let cat = &db.catalog;
+    let runs: Vec<InventoryRow> = (1..=3)
+        .map(|id| InventoryRow {
+            client_logs: Some(format!("client{id}.txt")),
+            ..row(id, Some("ann"), id)
+        })
+        .collect();
+    cat.upsert_runs(&runs, 1).await.unwrap();
+    // Clients decode, servers encode; run 3's client logged a few encodes
+    // too, fewer than its server.
+    while let Some(job) = cat.lease_job("t", 60_000, 1).await.unwrap() {
+        let id = job.run_id as f64;
+        let mut summary = LogSummary {
+            lines: 10,
+            ..LogSummary::default()
+        };
+        match job.log {
+            model::LogName::Client => {
+                summary.decode_time = stats(50, 0.001 * id);
+                if job.run_id == 3 {
+                    summary.encode_time = stats(2, 9.0);
+                }
+            }
+            _ => {
+                summary.encode_time = stats(40, 0.002 * id);
+                summary.encode_size = stats(40, 1000.0 * id);
+            }
+        }
+        cat.complete_job(&job, &summary, 2).await.unwrap();
+    }
+    use sqlx::Row;
+    type Quantiles = Vec<(
+        i64,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+    )>;
+    let read = |c: Catalog| async move {
+        let rows = sqlx::query(
+            "SELECT id, decode_p50, decode_p95, encode_p50, encode_p95, size_p50 FROM runs ORDER BY id",
+        )
+        .fetch_all(c.pool())
+        .await
+        .unwrap();
+        rows.iter()
+            .map(|r| {
+                (
+                    r.try_get::<i64, _>("id").unwrap(),
+                    r.try_get("decode_p50").unwrap(),
+                    r.try_get("decode_p95").unwrap(),
+                    r.try_get("encode_p50").unwrap(),
+                    r.try_get("encode_p95").unwrap(),
+                    r.try_get("size_p50").unwrap(),
+                )
+            })
+            .collect::<Quantiles>()
+    };
+    let close = |a: &Quantiles, b: &Quantiles| {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(x, y)| {
+                let f = |p: Option<f64>, q: Option<f64>| match (p, q) {
+                    (Some(p), Some(q)) => (p - q).abs() < 1e-12,
+                    (None, None) => true,
+                    _ => false,
+                };
+                x.0 == y.0
+                    && f(x.1, y.1)
+                    && f(x.2, y.2)
+                    && f(x.3, y.3)
+                    && f(x.4, y.4)
+                    && f(x.5, y.5)
+            })
+    };
+    let want: Quantiles = (1..=3)
+        .map(|id| {
+            let i = id as f64;
+            (
+                id,
+                Some(0.001 * i),
+                Some(0.003 * i),
+                Some(0.002 * i),
+                Some(0.006 * i),
+                Some(1000.0 * i),
+            )
+        })
+        .collect();
+    let got = read(cat.clone()).await;
+    assert!(close(&got, &want), "{got:?}");
+
+    // A catalog from before the columns: they are filled on open.
+    for sql in [
+        "UPDATE runs SET decode_p50 = NULL, decode_p95 = NULL, encode_p50 = NULL, encode_p95 = NULL, size_p50 = NULL, size_p95 = NULL",
+        "INSERT INTO catalog_meta (key, value) VALUES ('fill_session_metrics', 'pending')",
+    ] {
+        sqlx::query(sql).execute(cat.pool()).await.unwrap();
+    }
+    let reopened = Catalog::open(&db.url).await.unwrap();
+    let got = read(reopened.clone()).await;
+    assert!(close(&got, &want), "{got:?}");
+    let marker = sqlx::query("SELECT value FROM catalog_meta WHERE key = 'fill_session_metrics'")
+        .fetch_optional(reopened.pool())
+        .await
+        .unwrap();
+    assert!(marker.is_none());
+    reopened.close().await;
+    db.drop_schema().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_metrics_follow_the_logs_sqlite() {
+    session_metrics_follow_the_logs(catalog::testing::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_metrics_follow_the_logs_postgres() {
+    session_metrics_follow_the_logs(catalog::testing::postgres().await).await;
+}

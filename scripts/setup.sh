@@ -55,7 +55,7 @@ SCIPY_VERSION=1.16.3
 setup_moto() {
   local venv="$PWD/target/pyenv"
   local have=""
-  [ -x "$venv/bin/pip" ] && have=$("$venv/bin/pip" show moto 2>/dev/null | sed -n 's/^Version: //p')
+  [ -x "$venv/bin/pip" ] && have=$("$venv/bin/pip" show moto 2>/dev/null | sed -n 's/^Version: //p' || true)
   if [ ! -x "$venv/bin/moto_server" ] || [ "$have" != "$MOTO_VERSION" ]; then
     log "installing moto $MOTO_VERSION (S3-compatible test server)"
     python3 -m venv "$venv"
@@ -69,7 +69,7 @@ setup_moto() {
 setup_scipy() {
   local venv="$PWD/target/pyenv"
   local have=""
-  [ -x "$venv/bin/pip" ] && have=$("$venv/bin/pip" show scipy 2>/dev/null | sed -n 's/^Version: //p')
+  [ -x "$venv/bin/pip" ] && have=$("$venv/bin/pip" show scipy 2>/dev/null | sed -n 's/^Version: //p' || true)
   if [ "$have" != "$SCIPY_VERSION" ]; then
     log "installing SciPy $SCIPY_VERSION (reference for the statistics tests)"
     [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"

@@ -112,6 +112,30 @@ pub(crate) async fn begin_write(
     }
 }
 
+/// Whether a migration left work for the server to do on open (what SQL
+/// alone cannot): its marker row `key` in `catalog_meta`, dropped with
+/// [`marker_done`] once the work is done.
+pub(crate) async fn marker_pending(pool: &AnyPool, key: &str) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("SELECT value FROM catalog_meta WHERE key = $1")
+        .bind(key)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Drops marker `key` (in the transaction that finished the work, when it
+/// is one).
+pub(crate) async fn marker_done<'e, E>(ex: E, key: &str) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query("DELETE FROM catalog_meta WHERE key = $1")
+        .bind(key)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
 /// A handle on the catalog; cheap to clone.
 #[derive(Clone)]
 pub struct Catalog {

@@ -380,10 +380,7 @@ pub(crate) async fn fold_migrated_usernames(
     pool: &sqlx::AnyPool,
     backend: Backend,
 ) -> Result<(), CatalogError> {
-    let pending = sqlx::query("SELECT value FROM catalog_meta WHERE key = 'fold_usernames'")
-        .fetch_optional(pool)
-        .await?;
-    if pending.is_none() {
+    if !crate::marker_pending(pool, "fold_usernames").await? {
         return Ok(());
     }
     let rows = sqlx::query("SELECT id, username, folded FROM usernames")
@@ -406,9 +403,7 @@ pub(crate) async fn fold_migrated_usernames(
             q.execute(&mut *tx).await?;
         }
     }
-    sqlx::query("DELETE FROM catalog_meta WHERE key = 'fold_usernames'")
-        .execute(&mut *tx)
-        .await?;
+    crate::marker_done(&mut *tx, "fold_usernames").await?;
     tx.commit().await?;
     Ok(())
 }

@@ -64,10 +64,7 @@ pub(crate) async fn fill_migrated(
     pool: &sqlx::AnyPool,
     backend: Backend,
 ) -> Result<(), CatalogError> {
-    let pending = sqlx::query("SELECT value FROM catalog_meta WHERE key = 'fill_session_metrics'")
-        .fetch_optional(pool)
-        .await?;
-    if pending.is_none() {
+    if !crate::marker_pending(pool, "fill_session_metrics").await? {
         return Ok(());
     }
     let mut after = i64::MIN;
@@ -112,9 +109,7 @@ pub(crate) async fn fill_migrated(
         }
         tx.commit().await?;
     }
-    sqlx::query("DELETE FROM catalog_meta WHERE key = 'fill_session_metrics'")
-        .execute(pool)
-        .await?;
+    crate::marker_done(pool, "fill_session_metrics").await?;
     Ok(())
 }
 

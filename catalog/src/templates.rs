@@ -242,10 +242,7 @@ pub(crate) async fn file_migrated_templates(
     pool: &sqlx::AnyPool,
     backend: Backend,
 ) -> Result<(), CatalogError> {
-    let pending = sqlx::query("SELECT value FROM catalog_meta WHERE key = 'index_log_templates'")
-        .fetch_optional(pool)
-        .await?;
-    if pending.is_none() {
+    if !crate::marker_pending(pool, "index_log_templates").await? {
         return Ok(());
     }
     let mut after: (i64, String) = (i64::MIN, String::new());
@@ -277,9 +274,7 @@ pub(crate) async fn file_migrated_templates(
         }
         tx.commit().await?;
     }
-    sqlx::query("DELETE FROM catalog_meta WHERE key = 'index_log_templates'")
-        .execute(pool)
-        .await?;
+    crate::marker_done(pool, "index_log_templates").await?;
     Ok(())
 }
 

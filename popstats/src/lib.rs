@@ -3,7 +3,8 @@
 //! ([`RankTest::cliffs_delta`], [`difference_of_medians`]), which of many
 //! such comparisons still stand once their number is accounted for
 //! ([`holm`]), and how far one session lies from its population
-//! ([`Spread`]).
+//! ([`Spread`]). A population kept as [`Binned`] counts is compared at the
+//! cost of its bins, not its sessions ([`rank_test_binned`]).
 //!
 //! No I/O and no allocation beyond the samples' copies. NaN is not a
 //! value: every function leaves NaNs out of its samples (a session without
@@ -12,10 +13,12 @@
 //! `method="asymptotic"`, `median_abs_deviation`); `tests/scipy.rs` checks
 //! them against SciPy on generated samples.
 
+mod binned;
 mod normal;
 mod rank;
 mod robust;
 
+pub use binned::{BIN_RATIO, Binned, bin_of, bin_value, rank_test_binned};
 pub use normal::normal_sf;
 pub use rank::{RankTest, rank_test};
 pub use robust::{NORMAL_MAD, Spread, difference_of_medians, median};

@@ -34,10 +34,6 @@ pub struct RankTest {
 /// Ranks `x` against `y`; `None` when either has no value.
 pub fn rank_test(x: &[f64], y: &[f64]) -> Option<RankTest> {
     let (x, y) = (values(x), values(y));
-    let (n1, n2) = (x.len(), y.len());
-    if n1 == 0 || n2 == 0 {
-        return None;
-    }
     // Both samples in one order, each value tagged with its sample.
     let mut all: Vec<(f64, bool)> = x
         .iter()
@@ -45,22 +41,40 @@ pub fn rank_test(x: &[f64], y: &[f64]) -> Option<RankTest> {
         .chain(y.iter().map(|&v| (v, false)))
         .collect();
     all.sort_by(|a, b| a.0.total_cmp(&b.0));
-    // Average ranks over ties (1-based): x's rank sum and the tie term
-    // Σ(t³ − t) over groups of t equal values.
-    let mut rank_sum_x = 0.0f64;
-    let mut tie_term = 0.0f64;
+    let mut groups = Vec::new();
     let mut i = 0;
     while i < all.len() {
         let mut j = i + 1;
         while j < all.len() && all[j].0 == all[i].0 {
             j += 1;
         }
-        let t = (j - i) as f64;
-        let rank = (i + 1 + j) as f64 / 2.0;
-        let in_x = all[i..j].iter().filter(|v| v.1).count() as f64;
-        rank_sum_x += rank * in_x;
-        tie_term += t * t * t - t;
+        let in_x = all[i..j].iter().filter(|v| v.1).count() as u64;
+        groups.push((in_x, (j - i) as u64 - in_x));
         i = j;
+    }
+    from_groups(&groups)
+}
+
+/// The test from the samples' values grouped by value: `groups` holds,
+/// in ascending order of value, how many values of x and of y equal each
+/// value. `None` when either sample is empty.
+pub(crate) fn from_groups(groups: &[(u64, u64)]) -> Option<RankTest> {
+    let n1: u64 = groups.iter().map(|g| g.0).sum();
+    let n2: u64 = groups.iter().map(|g| g.1).sum();
+    if n1 == 0 || n2 == 0 {
+        return None;
+    }
+    // Average ranks over ties (1-based): x's rank sum and the tie term
+    // Σ(t³ − t) over groups of t equal values.
+    let mut rank_sum_x = 0.0f64;
+    let mut tie_term = 0.0f64;
+    let mut below = 0u64;
+    for &(in_x, in_y) in groups {
+        let t = (in_x + in_y) as f64;
+        let rank = below as f64 + (t + 1.0) / 2.0;
+        rank_sum_x += rank * in_x as f64;
+        tie_term += t * t * t - t;
+        below += in_x + in_y;
     }
     let (f1, f2) = (n1 as f64, n2 as f64);
     let n = f1 + f2;
@@ -77,8 +91,8 @@ pub fn rank_test(x: &[f64], y: &[f64]) -> Option<RankTest> {
         (f64::NAN, 1.0)
     };
     Some(RankTest {
-        n_x: n1,
-        n_y: n2,
+        n_x: n1 as usize,
+        n_y: n2 as usize,
         u_x,
         z,
         p,

@@ -262,6 +262,7 @@ impl Catalog {
         q.push(&format!(", {state_col} = 'indexed' WHERE id = "))
             .bind(job.run_id);
         q.execute(&mut *tx).await?;
+        crate::builds::mark_run_changed(&mut tx, job.run_id).await?;
 
         append_event(
             &mut tx,

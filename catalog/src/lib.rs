@@ -8,9 +8,13 @@
 
 pub mod analytics;
 mod bookmarks;
+mod builds;
+pub use builds::BARS;
 mod cursor;
 mod events;
+mod history;
 pub use events::MAX_EVENTS;
+pub use history::MAX_HISTORY;
 pub mod inventory;
 mod jobs;
 mod live;

@@ -59,6 +59,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/shared/0008_session_metrics.sql"),
         include_str!("../migrations/shared/0008_session_metrics.sql"),
     ),
+    (
+        9,
+        "builds, outlier sessions, user history",
+        include_str!("../migrations/shared/0009_population.sql"),
+        include_str!("../migrations/shared/0009_population.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -40,7 +40,7 @@ const RUN_COLUMNS: &str = "runs.id, runs.username, runs.ip, runs.last_updated, r
      runs.version, runs.client_log, runs.server_log, runs.client_state, runs.server_state, \
      runs.lines, runs.errors, runs.warnings, runs.error_pct, runs.latency_p50, runs.latency_p95, \
      runs.sparkline, runs.kind, runs.status, runs.exit_code, runs.command, runs.output_log, \
-     runs.output_state, runs.labels, b.created_ms AS bookmarked_ms";
+     runs.output_state, runs.labels, runs.outlier, b.created_ms AS bookmarked_ms";
 
 /// A word column read as its enum (a status, kind, state or log name); a
 /// word the enum does not know means the catalog was changed by hand.
@@ -86,6 +86,11 @@ pub(crate) fn run_from_row(row: &AnyRow) -> Result<Run, CatalogError> {
             .map_err(|e| CatalogError::Corrupt(format!("sparkline: {e}")))?
             .unwrap_or_default(),
         bookmarked: row.try_get::<Option<i64>, _>("bookmarked_ms")?.is_some(),
+        outlier: row
+            .try_get::<Option<String>, _>("outlier")?
+            .map(|m| m.parse())
+            .transpose()
+            .map_err(|e| CatalogError::Corrupt(format!("column outlier: {e}")))?,
     })
 }
 
@@ -149,6 +154,7 @@ fn narrowed(query: &RunQuery) -> bool {
         || query.missing_client
         || query.missing_server
         || query.bookmarked
+        || query.outliers
 }
 
 /// The count the totals already hold: a list narrowed by a template alone
@@ -160,6 +166,7 @@ fn known_count(query: &RunQuery, found: &Found) -> Option<i64> {
         && !query.missing_client
         && !query.missing_server
         && !query.bookmarked
+        && !query.outliers
         && query.version.as_deref().is_none_or(|v| v.is_empty());
     alone.then(|| t.runs())
 }
@@ -196,6 +203,8 @@ enum Walk {
     NoServer,
     /// Among runs without a client log (partial, `key + 0`).
     NoClient,
+    /// Among outlier sessions (partial, `key + 0`; migration 9).
+    Outliers,
 }
 
 impl Walk {
@@ -207,6 +216,8 @@ impl Walk {
             Walk::Sorted
         } else if query.version.as_deref().is_some_and(|v| !v.is_empty()) {
             Walk::Build
+        } else if query.outliers {
+            Walk::Outliers
         } else if query.has_errors {
             Walk::WithErrors
         } else if query.missing_server {
@@ -224,7 +235,9 @@ impl Walk {
         match self {
             Walk::Whole | Walk::Build => key.to_string(),
             Walk::Sorted => format!("({key} * 1)"),
-            Walk::WithErrors | Walk::NoServer | Walk::NoClient => format!("({key} + 0)"),
+            Walk::WithErrors | Walk::NoServer | Walk::NoClient | Walk::Outliers => {
+                format!("({key} + 0)")
+            }
         }
     }
 
@@ -241,6 +254,7 @@ impl Walk {
             Walk::WithErrors => format!("runs_{order}_with_errors"),
             Walk::NoServer => format!("runs_{order}_no_server"),
             Walk::NoClient => format!("runs_{order}_no_client"),
+            Walk::Outliers => format!("runs_{order}_outliers"),
         }
     }
 }
@@ -285,7 +299,13 @@ impl Catalog {
         let mut tx = self.begin_write().await?;
         let existing = upsert::count_existing(&mut tx, backend, &rows).await?;
         upsert::forget_replaced_templates(&mut tx, backend, &rows).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.connection_id).collect();
+        crate::builds::mark_runs_changed(&mut tx, backend, &ids).await?;
         upsert::write_runs(&mut tx, backend, &rows, now_ms).await?;
+        let mut versions: Vec<&str> = rows.iter().filter_map(|r| r.version.as_deref()).collect();
+        versions.sort_unstable();
+        versions.dedup();
+        crate::builds::mark_versions_changed(&mut tx, backend, &versions).await?;
         search::remember_usernames(
             &mut tx,
             backend,
@@ -526,6 +546,9 @@ impl Catalog {
         if query.missing_client {
             q.push(" AND runs.client_log IS NULL");
         }
+        if query.outliers {
+            q.push(" AND runs.outlier IS NOT NULL");
+        }
         if query.missing_server {
             q.push(" AND runs.server_log IS NULL");
         }
@@ -641,10 +664,12 @@ impl Catalog {
             };
             logs.push(info);
         }
+        let outlier = self.outlier_note(&run).await?;
         Ok(Some(RunDetail {
             run,
             logs,
             bookmark_note,
+            outlier,
         }))
     }
 

@@ -13,6 +13,7 @@ pub mod error;
 pub mod event;
 pub mod jobs;
 pub mod live;
+pub mod population;
 pub mod run;
 pub mod summary;
 pub mod time;
@@ -22,6 +23,10 @@ pub use error::ApiError;
 pub use event::{Event, Topic};
 pub use jobs::{Bookmark, JobFailure, JobStatus};
 pub use logparse::{Level, Metric};
+pub use population::{
+    BuildMeasure, BuildReport, BuildsReport, Comparison, HistoryPoint, Measure, MeasureAxis,
+    OutlierNote, PopulationRules, UserHistory, Verdict,
+};
 pub use run::{
     CONNECTION_LABEL, ExportFormat, LogName, LogState, MAX_PAGE, MatchCount, Run, RunKind, RunPage,
     RunQuery, RunStatus, SESSION_LABEL, SearchTerm, Sort, TemplateRef, Totals,

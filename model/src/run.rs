@@ -168,6 +168,10 @@ pub struct Run {
     pub sparkline: Vec<f32>,
     /// Bookmarked by someone on this server.
     pub bookmarked: bool,
+    /// The measure on which the session lies farthest above its build,
+    /// when it lies beyond the outlier threshold (see [`crate::OutlierNote`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outlier: Option<crate::Measure>,
 }
 
 impl Run {
@@ -233,6 +237,8 @@ pub struct RunQuery {
     pub version: Option<String>,
     /// Only bookmarked runs.
     pub bookmarked: bool,
+    /// Only sessions that are outliers of their build.
+    pub outliers: bool,
     /// Order of the list.
     pub sort: Sort,
     /// The `next` cursor of the previous page.

@@ -104,6 +104,9 @@ pub struct RunDetail {
     pub logs: Vec<LogInfo>,
     /// The bookmark's note, when the run is bookmarked.
     pub bookmark_note: Option<String>,
+    /// Why the session is an outlier, when it is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outlier: Option<crate::OutlierNote>,
 }
 
 /// A metric's points, possibly reduced for display.

@@ -180,6 +180,86 @@ pub struct ServeArgs {
     /// commas in the environment variable.
     #[arg(long = "public-url", env = "LOGDECK_PUBLIC_URL", value_delimiter = ',')]
     pub public_urls: Vec<url::Url>,
+    /// How builds are compared and outlier sessions found.
+    #[command(flatten)]
+    pub population: PopulationArgs,
+}
+
+/// How builds are compared and outlier sessions found (the builds view,
+/// `/api/builds`, the outlier filter).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Builds and outliers")]
+pub struct PopulationArgs {
+    /// A build differs from its baseline on a measure when the rank test's
+    /// p-value, Holm-adjusted over every build × measure compared, is at
+    /// most this.
+    #[arg(long, env = "LOGDECK_REGRESSION_ALPHA", default_value_t = 0.01,
+        value_parser = fraction_open)]
+    pub regression_alpha: f64,
+    /// …and when Cliff's delta (from -1 to 1) is at least this far from 0.
+    #[arg(long, env = "LOGDECK_REGRESSION_MIN_DELTA", default_value_t = 0.2,
+        value_parser = fraction_closed)]
+    pub regression_min_delta: f64,
+    /// Measured sessions a build (and its baseline) needs before it is
+    /// compared; fewer say "too few sessions".
+    #[arg(long, env = "LOGDECK_MIN_BUILD_SESSIONS", default_value_t = 20,
+        value_parser = clap::value_parser!(u64).range(3..))]
+    pub min_build_sessions: u64,
+    /// A session is an outlier when a p95 lies this many robust standard
+    /// deviations (1.4826 × MAD) above its build's median.
+    #[arg(long, env = "LOGDECK_OUTLIER_SCORE", default_value_t = 5.0,
+        value_parser = positive)]
+    pub outlier_score: f64,
+}
+
+impl PopulationArgs {
+    /// The rules these options give.
+    pub fn rules(&self) -> model::PopulationRules {
+        model::PopulationRules {
+            alpha: self.regression_alpha,
+            min_delta: self.regression_min_delta,
+            min_sessions: self.min_build_sessions,
+            outlier_score: self.outlier_score,
+        }
+    }
+}
+
+fn number(s: &str) -> Result<f64, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("{s:?} is not a number"))
+}
+
+/// A number strictly between 0 and 1.
+fn fraction_open(s: &str) -> Result<f64, String> {
+    let v = number(s)?;
+    if v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err(format!("must be between 0 and 1 (exclusive), not {v}"))
+    }
+}
+
+/// A number from 0 to 1.
+fn fraction_closed(s: &str) -> Result<f64, String> {
+    let v = number(s)?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("must be from 0 to 1, not {v}"))
+    }
+}
+
+/// A number above 0.
+fn positive(s: &str) -> Result<f64, String> {
+    let v = number(s)?;
+    if v > 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("must be above 0, not {v}"))
+    }
 }
 
 /// Options of `logdeck sample`.

@@ -18,6 +18,7 @@ pub mod listen;
 pub mod live;
 pub mod logcache;
 pub mod metrics;
+pub mod population;
 pub mod routes;
 pub mod site;
 pub mod source;

@@ -36,6 +36,8 @@ pub struct AppState {
     /// Host names the server answers to besides IP addresses and
     /// `localhost` (from `--public-url`).
     pub public_hosts: Arc<Vec<String>>,
+    /// How builds are compared and outliers found.
+    pub population: model::PopulationRules,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             live: Arc::new(live),
             events: Arc::default(),
             public_hosts: Arc::default(),
+            population: model::PopulationRules::default(),
         }
     }
 }

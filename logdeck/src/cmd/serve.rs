@@ -54,7 +54,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let live_kind = live.store.kind();
     let mut state = AppState::new(options, catalog.clone(), stores, live);
     state.public_hosts = std::sync::Arc::new(server::edge::public_hosts(&args.public_urls));
+    state.population = args.population.rules();
     state.indexer.spawn(args.workers);
+    server::population::spawn(catalog.clone(), state.population);
     server::live::reaper::spawn(state.clone());
     let totals = catalog.totals().await?;
     let jobs = catalog.job_status().await?;

@@ -6,6 +6,7 @@ pub mod export;
 pub mod feed;
 pub mod logs;
 pub mod openapi;
+pub mod population;
 pub mod query;
 pub mod runs;
 
@@ -51,6 +52,8 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/api/analytics/latency-histogram",
             get(analytics::latency_histogram),
         ),
+        ("/api/builds", get(population::builds)),
+        ("/api/users/{name}/history", get(population::history)),
         ("/api/openapi.json", get(openapi::serve)),
         ("/metrics", get(crate::metrics::metrics)),
     ]

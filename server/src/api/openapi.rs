@@ -8,7 +8,7 @@ use serde_json::Value;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 
-use super::{analytics, export, feed, logs, runs};
+use super::{analytics, export, feed, logs, population, runs};
 
 /// The document's description of the API as a whole.
 const ABOUT: &str = "Runs (connections of streaming sessions, and task runs streamed live) with \
@@ -36,6 +36,8 @@ this endpoint does not take, given twice, or out of range is a 400 that names it
         analytics::templates,
         analytics::errors_vs_latency,
         analytics::latency_histogram,
+        population::builds,
+        population::history,
         feed::stream,
         crate::live::viewer::live,
         crate::live::ingest::create_run,

@@ -41,6 +41,9 @@ pub struct RunParams {
     version: Option<String>,
     /// Only bookmarked runs.
     bookmarked: bool,
+    /// Only sessions that are outliers of their build (see
+    /// `/api/builds`).
+    outliers: bool,
     /// Order (default `newest`).
     #[serde(deserialize_with = "from_text_opt")]
     #[param(inline)]
@@ -69,6 +72,7 @@ impl From<RunParams> for RunQuery {
             missing_server: missing.server,
             version: p.version,
             bookmarked: p.bookmarked,
+            outliers: p.outliers,
             sort: p.sort.unwrap_or_default(),
             after: p.after,
             limit: p.limit.0 as u32,

@@ -1,0 +1,59 @@
+//! The population of sessions: builds compared, and a user's history.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use model::{BuildsReport, UserHistory};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::error::{ApiResult, ErrorBody, Problem};
+use super::query::Query;
+use crate::state::AppState;
+
+/// Parameters of `GET /api/builds`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct BuildsParams {
+    /// Compare every build with this one. Default: each build with the
+    /// build first seen before it.
+    baseline: Option<String>,
+}
+
+/// `GET /api/builds?baseline=…`
+#[utoipa::path(get, path = "/api/builds",
+    summary = "Every protocol build with its sessions' distributions, compared with a baseline (worse builds first)",
+    description = "Per build and measure (median and p95 of latency, decode time, encode time and encode size per session, and error %): the distribution of its sessions' values and a Mann-Whitney U test against the baseline, with Cliff's delta and the change of medians. A build is `worse` when a measure's Holm-adjusted p-value (over every comparison in the answer) is at most `rules.alpha` and Cliff's delta at least `rules.min_delta`; builds or baselines with fewer than `rules.min_sessions` measured sessions are `too_few`. Figures are kept as logs are indexed; `updating` counts builds being brought up to date.",
+    params(BuildsParams),
+    responses((status = 200, description = "The builds", body = BuildsReport), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+pub async fn builds(
+    State(s): State<AppState>,
+    Query(p): Query<BuildsParams>,
+) -> ApiResult<Json<BuildsReport>> {
+    Ok(Json(
+        s.catalog
+            .builds_report(p.baseline.as_deref(), &s.population)
+            .await?,
+    ))
+}
+
+/// `GET /api/users/{name}/history`
+#[utoipa::path(get, path = "/api/users/{name}/history",
+    summary = "A user's newest sessions (up to 1,000), oldest first, with each session's figures",
+    params(("name" = String, Path, description = "The username exactly as runs carry it")),
+    responses((status = 200, description = "Their sessions", body = UserHistory), (status = "default", description = "An error: `{\"error\": …}`; 404 when no run has the name", body = ErrorBody)))]
+pub async fn history(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<Json<UserHistory>> {
+    if name.trim().is_empty() || name.len() > 1000 {
+        return Err(Problem::bad_request(
+            "name must be a username of 1 to 1000 bytes",
+        ));
+    }
+    s.catalog
+        .user_history(&name)
+        .await?
+        .map(Json)
+        .ok_or_else(|| Problem::not_found(format!("no run has the username {name:?}")))
+}

@@ -2,13 +2,45 @@
 """Extra data for the browser tests, beside the sample corpus.
 
 Writes DATA/extra.jsonl: COUNT older runs without logs (so the table has
-many pages to scroll and users deep in the list to search for), and one run
+many pages to scroll and users deep in the list to search for), one run
 whose client log holds hostile text (HTML, a script tag, ANSI escapes) and
-a line wider than any window.
+a line wider than any window, and two builds whose truth is known: 40
+sessions of E2E-BASE (two of them outliers, with a p95 latency of about a
+second) and 40 of E2E-SLOW, whose latency is three times as high. User
+e2e.history@example.org has sessions in both.
 """
 import json
 import os
+import random
 import sys
+
+
+def population(f, data):
+    """The two builds of known truth, with their client logs."""
+    rng = random.Random(12)
+    n = 0
+    for build, day, scale in (("E2E-BASE", 1, 1.0), ("E2E-SLOW", 2, 3.0)):
+        for k in range(40):
+            n += 1
+            cid = 980000 + n
+            level = 0.030 * scale * rng.lognormvariate(0, 0.1)
+            outlier = build == "E2E-BASE" and k in (7, 23)
+            name = f"pop-{cid}-client.txt"
+            with open(os.path.join(data, "logs", name), "w") as log:
+                for i in range(40):
+                    v = level * rng.lognormvariate(0, 0.05)
+                    if outlier and i % 4 == 0:
+                        v = 1.0 + 0.1 * rng.random()
+                    log.write(f"10:00:{i:02d}:000000 | INFO    | net.c | ping:9 | Latency: {v:.6f}\n")
+            f.write(json.dumps({
+                "connection_id": cid,
+                "username": "e2e.history@example.org" if k % 4 == 0 else f"pop.user.{cid}@example.org",
+                "ip": f"10.98.{n // 256}.{n % 256}",
+                "last_updated": f"02/{day:02d}/2019, {k // 60:02d}:{k % 60:02d}",
+                "version": build,
+                "client_logs": name,
+                "server_logs": None,
+            }) + "\n")
 
 data, count = sys.argv[1], int(sys.argv[2])
 os.makedirs(os.path.join(data, "logs"), exist_ok=True)
@@ -40,3 +72,4 @@ with open(os.path.join(data, "extra.jsonl"), "w") as f:
         "client_logs": "hostile-client.txt",
         "server_logs": None,
     }) + "\n")
+    population(f, data)

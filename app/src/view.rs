@@ -3,6 +3,18 @@
 
 use model::{ExportFormat, Level, LogName, RunQuery, Sort, TemplateRef};
 
+/// What the page's main area shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Page {
+    /// The run table and the selected run.
+    #[default]
+    Runs,
+    /// Every protocol build, compared (`page=builds`).
+    Builds,
+    /// One user's sessions over time (`history=NAME`).
+    History(String),
+}
+
 /// Everything the page shows that a link should restore.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct View {
@@ -20,6 +32,8 @@ pub struct View {
     pub bookmarked: bool,
     /// Only this protocol build.
     pub version: Option<String>,
+    /// Only sessions that are outliers of their build.
+    pub outliers: bool,
     /// Order of the table.
     pub sort: Sort,
     /// The selected run.
@@ -34,6 +48,11 @@ pub struct View {
     pub find: String,
     /// Chart time window (seconds since the log's start).
     pub zoom: Option<(f64, f64)>,
+    /// What the main area shows.
+    pub page: Page,
+    /// The build the builds view compares every other with (else each
+    /// with the one before it).
+    pub baseline: Option<String>,
 }
 
 impl View {
@@ -63,6 +82,7 @@ impl View {
             missing_server: missing.split(',').any(|m| m.parse() == Ok(LogName::Server)),
             bookmarked: flag("bookmarked"),
             version: text("version"),
+            outliers: flag("outliers"),
             sort: text("sort")
                 .and_then(|s| s.parse().ok())
                 .unwrap_or_default(),
@@ -76,6 +96,12 @@ impl View {
                 let (a, b): (f64, f64) = (a.parse().ok()?, b.parse().ok()?);
                 (a.is_finite() && b.is_finite() && a < b).then_some((a, b))
             }),
+            page: match (text("history"), text("page").as_deref()) {
+                (Some(user), _) => Page::History(user),
+                (None, Some("builds")) => Page::Builds,
+                _ => Page::Runs,
+            },
+            baseline: text("baseline"),
         }
     }
 
@@ -116,6 +142,9 @@ impl View {
         if let Some(v) = &self.version {
             pairs.push(("version", v.clone()));
         }
+        if self.outliers {
+            pairs.push(("outliers", "1".into()));
+        }
         if self.sort != Sort::default() {
             pairs.push(("sort", self.sort.as_str().into()));
         }
@@ -136,6 +165,14 @@ impl View {
         }
         if let Some((a, b)) = self.zoom {
             pairs.push(("zoom", format!("{a:.3}_{b:.3}")));
+        }
+        match &self.page {
+            Page::Runs => {}
+            Page::Builds => pairs.push(("page", "builds".into())),
+            Page::History(user) => pairs.push(("history", user.clone())),
+        }
+        if let Some(b) = &self.baseline {
+            pairs.push(("baseline", b.clone()));
         }
         pairs
             .into_iter()
@@ -173,6 +210,7 @@ impl View {
             missing_server: self.missing_server,
             bookmarked: self.bookmarked,
             version: self.version.clone(),
+            outliers: self.outliers,
             sort: self.sort,
             ..View::default()
         };
@@ -191,6 +229,7 @@ impl View {
             missing_server: self.missing_server,
             version: self.version.clone(),
             bookmarked: self.bookmarked,
+            outliers: self.outliers,
             sort: self.sort,
             after,
             limit,
@@ -260,9 +299,17 @@ mod tests {
             level: Some(Level::Error),
             find: "disk full".into(),
             zoom: Some((1.5, 20.25)),
+            outliers: true,
+            page: Page::Builds,
+            baseline: Some("1A 32".into()),
             ..View::default()
         };
         assert_eq!(parse(&v.to_query()), v);
+        let h = View {
+            page: Page::History("Noah Smith & co".into()),
+            ..View::default()
+        };
+        assert_eq!(parse(&h.to_query()), h);
         assert_eq!(View::default().href(), "/");
     }
 

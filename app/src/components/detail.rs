@@ -98,8 +98,24 @@ fn RunBody(d: RunDetail, version: RwSignal<u32>) -> impl IntoView {
             (t, _) => format!("{} UTC", super::format::utc(t)),
         },
     );
+    let history = d.run.username.clone().filter(|u| !u.trim().is_empty()).map(|user| {
+        let open = move |v: &mut crate::view::View| {
+            v.page = crate::view::Page::History(user.clone());
+        };
+        let href = nav.view.with_untracked(|v| v.href_after(open.clone()));
+        view! {
+            <a class="link" href=href data-testid="user-history" on:click=move |ev| { ev.prevent_default(); nav.push(open.clone()) }>
+                "their history"
+            </a>
+        }
+    });
     view! {
-        <p class="facts">{facts}</p>
+        <p class="facts">{facts} " · " {history}</p>
+        {d.outlier.as_ref().map(|n| view! {
+            <p class="outlier-why" data-testid="outlier-reason">
+                <span class="badge outlier">"outlier"</span> " " {super::format::outlier_reason(n)}
+            </p>
+        })}
         <div class="bookmark">
             <button data-testid="bookmark" class:on=bookmarked on:click=toggle>
                 {if bookmarked { "★ Bookmarked" } else { "☆ Bookmark" }}

@@ -45,6 +45,38 @@ pub fn pct(p: f64) -> String {
 
 pub use model::time::utc;
 
+/// A measure's value in its unit: `412 ms`, `47.1 KiB`, `2.3%`.
+pub fn measure(m: model::Measure, v: f64) -> String {
+    match m.unit() {
+        model::population::Unit::Seconds => ms(v),
+        model::population::Unit::Bytes => bytes(v),
+        model::population::Unit::Percent => pct(v),
+    }
+}
+
+/// A change of a measure, signed: `+24.0 ms`, `-1.2 KiB`.
+pub fn change(m: model::Measure, d: f64) -> String {
+    let sign = if d < 0.0 { "-" } else { "+" };
+    format!("{sign}{}", measure(m, d.abs()))
+}
+
+/// Why a session is an outlier, in words: "p95 latency 412 ms, 7.9
+/// robust SDs above the median of 61.0 ms for build 1A32".
+pub fn outlier_reason(n: &model::OutlierNote) -> String {
+    let far = if n.score >= 1e6 {
+        "far".to_string()
+    } else {
+        format!("{:.1} robust SDs", n.score)
+    };
+    format!(
+        "{} {}, {far} above the median of {} for build {}",
+        n.measure.label(),
+        measure(n.measure, n.value),
+        measure(n.measure, n.median),
+        n.version
+    )
+}
+
 /// How long before `now` the time `secs` was: `just now`, `5 min ago`,
 /// `3 h ago`, `12 days ago`, `2 years ago` (`in the future` after `now`).
 pub fn ago(secs: i64, now: i64) -> String {
@@ -108,6 +140,19 @@ mod tests {
         assert_eq!(bytes(12.0), "12 B");
         assert_eq!(pct(0.04), "<0.1%");
         assert_eq!(pct(12.345), "12.3%");
+        assert_eq!(change(model::Measure::LatencyP95, -0.0121), "-12.1 ms");
+        assert_eq!(change(model::Measure::SizeP50, 2048.0), "+2.0 KiB");
+        let note = model::OutlierNote {
+            measure: model::Measure::LatencyP95,
+            value: 0.412,
+            score: 7.94,
+            median: 0.061,
+            version: "1A32".into(),
+        };
+        assert_eq!(
+            outlier_reason(&note),
+            "p95 latency 412 ms, 7.9 robust SDs above the median of 61.0 ms for build 1A32"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use super::format::group_thousands;
 use super::nav::Nav;
 use crate::api::get_totals;
+use crate::view::Page;
 
 /// Milliseconds of quiet typing before a search runs.
 const DEBOUNCE_MS: u64 = 250;
@@ -19,6 +20,7 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="topbar">
             <a class="brand" href="/">"logdeck"</a>
+            <BuildsLink/>
             <Transition fallback=|| view! { <span class="totals muted">"Loading totals…"</span> }>
                 {move || Suspend::new(async move {
                     match totals.await {
@@ -45,6 +47,27 @@ pub fn Header() -> impl IntoView {
     }
 }
 
+/// The way to the builds view (and back).
+#[component]
+fn BuildsLink() -> impl IntoView {
+    let nav = Nav::get();
+    let on = move || nav.view.with(|v| v.page == Page::Builds);
+    let toggled = move |v: &mut crate::view::View| {
+        v.page = if v.page == Page::Builds {
+            Page::Runs
+        } else {
+            Page::Builds
+        };
+    };
+    view! {
+        <a class="pagelink" class:on=on aria-current=move || on().then_some("page") data-testid="nav-builds"
+            href=move || nav.view.with(|v| v.href_after(toggled))
+            on:click=move |ev| { ev.prevent_default(); nav.push(toggled) }>
+            "Builds"
+        </a>
+    }
+}
+
 #[component]
 fn Stat(label: &'static str, value: i64) -> impl IntoView {
     view! {
@@ -64,7 +87,13 @@ fn Stat(label: &'static str, value: i64) -> impl IntoView {
 fn Controls() -> impl IntoView {
     let nav = Nav::get();
     let view = nav.view;
-    let typing = nav.typing(DEBOUNCE_MS, |v, text| v.user = text);
+    // A search shows the run table.
+    let typing = nav.typing(DEBOUNCE_MS, |v, text| {
+        if v.user != text {
+            v.page = Page::Runs;
+        }
+        v.user = text;
+    });
     let input = NodeRef::<leptos::html::Input>::new();
     // The box follows the URL (back, links) but is not overwritten when the
     // app starts: what was typed before then is applied instead.
@@ -84,9 +113,11 @@ fn Controls() -> impl IntoView {
                      testid: &'static str,
                      get: fn(&crate::view::View) -> bool,
                      set: fn(&mut crate::view::View, bool)| {
+        // A filter shows the run table.
         let toggled = move |v: &mut crate::view::View| {
             let on = get(v);
-            set(v, !on)
+            set(v, !on);
+            v.page = Page::Runs;
         };
         view! {
             <a
@@ -141,6 +172,7 @@ fn Controls() -> impl IntoView {
                 {chip("no client log", "chip-missing-client", |v| v.missing_client, |v, on| v.missing_client = on)}
                 {chip("no server log", "chip-missing-server", |v| v.missing_server, |v, on| v.missing_server = on)}
                 {chip("bookmarked", "chip-bookmarked", |v| v.bookmarked, |v, on| v.bookmarked = on)}
+                {chip("outliers", "chip-outliers", |v| v.outliers, |v, on| v.outliers = on)}
                 {move || view.with(|v| v.template.clone()).map(|t| {
                     let label = format!("{}: {}", t.level.as_str().to_lowercase(), t.template);
                     view! {

@@ -1,12 +1,14 @@
 //! The page and its parts.
 
 mod analytics;
+mod builds;
 pub mod chart;
 mod columns;
 mod detail;
 mod feed;
 mod format;
 mod header;
+mod history;
 mod kept;
 mod livecharts;
 mod livelog;
@@ -81,14 +83,25 @@ fn Dashboard() -> impl IntoView {
     provide_context(analytics::BookmarksChanged(RwSignal::new(0)));
     let has_detail = Memo::new(move |_| nav.view.with(|v| v.run.is_some()));
     let split = split::Split::provide();
+    let page = Memo::new(move |_| nav.view.with(|v| v.page.clone()));
     view! {
         <header::Header/>
-        <analytics::Analytics/>
-        <main class="content" class:with-detail=has_detail style:--split=move || split.css()>
-            <table::RunTable/>
-            <Show when=move || has_detail.get()><split::Splitter split/></Show>
-            <detail::Detail/>
-        </main>
+        {move || match page.get() {
+            crate::view::Page::Runs => view! {
+                <analytics::Analytics/>
+                <main class="content" class:with-detail=has_detail style:--split=move || split.css()>
+                    <table::RunTable/>
+                    <Show when=move || has_detail.get()><split::Splitter split/></Show>
+                    <detail::Detail/>
+                </main>
+            }.into_any(),
+            crate::view::Page::Builds => view! {
+                <main class="content page"><builds::Builds/></main>
+            }.into_any(),
+            crate::view::Page::History(user) => view! {
+                <main class="content page"><history::History user/></main>
+            }.into_any(),
+        }}
     }
 }
 

@@ -234,7 +234,10 @@ fn TableBody(page: RunPage) -> impl IntoView {
 
     let list = VirtualList::new(ROW_H, DEFAULT_VIEWPORT, OVERSCAN);
     Effect::new(move |_| list.measure());
-    let _ = window_event_listener(leptos::ev::resize, move |_| list.measure());
+    // Removed with the list: a resize after the list was replaced (another
+    // filter, another page) must not reach it.
+    let resize = window_event_listener(leptos::ev::resize, move |_| list.measure());
+    on_cleanup(move || resize.remove());
 
     // Fetch ahead of the reader.
     Effect::new(move |_| {
@@ -406,6 +409,7 @@ fn Row(run: Run, selected: Memo<Option<i64>>, p95: Memo<bool>) -> impl IntoView 
             <td class="num mono k-id"><a class="row-link" href=href on:click=|ev| ev.prevent_default()>{id}</a> {run.bookmarked.then(|| view! { <span class="star" title="bookmarked">"★"</span> })}</td>
             <td class="ellipsis k-user" title=run.username.clone()>
                 {(run.kind == RunKind::Task).then(|| view! { <StatusBadge status=run.status exit_code=run.exit_code/> " " })}
+                {run.outlier.map(|m| view! { <span class="badge outlier" data-testid="outlier-badge" title=format!("outlier of its build on {}", m.label())>"outlier"</span> " " })}
                 {run.username.clone().unwrap_or_else(|| "—".into())}
             </td>
             <td class="mono k-ip" title=run.ip.clone()>{run.ip.clone()}</td>
@@ -440,9 +444,10 @@ fn SortHeader(
 ) -> impl IntoView {
     let nav = Nav::get();
     let current = Memo::new(move |_| nav.view.with(|v| v.sort));
-    let next = move || {
-        if current.get() == by[0] { by[1] } else { by[0] }
-    };
+    // From the view itself, not the memo: the link follows the view, and
+    // when the view changes to another page this header (and its memo) is
+    // dropped while the link may still be computed once.
+    let next = move |now: Sort| if now == by[0] { by[1] } else { by[0] };
     let aria = move || match current.get() {
         s if s == by[0] => "descending",
         s if s == by[1] => "ascending",
@@ -457,9 +462,9 @@ fn SortHeader(
         <th class=class class:num=num aria-sort=aria>
             <a
                 class="sort-link"
-                href=move || nav.view.with(|v| v.href_after(|v| v.sort = next()))
+                href=move || nav.view.with(|v| { let to = next(v.sort); v.href_after(|v| v.sort = to) })
                 title="Sort by this column"
-                on:click=move |ev| { ev.prevent_default(); nav.push(|v| v.sort = next()) }
+                on:click=move |ev| { ev.prevent_default(); nav.push(|v| v.sort = next(v.sort)) }
             >
                 {move || label.get()}{arrow}
             </a>

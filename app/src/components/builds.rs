@@ -1,0 +1,282 @@
+//! The builds view: every protocol build compared with its baseline,
+//! worse builds first, each metric's distribution over the build's
+//! sessions as a small multiple on an axis common to every build.
+
+use leptos::prelude::*;
+use model::{BuildMeasure, BuildReport, BuildsReport, Comparison, Measure, MeasureAxis, Verdict};
+
+use super::format::{Time, change, group_thousands, measure};
+use super::nav::Nav;
+use crate::client::get_json;
+use crate::view::Page;
+
+/// The cells of a build: each metric's p95 (error % has one figure).
+/// A cell is marked when either of its metric's measures is.
+const CELLS: [(Measure, Option<Measure>); 5] = [
+    (Measure::LatencyP95, Some(Measure::LatencyP50)),
+    (Measure::DecodeP95, Some(Measure::DecodeP50)),
+    (Measure::EncodeP95, Some(Measure::EncodeP50)),
+    (Measure::SizeP95, Some(Measure::SizeP50)),
+    (Measure::ErrorPct, None),
+];
+
+/// Milliseconds between reads while builds are being brought up to date.
+const UPDATING_POLL_MS: u32 = 2000;
+
+fn verdict_words(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Worse => "worse",
+        Verdict::Better => "better",
+        Verdict::Same => "no change",
+        Verdict::TooFew => "too few sessions",
+        Verdict::Baseline => "baseline",
+    }
+}
+
+fn verdict_class(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Worse => "worse",
+        Verdict::Better => "better",
+        Verdict::Same => "same",
+        Verdict::TooFew => "few",
+        Verdict::Baseline => "base",
+    }
+}
+
+/// `p95 latency +24.0 ms (δ 0.62, p 3e-12)`.
+fn comparison_words(m: Measure, c: &Comparison) -> String {
+    format!(
+        "{} {} (δ {:.2}, adjusted p {:.1e})",
+        m.label(),
+        change(m, c.median_change),
+        c.cliffs_delta,
+        c.p_adjusted
+    )
+}
+
+#[component]
+pub fn Builds() -> impl IntoView {
+    let nav = Nav::get();
+    let baseline = Memo::new(move |_| nav.view.with(|v| v.baseline.clone()));
+    let tick = RwSignal::new(0u32);
+    let report = LocalResource::new(move || {
+        let b = baseline.get();
+        tick.track();
+        let url = match b {
+            Some(b) => format!("/api/builds?baseline={}", crate::view::encode(&b)),
+            None => "/api/builds".into(),
+        };
+        get_json::<BuildsReport>(url)
+    });
+    // While figures are being recomputed, read again.
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = report.get()
+            && r.updating > 0
+        {
+            set_timeout(
+                move || tick.update(|t| *t += 1),
+                std::time::Duration::from_millis(u64::from(UPDATING_POLL_MS)),
+            );
+        }
+    });
+    let runs_href = move || nav.view.with(|v| v.href_after(|v| v.page = Page::Runs));
+    view! {
+        <section class="builds" data-testid="builds" aria-label="Builds">
+            <div class="page-head">
+                <h2>"Builds"</h2>
+                <a class="link" href=runs_href data-testid="back-to-runs"
+                    on:click=move |ev| { ev.prevent_default(); nav.push(|v| v.page = Page::Runs) }>"← runs"</a>
+                {move || report.get().and_then(Result::ok).map(|r| view! { <Rules r=r.clone()/> })}
+            </div>
+            {move || match report.get() {
+                None => view! { <p class="muted">"Comparing builds…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" data-testid="builds-error">{e}</p> }.into_any(),
+                Some(Ok(r)) if r.builds.is_empty() => view! {
+                    <p class="muted" data-testid="builds-empty">"No build has a session yet: builds appear as runs are imported and their logs indexed."</p>
+                }.into_any(),
+                Some(Ok(r)) => {
+                    let axes = r.axes.clone();
+                    view! {
+                        {(r.updating > 0).then(|| view! {
+                            <p class="muted" data-testid="builds-updating">{format!("Bringing {} builds up to date with newly indexed logs…", r.updating)}</p>
+                        })}
+                        <div class="build-list">
+                            {r.builds.into_iter().map(|b| view! { <BuildCard b axes=axes.clone()/> }).collect_view()}
+                        </div>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// The baseline picker and the rules the verdicts follow.
+#[component]
+fn Rules(r: BuildsReport) -> impl IntoView {
+    let nav = Nav::get();
+    let versions: Vec<String> = {
+        let mut v: Vec<(i64, String)> = r
+            .builds
+            .iter()
+            .map(|b| (b.first_seen, b.version.clone()))
+            .collect();
+        v.sort();
+        v.into_iter().map(|(_, v)| v).collect()
+    };
+    let picked = r.baseline.clone().unwrap_or_default();
+    let rules = r.rules;
+    view! {
+        <label class="baseline">
+            "Compare with "
+            <select data-testid="baseline" prop:value=picked.clone()
+                on:change=move |ev| {
+                    let b = event_target_value(&ev);
+                    nav.push(|v| v.baseline = (!b.is_empty()).then_some(b));
+                }>
+                <option value="" selected=picked.is_empty()>"the build before each"</option>
+                {versions.into_iter().map(|v| {
+                    let sel = v == picked;
+                    view! { <option value=v.clone() selected=sel>{v.clone()}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+        <span class="muted rules" title="A build is worse when a measure is higher with a Mann–Whitney U test significant after Holm's correction over every comparison shown, and Cliff's delta at least the threshold">
+            {format!(
+                "worse: adjusted p ≤ {} over {} comparisons and δ ≥ {}; at least {} sessions",
+                rules.alpha, r.comparisons, rules.min_delta, rules.min_sessions
+            )}
+        </span>
+    }
+}
+
+#[component]
+fn BuildCard(b: BuildReport, axes: Vec<MeasureAxis>) -> impl IntoView {
+    let nav = Nav::get();
+    let version = b.version.clone();
+    // The build's runs (or its outliers) in the table.
+    let to_runs = move |version: String, outliers: bool| {
+        move |view: &mut crate::view::View| {
+            view.page = Page::Runs;
+            view.version = Some(version);
+            view.outliers = outliers;
+            view.run = None;
+        }
+    };
+    let runs = nav
+        .view
+        .with_untracked(|view| view.href_after(to_runs(version.clone(), false)));
+    let outliers_href = nav
+        .view
+        .with_untracked(|view| view.href_after(to_runs(version.clone(), true)));
+    let go = move |outliers: bool| {
+        let version = version.clone();
+        move |ev: leptos::ev::MouseEvent| {
+            ev.prevent_default();
+            nav.push(to_runs(version.clone(), outliers));
+        }
+    };
+    let reasons: Vec<String> = b
+        .measures
+        .iter()
+        .filter_map(|m| {
+            m.comparison
+                .filter(|c| c.worse || c.better)
+                .map(|c| comparison_words(m.measure, &c))
+        })
+        .collect();
+    let measured = b.measured;
+    let by = |m: Measure| b.measures.iter().find(|x| x.measure == m).cloned();
+    let cells: Vec<_> = CELLS
+        .iter()
+        .filter_map(|&(main, other)| {
+            let shown = by(main)?;
+            let axis = axes.iter().find(|a| a.measure == main)?.clone();
+            Some((shown, other.and_then(by), axis))
+        })
+        .collect();
+    let version = b.version.clone();
+    view! {
+        <article class=format!("build {}", verdict_class(b.verdict)) data-testid="build" data-version=version.clone() data-verdict=verdict_words(b.verdict)>
+            <header>
+                <strong class="mono version" title=version.clone()>{version.clone()}</strong>
+                <span class=format!("verdict {}", verdict_class(b.verdict)) data-testid="verdict">{verdict_words(b.verdict)}</span>
+                {b.baseline.clone().filter(|_| b.verdict != Verdict::Baseline).map(|base| view! { <span class="muted">{format!("vs {base}")}</span> })}
+                <span class="muted">
+                    <a href=runs data-testid="build-runs" on:click=go(false)>{format!("{} sessions", group_thousands(b.sessions as i64))}</a>
+                    {(measured < b.sessions).then(|| format!(" ({} measured)", group_thousands(measured as i64)))}
+                    " · first "
+                    <Time secs=b.first_seen written=String::new()/>
+                </span>
+                {(b.outliers > 0).then(|| view! {
+                    <a class="outliers" href=outliers_href.clone() data-testid="build-outliers" on:click=go(true)>
+                        {format!("{} outlier{}", group_thousands(b.outliers as i64), if b.outliers == 1 { "" } else { "s" })}
+                    </a>
+                })}
+            </header>
+            {(!reasons.is_empty()).then(|| view! { <p class="why" data-testid="why">{reasons.join("; ")}</p> })}
+            {(b.verdict == Verdict::TooFew).then(|| view! {
+                <p class="muted why">"Too few measured sessions (here or in its baseline) to compare."</p>
+            })}
+            <div class="multiples">
+                {cells.into_iter().map(|(shown, other, axis)| view! { <Multiple shown other axis/> }).collect_view()}
+            </div>
+        </article>
+    }
+}
+
+/// One measure of one build: its distribution's bars, its median, and
+/// the change against the baseline.
+#[component]
+fn Multiple(shown: BuildMeasure, other: Option<BuildMeasure>, axis: MeasureAxis) -> impl IntoView {
+    let m = shown.measure;
+    let comparisons: Vec<(Measure, Comparison)> = [Some(&shown), other.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.comparison.map(|c| (x.measure, c)))
+        .collect();
+    let worse = comparisons.iter().any(|(_, c)| c.worse);
+    let better = !worse && comparisons.iter().any(|(_, c)| c.better);
+    let title = comparisons
+        .iter()
+        .map(|(m, c)| comparison_words(*m, c))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let max = shown.bars.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let n = shown.bars.len().max(1) as f64;
+    let w = 100.0 / n;
+    let bars = shown
+        .bars
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(i, &c)| {
+            let h = 28.0 * c as f64 / max;
+            view! { <rect x=format!("{:.2}", i as f64 * w) y=format!("{:.2}", 30.0 - h) width=format!("{:.2}", (w - 0.6).max(0.4)) height=format!("{h:.2}")/> }
+        })
+        .collect_view();
+    let range = match (axis.edges.first(), axis.edges.last()) {
+        (Some(lo), Some(hi)) => format!("{} – {}", measure(m, *lo), measure(m, *hi)),
+        _ => String::new(),
+    };
+    let change_text = comparisons
+        .iter()
+        .find(|(x, _)| *x == m)
+        .map(|(_, c)| change(m, c.median_change));
+    view! {
+        <figure class="multiple" class:worse=worse class:better=better data-measure=m.as_str() title=title>
+            <figcaption>
+                <span>{m.label()}</span>
+                <span class="mono">
+                    {shown.median.map(|v| format!("median {}", measure(m, v))).unwrap_or_else(|| "not measured".into())}
+                    {change_text.map(|c| view! { " " <b>{c}</b> })}
+                </span>
+            </figcaption>
+            {(shown.sessions > 0).then(|| view! {
+                <svg viewBox="0 0 100 30" preserveAspectRatio="none" role="img" aria-label=format!("{} over {} sessions, {range}", m.label(), shown.sessions)>
+                    {bars}
+                </svg>
+                <div class="axis mono muted">{range.clone()}</div>
+            })}
+        </figure>
+    }
+}

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
-use model::{RunQuery, Sort};
+use model::{PopulationRules, RunQuery, Sort};
 use server::storage::StorageArgs;
 
 use server::import::import_bytes;
@@ -179,7 +179,8 @@ async fn catalog_bench(args: &BenchArgs) -> anyhow::Result<()> {
         sqlx::query(
             "UPDATE runs SET lines = 1000, errors = (id * 7919) % 23, warnings = (id * 104729) % 31, \
              error_pct = ((id * 7919) % 23) / 10.0, latency_p50 = ((id * 31) % 200) / 1000.0 + 0.01, \
-             latency_p95 = ((id * 31) % 200) / 500.0 + 0.02 WHERE id % 7 <> 0",
+             latency_p95 = (CASE WHEN id % 97 = 0 THEN 5.0 ELSE ((id * 31) % 200) / 500.0 + 0.02 END) \
+             WHERE id % 7 <> 0",
         )
         .execute(catalog.pool())
         .await
@@ -254,7 +255,15 @@ async fn catalog_bench(args: &BenchArgs) -> anyhow::Result<()> {
                 ..RunQuery::default()
             },
         ),
+        (
+            "outliers",
+            RunQuery {
+                outliers: true,
+                ..RunQuery::default()
+            },
+        ),
     ];
+    population_bench(args, &catalog).await?;
     let mut worst = (0.0, String::new());
     for &sort in Sort::ALL {
         for (name, filter) in &filters {
@@ -346,7 +355,14 @@ async fn catalog_bench(args: &BenchArgs) -> anyhow::Result<()> {
             }
         }
     }
-    index_bench(args, &catalog, total).await?;
+    let alone = index_bench(args, &catalog, total).await?;
+    let refresher = server::population::spawn(catalog.clone(), PopulationRules::default());
+    let beside = index_bench(args, &catalog, total).await?;
+    refresher.abort();
+    println!(
+        "indexing with the builds' figures kept current beside it: {beside:.1} MB/s, {:.1} % of {alone:.1} MB/s without (target: at least 90 %)",
+        beside / alone * 100.0
+    );
     println!(
         "template filter: worst p99 {:.2} ms ({}) (first pages include the count of matches)",
         worst_template.0, worst_template.1
@@ -408,6 +424,76 @@ async fn first_and_deep(
     Ok(shapes)
 }
 
+/// The population figures: the builds recomputed once from every run,
+/// then the report, a user's history and an outlier's reason timed.
+async fn population_bench(args: &BenchArgs, catalog: &catalog::Catalog) -> anyhow::Result<()> {
+    let rules = PopulationRules::default();
+    let started = Instant::now();
+    let n = catalog.refresh_builds(&rules, catalog::now_ms()).await?;
+    if n > 0 {
+        println!(
+            "builds: {n} recomputed from every run in {:.1} s (once, in the background, after an import)",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let mut worst = (0.0, String::new());
+    let mut note = |what: String, times: Vec<Duration>| {
+        let (p50, p99, max) = percentiles(times);
+        println!("{what}: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms");
+        if p99 > worst.0 {
+            worst = (p99, what);
+        }
+    };
+    let report = catalog.builds_report(None, &rules).await?;
+    let picked = report
+        .builds
+        .get(report.builds.len() / 2)
+        .map(|b| b.version.clone());
+    for (what, baseline) in [
+        ("builds compared, each with the one before", None),
+        ("builds compared with a picked one", picked.as_deref()),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..(args.samples / 4).max(20) {
+            let started = Instant::now();
+            std::hint::black_box(catalog.builds_report(baseline, &rules).await?);
+            times.push(started.elapsed());
+        }
+        note(format!("{what} ({} builds)", report.builds.len()), times);
+    }
+    let mut rng = Rng(11);
+    let mut times = Vec::new();
+    for _ in 0..(args.samples / 2).max(20) {
+        let name = user(rng.below(args.users));
+        let started = Instant::now();
+        std::hint::black_box(catalog.user_history(&name).await?);
+        times.push(started.elapsed());
+    }
+    note("a user's history".into(), times);
+    let outliers = catalog
+        .list_runs(&RunQuery {
+            outliers: true,
+            limit: 500,
+            ..RunQuery::default()
+        })
+        .await?;
+    if !outliers.rows.is_empty() {
+        let mut times = Vec::new();
+        for i in 0..(args.samples / 2).max(20) {
+            let id = outliers.rows[i % outliers.rows.len()].id;
+            let started = Instant::now();
+            std::hint::black_box(catalog.run(id).await?);
+            times.push(started.elapsed());
+        }
+        note("an outlier run with its reason".into(), times);
+    }
+    println!(
+        "population: worst p99 {:.2} ms ({}) (target p99 < 50 ms)",
+        worst.0, worst.1
+    );
+    Ok(())
+}
+
 /// Logs indexed for the indexing figure, and the size of each.
 const INDEX_LOGS: usize = 200;
 const INDEX_LOG_BYTES: usize = 500_000;
@@ -419,7 +505,7 @@ async fn index_bench(
     args: &BenchArgs,
     catalog: &catalog::Catalog,
     total: i64,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<f64> {
     let dir = args.storage.log_dir().join("bench-index");
     std::fs::create_dir_all(&dir)?;
     let mut rows = Vec::with_capacity(INDEX_LOGS);
@@ -461,7 +547,7 @@ async fn index_bench(
         bytes as f64 / 1e6,
         bytes as f64 / 1e6 / took
     );
-    Ok(())
+    Ok(bytes as f64 / 1e6 / took)
 }
 
 async fn log_bench(args: &BenchArgs) -> anyhow::Result<()> {

@@ -690,7 +690,7 @@ impl Catalog {
     pub async fn analyze(&self) -> Result<(), CatalogError> {
         let sql = match self.backend {
             crate::Backend::Sqlite => "ANALYZE",
-            crate::Backend::Postgres => "ANALYZE runs",
+            crate::Backend::Postgres => "ANALYZE runs, log_templates, builds",
         };
         sqlx::query(sql).execute(&self.pool).await?;
         Ok(())

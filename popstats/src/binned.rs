@@ -214,20 +214,7 @@ mod tests {
 mod calibration {
     use super::*;
 
-    /// SplitMix64, so a failure repeats.
-    struct Rng(u64);
-    impl Rng {
-        fn unit(&mut self) -> f64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-        }
-        fn normal(&mut self) -> f64 {
-            (0..12).map(|_| self.unit()).sum::<f64>() - 6.0
-        }
-    }
+    use crate::testing::Rng;
 
     /// With both populations drawn from one distribution, the binned test
     /// finds a difference at level α about α of the time: for latency-like

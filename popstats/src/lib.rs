@@ -17,6 +17,8 @@ mod binned;
 mod normal;
 mod rank;
 mod robust;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use binned::{BIN_RATIO, Binned, bin_of, bin_value, rank_test_binned};
 pub use normal::normal_sf;

@@ -56,7 +56,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     state.public_hosts = std::sync::Arc::new(server::edge::public_hosts(&args.public_urls));
     state.population = args.population.rules();
     state.indexer.spawn(args.workers);
-    server::population::spawn(catalog.clone(), state.population);
+    server::population::spawn(
+        catalog.clone(),
+        state.population,
+        state.indexer.stats.clone(),
+    );
     server::live::reaper::spawn(state.clone());
     let totals = catalog.totals().await?;
     let jobs = catalog.job_status().await?;

@@ -31,6 +31,39 @@ pub struct IndexerStats {
     pub failed: AtomicU64,
     /// Bytes of logs parsed.
     pub bytes: AtomicU64,
+    /// Jobs being worked on now.
+    pub in_flight: AtomicU64,
+}
+
+impl IndexerStats {
+    /// Attempts ended so far, however they ended.
+    pub fn ended(&self) -> u64 {
+        self.done.load(Ordering::Relaxed)
+            + self.retried.load(Ordering::Relaxed)
+            + self.failed.load(Ordering::Relaxed)
+    }
+
+    /// Whether a job is being worked on now, or one ended since `mark` (a
+    /// value of [`IndexerStats::ended`] read earlier).
+    pub fn busy_since(&self, mark: u64) -> bool {
+        self.in_flight.load(Ordering::Relaxed) > 0 || self.ended() != mark
+    }
+}
+
+/// Counts a job in flight while it lives.
+struct InFlight<'a>(&'a AtomicU64);
+
+impl<'a> InFlight<'a> {
+    fn new(n: &'a AtomicU64) -> Self {
+        n.fetch_add(1, Ordering::Relaxed);
+        InFlight(n)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Why a log could not be indexed.
@@ -177,6 +210,7 @@ impl Indexer {
 
     /// Indexes one leased job, renewing its lease while it runs.
     pub async fn run(&self, job: Job) -> JobOutcome {
+        let _in_flight = InFlight::new(&self.stats.in_flight);
         let work = summarize_location(
             &self.stores,
             &job.location,

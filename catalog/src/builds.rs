@@ -507,27 +507,23 @@ impl Catalog {
         let (Some(measure), Some(version)) = (run.outlier, run.version.as_ref()) else {
             return Ok(None);
         };
-        let row = sqlx::query(
-            "SELECT runs.outlier_score AS score, builds.figures AS figures FROM runs \
+        // The run's value and its build's figures, in one read.
+        let row = sqlx::query(&format!(
+            "SELECT runs.{} AS v, builds.figures AS figures FROM runs \
              JOIN builds ON builds.version = runs.version WHERE runs.id = $1",
-        )
+            measure.column()
+        ))
         .bind(run.id)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
+        let Some(value) = row.try_get::<Option<f64>, _>("v")? else {
+            return Ok(None);
+        };
         let figures = parse_figures(row.try_get("figures")?)?;
         let Some(spread) = figures.of(measure).and_then(|f| f.spread) else {
             return Ok(None);
         };
-        let value = sqlx::query(&format!(
-            "SELECT {} AS v FROM runs WHERE id = $1",
-            measure.column()
-        ))
-        .bind(run.id)
-        .fetch_one(&self.pool)
-        .await?
-        .try_get::<Option<f64>, _>("v")?;
-        let Some(value) = value else { return Ok(None) };
         Ok(Some(OutlierNote {
             measure,
             value,

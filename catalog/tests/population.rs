@@ -346,10 +346,7 @@ async fn a_users_history_is_their_sessions_in_order(cat: &Catalog) {
     assert_eq!(h.sessions, want.len() as u64);
     assert_eq!(h.builds, ["3.0", "3.1"]);
     assert!(h.points.windows(2).all(|w| w[0].at <= w[1].at));
-    let lat = Measure::ALL
-        .iter()
-        .position(|m| *m == Measure::LatencyP95)
-        .unwrap();
+    let lat = Measure::LatencyP95.index();
     let first = h.points.first().unwrap().values[lat].unwrap();
     let last = h.points.last().unwrap().values[lat].unwrap();
     assert!(last > first, "{first} -> {last}");

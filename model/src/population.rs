@@ -54,6 +54,11 @@ impl Measure {
         Measure::SizeP95,
     ];
 
+    /// Its place in [`Measure::ALL`] (the order of per-session values).
+    pub fn index(self) -> usize {
+        Measure::ALL.iter().position(|m| *m == self).unwrap_or(0)
+    }
+
     /// The `runs` column holding it (the same word).
     pub fn column(self) -> &'static str {
         self.as_str()

@@ -67,7 +67,7 @@ fn HistoryBody(h: UserHistory) -> impl IntoView {
     );
     let outliers = h.points.iter().filter(|p| p.outlier.is_some()).count();
     let has = |m: Measure| {
-        let i = Measure::ALL.iter().position(|x| *x == m).unwrap_or(0);
+        let i = m.index();
         h.points
             .iter()
             .any(|p| p.values.get(i).copied().flatten().is_some())
@@ -94,7 +94,7 @@ fn HistoryBody(h: UserHistory) -> impl IntoView {
 /// the values, outliers as dots, a mark where the build changes.
 #[component]
 fn Trend(m: Measure, points: std::sync::Arc<Vec<HistoryPoint>>) -> impl IntoView {
-    let i = Measure::ALL.iter().position(|x| *x == m).unwrap_or(0);
+    let i = m.index();
     // Sessions are spaced evenly, in time order (their times can bunch).
     let n = points.len();
     let x = move |k: usize| {
@@ -152,8 +152,7 @@ fn Trend(m: Measure, points: std::sync::Arc<Vec<HistoryPoint>>) -> impl IntoView
 #[component]
 fn HistoryTable(points: std::sync::Arc<Vec<HistoryPoint>>) -> impl IntoView {
     let nav = Nav::get();
-    let at = |m: Measure| Measure::ALL.iter().position(|x| *x == m).unwrap_or(0);
-    let (lat, err) = (at(Measure::LatencyP95), at(Measure::ErrorPct));
+    let (lat, err) = (Measure::LatencyP95.index(), Measure::ErrorPct.index());
     let rows = points
         .iter()
         .rev()

@@ -1,7 +1,8 @@
 import { defineConfig } from '@playwright/test';
 
-// The server under test is started by ../test.sh (a fresh release build on a
-// free port with its own data directory) and passed in LOGDECK_E2E_URL.
+// The server under test is started by ../test.sh (the freshly built server
+// and release bundle, on a free port with its own data directory) and passed
+// in LOGDECK_E2E_URL.
 const baseURL = process.env.LOGDECK_E2E_URL ?? 'http://127.0.0.1:3000';
 
 export default defineConfig({
@@ -11,7 +12,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  reporter: [['list']],
+  // The JSON report is read by ../scripts/slowest.py for the slowest tests.
+  reporter: [['list'], ['json', { outputFile: 'test-results/report.json' }]],
   outputDir: './test-results',
   use: {
     baseURL,

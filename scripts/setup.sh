@@ -106,3 +106,37 @@ setup_redis() {
     exit 1
   fi
 }
+
+# cargo-nextest, the test runner (each test in its own process, binaries
+# interleaved). Without it the tests run under plain `cargo test`, slower.
+setup_nextest() {
+  if cargo nextest --version >/dev/null 2>&1; then
+    HAVE_NEXTEST=1
+  else
+    HAVE_NEXTEST=""
+    log "cargo-nextest not found: the Rust tests run under cargo test, about a minute slower (cargo install cargo-nextest --locked)"
+  fi
+}
+
+# Steps run by `step NAME CMD…` are logged, timed and listed by
+# `report_steps` with the total at the end.
+STEP_NAMES=()
+STEP_SECS=()
+SCRIPT_START=$SECONDS
+step() {
+  local name=$1 start=$SECONDS
+  shift
+  log "$name"
+  "$@"
+  STEP_NAMES+=("$name")
+  STEP_SECS+=($((SECONDS - start)))
+}
+
+report_steps() {
+  local i total=$((SECONDS - SCRIPT_START))
+  printf '\n%-52s %6s\n' "step" "time" >&2
+  for i in "${!STEP_NAMES[@]}"; do
+    printf '%-52s %3dm%02ds\n' "${STEP_NAMES[$i]}" $((STEP_SECS[i] / 60)) $((STEP_SECS[i] % 60)) >&2
+  done
+  printf '%-52s %3dm%02ds\n' "total (with set-up)" $((total / 60)) $((total % 60)) >&2
+}

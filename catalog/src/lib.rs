@@ -47,7 +47,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions};
+use sqlx::{AnyPool, ConnectOptions, Connection};
 
 pub use cursor::CursorError;
 pub use inventory::{InventoryRow, RowError};
@@ -88,6 +88,9 @@ pub enum CatalogError {
     /// The database answered with an error or could not be reached.
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// The database server took a connection but never answered.
+    #[error("no answer from the database server within {0:?}")]
+    NoAnswer(Duration),
     /// The schema could not be brought up to date.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -156,6 +159,9 @@ impl std::fmt::Debug for Catalog {
     }
 }
 
+/// How long opening a PostgreSQL catalog waits for the server.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl Catalog {
     /// Opens (creating a SQLite file if needed) and migrates the catalog at
     /// `url`: `sqlite:PATH` or `postgres://…`.
@@ -196,9 +202,18 @@ impl Catalog {
                     .await?
             }
             Backend::Postgres => {
+                // One connection first: the pool retries a refused
+                // connection until its acquire timeout and then says only
+                // that it timed out, not why.
+                match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+                    Ok(first) => first?.close().await?,
+                    Err(_) => {
+                        return Err(CatalogError::NoAnswer(CONNECT_TIMEOUT));
+                    }
+                }
                 AnyPoolOptions::new()
                     .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(10))
+                    .acquire_timeout(CONNECT_TIMEOUT)
                     .connect_with(options)
                     .await?
             }

@@ -26,6 +26,7 @@ mod embedded;
 mod frame;
 mod redis_store;
 mod tail;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 use std::fmt;

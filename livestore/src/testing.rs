@@ -8,6 +8,29 @@ pub fn redis_url() -> String {
     std::env::var("LOGDECK_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
+/// The tests' Redis URL if it answers a PING, or `None` after reporting it
+/// missing (see [`testenv::missing`]):
+/// `let Some(url) = testing::redis().await else { return };`.
+pub async fn redis() -> Option<String> {
+    let url = redis_url();
+    let ping = async {
+        let client = redis::Client::open(url.as_str())?;
+        let mut conn = client.get_multiplexed_async_connection().await?;
+        redis::cmd("PING").query_async::<String>(&mut conn).await
+    };
+    let why = match tokio::time::timeout(std::time::Duration::from_secs(10), ping).await {
+        Ok(Ok(_)) => return Some(url),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "no answer within 10 s".to_string(),
+    };
+    testenv::missing(
+        &format!("Redis at {url}"),
+        why,
+        "start it (see README) or set LOGDECK_TEST_REDIS",
+    );
+    None
+}
+
 /// A key prefix no other test (in this or another process) uses.
 pub fn unique_prefix(name: &str) -> String {
     static N: AtomicU64 = AtomicU64::new(0);

@@ -406,12 +406,28 @@ async fn a_server_restart_loses_nothing(kind: Kind) {
     testing::drop_keys(&prefix);
 }
 
-/// The server is down for a whole minute while the program keeps printing
-/// (250 lines a second, through a 16 KiB memory spool into its file): when
-/// it is back, every line arrives, once, in order.
+/// How long the outage test keeps the server down: `LOGDECK_TEST_OUTAGE_SECS`
+/// (default 6; a soak sets 60 or more). What is checked is about lines, not
+/// time: longer than the memory spool holds, so the outage's lines wait on
+/// disk, and longer than the producer's longest backoff.
+fn outage() -> Duration {
+    let secs = std::env::var("LOGDECK_TEST_OUTAGE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(6u64);
+    Duration::from_secs(secs.max(1))
+}
+
+/// The server is down for a while ([`outage`]) while the program keeps
+/// printing (500 lines a second, through a 16 KiB memory spool into its
+/// file): when it is back, every line arrives, once, in order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_minute_without_the_server_loses_nothing() {
-    const N: u64 = 18_000;
+async fn an_outage_of_the_server_loses_nothing() {
+    const PER_SEC: u64 = 500;
+    let down = outage();
+    let during = PER_SEC * down.as_secs();
+    // Three seconds before the outage and about three after it.
+    let n = during + 6 * PER_SEC;
     let data = tempfile::tempdir().unwrap();
     let first = start(data.path(), Kind::Embedded, "unused", 0).await;
     let port = first.addr.port();
@@ -425,26 +441,26 @@ async fn a_minute_without_the_server_loses_nothing() {
     let (tx, rx) = mpsc::channel(1024);
     let producer = tokio::spawn(producer::stream_with(target(relay.addr), spool, rx, |_| {}));
     let started = std::time::Instant::now();
-    tokio::spawn(produce_paced(tx, N, 250));
+    tokio::spawn(produce_paced(tx, n, PER_SEC));
     let run = first_run(first.addr).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     // Down: the server and every connection to it go away.
     first.task.abort();
     relay.cut();
-    tokio::time::sleep(Duration::from_secs(60)).await;
+    tokio::time::sleep(down).await;
     let second = start(data.path(), Kind::Embedded, "unused", port).await;
-    let report = tokio::time::timeout(Duration::from_secs(60), producer)
+    let report = tokio::time::timeout(Duration::from_secs(60) + down, producer)
         .await
         .expect("producer finishes")
         .unwrap()
         .unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(63));
-    assert_eq!(report.lines, N);
+    assert!(started.elapsed() >= down + Duration::from_secs(3));
+    assert_eq!(report.lines, n);
     assert!(
-        report.spilled > 10_000,
-        "the minute's lines waited on disk: {report:?}"
+        report.spilled > during / 2,
+        "the outage's {during} lines waited on disk: {report:?}"
     );
-    check_complete(&watch(second.addr, run).await, N, "viewer after the outage");
+    check_complete(&watch(second.addr, run).await, n, "viewer after the outage");
     second.task.abort();
 }
 
@@ -457,7 +473,12 @@ async fn two_servers_sharing_redis_and_postgres_serve_the_same_run() {
     const N: u64 = 5_000;
     let data = tempfile::tempdir().unwrap();
     let prefix = prefix();
-    let db = catalog::testing::postgres().await;
+    if testing::redis().await.is_none() {
+        return;
+    }
+    let Some(db) = catalog::testing::postgres().await else {
+        return;
+    };
     let silence = server::live::DEFAULT_SILENCE;
     let a = start_on(&db.url, data.path(), Kind::Redis, &prefix, 0, silence).await;
     let b = start_on(&db.url, data.path(), Kind::Redis, &prefix, 0, silence).await;
@@ -506,7 +527,9 @@ async fn cuts_lose_nothing_embedded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cuts_lose_nothing_redis() {
-    cuts_lose_nothing(Kind::Redis).await;
+    if testing::redis().await.is_some() {
+        cuts_lose_nothing(Kind::Redis).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -516,7 +539,9 @@ async fn a_server_restart_loses_nothing_embedded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_restart_loses_nothing_redis() {
-    a_server_restart_loses_nothing(Kind::Redis).await;
+    if testing::redis().await.is_some() {
+        a_server_restart_loses_nothing(Kind::Redis).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -851,6 +876,9 @@ async fn stream_one(addr: SocketAddr, n: u64) -> (i64, Vec<Line>) {
 /// arrives, once, in its own run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn catalogs_sharing_redis_never_mix_their_runs() {
+    if testing::redis().await.is_none() {
+        return;
+    }
     let base = prefix();
     let dirs = tempfile::tempdir().unwrap();
     let (a_dir, b_dir, restored) = (

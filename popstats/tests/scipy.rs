@@ -94,11 +94,40 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
     a == b || (a - b).abs() <= rel * a.abs().max(b.abs()) || (a - b).abs() < 1e-300
 }
 
+/// Whether `python` can import SciPy; reports it missing (see `testenv`)
+/// when it cannot.
+fn scipy_is_there(python: &std::path::Path) -> bool {
+    let why = match Command::new(python)
+        .args(["-c", "import scipy"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+    {
+        Ok(out) if out.status.success() => return true,
+        Ok(out) => String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .last()
+            .unwrap_or("import failed")
+            .to_string(),
+        Err(e) => format!("cannot start {}: {e}", python.display()),
+    };
+    testenv::missing(
+        "SciPy",
+        why,
+        "`. scripts/setup.sh && setup_scipy`, or set LOGDECK_PYTHON",
+    );
+    false
+}
+
 #[test]
 fn rank_test_median_and_mad_match_scipy() {
+    let python = python();
+    if !scipy_is_there(&python) {
+        return;
+    }
     let cases = cases();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/scipy_reference.py");
-    let mut child = Command::new(python())
+    let mut child = Command::new(&python)
         .arg(&script)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

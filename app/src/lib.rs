@@ -6,10 +6,8 @@
 
 #![recursion_limit = "512"]
 
-pub mod ansi;
 pub mod api;
 pub mod client;
-pub mod series;
 pub mod stream;
 pub mod view;
 

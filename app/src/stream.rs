@@ -84,7 +84,7 @@ mod browser {
     }
 
     /// Opens the event feed after event `after`; `on_event` gets each event
-    /// of [`Topic::NAMES`](model::Topic::NAMES). The browser reconnects by itself and resumes after
+    /// of [`TopicName`](model::TopicName). The browser reconnects by itself and resumes after
     /// the last event.
     pub fn open_events(
         after: i64,
@@ -101,7 +101,7 @@ mod browser {
                 on_event(e);
             }
         });
-        for topic in model::Topic::NAMES {
+        for &topic in model::TopicName::WORDS {
             source
                 .add_event_listener_with_callback(topic, listener.as_ref().unchecked_ref())
                 .map_err(|e| format!("{e:?}"))?;

@@ -159,71 +159,95 @@ async fn catalog_bench(args: &BenchArgs) -> anyhow::Result<()> {
         server::storage::redact(&args.storage.catalog_url())
     );
     if catalog.is_empty().await? || args.reimport {
-        let bytes = inventory(args.runs, args.users);
-        println!(
-            "import: {} runs, {:.0} MB of JSON Lines",
-            args.runs,
-            bytes.len() as f64 / 1e6
-        );
-        let started = Instant::now();
-        let report = import_bytes(&catalog, &bytes, |_, _| {}).await?;
-        let took = started.elapsed().as_secs_f64();
-        println!(
-            "import: {} runs in {took:.1} s ({:.0} runs/s; target < 60 s)",
-            report.rows,
-            report.rows as f64 / took
-        );
-        // Sort keys as indexing would leave them, without parsing a million
-        // logs; one run in seven has no indexed log (no keys at all).
-        let started = Instant::now();
-        sqlx::query(
-            "UPDATE runs SET lines = 1000, errors = (id * 7919) % 23, warnings = (id * 104729) % 31, \
-             error_pct = ((id * 7919) % 23) / 10.0, latency_p50 = ((id * 31) % 200) / 1000.0 + 0.01, \
-             latency_p95 = (CASE WHEN id % 97 = 0 THEN 5.0 ELSE ((id * 31) % 200) / 500.0 + 0.02 END) \
-             WHERE id % 7 <> 0",
-        )
-        .execute(catalog.pool())
-        .await
-        .context("filling sort keys")?;
-        // Their logs count as indexed: the queue is empty, as on a server
-        // that has caught up.
-        sqlx::query("UPDATE jobs SET state = 'done' WHERE state <> 'done'")
-            .execute(catalog.pool())
-            .await
-            .context("marking jobs done")?;
-        // Templates as indexing files them, in three densities.
-        for &(template, every) in BENCH_TEMPLATES {
-            let key = catalog::template_key(model::Level::Error, template);
-            sqlx::query(&format!(
-                "INSERT INTO log_templates (tkey, run_id, log) \
-                 SELECT {key}, id, 'server' FROM runs WHERE id % {every} = 0"
-            ))
-            .execute(catalog.pool())
-            .await
-            .context("filing templates")?;
-            sqlx::query(&format!(
-                "INSERT INTO template_totals (level, template, count, runs) \
-                 SELECT 'ERROR', $1, COUNT(*), COUNT(*) FROM runs WHERE id % {every} = 0"
-            ))
-            .bind(template)
-            .execute(catalog.pool())
-            .await
-            .context("template totals")?;
-        }
-        let mut rng = Rng(7);
-        for _ in 0..BOOKMARKS {
-            let id = 1_000_000 + rng.below(args.runs) as i64;
-            catalog.set_bookmark(id, "", 0).await?;
-        }
-        catalog.analyze().await?;
-        println!(
-            "setup: sort keys filled, {BOOKMARKS} bookmarks, statistics refreshed in {:.1} s",
-            started.elapsed().as_secs_f64()
-        );
+        fill(args, &catalog).await?;
     }
     let total = catalog.totals().await?.connections;
     println!("runs in the catalog: {total}");
     let mut rng = Rng(42);
+    population_bench(args, &catalog).await?;
+    pages_bench(args, &catalog, &mut rng, total).await?;
+    search_bench(args, &catalog, &mut rng, total).await?;
+    template_bench(args, &catalog, &mut rng, total).await?;
+    indexing_rounds(args, &catalog, total).await?;
+    catalog.close().await;
+    Ok(())
+}
+
+/// Imports `args.runs` generated runs and gives them what indexing would:
+/// sort keys (one run in seven has no indexed log), finished jobs, filed
+/// templates in three densities, bookmarks and fresh statistics.
+async fn fill(args: &BenchArgs, catalog: &catalog::Catalog) -> anyhow::Result<()> {
+    let bytes = inventory(args.runs, args.users);
+    println!(
+        "import: {} runs, {:.0} MB of JSON Lines",
+        args.runs,
+        bytes.len() as f64 / 1e6
+    );
+    let started = Instant::now();
+    let report = import_bytes(catalog, &bytes, |_, _| {}).await?;
+    let took = started.elapsed().as_secs_f64();
+    println!(
+        "import: {} runs in {took:.1} s ({:.0} runs/s; target < 60 s)",
+        report.rows,
+        report.rows as f64 / took
+    );
+    // Sort keys as indexing would leave them, without parsing a million
+    // logs; one run in seven has no indexed log (no keys at all).
+    let started = Instant::now();
+    sqlx::query(
+        "UPDATE runs SET lines = 1000, errors = (id * 7919) % 23, warnings = (id * 104729) % 31, \
+         error_pct = ((id * 7919) % 23) / 10.0, latency_p50 = ((id * 31) % 200) / 1000.0 + 0.01, \
+         latency_p95 = (CASE WHEN id % 97 = 0 THEN 5.0 ELSE ((id * 31) % 200) / 500.0 + 0.02 END) \
+         WHERE id % 7 <> 0",
+    )
+    .execute(catalog.pool())
+    .await
+    .context("filling sort keys")?;
+    // Their logs count as indexed: the queue is empty, as on a server
+    // that has caught up.
+    sqlx::query("UPDATE jobs SET state = 'done' WHERE state <> 'done'")
+        .execute(catalog.pool())
+        .await
+        .context("marking jobs done")?;
+    // Templates as indexing files them, in three densities.
+    for &(template, every) in BENCH_TEMPLATES {
+        let key = catalog::template_key(model::Level::Error, template);
+        sqlx::query(&format!(
+            "INSERT INTO log_templates (tkey, run_id, log) \
+             SELECT {key}, id, 'server' FROM runs WHERE id % {every} = 0"
+        ))
+        .execute(catalog.pool())
+        .await
+        .context("filing templates")?;
+        sqlx::query(&format!(
+            "INSERT INTO template_totals (level, template, count, runs) \
+             SELECT 'ERROR', $1, COUNT(*), COUNT(*) FROM runs WHERE id % {every} = 0"
+        ))
+        .bind(template)
+        .execute(catalog.pool())
+        .await
+        .context("template totals")?;
+    }
+    let mut rng = Rng(7);
+    for _ in 0..BOOKMARKS {
+        let id = 1_000_000 + rng.below(args.runs) as i64;
+        catalog.set_bookmark(id, "", 0).await?;
+    }
+    catalog.analyze().await?;
+    println!(
+        "setup: sort keys filled, {BOOKMARKS} bookmarks, statistics refreshed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Pages of 100 at random depths for every sort × filter.
+async fn pages_bench(
+    args: &BenchArgs,
+    catalog: &catalog::Catalog,
+    rng: &mut Rng,
+    total: i64,
+) -> anyhow::Result<()> {
     let build = format!("{:016X}", 7 * 0x0123_4567_89AB_u64);
     let filters: Vec<(&str, RunQuery)> = vec![
         ("no filter", RunQuery::default()),
@@ -263,7 +287,6 @@ async fn catalog_bench(args: &BenchArgs) -> anyhow::Result<()> {
             },
         ),
     ];
-    population_bench(args, &catalog).await?;
     let mut worst = (0.0, String::new());
     for &sort in Sort::ALL {
         for (name, filter) in &filters {
@@ -302,6 +325,16 @@ async fn catalog_bench(args: &BenchArgs) -> anyhow::Result<()> {
         worst.0, worst.1
     );
 
+    Ok(())
+}
+
+/// Searches of every term shape, first pages (with the count) and at depth.
+async fn search_bench(
+    args: &BenchArgs,
+    catalog: &catalog::Catalog,
+    rng: &mut Rng,
+    total: i64,
+) -> anyhow::Result<()> {
     let mut times_by_kind = Vec::new();
     let terms: Vec<(&str, String)> = vec![
         ("1 letter, many matches", "a".into()),
@@ -330,15 +363,28 @@ async fn catalog_bench(args: &BenchArgs) -> anyhow::Result<()> {
             ..RunQuery::default()
         };
         let what = format!("search, {kind} ({term:?})");
-        for (p99, what, times) in
-            first_and_deep(&catalog, &mut rng, total, args, &base, &what).await?
-        {
+        for (p99, what, times) in first_and_deep(catalog, rng, total, args, &base, &what).await? {
             if p99 > worst.0 {
                 worst = (p99, what);
             }
             times_by_kind.extend(times);
         }
     }
+    let (p50, p99, _) = percentiles(times_by_kind);
+    println!(
+        "search, all shapes: p50 {p50:.2} ms, p99 {p99:.2} ms; worst p99 {:.2} ms ({}) (target p99 < 50 ms; first pages include the count of matches)",
+        worst.0, worst.1
+    );
+    Ok(())
+}
+
+/// The template filter on templates of three densities.
+async fn template_bench(
+    args: &BenchArgs,
+    catalog: &catalog::Catalog,
+    rng: &mut Rng,
+    total: i64,
+) -> anyhow::Result<()> {
     let mut worst_template = (0.0, String::new());
     for &(template, every) in BENCH_TEMPLATES {
         let base = RunQuery {
@@ -349,15 +395,27 @@ async fn catalog_bench(args: &BenchArgs) -> anyhow::Result<()> {
             ..RunQuery::default()
         };
         let what = format!("runs with a template on 1 run in {every}");
-        for (p99, what, _) in first_and_deep(&catalog, &mut rng, total, args, &base, &what).await? {
+        for (p99, what, _) in first_and_deep(catalog, rng, total, args, &base, &what).await? {
             if p99 > worst_template.0 {
                 worst_template = (p99, what);
             }
         }
     }
-    // Indexing alone and with a refresher started beside it (which then
-    // recomputes the builds the re-import left stale), in alternating
-    // rounds; the medians are compared.
+    println!(
+        "template filter: worst p99 {:.2} ms ({}) (first pages include the count of matches)",
+        worst_template.0, worst_template.1
+    );
+    Ok(())
+}
+
+/// Indexing alone and with the builds' refresher started beside it (which
+/// then recomputes the builds the re-import left stale), in alternating
+/// rounds; the medians are compared.
+async fn indexing_rounds(
+    args: &BenchArgs,
+    catalog: &catalog::Catalog,
+    total: i64,
+) -> anyhow::Result<()> {
     let stores = std::sync::Arc::new(args.storage.open_stores()?);
     let indexer = server::indexer::Indexer::new(catalog.clone(), stores);
     let logs = index_logs(args)?;
@@ -373,7 +431,7 @@ async fn catalog_bench(args: &BenchArgs) -> anyhow::Result<()> {
                 )
             });
             let pass = round * 2 + usize::from(with_refresher);
-            let rate = index_bench(&catalog, &indexer, &logs, total, pass).await?;
+            let rate = index_bench(catalog, &indexer, &logs, total, pass).await?;
             if let Some(r) = refresher {
                 r.abort();
                 beside.push(rate);
@@ -389,16 +447,6 @@ async fn catalog_bench(args: &BenchArgs) -> anyhow::Result<()> {
         "indexing with the builds' figures kept current beside it: median {beside:.1} MB/s, {:.1} % of the median {alone:.1} MB/s without ({INDEX_ROUNDS} rounds each; target: at least 90 %)",
         beside / alone * 100.0
     );
-    println!(
-        "template filter: worst p99 {:.2} ms ({}) (first pages include the count of matches)",
-        worst_template.0, worst_template.1
-    );
-    let (p50, p99, _) = percentiles(times_by_kind);
-    println!(
-        "search, all shapes: p50 {p50:.2} ms, p99 {p99:.2} ms; worst p99 {:.2} ms ({}) (target p99 < 50 ms; first pages include the count of matches)",
-        worst.0, worst.1
-    );
-    catalog.close().await;
     Ok(())
 }
 
@@ -646,7 +694,7 @@ async fn log_bench(args: &BenchArgs) -> anyhow::Result<()> {
 /// wide, the whole log).
 fn latency_series(report: &logparse::LogReport) -> anyhow::Result<model::Series> {
     let m = logparse::Metric::Latency;
-    app::series::series_of(
+    model::series::series_of(
         m,
         report.points(m),
         report.stats(m),

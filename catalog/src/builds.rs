@@ -340,12 +340,7 @@ impl Catalog {
         baseline: Option<&str>,
         rules: &PopulationRules,
     ) -> Result<BuildsReport, CatalogError> {
-        let rows = sqlx::query(
-            "SELECT version, first_seen, sessions, measured, outliers, figures, dirty, \
-             scored_with FROM builds WHERE sessions > 0 ORDER BY first_seen, version",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let builds = self.stored_builds().await?;
         let updating: i64 = sqlx::query(
             "SELECT COUNT(*) AS n FROM builds WHERE dirty = 1 OR scored_with IS NULL \
              OR scored_with <> $1",
@@ -354,133 +349,32 @@ impl Catalog {
         .fetch_one(&self.pool)
         .await?
         .try_get("n")?;
-        struct Stored {
-            version: String,
-            first_seen: i64,
-            sessions: u64,
-            measured: u64,
-            outliers: u64,
-            figures: Figures,
-        }
-        let mut builds = Vec::with_capacity(rows.len());
-        for r in &rows {
-            builds.push(Stored {
-                version: r.try_get("version")?,
-                first_seen: r.try_get::<Option<i64>, _>("first_seen")?.unwrap_or(0),
-                sessions: r.try_get::<i64, _>("sessions")?.max(0) as u64,
-                measured: r.try_get::<i64, _>("measured")?.max(0) as u64,
-                outliers: r.try_get::<i64, _>("outliers")?.max(0) as u64,
-                figures: parse_figures(r.try_get("figures")?)?,
-            });
-        }
         let picked = match baseline.map(str::trim).filter(|b| !b.is_empty()) {
             None => None,
             Some(b) => Some(builds.iter().position(|s| s.version == b).ok_or_else(|| {
                 CatalogError::BadRequest(format!("baseline: no build {b:?} has a session"))
             })?),
         };
-
-        // Each build's baseline, and the raw tests.
-        fn binned<'a>(s: &'a Stored, m: Measure, empty: &'a Binned) -> &'a Binned {
-            s.figures.of(m).map_or(empty, |f| &f.binned)
-        }
-        let empty = Binned::default();
-        let binned = |s, m| binned(s, m, &empty);
-        let mut base_of = Vec::with_capacity(builds.len());
-        let mut tests = Vec::new(); // (build, measure index, test, median change)
-        for (i, b) in builds.iter().enumerate() {
-            let base = match picked {
+        let base_of: Vec<Option<usize>> = (0..builds.len())
+            .map(|i| match picked {
                 Some(p) if p != i => Some(p),
                 Some(_) => None,
                 None => i.checked_sub(1),
-            };
-            base_of.push(base);
-            let Some(base) = base else { continue };
-            let other = &builds[base];
-            if b.measured < rules.min_sessions || other.measured < rules.min_sessions {
-                continue;
-            }
-            for (k, &m) in Measure::ALL.iter().enumerate() {
-                let (x, y) = (binned(b, m), binned(other, m));
-                if x.n() < rules.min_sessions || y.n() < rules.min_sessions {
-                    continue;
-                }
-                if let (Some(t), Some(mx), Some(my)) =
-                    (rank_test_binned(x, y), x.quantile(0.5), y.quantile(0.5))
-                {
-                    tests.push((i, k, t, mx - my));
-                }
-            }
-        }
-        let adjusted = holm(&tests.iter().map(|t| t.2.p).collect::<Vec<_>>());
-        let mut comparisons: HashMap<(usize, usize), Comparison> = HashMap::new();
-        for (t, adj) in tests.iter().zip(&adjusted) {
-            let (i, k, test, change) = *t;
-            let significant = *adj <= rules.alpha;
-            comparisons.insert(
-                (i, k),
-                Comparison {
-                    p: test.p,
-                    p_adjusted: *adj,
-                    cliffs_delta: test.cliffs_delta,
-                    median_change: change,
-                    worse: significant && test.cliffs_delta >= rules.min_delta,
-                    better: significant && test.cliffs_delta <= -rules.min_delta,
-                },
-            );
-        }
-
+            })
+            .collect();
+        let (comparisons, tested) = compare(&builds, &base_of, rules);
         let axes: Vec<MeasureAxis> = Measure::ALL
             .iter()
-            .map(|&m| axis(m, builds.iter().map(|b| binned(b, m))))
+            .map(|&m| axis(m, builds.iter().map(|b| b.binned(m))))
             .collect();
-        let mut out = Vec::with_capacity(builds.len());
-        for (i, b) in builds.iter().enumerate() {
-            let measures: Vec<BuildMeasure> = Measure::ALL
-                .iter()
-                .enumerate()
-                .map(|(k, &m)| {
-                    let x = binned(b, m);
-                    BuildMeasure {
-                        measure: m,
-                        sessions: x.n(),
-                        median: x.quantile(0.5),
-                        p95: x.quantile(0.95),
-                        bars: bars(x, &axes[k]),
-                        comparison: comparisons.get(&(i, k)).copied(),
-                    }
-                })
-                .collect();
-            let verdict = match base_of[i] {
-                None => Verdict::Baseline,
-                Some(base)
-                    if b.measured < rules.min_sessions
-                        || builds[base].measured < rules.min_sessions =>
-                {
-                    Verdict::TooFew
-                }
-                Some(_) => {
-                    let cmp = || measures.iter().filter_map(|m| m.comparison);
-                    if cmp().any(|c| c.worse) {
-                        Verdict::Worse
-                    } else if cmp().any(|c| c.better) {
-                        Verdict::Better
-                    } else {
-                        Verdict::Same
-                    }
-                }
-            };
-            out.push(BuildReport {
-                version: b.version.clone(),
-                first_seen: b.first_seen,
-                sessions: b.sessions,
-                measured: b.measured,
-                outliers: b.outliers,
-                baseline: base_of[i].map(|j| builds[j].version.clone()),
-                verdict,
-                measures,
-            });
-        }
+        let mut out: Vec<BuildReport> = builds
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let base = base_of[i].map(|j| &builds[j]);
+                report_of(b, i, base, &comparisons, &axes, rules)
+            })
+            .collect();
         // Worse first, then the newest.
         out.sort_by(|a, b| {
             (b.verdict == Verdict::Worse)
@@ -491,11 +385,33 @@ impl Catalog {
         Ok(BuildsReport {
             baseline: picked.map(|p| builds[p].version.clone()),
             rules: *rules,
-            comparisons: tests.len() as u64,
+            comparisons: tested,
             builds: out,
             axes,
             updating: updating.max(0) as u64,
         })
+    }
+
+    /// Every build with a session, first seen first, as its row keeps it.
+    async fn stored_builds(&self) -> Result<Vec<StoredBuild>, CatalogError> {
+        let rows = sqlx::query(
+            "SELECT version, first_seen, sessions, measured, outliers, figures \
+             FROM builds WHERE sessions > 0 ORDER BY first_seen, version",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredBuild {
+                    version: r.try_get("version")?,
+                    first_seen: r.try_get::<Option<i64>, _>("first_seen")?.unwrap_or(0),
+                    sessions: r.try_get::<i64, _>("sessions")?.max(0) as u64,
+                    measured: r.try_get::<i64, _>("measured")?.max(0) as u64,
+                    outliers: r.try_get::<i64, _>("outliers")?.max(0) as u64,
+                    figures: parse_figures(r.try_get("figures")?)?,
+                })
+            })
+            .collect()
     }
 
     /// Why run `id` is an outlier, from its build's stored spread; `None`
@@ -592,6 +508,125 @@ fn bars(b: &Binned, axis: &MeasureAxis) -> Vec<u64> {
         out[j + usize::from(zeros)] += c;
     }
     out
+}
+
+/// A build as [`Catalog::builds_report`] reads it.
+struct StoredBuild {
+    version: String,
+    first_seen: i64,
+    sessions: u64,
+    measured: u64,
+    outliers: u64,
+    figures: Figures,
+}
+
+impl StoredBuild {
+    /// The binned values of `m` (none when the build has no figures yet).
+    fn binned(&self, m: Measure) -> &Binned {
+        static EMPTY: Binned = Binned::EMPTY;
+        self.figures.of(m).map_or(&EMPTY, |f| &f.binned)
+    }
+}
+
+/// The rank test of every build against its baseline (`base_of`) on every
+/// measure both have enough sessions of, Holm-adjusted across all of them:
+/// the comparisons by (build, measure index), and how many tests were made.
+fn compare(
+    builds: &[StoredBuild],
+    base_of: &[Option<usize>],
+    rules: &PopulationRules,
+) -> (HashMap<(usize, usize), Comparison>, u64) {
+    let mut tests = Vec::new(); // (build, measure index, test, median change)
+    for (i, b) in builds.iter().enumerate() {
+        let Some(other) = base_of[i].map(|j| &builds[j]) else {
+            continue;
+        };
+        if b.measured < rules.min_sessions || other.measured < rules.min_sessions {
+            continue;
+        }
+        for (k, &m) in Measure::ALL.iter().enumerate() {
+            let (x, y) = (b.binned(m), other.binned(m));
+            if x.n() < rules.min_sessions || y.n() < rules.min_sessions {
+                continue;
+            }
+            if let (Some(t), Some(mx), Some(my)) =
+                (rank_test_binned(x, y), x.quantile(0.5), y.quantile(0.5))
+            {
+                tests.push((i, k, t, mx - my));
+            }
+        }
+    }
+    let adjusted = holm(&tests.iter().map(|t| t.2.p).collect::<Vec<_>>());
+    let comparisons = tests
+        .iter()
+        .zip(&adjusted)
+        .map(|(&(i, k, test, change), &adj)| {
+            let significant = adj <= rules.alpha;
+            let comparison = Comparison {
+                p: test.p,
+                p_adjusted: adj,
+                cliffs_delta: test.cliffs_delta,
+                median_change: change,
+                worse: significant && test.cliffs_delta >= rules.min_delta,
+                better: significant && test.cliffs_delta <= -rules.min_delta,
+            };
+            ((i, k), comparison)
+        })
+        .collect();
+    (comparisons, tests.len() as u64)
+}
+
+/// Build `i`'s report: each measure's figures and bars on the common axes,
+/// its comparison with `base`, and the verdict.
+fn report_of(
+    b: &StoredBuild,
+    i: usize,
+    base: Option<&StoredBuild>,
+    comparisons: &HashMap<(usize, usize), Comparison>,
+    axes: &[MeasureAxis],
+    rules: &PopulationRules,
+) -> BuildReport {
+    let measures: Vec<BuildMeasure> = Measure::ALL
+        .iter()
+        .enumerate()
+        .map(|(k, &m)| {
+            let x = b.binned(m);
+            BuildMeasure {
+                measure: m,
+                sessions: x.n(),
+                median: x.quantile(0.5),
+                p95: x.quantile(0.95),
+                bars: bars(x, &axes[k]),
+                comparison: comparisons.get(&(i, k)).copied(),
+            }
+        })
+        .collect();
+    let verdict = match base {
+        None => Verdict::Baseline,
+        Some(base) if b.measured < rules.min_sessions || base.measured < rules.min_sessions => {
+            Verdict::TooFew
+        }
+        Some(_) => {
+            let cmp = || measures.iter().filter_map(|m| m.comparison);
+            if cmp().any(|c| c.worse) {
+                Verdict::Worse
+            } else if cmp().any(|c| c.better) {
+                Verdict::Better
+            } else {
+                Verdict::Same
+            }
+        }
+    };
+    BuildReport {
+        version: b.version.clone(),
+        first_seen: b.first_seen,
+        sessions: b.sessions,
+        measured: b.measured,
+        outliers: b.outliers,
+        baseline: base.map(|s| s.version.clone()),
+        verdict,
+        measures,
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use model::event::{IndexFailed, LogIndexed};
-use model::{JobFailure, JobStatus, LogName, LogState, LogSummary, Topic};
+use model::{JobFailure, JobState, JobStatus, LogName, LogState, LogSummary, Topic};
 use sqlx::Row;
 
 use crate::events::append_event;
@@ -132,7 +132,9 @@ impl Catalog {
     }
 
     /// Stores the summary of a job's log and marks the job done, if the
-    /// lease is still held.
+    /// lease is still held: in one transaction, the job, the log's template
+    /// totals, the log's row, the run's columns, its build's staleness and a
+    /// `log.indexed` event.
     pub async fn complete_job(
         &self,
         job: &Job,
@@ -149,121 +151,23 @@ impl Catalog {
                 .execute(&mut *tx)
                 .await?;
         }
-        let claimed = sqlx::query(
-            "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = NULL, \
-             last_error = NULL, updated_ms = $1 \
-             WHERE id = $2 AND lease_owner = $3 AND state = 'running'",
-        )
-        .bind(now_ms)
-        .bind(job.id)
-        .bind(job.owner.clone())
-        .execute(&mut *tx)
-        .await?;
-        if claimed.rows_affected() != 1 {
+        if !mark_done(&mut tx, job, now_ms).await? {
             tx.rollback().await?;
             return Ok(JobOutcome::LeaseLost);
         }
-
-        let stored = sqlx::query("SELECT name, summary FROM logs WHERE run_id = $1")
-            .bind(job.run_id)
-            .fetch_all(&mut *tx)
-            .await?;
-        let mut old = None;
-        let mut other = None;
-        for r in &stored {
-            let name: String = r.try_get("name")?;
-            let s: Option<String> = r.try_get("summary")?;
-            let s = s
-                .map(|s| serde_json::from_str::<LogSummary>(&s))
-                .transpose()
-                .map_err(|e| CatalogError::Corrupt(format!("log summary: {e}")))?;
-            if name == job.log.as_str() {
-                old = s;
-            } else {
-                other = s;
-            }
-        }
-
-        // Template totals: take the old summary's share out, put the new in.
-        let other_templates: HashSet<(&str, &str)> = other
-            .iter()
-            .flat_map(|s| &s.templates)
-            .map(|t| (t.level.as_str(), t.template.as_str()))
-            .collect();
-        let of = LogOf {
-            run_id: job.run_id,
-            log: job.log.as_str(),
-        };
-        if let Some(old) = &old {
-            add_templates(
-                &mut tx,
-                self.backend,
-                of,
-                &old.templates,
-                &other_templates,
-                -1,
-            )
-            .await?;
-        }
-        add_templates(
+        let (old, other) = stored_summaries(&mut tx, job).await?;
+        replace_templates(
             &mut tx,
             self.backend,
-            of,
-            &summary.templates,
-            &other_templates,
-            1,
+            job,
+            old.as_ref(),
+            other.as_ref(),
+            summary,
         )
         .await?;
-
-        let text = serde_json::to_string(summary)
-            .map_err(|e| CatalogError::Corrupt(format!("summary: {e}")))?;
-        sqlx::query(
-            "UPDATE logs SET state = 'indexed', summary = $1, reason = NULL, indexed_ms = $2 \
-             WHERE run_id = $3 AND name = $4",
-        )
-        .bind(text)
-        .bind(now_ms)
-        .bind(job.run_id)
-        .bind(job.log.as_str())
-        .execute(&mut *tx)
-        .await?;
-
-        // The run's columns for sorting and filtering, over both logs.
-        let (client, server) = match job.log {
-            LogName::Client => (Some(summary), other.as_ref()),
-            LogName::Server => (other.as_ref(), Some(summary)),
-            // A task's one log; its metrics (if it printed any) are its own.
-            LogName::Output => (Some(summary), None),
-        };
-        let logs = [client, server];
-        let sum =
-            |f: fn(&LogSummary) -> u64| logs.iter().flatten().map(|s| f(s) as i64).sum::<i64>();
-        let lines = sum(|s| s.lines);
-        let errors = sum(|s| s.errors);
-        let warnings = sum(|s| s.warnings);
-        let error_pct = model::percent(errors as u64, lines as u64);
-        let latency = client.map(|c| c.latency).unwrap_or_default();
-        let sparkline = client
-            .filter(|c| !c.sparkline.is_empty())
-            .map(|c| serde_json::to_string(&c.sparkline).unwrap_or_default());
-        let state_col = state_column(job.log);
-        let mut q = Sql::new(self.backend, "UPDATE runs SET lines = ");
-        q.bind(lines)
-            .push(", errors = ")
-            .bind(errors)
-            .push(", warnings = ")
-            .bind(warnings);
-        q.push(", error_pct = ").bind(error_pct);
-        q.push(", latency_p50 = ").bind_f64(latency.p50);
-        q.push(", latency_p95 = ").bind_f64(latency.p95);
-        let indexed: Vec<&LogSummary> = logs.iter().flatten().copied().collect();
-        crate::session_metrics::push_set(&mut q, &indexed);
-        q.push(", sparkline = ").bind(sparkline);
-        q.push(&format!(", {state_col} = 'indexed' WHERE id = "))
-            .bind(job.run_id);
-        q.execute(&mut *tx).await?;
+        store_summary(&mut tx, job, summary, now_ms).await?;
+        update_run(&mut tx, self.backend, job, summary, other.as_ref()).await?;
         crate::builds::mark_run_changed(&mut tx, job.run_id).await?;
-
         append_event(
             &mut tx,
             self.backend,
@@ -300,15 +204,15 @@ impl Catalog {
             }
         };
         let (state, run_after) = match outcome {
-            JobOutcome::Retrying { after_ms } => ("queued", now_ms + after_ms),
-            _ => ("failed", now_ms),
+            JobOutcome::Retrying { after_ms } => (JobState::Queued, now_ms + after_ms),
+            _ => (JobState::Failed, now_ms),
         };
         let claimed = sqlx::query(
             "UPDATE jobs SET state = $1, run_after = $2, last_error = $3, lease_owner = NULL, \
              lease_until = NULL, updated_ms = $4 \
              WHERE id = $5 AND lease_owner = $6 AND state = 'running'",
         )
-        .bind(state)
+        .bind(state.as_str())
         .bind(run_after)
         .bind(crate::clean_text(reason).into_owned())
         .bind(now_ms)
@@ -404,13 +308,10 @@ impl Catalog {
         for r in rows {
             let state: String = r.try_get("state")?;
             let n: i64 = r.try_get("n")?;
-            match state.as_str() {
-                "queued" => status.queued = n,
-                "running" => status.running = n,
-                "done" => status.done = n,
-                "failed" => status.failed = n,
-                _ => {}
-            }
+            let state: JobState = state
+                .parse()
+                .map_err(|e| CatalogError::Corrupt(format!("job state {e}")))?;
+            status.set_count(state, n);
         }
         let rows = sqlx::query(
             "SELECT run_id, log_name, location, last_error, attempts, updated_ms FROM jobs \
@@ -432,6 +333,145 @@ impl Catalog {
         }
         Ok(status)
     }
+}
+
+/// The transaction [`Catalog::complete_job`] works in.
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Marks `job` done; false when its lease was lost (another worker has it,
+/// or it finished already).
+async fn mark_done(tx: &mut Tx, job: &Job, now_ms: i64) -> Result<bool, CatalogError> {
+    let claimed = sqlx::query(&format!(
+        "UPDATE jobs SET state = '{done}', lease_owner = NULL, lease_until = NULL, \
+         last_error = NULL, updated_ms = $1 \
+         WHERE id = $2 AND lease_owner = $3 AND state = '{running}'",
+        done = JobState::Done,
+        running = JobState::Running,
+    ))
+    .bind(now_ms)
+    .bind(job.id)
+    .bind(job.owner.clone())
+    .execute(&mut **tx)
+    .await?;
+    Ok(claimed.rows_affected() == 1)
+}
+
+/// The summaries stored for the job's run: the job's log's previous one,
+/// and the run's other log's.
+async fn stored_summaries(
+    tx: &mut Tx,
+    job: &Job,
+) -> Result<(Option<LogSummary>, Option<LogSummary>), CatalogError> {
+    let stored = sqlx::query("SELECT name, summary FROM logs WHERE run_id = $1")
+        .bind(job.run_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    let (mut old, mut other) = (None, None);
+    for r in &stored {
+        let name: String = r.try_get("name")?;
+        let s: Option<String> = r.try_get("summary")?;
+        let s = s
+            .map(|s| serde_json::from_str::<LogSummary>(&s))
+            .transpose()
+            .map_err(|e| CatalogError::Corrupt(format!("log summary: {e}")))?;
+        if name == job.log.as_str() {
+            old = s;
+        } else {
+            other = s;
+        }
+    }
+    Ok((old, other))
+}
+
+/// Template totals: the old summary's share taken out, the new one's put in
+/// (a template the run's other log also has keeps counting the run once).
+async fn replace_templates(
+    tx: &mut Tx,
+    backend: Backend,
+    job: &Job,
+    old: Option<&LogSummary>,
+    other: Option<&LogSummary>,
+    new: &LogSummary,
+) -> Result<(), CatalogError> {
+    let other_templates: HashSet<(&str, &str)> = other
+        .iter()
+        .flat_map(|s| &s.templates)
+        .map(|t| (t.level.as_str(), t.template.as_str()))
+        .collect();
+    let of = LogOf {
+        run_id: job.run_id,
+        log: job.log.as_str(),
+    };
+    if let Some(old) = old {
+        add_templates(tx, backend, of, &old.templates, &other_templates, -1).await?;
+    }
+    add_templates(tx, backend, of, &new.templates, &other_templates, 1).await
+}
+
+/// The log's row: indexed, with its summary.
+async fn store_summary(
+    tx: &mut Tx,
+    job: &Job,
+    summary: &LogSummary,
+    now_ms: i64,
+) -> Result<(), CatalogError> {
+    let text = serde_json::to_string(summary)
+        .map_err(|e| CatalogError::Corrupt(format!("summary: {e}")))?;
+    sqlx::query(
+        "UPDATE logs SET state = $1, summary = $2, reason = NULL, indexed_ms = $3 \
+         WHERE run_id = $4 AND name = $5",
+    )
+    .bind(LogState::Indexed.as_str())
+    .bind(text)
+    .bind(now_ms)
+    .bind(job.run_id)
+    .bind(job.log.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The run's columns for sorting and filtering, over both of its logs.
+async fn update_run(
+    tx: &mut Tx,
+    backend: Backend,
+    job: &Job,
+    summary: &LogSummary,
+    other: Option<&LogSummary>,
+) -> Result<(), CatalogError> {
+    let (client, server) = match job.log {
+        LogName::Client => (Some(summary), other),
+        LogName::Server => (other, Some(summary)),
+        // A task's one log; its metrics (if it printed any) are its own.
+        LogName::Output => (Some(summary), None),
+    };
+    let logs = [client, server];
+    let sum = |f: fn(&LogSummary) -> u64| logs.iter().flatten().map(|s| f(s) as i64).sum::<i64>();
+    let lines = sum(|s| s.lines);
+    let errors = sum(|s| s.errors);
+    let warnings = sum(|s| s.warnings);
+    let error_pct = model::percent(errors as u64, lines as u64);
+    let latency = client.map(|c| c.latency).unwrap_or_default();
+    let sparkline = client
+        .filter(|c| !c.sparkline.is_empty())
+        .map(|c| serde_json::to_string(&c.sparkline).unwrap_or_default());
+    let state_col = state_column(job.log);
+    let mut q = Sql::new(backend, "UPDATE runs SET lines = ");
+    q.bind(lines)
+        .push(", errors = ")
+        .bind(errors)
+        .push(", warnings = ")
+        .bind(warnings);
+    q.push(", error_pct = ").bind(error_pct);
+    q.push(", latency_p50 = ").bind_f64(latency.p50);
+    q.push(", latency_p95 = ").bind_f64(latency.p95);
+    let indexed: Vec<&LogSummary> = logs.iter().flatten().copied().collect();
+    crate::session_metrics::push_set(&mut q, &indexed);
+    q.push(", sparkline = ").bind(sparkline);
+    q.push(&format!(", {state_col} = 'indexed' WHERE id = "))
+        .bind(job.run_id);
+    q.execute(&mut **tx).await?;
+    Ok(())
 }
 
 #[cfg(test)]

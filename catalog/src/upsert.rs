@@ -4,7 +4,7 @@
 //! that are replaced, write the runs, forget logs no longer named, write
 //! the named logs, queue their indexing.
 
-use model::{LogName, LogState};
+use model::{JobState, LogName, LogState};
 use sqlx::{Any, Row, Transaction};
 
 use crate::inventory::InventoryRow;
@@ -194,7 +194,7 @@ pub(crate) async fn queue_jobs(
         b.bind(*id)
             .bind(name.as_str())
             .bind(loc.to_string())
-            .bind("queued")
+            .bind(JobState::Queued.as_str())
             .bind(0_i64)
             .bind(now_ms)
             .bind(now_ms)

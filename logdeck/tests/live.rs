@@ -80,7 +80,7 @@ async fn start_on(
     let mut live = live;
     live.silence = silence;
     let state = AppState::new(leptos_options(&data.join("no-site")), catalog, stores, live);
-    let reaper = server::live::reaper::spawn(state.clone());
+    let reaper = server::reaper::spawn(state.clone());
     let workers = state.indexer.spawn(1);
     let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -21,10 +21,9 @@ mod template;
 mod text;
 mod time;
 
-pub use line::{Level, LineKind, UnknownLevel, classify};
-pub use metric::{Metric, UnknownMetric};
+pub use line::{Level, LineKind, classify};
+pub use metric::Metric;
 pub use parser::{LogReport, MAX_LINE_BYTES, Parser, Point, parse};
 pub use stats::{Stats, percentile};
 pub use template::{MAX_TEMPLATES, TemplateCount, normalize};
-pub use text::deserialize_parsed;
 pub use time::{NANOS_PER_DAY, parse_time_of_day};

@@ -1,80 +1,28 @@
 //! Classifying one line: blank, malformed, or parsed into time, level and message.
 
 use memchr::memchr_iter;
-use serde::{Deserialize, Serialize};
 
 use crate::text::trim_ws;
 use crate::time::parse_time_of_day;
 
-/// A word that is not a level's name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownLevel(pub String);
-
-impl std::fmt::Display for UnknownLevel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{:?} is not a level (expected one of: DEBUG, INFO, WARNING, ERROR)",
-            self.0
-        )
+words::words! {
+    /// Severity of a parsed line, in increasing order.
+    #[derive(PartialOrd, Ord)]
+    pub enum Level {
+        /// `DEBUG`
+        Debug = "DEBUG",
+        /// `INFO`
+        Info = "INFO",
+        /// `WARNING`
+        Warning = "WARNING",
+        /// `ERROR`
+        Error = "ERROR",
     }
-}
-
-impl std::error::Error for UnknownLevel {}
-
-impl<'de> Deserialize<'de> for Level {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Level, D::Error> {
-        crate::text::deserialize_parsed(d)
-    }
-}
-
-impl std::str::FromStr for Level {
-    type Err = UnknownLevel;
-    fn from_str(s: &str) -> Result<Level, UnknownLevel> {
-        Level::from_word(s).ok_or_else(|| UnknownLevel(s.to_string()))
-    }
-}
-
-impl std::fmt::Display for Level {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Severity of a parsed line.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Level {
-    /// `DEBUG`
-    Debug,
-    /// `INFO`
-    Info,
-    /// `WARNING`
-    Warning,
-    /// `ERROR`
-    Error,
 }
 
 impl Level {
-    /// All levels, in increasing severity.
-    pub const ALL: [Level; 4] = [Level::Debug, Level::Info, Level::Warning, Level::Error];
-
-    /// The level's name as written in logs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Debug => "DEBUG",
-            Level::Info => "INFO",
-            Level::Warning => "WARNING",
-            Level::Error => "ERROR",
-        }
-    }
-
-    /// Reads a level written exactly as [`Level::as_str`] writes it.
-    pub fn from_word(s: &str) -> Option<Level> {
-        Level::from_exact(s.as_bytes())
-    }
-
+    /// The level of a line's second field, exactly as written (the parser's
+    /// path: bytes, possibly not UTF-8).
     #[inline(always)]
     fn from_exact(s: &[u8]) -> Option<Level> {
         match s {

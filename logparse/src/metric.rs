@@ -1,45 +1,26 @@
 //! The four metric series and how a message becomes a metric point.
 
-use serde::{Deserialize, Serialize};
-
 use crate::text::is_ascii_ws;
 
-/// One of the four metrics a streaming-session log reports.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Metric {
-    /// Network round trip, seconds (client log, `Latency:`); the metric shown
-    /// when none is named.
-    #[default]
-    Latency,
-    /// Decode time per frame, seconds (client log, `Avg Decode Time:`).
-    DecodeTime,
-    /// Encode time per frame, seconds (server log, `Average Encode Time:`).
-    EncodeTime,
-    /// Encoded frame size, bytes (server log, `Average Encode Size:`).
-    EncodeSize,
+words::words! {
+    /// One of the four metrics a streaming-session log reports; its word is
+    /// the key in JSON and URLs.
+    #[derive(Default, PartialOrd, Ord)]
+    pub enum Metric {
+        /// Network round trip, seconds (client log, `Latency:`); the metric
+        /// shown when none is named.
+        #[default]
+        Latency = "latency",
+        /// Decode time per frame, seconds (client log, `Avg Decode Time:`).
+        DecodeTime = "decode_time",
+        /// Encode time per frame, seconds (server log, `Average Encode Time:`).
+        EncodeTime = "encode_time",
+        /// Encoded frame size, bytes (server log, `Average Encode Size:`).
+        EncodeSize = "encode_size",
+    }
 }
 
 impl Metric {
-    /// All metrics, in the order reports list them.
-    pub const ALL: [Metric; 4] = [
-        Metric::Latency,
-        Metric::DecodeTime,
-        Metric::EncodeTime,
-        Metric::EncodeSize,
-    ];
-
-    /// The key used in JSON and URLs.
-    pub fn key(self) -> &'static str {
-        match self {
-            Metric::Latency => "latency",
-            Metric::DecodeTime => "decode_time",
-            Metric::EncodeTime => "encode_time",
-            Metric::EncodeSize => "encode_size",
-        }
-    }
-
     /// The message prefix that introduces this metric.
     pub fn prefix(self) -> &'static str {
         match self {
@@ -53,11 +34,6 @@ impl Metric {
     /// Index into arrays ordered like [`Metric::ALL`].
     pub fn index(self) -> usize {
         self as usize
-    }
-
-    /// Parses a metric key such as `decode_time`.
-    pub fn from_key(key: &str) -> Option<Metric> {
-        Metric::ALL.into_iter().find(|m| m.key() == key)
     }
 
     /// Recognises a metric point in a trimmed message: the prefix, then a
@@ -82,36 +58,6 @@ impl Metric {
             _ => return None,
         };
         parse_first_token(rest).map(|v| (metric, v))
-    }
-}
-
-/// A word that is not a metric's key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownMetric(pub String);
-
-impl std::fmt::Display for UnknownMetric {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("must be one of ")?;
-        for (i, m) in Metric::ALL.iter().enumerate() {
-            f.write_str(if i == 0 { "" } else { ", " })?;
-            f.write_str(m.key())?;
-        }
-        write!(f, ", not {:?}", self.0)
-    }
-}
-
-impl std::error::Error for UnknownMetric {}
-
-impl<'de> Deserialize<'de> for Metric {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Metric, D::Error> {
-        crate::text::deserialize_parsed(d)
-    }
-}
-
-impl std::str::FromStr for Metric {
-    type Err = UnknownMetric;
-    fn from_str(s: &str) -> Result<Metric, UnknownMetric> {
-        Metric::from_key(s).ok_or_else(|| UnknownMetric(s.to_string()))
     }
 }
 

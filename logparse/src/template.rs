@@ -14,16 +14,18 @@ pub const MAX_TEMPLATES: usize = 1000;
 /// Templates longer than this are cut (on a char boundary) before counting.
 const MAX_TEMPLATE_BYTES: usize = 240;
 
-/// One template of one level, with how often it occurred.
+/// One WARNING or ERROR message template of a log, with how often it
+/// occurred (a log's summary keeps its most frequent ones).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateCount {
-    /// Level of the lines.
+    /// [`Level::Error`] or [`Level::Warning`].
     pub level: Level,
-    /// The normalised message.
+    /// The message with numbers, hex, ids and paths replaced by placeholders.
     pub template: String,
-    /// Number of lines.
+    /// Lines with this template.
     pub count: u64,
-    /// The first message seen with this template, as written.
+    /// The first message with this template, as written.
     pub example: String,
     /// Physical line number (1-based) of that first message.
     pub first_line: u64,

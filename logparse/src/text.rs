@@ -67,32 +67,6 @@ pub(crate) fn trim_ws(mut s: &[u8]) -> &[u8] {
     s
 }
 
-/// Deserialises a value written as a string, with its `FromStr` and its
-/// error as the message: the levels' and metrics' words here, and the
-/// words of `model`. One small visitor instead of a derived enum decoder
-/// each.
-pub fn deserialize_parsed<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: std::str::FromStr,
-    T::Err: std::fmt::Display,
-{
-    struct Visit<T>(std::marker::PhantomData<T>);
-    impl<T: std::str::FromStr> serde::de::Visitor<'_> for Visit<T>
-    where
-        T::Err: std::fmt::Display,
-    {
-        type Value = T;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a string")
-        }
-        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<T, E> {
-            s.parse().map_err(E::custom)
-        }
-    }
-    d.deserialize_str(Visit(std::marker::PhantomData))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

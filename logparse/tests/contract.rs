@@ -64,7 +64,7 @@ fn reference(bytes: &[u8]) -> Reference {
                 None => templates.push((level, t, 1)),
             }
         }
-        for m in Metric::ALL {
+        for &m in Metric::ALL {
             if let Some(rest) = message.strip_prefix(m.prefix())
                 && let Some(Ok(v)) = rest.split_whitespace().next().map(str::parse::<f64>)
                 && v.is_finite()
@@ -234,8 +234,17 @@ fn log_strategy() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+/// Cases per property: `PROPTEST_CASES` (as proptest's other tests read
+/// it), else 2,000.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn any_chunking_gives_the_same_report(log in log_strategy(), cuts in prop::collection::vec(any::<usize>(), 0..12), cap in 64usize..160) {
@@ -299,7 +308,7 @@ fn documented_example_lines() {
     let r = parse(log.as_bytes());
     assert_eq!((r.lines, r.parsed, r.malformed), (9, 7, 2));
     assert_eq!(r.levels, [0, 5, 1, 1]);
-    for m in Metric::ALL {
+    for &m in Metric::ALL {
         assert_eq!(r.points(m).len(), 1, "{m:?}");
     }
     assert_eq!(r.points(Metric::EncodeSize)[0].v, 48211.0);

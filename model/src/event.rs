@@ -8,6 +8,23 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{LogName, RunStatus};
+use words::words;
+
+words! {
+    /// A topic's name, as the feed writes it: one per variant of [`Topic`].
+    pub enum TopicName {
+        /// [`RunStarted`].
+        RunStarted = "run.started",
+        /// [`RunFinished`].
+        RunFinished = "run.finished",
+        /// [`LogSealed`].
+        LogSealed = "log.sealed",
+        /// [`LogIndexed`].
+        LogIndexed = "log.indexed",
+        /// [`IndexFailed`].
+        IndexFailed = "index.failed",
+    }
+}
 
 /// Something that happened.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,29 +131,20 @@ pub enum Topic {
 }
 
 impl Topic {
-    /// Every topic's name, as the feed writes it.
-    pub const NAMES: [&'static str; 5] = [
-        "run.started",
-        "run.finished",
-        "log.sealed",
-        "log.indexed",
-        "index.failed",
-    ];
-
-    /// The topic's name (one of [`Topic::NAMES`]).
-    pub fn name(&self) -> &'static str {
-        Topic::NAMES[self.index()]
+    /// Which topic this is.
+    pub fn kind(&self) -> TopicName {
+        match self {
+            Topic::RunStarted(_) => TopicName::RunStarted,
+            Topic::RunFinished(_) => TopicName::RunFinished,
+            Topic::LogSealed(_) => TopicName::LogSealed,
+            Topic::LogIndexed(_) => TopicName::LogIndexed,
+            Topic::IndexFailed(_) => TopicName::IndexFailed,
+        }
     }
 
-    /// The topic's position in [`Topic::NAMES`].
-    fn index(&self) -> usize {
-        match self {
-            Topic::RunStarted(_) => 0,
-            Topic::RunFinished(_) => 1,
-            Topic::LogSealed(_) => 2,
-            Topic::LogIndexed(_) => 3,
-            Topic::IndexFailed(_) => 4,
-        }
+    /// The topic's name, as the feed writes it.
+    pub fn name(&self) -> &'static str {
+        self.kind().as_str()
     }
 
     /// The run the event is about; every topic names one.
@@ -184,8 +192,8 @@ impl Topic {
         let text = |f: &str| p[f].as_str().map(str::to_string);
         let log = || p["log"].as_str()?.parse::<LogName>().ok();
         let run_id = p["run_id"].as_i64()?;
-        Some(match Topic::NAMES.iter().position(|n| *n == name)? {
-            0 => Topic::RunStarted(RunStarted {
+        Some(match name.parse::<TopicName>().ok()? {
+            TopicName::RunStarted => Topic::RunStarted(RunStarted {
                 run_id,
                 name: text("name")?,
                 command: text("command"),
@@ -199,7 +207,7 @@ impl Topic {
                     _ => return None,
                 },
             }),
-            1 => Topic::RunFinished(RunFinished {
+            TopicName::RunFinished => Topic::RunFinished(RunFinished {
                 run_id,
                 status: p["status"].as_str()?.parse().ok()?,
                 exit_code: match &p["exit_code"] {
@@ -207,27 +215,26 @@ impl Topic {
                     v => Some(i32::try_from(v.as_i64()?).ok()?),
                 },
             }),
-            2 => Topic::LogSealed(LogSealed {
+            TopicName::LogSealed => Topic::LogSealed(LogSealed {
                 run_id,
                 log: log()?,
                 location: text("location")?,
                 lines: p["lines"].as_u64()?,
             }),
-            3 => Topic::LogIndexed(LogIndexed {
+            TopicName::LogIndexed => Topic::LogIndexed(LogIndexed {
                 run_id,
                 log: log()?,
                 lines: p["lines"].as_u64()?,
                 errors: p["errors"].as_u64()?,
                 warnings: p["warnings"].as_u64()?,
             }),
-            4 => Topic::IndexFailed(IndexFailed {
+            TopicName::IndexFailed => Topic::IndexFailed(IndexFailed {
                 run_id,
                 log: log()?,
                 location: text("location")?,
                 reason: text("reason")?,
                 attempts: p["attempts"].as_i64()?,
             }),
-            _ => return None,
         })
     }
 }
@@ -303,7 +310,7 @@ impl utoipa::PartialSchema for Event {
                 "topic",
                 ObjectBuilder::new()
                     .schema_type(Type::String)
-                    .enum_values(Some(Topic::NAMES)),
+                    .enum_values(Some(TopicName::WORDS.iter().copied())),
             )
             .required("topic")
             .property("payload", payloads)
@@ -418,7 +425,7 @@ mod tests {
             }),
         ];
         let names: Vec<&str> = all.iter().map(Topic::name).collect();
-        assert_eq!(names, Topic::NAMES);
+        assert_eq!(names, TopicName::WORDS);
         for t in all {
             assert_eq!(Topic::from_parts(t.name(), &t.payload()).unwrap(), t);
         }

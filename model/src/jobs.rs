@@ -3,6 +3,21 @@
 use serde::{Deserialize, Serialize};
 
 use crate::LogName;
+use words::words;
+
+words! {
+    /// Where an indexing job stands (the `jobs.state` column).
+    pub enum JobState {
+        /// Waiting for a worker, or for its retry to fall due.
+        Queued = "queued",
+        /// Leased by a worker.
+        Running = "running",
+        /// Finished: the log's summary is stored.
+        Done = "done",
+        /// Failed for good; the reason is recorded.
+        Failed = "failed",
+    }
+}
 
 /// Counts of indexing jobs by state, and the latest failures.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -18,6 +33,28 @@ pub struct JobStatus {
     pub failed: i64,
     /// The most recent failures, newest first.
     pub recent_failures: Vec<JobFailure>,
+}
+
+impl JobStatus {
+    /// The count of jobs in `state`.
+    pub fn count(&self, state: JobState) -> i64 {
+        match state {
+            JobState::Queued => self.queued,
+            JobState::Running => self.running,
+            JobState::Done => self.done,
+            JobState::Failed => self.failed,
+        }
+    }
+
+    /// Sets the count of jobs in `state`.
+    pub fn set_count(&mut self, state: JobState, n: i64) {
+        match state {
+            JobState::Queued => self.queued = n,
+            JobState::Running => self.running = n,
+            JobState::Done => self.done = n,
+            JobState::Failed => self.failed = n,
+        }
+    }
 }
 
 /// A job that failed for good.

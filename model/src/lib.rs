@@ -3,25 +3,25 @@
 //!
 //! Words (statuses, kinds, log names, levels, topics, streams) are enums;
 //! they become text only at the edges — SQL columns, URLs, JSON — through
-//! their `as_str`/`FromStr` (see [`words`]). No leptos here: the catalog,
+//! their `as_str`/`FromStr` (see [`words::words!`]). No leptos here: the catalog,
 //! the server, the clients and the browser all build on this crate.
-
-mod words;
 
 pub mod analytics;
 pub mod error;
 pub mod event;
 pub mod jobs;
 pub mod live;
+pub mod output;
 pub mod population;
 pub mod run;
+pub mod series;
 pub mod summary;
 pub mod time;
 
 pub use analytics::{Bucket, ErrorLatencyPoint, ErrorsVsLatency, Histogram, TopTemplate};
 pub use error::ApiError;
-pub use event::{Event, Topic};
-pub use jobs::{Bookmark, JobFailure, JobStatus};
+pub use event::{Event, Topic, TopicName};
+pub use jobs::{Bookmark, JobFailure, JobState, JobStatus};
 pub use logparse::{Level, Metric};
 pub use population::{
     BuildMeasure, BuildReport, BuildsReport, Comparison, HistoryPoint, Measure, MeasureAxis,

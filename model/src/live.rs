@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::LogName;
-use crate::words::words;
+use words::words;
 
 words! {
     /// Which of a program's streams a line came from.

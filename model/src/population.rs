@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::words::words;
+use words::words;
 
 words! {
     /// A per-session figure the population statistics look at. Higher is

@@ -3,7 +3,7 @@
 use crate::Level;
 use serde::{Deserialize, Serialize};
 
-use crate::words::words;
+use words::words;
 
 words! {
     /// The logs a run may have: a connection's client and server logs, or a

@@ -10,21 +10,8 @@ use crate::{Level, LogName, LogState, Metric, Run};
 /// computes them.
 pub use logparse::Stats as MetricStats;
 
-/// One error or warning message template of a log.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TemplateCount {
-    /// [`Level::Error`] or [`Level::Warning`].
-    pub level: Level,
-    /// The message with numbers, hex, ids and paths replaced by placeholders.
-    pub template: String,
-    /// Lines with this template.
-    pub count: u64,
-    /// The first message with this template, as written.
-    pub example: String,
-    /// Line number (1-based) of the first such message.
-    pub first_line: u64,
-}
+/// One error or warning message template of a log, as the parser counts it.
+pub use logparse::TemplateCount;
 
 /// What indexing learned about one log.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -135,7 +122,7 @@ pub struct LogLine {
     /// Line number, 1-based, counting every line of the file.
     pub n: u64,
     /// The line's level, by [`Level`]'s one rule for a line (see
-    /// `app::ansi::line_level`).
+    /// `model::output::line_level`).
     pub level: Option<Level>,
     /// The line as written (invalid UTF-8 replaced).
     pub text: String,

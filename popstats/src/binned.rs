@@ -52,6 +52,13 @@ pub fn bin_value(bin: i32) -> f64 {
 }
 
 impl Binned {
+    /// No values (as `Binned::default()`, usable in a `static`).
+    pub const EMPTY: Binned = Binned {
+        zero: 0,
+        first: 0,
+        counts: Vec::new(),
+    };
+
     /// The bins of `v` (NaNs left out).
     pub fn of(v: &[f64]) -> Binned {
         let mut out = Binned::default();

@@ -17,7 +17,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::api::error::Problem;
+use crate::problem::Problem;
 use crate::state::AppState;
 
 /// Whether a request naming `host` (a `Host` header's value, maybe with a

@@ -9,6 +9,7 @@
 #![recursion_limit = "512"]
 
 pub mod api;
+pub mod archive;
 pub mod assets;
 pub mod edge;
 pub mod events;
@@ -19,6 +20,8 @@ pub mod live;
 pub mod logcache;
 pub mod metrics;
 pub mod population;
+pub mod problem;
+pub mod reaper;
 pub mod routes;
 pub mod site;
 pub mod source;

@@ -7,6 +7,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use model::JobState;
 
 use crate::state::AppState;
 
@@ -76,12 +77,8 @@ pub async fn metrics(State(s): State<AppState>) -> Response {
                 out,
                 "# HELP logdeck_jobs Indexing jobs in the catalog by state.\n# TYPE logdeck_jobs gauge"
             );
-            for (state, n) in [
-                ("queued", j.queued),
-                ("running", j.running),
-                ("done", j.done),
-                ("failed", j.failed),
-            ] {
+            for &state in JobState::ALL {
+                let n = j.count(state);
                 let _ = writeln!(out, "logdeck_jobs{{state=\"{state}\"}} {n}");
             }
             let _ = writeln!(

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use app::api::{BoxFuture, DataSource};
 use model::ApiError;
 
-use crate::api::error::api_error;
+use crate::problem::api_error;
 use catalog::Catalog;
 use model::{RunPage, RunQuery, Totals};
 use tokio::sync::Mutex;

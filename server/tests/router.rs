@@ -205,7 +205,20 @@ async fn bad_requests_say_what_is_wrong(cat: &Catalog) {
         ("/api/runs/abc", "run id must be a positive integer"),
         (
             "/api/runs/1/logs/middle/series",
-            "log must be client, server or output",
+            "log must be one of client, server, output, not \"middle\"",
+        ),
+        // The websockets' paths are read by the same extractors: JSON too.
+        (
+            "/api/runs/abc/logs/output/live",
+            "run id must be a positive integer",
+        ),
+        (
+            "/api/live/runs/-4/logs/output/ingest",
+            "run id must be a positive integer",
+        ),
+        (
+            "/api/live/runs/4/logs/stdout/ingest",
+            "log must be one of client, server, output",
         ),
         ("/api/events?limit=0", "limit must be an integer"),
         (

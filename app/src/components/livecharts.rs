@@ -7,7 +7,7 @@ use logparse::{Metric, Parser, Stats};
 
 use super::chart::{Chart, Crosshair, Unit, time_domain};
 use super::format::group_thousands;
-use crate::series::series_of;
+use model::series::series_of;
 use model::{LogName, Series};
 
 /// Points drawn per chart at most (min and max kept per bucket).
@@ -83,7 +83,7 @@ pub fn LiveCharts(series: LiveSeries) -> impl IntoView {
         .zip(sigs)
         .map(|((title, metric, unit), sig)| {
             let prefix = metric.prefix();
-            let key = metric.key();
+            let key = metric.as_str();
             let has_points = Memo::new(move |_| sig.with(|s| s.as_ref().is_some_and(|s| s.total > 0)));
             let total = move || sig.with(|s| s.as_ref().map_or(0, |s| s.total));
             let latest = move || {

@@ -15,10 +15,10 @@ use super::logview::{FindBox, LINE_H, LevelChips, OVERSCAN, VIEW_H, highlight};
 use super::nav::Nav;
 use super::virtual_list::VirtualList;
 use super::wrap::{Wrap, lines_for, text_width};
-use crate::ansi;
 use crate::stream::{LogSocket, open_log, save_text};
 use model::Level;
 use model::live::{Line, Stream, ViewerMsg, close};
+use model::output::{self as ansi, Styled};
 
 /// Lines kept in the page; older ones are let go (download has them all
 /// while nothing was let go; the archived log always has).
@@ -572,7 +572,7 @@ fn OutLine(rec: Rec, id: i64, show_times: RwSignal<bool>, cols: Signal<usize>) -
     let runs = ansi::parse(&rec.text)
         .into_iter()
         .map(|s| {
-            let class = s.classes();
+            let class = classes(&s);
             view! { <span class=class>{highlight(&s.text, &find)}</span> }
         })
         .collect_view();
@@ -583,6 +583,28 @@ fn OutLine(rec: Rec, id: i64, show_times: RwSignal<bool>, cols: Signal<usize>) -
             <span class="text mono">{runs}</span>
         </div>
     }
+}
+
+/// CSS classes for a run's style (`ansi-fg-1 ansi-bold` …); empty when plain.
+fn classes(s: &Styled) -> String {
+    let mut c = Vec::new();
+    if let Some(f) = s.fg {
+        c.push(format!("ansi-fg-{f}"));
+    }
+    if let Some(b) = s.bg {
+        c.push(format!("ansi-bg-{b}"));
+    }
+    for (on, name) in [
+        (s.bold, "ansi-bold"),
+        (s.dim, "ansi-dim"),
+        (s.italic, "ansi-italic"),
+        (s.underline, "ansi-underline"),
+    ] {
+        if on {
+            c.push(name.to_string());
+        }
+    }
+    c.join(" ")
 }
 
 /// `HH:MM:SS.mmm` (UTC) of microseconds since the epoch.
@@ -600,6 +622,13 @@ fn clock(us: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_style_becomes_classes() {
+        let runs = model::output::parse("\x1b[1;92mok\x1b[0m plain");
+        assert_eq!(super::classes(&runs[0]), "ansi-fg-10 ansi-bold");
+        assert_eq!(super::classes(&runs[1]), "");
+    }
+
     #[test]
     fn clock_reads_utc() {
         assert_eq!(super::clock(1_700_000_000_123_456), "22:13:20.123");

@@ -157,13 +157,13 @@ fn write_text(out: &mut impl Write, name: &str, r: &LogReport, top: usize) -> st
         "  {:<12} {:>7} {:>12} {:>12} {:>12} {:>12}",
         "metric", "count", "mean", "p50", "p95", "p99"
     )?;
-    for m in Metric::ALL {
+    for &m in Metric::ALL {
         let s = r.stats(m);
         let f = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.6}"));
         writeln!(
             out,
             "  {:<12} {:>7} {:>12} {:>12} {:>12} {:>12}",
-            m.key(),
+            m.as_str(),
             s.count,
             f(s.mean),
             f(s.p50),

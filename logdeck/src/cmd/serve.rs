@@ -49,7 +49,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     live.silence = std::time::Duration::from_secs(args.live_silence.max(1));
     if let Some(prefix) = &args.archive_to {
         live.archive_to =
-            server::live::archive::check_prefix(&stores, prefix).map_err(anyhow::Error::msg)?;
+            server::archive::check_prefix(&stores, prefix).map_err(anyhow::Error::msg)?;
     }
     let live_kind = live.store.kind();
     let mut state = AppState::new(options, catalog.clone(), stores, live);
@@ -61,7 +61,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         state.population,
         state.indexer.stats.clone(),
     );
-    server::live::reaper::spawn(state.clone());
+    server::reaper::spawn(state.clone());
     let totals = catalog.totals().await?;
     let jobs = catalog.job_status().await?;
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -6,8 +6,8 @@ use model::{ErrorsVsLatency, Histogram, Level, TopTemplate};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::error::{ApiResult, ErrorBody};
 use super::query::{Int, NoParams, Query, from_text_opt};
+use crate::problem::{ApiResult, ErrorBody};
 use crate::state::AppState;
 
 /// Parameters of the templates endpoint.

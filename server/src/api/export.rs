@@ -15,8 +15,8 @@ use axum::response::{IntoResponse, Response};
 use model::{ExportFormat, Run, RunQuery};
 use utoipa::IntoParams;
 
-use super::error::{ApiResult, Problem};
 use super::runs::RunParams;
+use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 
 /// Runs read per page while exporting.
@@ -60,7 +60,7 @@ pub const CSV_COLUMNS: [&str; 17] = [
     params(RunParams, FormatParam),
     responses(
         (status = 200, description = "The runs, streamed", content((String = "text/csv"), (String = "application/x-ndjson"))),
-        (status = "default", description = "An error: `{\"error\": …}`", body = super::error::ErrorBody)))]
+        (status = "default", description = "An error: `{\"error\": …}`", body = crate::problem::ErrorBody)))]
 pub async fn export(State(s): State<AppState>, uri: axum::http::Uri) -> ApiResult<Response> {
     let (format, rest) = split_format(super::query::pairs(uri.query().unwrap_or_default())?)?;
     if rest.iter().any(|(k, _)| k == "limit") {

@@ -18,9 +18,9 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures::Stream;
 use model::Event;
 
-use super::error::Problem;
 use super::query::{Query, from_text_opt};
 use crate::events::POLL;
+use crate::problem::Problem;
 use crate::state::AppState;
 
 /// Parameters of the event stream.
@@ -64,7 +64,7 @@ impl std::str::FromStr for After {
     summary = "Server-sent events: every event after a seq, then new ones as they happen (SSE id = seq; Last-Event-ID resumes; event = topic, data = the event)",
     params(StreamParams),
     responses((status = 200, description = "The feed", content_type = "text/event-stream"),
-        (status = "default", description = "An error", body = crate::api::error::ErrorBody)))]
+        (status = "default", description = "An error", body = crate::problem::ErrorBody)))]
 pub async fn stream(
     State(s): State<AppState>,
     headers: HeaderMap,

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
@@ -11,24 +11,16 @@ use model::{Level, LinePage, LogLine, LogName, Series};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::error::{ApiResult, ErrorBody, Problem};
+use super::path::RunLog;
 use super::query::{Int, Query, from_text_opt};
-use super::runs::run_id;
+use crate::problem::{ApiResult, ErrorBody, Problem};
 use crate::state::AppState;
 
 /// Widest reduced series a client may ask for.
 const MAX_WIDTH: i64 = 10_000;
 
-/// A log's name from the path.
-fn log_name(raw: &str) -> ApiResult<LogName> {
-    raw.parse().map_err(|_| {
-        Problem::bad_request(format!("log must be client, server or output, not {raw:?}"))
-    })
-}
-
 /// The location of a run's log, or why there is none.
-async fn location(s: &AppState, id: &str, log: &str) -> ApiResult<String> {
-    let (id, name) = (run_id(id)?, log_name(log)?);
+async fn location(s: &AppState, RunLog { id, log: name }: RunLog) -> ApiResult<String> {
     let detail = s
         .catalog
         .run(id)
@@ -72,10 +64,10 @@ type Width = Int<1, MAX_WIDTH, 1000>;
     responses((status = 200, description = "The series", body = Series), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn series(
     State(s): State<AppState>,
-    Path((id, log)): Path<(String, String)>,
+    path: RunLog,
     Query(p): Query<SeriesParams>,
 ) -> ApiResult<Json<Series>> {
-    let loc = location(&s, &id, &log).await?;
+    let loc = location(&s, path).await?;
     let parsed = s.logs.get(&loc).await?;
     Ok(Json(series_of(
         &parsed.report,
@@ -87,7 +79,7 @@ pub async fn series(
     )?))
 }
 
-/// A metric's points of a parsed log, as [`app::series::series_of`] reduces
+/// A metric's points of a parsed log, as [`model::series::series_of`] reduces
 /// them; a window that ends before it starts is a bad request.
 pub fn series_of(
     report: &logparse::LogReport,
@@ -97,7 +89,7 @@ pub fn series_of(
     from: Option<f64>,
     to: Option<f64>,
 ) -> ApiResult<Series> {
-    app::series::series_of(
+    model::series::series_of(
         metric,
         report.points(metric),
         report.stats(metric),
@@ -158,14 +150,14 @@ impl std::str::FromStr for Levels {
     responses((status = 200, description = "A page of lines", body = LinePage), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn lines(
     State(s): State<AppState>,
-    Path((id, log)): Path<(String, String)>,
+    path: RunLog,
     Query(p): Query<LineParams>,
 ) -> ApiResult<Json<LinePage>> {
     let (from, limit) = (p.from.0 as usize, p.limit.0 as usize);
     let levels = p.level.unwrap_or_default().0;
     let needle = p.q.map(|q| q.to_lowercase());
-    let loc = location(&s, &id, &log).await?;
-    let program_output = log.parse::<LogName>() == Ok(LogName::Output);
+    let loc = location(&s, path).await?;
+    let program_output = path.log == LogName::Output;
     let parsed = s.logs.get(&loc).await?;
     let total = parsed.line_count();
     let mut out = Vec::with_capacity(limit.min(total));
@@ -173,7 +165,7 @@ pub async fn lines(
     while n <= total && out.len() < limit {
         let raw = parsed.line(n).unwrap_or_default();
         let text = String::from_utf8_lossy(raw);
-        let level = app::ansi::line_level(&text, program_output);
+        let level = model::output::line_level(&text, program_output);
         let keep_level = levels.is_empty() || level.is_some_and(|l| levels.contains(&l));
         if keep_level
             && needle
@@ -237,12 +229,12 @@ pub struct RawParams {
         (status = 206, description = "Part of the log", content_type = "text/plain"), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn raw(
     State(s): State<AppState>,
-    Path((id, log)): Path<(String, String)>,
+    path: RunLog,
     headers: HeaderMap,
     Query(p): Query<RawParams>,
 ) -> ApiResult<Response> {
     let download = p.download;
-    let loc = location(&s, &id, &log).await?;
+    let loc = location(&s, path).await?;
     let wanted = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
@@ -302,7 +294,7 @@ pub async fn raw(
         );
     }
     if download {
-        let file = format!("run{}-{}.log", id.trim(), log.trim());
+        let file = format!("run{}-{}.log", path.id, path.log);
         let v = format!(
             "attachment; filename=\"{}\"",
             file.replace(
@@ -342,15 +334,12 @@ mod tests {
 #[utoipa::path(put, path = "/api/runs/{id}/logs/{log}/retry", summary = "Index again a log whose indexing failed",
     description = "Queues the log's indexing job again with its attempts reset; the log and its run read `pending` until a worker takes it. 409 when the log's indexing has not failed.",
     params(("id" = i64, Path, description = "Run id"), ("log" = LogName, Path, description = "Which log of the run")),
-    responses((status = 202, description = "Queued again"), (status = "default", description = "An error: `{\"error\": …}`", body = super::error::ErrorBody)))]
-pub async fn retry(
-    State(s): State<AppState>,
-    Path((id, log)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
+    responses((status = 202, description = "Queued again"), (status = "default", description = "An error: `{\"error\": …}`", body = crate::problem::ErrorBody)))]
+pub async fn retry(State(s): State<AppState>, path: RunLog) -> ApiResult<StatusCode> {
     // The run and its log exist (else 404), whatever became of the job.
-    location(&s, &id, &log).await?;
-    let (id, name) = (run_id(&id)?, log_name(&log)?);
-    if s.catalog.retry_job(id, name, catalog::now_ms()).await? {
+    location(&s, path).await?;
+    let RunLog { id, log } = path;
+    if s.catalog.retry_job(id, log, catalog::now_ms()).await? {
         s.indexer.wake();
         Ok(StatusCode::ACCEPTED)
     } else {

@@ -8,47 +8,26 @@ use serde_json::Value;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 
-use super::{analytics, export, feed, logs, population, runs};
-
 /// The document's description of the API as a whole.
 const ABOUT: &str = "Runs (connections of streaming sessions, and task runs streamed live) with \
 their logs, summaries, metric series, log lines and analytics. Lists use keyset cursors: pass a \
 page's `next` as `after`. Errors are `{\"error\": \"…\"}` with a 4xx/5xx status; a parameter \
 this endpoint does not take, given twice, or out of range is a 400 that names it.";
 
+/// What the document says besides the operations, which
+/// [`super::routes`] adds with their routes.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "logdeck API", description = ABOUT),
-    paths(
-        runs::list,
-        export::export,
-        runs::get,
-        runs::put_bookmark,
-        runs::delete_bookmark,
-        runs::totals,
-        runs::jobs,
-        runs::events,
-        runs::bookmarks,
-        logs::series,
-        logs::lines,
-        logs::raw,
-        logs::retry,
-        analytics::templates,
-        analytics::errors_vs_latency,
-        analytics::latency_histogram,
-        population::builds,
-        population::history,
-        feed::stream,
-        crate::live::viewer::live,
-        crate::live::ingest::create_run,
-        crate::live::ingest::ingest,
-        crate::metrics::metrics,
-        serve,
-    ),
     components(schemas(model::Event)),
     modifiers(&Bearer)
 )]
 struct Api;
+
+/// The document's front matter and shared parts.
+pub(super) fn about() -> utoipa::openapi::OpenApi {
+    Api::openapi()
+}
 
 /// The producers' bearer token scheme.
 struct Bearer;
@@ -64,11 +43,15 @@ impl utoipa::Modify for Bearer {
     }
 }
 
-/// The document.
+/// The document, made once.
 pub fn document() -> Value {
-    let mut doc = Api::openapi();
-    doc.info.version = env!("CARGO_PKG_VERSION").into();
-    serde_json::to_value(doc).expect("the document serialises")
+    static DOC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut doc = super::described();
+        doc.info.version = env!("CARGO_PKG_VERSION").into();
+        serde_json::to_value(doc).expect("the document serialises")
+    })
+    .clone()
 }
 
 /// `GET /api/openapi.json`

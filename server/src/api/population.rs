@@ -1,13 +1,14 @@
 //! The population of sessions: builds compared, and a user's history.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use model::{BuildsReport, UserHistory};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::error::{ApiResult, ErrorBody, Problem};
+use super::path::UserName;
 use super::query::Query;
+use crate::problem::{ApiResult, ErrorBody, Problem};
 use crate::state::AppState;
 
 /// Parameters of `GET /api/builds`.
@@ -44,13 +45,8 @@ pub async fn builds(
     responses((status = 200, description = "Their sessions", body = UserHistory), (status = "default", description = "An error: `{\"error\": …}`; 404 when no run has the name", body = ErrorBody)))]
 pub async fn history(
     State(s): State<AppState>,
-    Path(name): Path<String>,
+    UserName(name): UserName,
 ) -> ApiResult<Json<UserHistory>> {
-    if name.trim().is_empty() || name.len() > 1000 {
-        return Err(Problem::bad_request(
-            "name must be a username of 1 to 1000 bytes",
-        ));
-    }
     s.catalog
         .user_history(&name)
         .await?

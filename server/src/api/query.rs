@@ -15,7 +15,7 @@ use axum::http::request::Parts;
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, Visitor};
 
-use super::error::Problem;
+use crate::problem::Problem;
 
 /// The query string, deserialised into `T`.
 #[derive(Debug, Clone, Copy, Default)]

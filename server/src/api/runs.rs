@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use catalog::now_ms;
 use model::{
@@ -12,8 +12,9 @@ use model::{
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::error::{ApiResult, ErrorBody, Problem};
+use super::path::RunId;
 use super::query::{Int, NoParams, Query, from_text_opt};
+use crate::problem::{ApiResult, ErrorBody, Problem};
 use crate::state::AppState;
 
 /// Parameters of `GET /api/runs`.
@@ -117,23 +118,15 @@ pub async fn list(
     Ok(Json(s.catalog.list_runs(&p.into()).await?))
 }
 
-/// A run id from the path.
-pub fn run_id(raw: &str) -> ApiResult<i64> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
-        Problem::bad_request(format!("run id must be a positive integer, not {raw:?}"))
-    })
-}
-
 /// `GET /api/runs/{id}`
 #[utoipa::path(get, path = "/api/runs/{id}", summary = "One run with its logs and their summaries",
     params(("id" = i64, Path, description = "Run id")),
     responses((status = 200, description = "The run", body = RunDetail), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn get(
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    RunId(id): RunId,
     _: Query<NoParams>,
 ) -> ApiResult<Json<RunDetail>> {
-    let id = run_id(&id)?;
     s.catalog
         .run(id)
         .await?
@@ -211,10 +204,9 @@ pub struct BookmarkBody {
     responses((status = 204, description = "Bookmarked"), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn put_bookmark(
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    RunId(id): RunId,
     body: Bytes,
 ) -> ApiResult<StatusCode> {
-    let id = run_id(&id)?;
     let body: BookmarkBody = if body.iter().all(u8::is_ascii_whitespace) {
         BookmarkBody::default()
     } else {
@@ -232,11 +224,7 @@ pub async fn put_bookmark(
 #[utoipa::path(delete, path = "/api/runs/{id}/bookmark", summary = "Remove a bookmark",
     params(("id" = i64, Path, description = "Run id")),
     responses((status = 204, description = "Removed"), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
-pub async fn delete_bookmark(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    let id = run_id(&id)?;
+pub async fn delete_bookmark(State(s): State<AppState>, RunId(id): RunId) -> ApiResult<StatusCode> {
     if s.catalog.remove_bookmark(id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

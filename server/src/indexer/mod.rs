@@ -101,7 +101,7 @@ pub async fn summarize_location(
     let mut parser = logparse::Parser::new();
     let mut bytes = 0u64;
     // A program's output is read again for the levels its other lines
-    // announce (see `app::ansi::line_level`).
+    // announce (see `model::output::line_level`).
     let mut kept = Vec::new();
     while let Some(chunk) = read.stream.next().await {
         let chunk = chunk?;

@@ -1,7 +1,7 @@
 //! A parsed log reduced to what the catalog keeps.
 
 use logparse::{Level, LogReport, Metric, Point};
-use model::{LogSummary, TemplateCount};
+use model::LogSummary;
 
 /// Templates kept per log (the most frequent).
 pub const TOP_TEMPLATES: usize = 100;
@@ -29,13 +29,7 @@ pub fn summarize(report: &LogReport, bytes: u64) -> LogSummary {
             .templates
             .iter()
             .take(TOP_TEMPLATES)
-            .map(|t| TemplateCount {
-                level: t.level,
-                template: t.template.clone(),
-                count: t.count,
-                example: t.example.clone(),
-                first_line: t.first_line,
-            })
+            .cloned()
             .collect(),
         sparkline: sparkline(report.points(Metric::Latency), SPARKLINE_POINTS),
     }
@@ -54,7 +48,7 @@ pub fn add_announced_levels(summary: &mut LogSummary, output: &[u8]) {
             continue;
         }
         let text = String::from_utf8_lossy(line);
-        match app::ansi::line_level(&text, true) {
+        match model::output::line_level(&text, true) {
             Some(Level::Error) => summary.errors += 1,
             Some(Level::Warning) => summary.warnings += 1,
             Some(Level::Info) => summary.info += 1,
@@ -93,7 +87,7 @@ mod tests {
         // The same rule the viewers' ERROR filter applies, line by line.
         let by_rule = |want: Level| {
             out.lines()
-                .filter(|l| app::ansi::line_level(l, true) == Some(want))
+                .filter(|l| model::output::line_level(l, true) == Some(want))
                 .count() as u64
         };
         assert_eq!((s.errors, s.warnings), (3, 1));

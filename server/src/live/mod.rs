@@ -1,12 +1,10 @@
-//! Live runs: producers stream lines in over a websocket (`ingest`), the
-//! live store keeps them, and any number of viewers follow them (`viewer`).
+//! Live runs: the live store that keeps their lines, the producers' tokens,
+//! and the rules they share. Producers stream lines in and viewers follow
+//! them through [`crate::api::live`]; [`crate::archive`] moves a finished
+//! log to a store, and [`crate::reaper`] seals silent runs.
 
-pub mod archive;
 pub mod batches;
-pub mod ingest;
-pub mod reaper;
 pub mod tokens;
-pub mod viewer;
 
 use livestore::{LiveError, LiveStore, LogKey};
 use model::LogName;

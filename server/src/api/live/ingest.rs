@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -10,8 +10,9 @@ use livestore::{Line, LiveError, LogKey};
 use model::live::{IngestMsg, LiveRunCreated, NewLiveRun, ProducerMsg, close};
 use model::{LogName, RunKind, RunStatus};
 
-use super::tokens::{AuthError, bearer};
-use crate::api::error::Problem;
+use crate::api::path::RunLog;
+use crate::live::tokens::{AuthError, bearer};
+use crate::problem::Problem;
 use crate::state::AppState;
 
 /// A request from a producer: extracting it checks the bearer token
@@ -40,7 +41,7 @@ impl FromRequestParts<AppState> for Producer {
             }),
             Err(AuthError::Unavailable(e)) => Err(Problem {
                 status: StatusCode::SERVICE_UNAVAILABLE,
-                message: crate::api::error::incident("checking a producer token", &e),
+                message: crate::problem::incident("checking a producer token", &e),
             }),
             Err(e) => Err(Problem {
                 status: StatusCode::UNAUTHORIZED,
@@ -60,7 +61,7 @@ const MAX_TAKEN_IDS: usize = 10;
 #[utoipa::path(post, path = "/api/live/runs", summary = "Start a live task run (producer token required)",
     request_body = NewLiveRun, security(("bearer" = [])),
     responses((status = 201, description = "The run and the log to stream into", body = LiveRunCreated),
-        (status = "default", description = "An error", body = crate::api::error::ErrorBody)))]
+        (status = "default", description = "An error", body = crate::problem::ErrorBody)))]
 pub async fn create_run(
     State(s): State<AppState>,
     _: Producer,
@@ -80,7 +81,7 @@ pub async fn create_run(
             .catalog
             .create_task_run(name, new.command.as_deref(), &new.labels, catalog::now_ms())
             .await?;
-        let key = super::output_key(id).map_err(|e| Problem::bad_request(e.to_string()))?;
+        let key = crate::live::output_key(id).map_err(|e| Problem::bad_request(e.to_string()))?;
         match s.live.store.progress(&key).await {
             Ok(None) => break,
             Ok(Some(_)) => {
@@ -109,7 +110,7 @@ pub async fn create_run(
             Err(e) => {
                 return Err(Problem {
                     status: StatusCode::SERVICE_UNAVAILABLE,
-                    message: crate::api::error::incident("reading the live store", &e),
+                    message: crate::problem::incident("reading the live store", &e),
                 });
             }
         }
@@ -129,22 +130,22 @@ pub async fn create_run(
 /// `GET /api/live/runs/{id}/logs/{log}/ingest`: the producer's websocket.
 #[utoipa::path(get, path = "/api/live/runs/{id}/logs/{log}/ingest",
     summary = "Websocket for the producer (token required; messages: model::live::ProducerMsg up, IngestMsg down)",
-    params(("id" = i64, Path, description = "Run id"), ("log" = String, Path, description = "Which log")),
+    params(("id" = i64, Path, description = "Run id"), ("log" = LogName, Path, description = "Which log (a live run has `output`)")),
     security(("bearer" = [])),
     responses((status = 101, description = "Switching to the websocket"),
-        (status = "default", description = "An error", body = crate::api::error::ErrorBody)))]
+        (status = "default", description = "An error", body = crate::problem::ErrorBody)))]
 pub async fn ingest(
     State(s): State<AppState>,
-    Path((id, log)): Path<(i64, String)>,
+    RunLog { id, log }: RunLog,
     ws: WebSocketUpgrade,
     producer: Producer,
 ) -> Result<Response, Problem> {
-    let key = LogKey::new(id, &log).map_err(|e| Problem::bad_request(e.to_string()))?;
+    let key = LogKey::new(id, log.as_str()).map_err(|e| Problem::bad_request(e.to_string()))?;
     let status = s
         .catalog
         .run_state(id)
         .await?
-        .filter(|st| st.kind == RunKind::Task && log == LogName::Output.as_str())
+        .filter(|st| st.kind == RunKind::Task && log == LogName::Output)
         .ok_or_else(|| Problem::not_found(format!("no live log {key}")))?;
     if status.status != RunStatus::Live {
         return Err(Problem {
@@ -156,8 +157,8 @@ pub async fn ingest(
         });
     }
     Ok(ws
-        .max_message_size(super::MAX_FRAME)
-        .max_frame_size(super::MAX_FRAME)
+        .max_message_size(crate::live::MAX_FRAME)
+        .max_frame_size(crate::live::MAX_FRAME)
         .on_upgrade(move |socket| async move {
             if let Err(reason) = session(&s, &key, &producer, socket).await {
                 tracing::warn!(log = %key, "producer connection ended: {reason}");
@@ -245,7 +246,7 @@ async fn converse(
     let last_seq = progress.unwrap_or_default().last_seq;
     send(socket, &IngestMsg::Ready { last_seq }).await?;
     // While a producer is connected its run is alive, output or not.
-    let mut heartbeat = tokio::time::interval(super::reaper::period(s.live.silence));
+    let mut heartbeat = tokio::time::interval(crate::reaper::period(s.live.silence));
     // A token revoked while its producer is connected ends the connection.
     let mut recheck = tokio::time::interval(TOKEN_RECHECK);
     loop {
@@ -383,7 +384,7 @@ async fn finish(
     let state = s.clone();
     let run = key.run();
     tokio::spawn(async move {
-        if let Err(e) = super::archive::archive(&state, run).await {
+        if let Err(e) = crate::archive::archive(&state, run).await {
             // The reaper's sweep tries again.
             tracing::warn!(run, error = %e, "archiving a finished run failed");
         }

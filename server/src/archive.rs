@@ -63,7 +63,7 @@ pub enum ArchiveError {
 /// `true` if this call recorded it. Safe to call from several processes at
 /// once, and again after a crash at any point.
 pub async fn archive(s: &AppState, run: i64) -> Result<bool, ArchiveError> {
-    let key = super::output_key(run)?;
+    let key = crate::live::output_key(run)?;
     let store = &s.live.store;
     let progress = store.progress(&key).await?.unwrap_or_default();
     if progress.removed {

@@ -1,9 +1,10 @@
-//! Reducing a series for display: per bucket of time, keep the smallest
-//! and the largest point, so spikes survive any zoom level.
+//! Reducing a series for display, the same for the server's answers and the
+//! page's live charts: per bucket of time, keep the smallest and the largest
+//! point, so spikes survive any zoom level.
 
 use logparse::{Metric, Point, Stats};
 
-use model::Series;
+use crate::Series;
 
 /// `all` (a metric's points, in time order) as a [`Series`]: every point
 /// (`full`, or when there are at most `2 × width`), else the minimum and

@@ -1,6 +1,8 @@
-//! Enums that are written as words at the edges (SQL columns, URLs, JSON):
-//! each word is spelled once, in the enum's declaration, and every
-//! conversion to and from text goes through `as_str` and `FromStr`.
+//! Enums that are written as words at the edges (log lines, SQL columns,
+//! URLs, JSON): each word is spelled once, in the enum's declaration
+//! ([`words!`]), and every conversion to and from text goes through
+//! `as_str` and `FromStr`. Used by `logparse` (levels, metrics) and `model`
+//! (everything else), so it sits below both.
 
 use std::fmt;
 
@@ -29,8 +31,39 @@ impl fmt::Display for UnknownWord {
 
 impl std::error::Error for UnknownWord {}
 
+#[doc(hidden)]
+pub use serde as __serde;
+
+/// Deserialises a value written as a string, with its `FromStr` and its
+/// error as the message. One small visitor instead of a derived enum decoder
+/// per type: the browser's bundle decodes many of these.
+pub fn deserialize_parsed<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    struct Visit<T>(std::marker::PhantomData<T>);
+    impl<T: std::str::FromStr> serde::de::Visitor<'_> for Visit<T>
+    where
+        T::Err: std::fmt::Display,
+    {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<T, E> {
+            s.parse().map_err(E::custom)
+        }
+    }
+    d.deserialize_str(Visit(std::marker::PhantomData))
+}
+
 /// Declares an enum whose variants are written as the given words, with
-/// `ALL`, `WORDS`, `as_str`, `FromStr`, `Display` and serde as those words.
+/// `ALL`, `WORDS`, `as_str`, `FromStr`, `Display` and serde as those words;
+/// with the calling crate's feature `openapi`, a string schema listing the
+/// words (the caller then depends on `utoipa`).
+#[macro_export]
 macro_rules! words {
     (
         $(#[$meta:meta])*
@@ -59,11 +92,11 @@ macro_rules! words {
         }
 
         impl ::std::str::FromStr for $name {
-            type Err = $crate::words::UnknownWord;
-            fn from_str(s: &str) -> Result<$name, $crate::words::UnknownWord> {
+            type Err = $crate::UnknownWord;
+            fn from_str(s: &str) -> Result<$name, $crate::UnknownWord> {
                 match s {
                     $( $word => Ok($name::$variant), )+
-                    _ => Err($crate::words::UnknownWord {
+                    _ => Err($crate::UnknownWord {
                         word: s.to_string(),
                         expected: $name::WORDS,
                     }),
@@ -90,18 +123,16 @@ macro_rules! words {
         #[cfg(feature = "openapi")]
         impl ::utoipa::ToSchema for $name {}
 
-        impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl $crate::__serde::Serialize for $name {
+            fn serialize<S: $crate::__serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
             }
         }
 
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
-                ::logparse::deserialize_parsed(d)
+        impl<'de> $crate::__serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__serde::Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
+                $crate::deserialize_parsed(d)
             }
         }
     };
 }
-
-pub(crate) use words;

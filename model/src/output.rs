@@ -1,9 +1,10 @@
-//! Program output as the browser shows it: ANSI colour codes (SGR) turned
-//! into styled runs of plain text, every other escape sequence dropped, and
-//! a line's level guessed from its words. Text stays text: the browser
-//! renders the runs as text nodes, never as markup.
+//! A program's output lines: ANSI colour codes (SGR) turned into styled
+//! runs of plain text, every other escape sequence dropped, and the level a
+//! line has for every count, filter and badge (the server's and the
+//! page's). Text stays text: the page renders the runs as text nodes,
+//! never as markup.
 
-use model::Level;
+use crate::Level;
 
 /// A run of text in one style.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -25,28 +26,6 @@ pub struct Styled {
 }
 
 impl Styled {
-    /// CSS classes for the style (`ansi-fg-1 ansi-bold` …); empty when plain.
-    pub fn classes(&self) -> String {
-        let mut c = Vec::new();
-        if let Some(f) = self.fg {
-            c.push(format!("ansi-fg-{f}"));
-        }
-        if let Some(b) = self.bg {
-            c.push(format!("ansi-bg-{b}"));
-        }
-        for (on, name) in [
-            (self.bold, "ansi-bold"),
-            (self.dim, "ansi-dim"),
-            (self.italic, "ansi-italic"),
-            (self.underline, "ansi-underline"),
-        ] {
-            if on {
-                c.push(name.to_string());
-            }
-        }
-        c.join(" ")
-    }
-
     fn same_style(&self, o: &Styled) -> bool {
         (
             self.fg,
@@ -255,7 +234,6 @@ mod tests {
             texts(&got),
             vec![("ok", Some(10), true), (" done", Some(10), false)]
         );
-        assert_eq!(got[0].classes(), "ansi-fg-10 ansi-bold");
     }
 
     #[test]

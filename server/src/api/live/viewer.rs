@@ -5,8 +5,8 @@
 //! so a slow viewer only falls behind (and is told by `lagging`); it never
 //! makes anyone lose a line.
 
+use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
 use axum::response::Response;
 use futures::{SinkExt, StreamExt};
 use livestore::LogKey;
@@ -14,9 +14,10 @@ use model::live::{ViewerMsg, close};
 use model::{LogName, RunKind};
 use serde::Deserialize;
 
-use super::archive;
-use crate::api::error::Problem;
+use crate::api::path::RunLog;
 use crate::api::query::Query;
+use crate::archive;
+use crate::problem::Problem;
 use crate::state::AppState;
 
 /// Lines per message.
@@ -38,19 +39,19 @@ pub struct From {
 /// Upgrades to the viewer websocket.
 #[utoipa::path(get, path = "/api/runs/{id}/logs/{log}/live",
     summary = "Websocket: follow a live log (messages: model::live::ViewerMsg as JSON)",
-    params(("id" = i64, Path, description = "Run id"), ("log" = String, Path, description = "Which log"), From),
+    params(("id" = i64, Path, description = "Run id"), ("log" = LogName, Path, description = "Which log (a live run has `output`)"), From),
     responses((status = 101, description = "Switching to the websocket"),
-        (status = "default", description = "An error", body = crate::api::error::ErrorBody)))]
+        (status = "default", description = "An error", body = crate::problem::ErrorBody)))]
 pub async fn live(
     State(s): State<AppState>,
-    Path((id, log)): Path<(i64, String)>,
+    RunLog { id, log }: RunLog,
     Query(from): Query<From>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, Problem> {
     if from.from.is_some() && from.last.is_some() {
         return Err(Problem::bad_request("give from or last, not both"));
     }
-    let key = LogKey::new(id, &log).map_err(|e| Problem::bad_request(e.to_string()))?;
+    let key = LogKey::new(id, log.as_str()).map_err(|e| Problem::bad_request(e.to_string()))?;
     let progress = s.live.store.progress(&key).await.map_err(|e| Problem {
         status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
         message: format!("live store: {e}"),
@@ -59,7 +60,7 @@ pub async fn live(
         .catalog
         .run_state(id)
         .await?
-        .filter(|st| st.kind == RunKind::Task && log == LogName::Output.as_str());
+        .filter(|st| st.kind == RunKind::Task && log == LogName::Output);
     if progress.is_none() && status.is_none() {
         return Err(Problem::not_found(format!("no live log {key}")));
     }

@@ -1,4 +1,5 @@
-//! Errors answered as JSON: `{"error": "what is wrong"}` with a status.
+//! Errors answered as JSON: `{"error": "what is wrong"}` with a status, and
+//! the one mapping of a catalog failure to what a client is told.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};

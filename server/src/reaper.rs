@@ -1,5 +1,5 @@
 //! Seals live runs whose producer went silent: no connection and no line for
-//! [`Live::silence`](super::Live::silence). Their status becomes `lost`; the
+//! [`Live::silence`](crate::live::Live::silence). Their status becomes `lost`; the
 //! lines stored so far stay readable, and viewers get `sealed`. Every ended
 //! run not yet archived (lost, or whose archiving a crash cut short) is
 //! archived on the same round.
@@ -25,7 +25,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
             if let Err(e) = reap(&state).await {
                 tracing::warn!("looking for silent live runs failed: {e}");
             }
-            if let Err(e) = super::archive::sweep(&state).await {
+            if let Err(e) = crate::archive::sweep(&state).await {
                 tracing::warn!("looking for finished runs to archive failed: {e}");
             }
         }
@@ -41,7 +41,7 @@ pub async fn reap(state: &AppState) -> anyhow::Result<Vec<i64>> {
         .silent_live_runs(now.saturating_sub(silence))
         .await?;
     for &id in &silent {
-        let key = super::output_key(id)?;
+        let key = crate::live::output_key(id)?;
         // Recorded before sealing, so viewers told `sealed` find the status.
         let recorded = state
             .catalog

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use futures::StreamExt;
+use model::Backoff;
 use model::live::{Line, Stream, ViewerMsg};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -41,6 +42,9 @@ pub struct TailArgs {
 
 /// Bytes read from the socket at a time.
 const READ_CHUNK: usize = 8 * 1024;
+
+/// Failed attempts in a row to reach the server before `tail` gives up.
+const MAX_FAILURES: u32 = 20;
 /// How a tail ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum End {
@@ -85,7 +89,7 @@ pub async fn follow(
     } = what;
     let mut next: Option<u64> = from;
     let mut stop_at: Option<u64> = None;
-    let mut failures = 0u32;
+    let mut backoff = Backoff::seeded(Duration::from_millis(200), Duration::from_secs(3));
     loop {
         let mut url = server.clone();
         let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
@@ -121,15 +125,12 @@ pub async fn follow(
                     bail!("{}: {reason}", res.status());
                 }
                 Err(e) => {
-                    failures += 1;
-                    if failures > 20 {
+                    let wait = backoff.fail();
+                    if backoff.failures() > MAX_FAILURES {
                         bail!("cannot reach {server}: {e}");
                     }
                     notice(&format!("cannot reach {server}: {e}; retrying"));
-                    tokio::time::sleep(Duration::from_millis(
-                        (100u64 << failures.min(5)).min(3000),
-                    ))
-                    .await;
+                    tokio::time::sleep(wait).await;
                     continue;
                 }
             };
@@ -146,7 +147,7 @@ pub async fn follow(
             };
             let msg: ViewerMsg = ViewerMsg::from_json(text.as_str())
                 .context("unexpected message from the server")?;
-            failures = 0;
+            backoff.reset();
             match msg {
                 ViewerMsg::Start { last_seq, .. } => {
                     if !follow && stop_at.is_none() {
@@ -194,9 +195,8 @@ pub async fn follow(
             }
         }
         // Dropped: resume from the next line.
-        failures += 1;
         notice("connection lost; resuming");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(backoff.fail()).await;
     }
 }
 

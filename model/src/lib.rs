@@ -7,6 +7,7 @@
 //! the server, the clients and the browser all build on this crate.
 
 pub mod analytics;
+pub mod backoff;
 pub mod error;
 pub mod event;
 pub mod jobs;
@@ -19,6 +20,7 @@ pub mod summary;
 pub mod time;
 
 pub use analytics::{Bucket, ErrorLatencyPoint, ErrorsVsLatency, Histogram, TopTemplate};
+pub use backoff::Backoff;
 pub use error::ApiError;
 pub use event::{Event, Topic, TopicName};
 pub use jobs::{Bookmark, JobFailure, JobState, JobStatus};

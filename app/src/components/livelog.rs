@@ -7,6 +7,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::time::Duration;
 
 use leptos::prelude::*;
 
@@ -16,9 +17,9 @@ use super::nav::Nav;
 use super::virtual_list::VirtualList;
 use super::wrap::{Wrap, lines_for, text_width};
 use crate::stream::{LogSocket, open_log, save_text};
-use model::Level;
 use model::live::{Line, Stream, ViewerMsg, close};
 use model::output::{self as ansi, Styled};
+use model::{Backoff, Level};
 
 /// Lines kept in the page; older ones are let go (download has them all
 /// while nothing was let go; the archived log always has).
@@ -27,7 +28,7 @@ const KEEP: usize = 200_000;
 /// (`HH:MM:SS.mmm`, its padding and one spare).
 const TIME_COLS: usize = 14;
 /// Longest wait between reconnection attempts.
-const MAX_RETRY_MS: u32 = 10_000;
+const MAX_RETRY_MS: u64 = 10_000;
 
 /// One received line, with what the filters need.
 #[derive(Clone, Debug, PartialEq)]
@@ -90,8 +91,8 @@ struct Received {
     lagging: RwSignal<Option<u64>>,
     /// The seq wanted next.
     next: StoredValue<u64>,
-    /// Reconnection attempts since the last successful start.
-    retries: StoredValue<u32>,
+    /// Waits between reconnections since the last successful start.
+    retries: StoredValue<Backoff>,
 }
 
 impl Received {
@@ -103,7 +104,7 @@ impl Received {
             gaps: RwSignal::new(Vec::new()),
             lagging: RwSignal::new(None),
             next: StoredValue::new(1),
-            retries: StoredValue::new(0),
+            retries: StoredValue::new(reconnect_backoff()),
         }
     }
 
@@ -119,7 +120,7 @@ impl Received {
     ) {
         match m {
             ViewerMsg::Start { .. } => {
-                self.retries.set_value(0);
+                self.retries.update_value(Backoff::reset);
                 self.phase.set(Phase::Following);
             }
             ViewerMsg::Lines { lines: batch } => {
@@ -489,7 +490,7 @@ impl Conn {
     fn open(
         self: &Rc<Self>,
         next: StoredValue<u64>,
-        retries: StoredValue<u32>,
+        retries: StoredValue<Backoff>,
         phase: RwSignal<Phase>,
         on_msg: impl Fn(ViewerMsg) + Copy + 'static,
     ) {
@@ -510,9 +511,9 @@ impl Conn {
                 phase.set(Phase::Failed(reason));
                 return;
             }
-            let n = retries.get_value();
-            retries.set_value(n + 1);
-            let wait = (500u32 << n.min(5)).min(MAX_RETRY_MS);
+            let wait = retries
+                .try_update_value(|b| b.fail())
+                .unwrap_or(Duration::from_millis(MAX_RETRY_MS));
             let why = if reason.is_empty() {
                 "connection lost".to_string()
             } else {
@@ -520,13 +521,10 @@ impl Conn {
             };
             phase.set(Phase::Reconnecting(format!(
                 "{why}; reconnecting in {:.1} s",
-                f64::from(wait) / 1000.0
+                wait.as_secs_f64()
             )));
             let again = Rc::clone(&me);
-            set_timeout(
-                move || again.open(next, retries, phase, on_msg),
-                std::time::Duration::from_millis(u64::from(wait)),
-            );
+            set_timeout(move || again.open(next, retries, phase, on_msg), wait);
         };
         match open_log(&path, on_msg, on_close) {
             Ok(s) => *self.socket.borrow_mut() = Some(s),
@@ -583,6 +581,21 @@ fn OutLine(rec: Rec, id: i64, show_times: RwSignal<bool>, cols: Signal<usize>) -
             <span class="text mono">{runs}</span>
         </div>
     }
+}
+
+/// How the live log waits to reconnect: from half a second to
+/// [`MAX_RETRY_MS`], seeded per page so viewers cut off together come back
+/// apart.
+fn reconnect_backoff() -> Backoff {
+    #[cfg(feature = "hydrate")]
+    let seed = (web_sys::js_sys::Math::random() * 9.0e15) as u64;
+    #[cfg(not(feature = "hydrate"))]
+    let seed = 0;
+    Backoff::new(
+        Duration::from_millis(500),
+        Duration::from_millis(MAX_RETRY_MS),
+        seed,
+    )
 }
 
 /// CSS classes for a run's style (`ansi-fg-1 ansi-bold` …); empty when plain.

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
+use model::Backoff;
 use model::live::{IngestMsg, LiveRunCreated, NewLiveRun, ProducerMsg, Stream};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -139,7 +140,7 @@ pub async fn stream_with(
     let mut exit: Option<Option<i32>> = None;
     let mut report = Report::default();
     let mut created: Option<LiveRunCreated> = None;
-    let mut failures = 0u32;
+    let mut backoff = Backoff::seeded(Duration::from_millis(100), Duration::from_secs(5));
     loop {
         let acked_before = spool.acked;
         let attempt = match &created {
@@ -165,14 +166,10 @@ pub async fn stream_with(
         };
         match attempt {
             Attempt::Fatal(m) => return Err(UplinkError::Refused(m)),
-            Attempt::Retry(m) => {
-                on_retry(&m);
-                failures += 1;
-            }
+            Attempt::Retry(m) => on_retry(&m),
         }
         // Back off, still taking lines so the program is never held up.
-        let pause = Duration::from_millis((50u64 << failures.min(7)).min(5000));
-        let deadline = tokio::time::Instant::now() + pause;
+        let deadline = tokio::time::Instant::now() + backoff.fail();
         loop {
             tokio::select! {
                 _ = tokio::time::sleep_until(deadline) => break,
@@ -183,7 +180,7 @@ pub async fn stream_with(
         }
         if spool.acked > acked_before {
             // That connection got lines through: start the backoff over.
-            failures = 0;
+            backoff.reset();
         }
     }
 }

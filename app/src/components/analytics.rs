@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::format::{group_thousands, ms};
+use super::loaded::loaded;
 use super::nav::Nav;
 use crate::client::{get_json, send};
 use model::{Bookmark, ErrorsVsLatency, JobStatus, LogName, TopTemplate};
@@ -72,11 +73,9 @@ fn TopErrors() -> impl IntoView {
     view! {
         <div class="card" data-testid="top-errors">
             <h3>"Most common errors"</h3>
-            {move || match top.get() {
-                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error">{e}</p> }.into_any(),
-                Some(Ok(t)) if t.is_empty() => view! { <p class="muted">"No errors in the indexed logs yet."</p> }.into_any(),
-                Some(Ok(t)) => view! {
+            {loaded(top, "Loading…", move |v| match v {
+                t if t.is_empty() => view! { <p class="muted">"No errors in the indexed logs yet."</p> }.into_any(),
+                t => view! {
                     <ol class="top">
                         {t.into_iter().map(|t| {
                             let title = format!("{} — list the {} runs with it", t.template, group_thousands(t.runs));
@@ -99,7 +98,7 @@ fn TopErrors() -> impl IntoView {
                         }}).collect_view()}
                     </ol>
                 }.into_any(),
-            }}
+            })}
         </div>
     }
 }
@@ -114,11 +113,9 @@ fn Scatter() -> impl IntoView {
     view! {
         <div class="card" data-testid="scatter">
             <h3>"Errors vs median latency"</h3>
-            {move || match data.get() {
-                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error">{e}</p> }.into_any(),
-                Some(Ok(d)) if d.points.is_empty() => view! { <p class="muted">"No run has both an error rate and a latency yet."</p> }.into_any(),
-                Some(Ok(d)) => {
+            {loaded(data, "Loading…", move |v| match v {
+                d if d.points.is_empty() => view! { <p class="muted">"No run has both an error rate and a latency yet."</p> }.into_any(),
+                d => {
                     // Plot area inside margins for the tick labels.
                     let (w, h, left, bottom) = (260.0, 130.0, 44.0, 16.0);
                     let xmax = d.points.iter().map(|p| p.error_pct).fold(0.0_f64, f64::max).max(1e-9);
@@ -154,7 +151,7 @@ fn Scatter() -> impl IntoView {
                         </p>
                     }.into_any()
                 }
-            }}
+            })}
         </div>
     }
 }
@@ -170,11 +167,9 @@ fn Bookmarks() -> impl IntoView {
     view! {
         <div class="card" data-testid="bookmarks">
             <h3>"Bookmarks"</h3>
-            {move || match list.get() {
-                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error">{e}</p> }.into_any(),
-                Some(Ok(b)) if b.is_empty() => view! { <p class="muted">"No bookmarks. Open a run and press “Bookmark”."</p> }.into_any(),
-                Some(Ok(b)) => view! {
+            {loaded(list, "Loading…", move |v| match v {
+                b if b.is_empty() => view! { <p class="muted">"No bookmarks. Open a run and press “Bookmark”."</p> }.into_any(),
+                b => view! {
                     <ul class="marks">
                         {b.into_iter().map(|b| {
                             let id = b.run_id;
@@ -185,7 +180,7 @@ fn Bookmarks() -> impl IntoView {
                         }).collect_view()}
                     </ul>
                 }.into_any(),
-            }}
+            })}
         </div>
     }
 }
@@ -229,10 +224,7 @@ fn Indexing() -> impl IntoView {
         <div class="card" data-testid="indexing">
             <h3>"Indexing"</h3>
             {move || problem.get().map(|p| view! { <p class="error small" role="alert">{p}</p> })}
-            {move || match status.get() {
-                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error">{e}</p> }.into_any(),
-                Some(Ok(s)) => {
+            {loaded(status, "Loading…", move |s| {
                     let failures = s.recent_failures.clone();
                     let any_failed = s.failed > 0;
                     view! {
@@ -260,8 +252,7 @@ fn Indexing() -> impl IntoView {
                         })}
                     }
                     .into_any()
-                }
-            }}
+            })}
         </div>
     }
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use model::{BuildMeasure, BuildReport, BuildsReport, Comparison, Measure, MeasureAxis, Verdict};
 
 use super::format::{Time, change, group_thousands, measure};
+use super::loaded::loaded;
 use super::nav::Nav;
 use crate::client::get_json;
 use crate::view::Page;
@@ -88,13 +89,11 @@ pub fn Builds() -> impl IntoView {
                     on:click=move |ev| { ev.prevent_default(); nav.push(|v| v.page = Page::Runs) }>"← runs"</a>
                 {move || report.get().and_then(Result::ok).map(|r| view! { <Rules r=r.clone()/> })}
             </div>
-            {move || match report.get() {
-                None => view! { <p class="muted">"Comparing builds…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error" data-testid="builds-error">{e}</p> }.into_any(),
-                Some(Ok(r)) if r.builds.is_empty() => view! {
+            {loaded(report, "Comparing builds…", move |v| match v {
+                r if r.builds.is_empty() => view! {
                     <p class="muted" data-testid="builds-empty">"No build has a session yet: builds appear as runs are imported and their logs indexed."</p>
                 }.into_any(),
-                Some(Ok(r)) => {
+                r => {
                     let axes = r.axes.clone();
                     view! {
                         {(r.updating > 0).then(|| view! {
@@ -105,7 +104,7 @@ pub fn Builds() -> impl IntoView {
                         </div>
                     }.into_any()
                 }
-            }}
+            })}
         </section>
     }
 }

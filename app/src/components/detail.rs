@@ -8,6 +8,7 @@ use super::chart::{Chart, Crosshair, Unit, time_domain};
 use super::format::{group_thousands, pct};
 use super::livecharts::{LiveCharts, LiveSeries};
 use super::livelog::LiveLog;
+use super::loaded::loaded;
 use super::logview::LogViewer;
 use super::nav::Nav;
 use crate::client::{get_json, send};
@@ -33,7 +34,11 @@ fn RunPanel(id: i64) -> impl IntoView {
     let version = RwSignal::new(0u32);
     let detail = LocalResource::new(move || {
         version.track();
-        get_json::<RunDetail>(format!("/api/runs/{id}"))
+        async move {
+            get_json::<RunDetail>(format!("/api/runs/{id}"))
+                .await
+                .map_err(|e| format!("Could not load run {id}: {e}"))
+        }
     });
     view! {
         <aside class="detail" data-testid="detail" aria-label=format!("Run {id}")>
@@ -50,12 +55,11 @@ fn RunPanel(id: i64) -> impl IntoView {
                     <span class="back">"← Back"</span><span class="x" aria-hidden="true">"✕"</span>
                 </button>
             </header>
-            {move || match detail.get() {
-                None => view! { <p class="muted" data-testid="detail-loading">"Loading run…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error" role="alert">{format!("Could not load run {id}: {e}")}</p> }.into_any(),
-                Some(Ok(d)) if d.run.kind == RunKind::Task => view! { <TaskBody d=d/> }.into_any(),
-                Some(Ok(d)) => view! { <RunBody d=d version/> }.into_any(),
-            }}
+            {loaded(detail, "Loading run…", move |d| if d.run.kind == RunKind::Task {
+                view! { <TaskBody d=d/> }.into_any()
+            } else {
+                view! { <RunBody d=d version/> }.into_any()
+            })}
         </aside>
     }
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use model::{HistoryPoint, Measure, UserHistory};
 
 use super::format::{Time, group_thousands, measure};
+use super::loaded::loaded;
 use super::nav::Nav;
 use crate::client::get_json;
 use crate::view::Page;
@@ -39,11 +40,7 @@ pub fn History(user: String) -> impl IntoView {
                 <a class="link" href=runs_href data-testid="back-to-runs"
                     on:click=move |ev| { ev.prevent_default(); nav.push(|v| v.page = Page::Runs) }>"← runs"</a>
             </div>
-            {move || match history.get() {
-                None => view! { <p class="muted">"Reading their sessions…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error" data-testid="history-error">{e}</p> }.into_any(),
-                Some(Ok(h)) => view! { <HistoryBody h/> }.into_any(),
-            }}
+            {loaded(history, "Reading their sessions…", |h| view! { <HistoryBody h/> })}
         </section>
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use super::format::group_thousands;
-use super::logview::{FindBox, LINE_H, LevelChips, OVERSCAN, VIEW_H, highlight};
+use super::logview::{FindBox, LINE_H, LevelChips, LineRow, OVERSCAN, VIEW_H, highlight};
 use super::nav::Nav;
 use super::virtual_list::VirtualList;
 use super::wrap::{Wrap, lines_for, text_width};
@@ -546,27 +546,8 @@ impl Drop for ConnGuard {
 
 #[component]
 fn OutLine(rec: Rec, id: i64, show_times: RwSignal<bool>, cols: Signal<usize>) -> impl IntoView {
-    let nav = Nav::get();
-    let seq = rec.seq;
-    let selected = move || nav.view.with(|v| v.line == Some(seq));
-    let find = nav.view.with_untracked(|v| v.find.clone());
-    let level = rec
-        .level
-        .map_or("none".to_string(), |l| l.as_str().to_lowercase());
-    let href = {
-        let mut v = nav.view.get_untracked();
-        v.run = Some(id);
-        v.line = Some(seq);
-        v.href()
-    };
-    let time = clock(rec.time_us);
-    // Wrapped (`cols` > 0): as high as the lines its text needs, which is
-    // what the list counted.
+    let find = Nav::get().view.with_untracked(|v| v.find.clone());
     let width = rec.width;
-    let height = move || match cols.get() {
-        0 => None,
-        c => Some(format!("{}px", f64::from(lines_for(width, c)) * LINE_H)),
-    };
     let runs = ansi::parse(&rec.text)
         .into_iter()
         .map(|s| {
@@ -575,11 +556,12 @@ fn OutLine(rec: Rec, id: i64, show_times: RwSignal<bool>, cols: Signal<usize>) -
         })
         .collect_view();
     view! {
-        <div class=format!("line lvl-{level}") class:stderr=rec.err class:selected=selected data-line=seq style:height=height>
-            <a class="ln mono" href=href on:click=move |ev| { ev.prevent_default(); nav.replace(|v| v.line = Some(seq)); }>{seq}</a>
-            {move || show_times.get().then(|| view! { <span class="ts mono">{time.clone()}</span> })}
-            <span class="text mono">{runs}</span>
-        </div>
+        <LineRow n=rec.seq level=rec.level run=id log=None stderr=rec.err
+            time=(clock(rec.time_us), show_times)
+            lines=Signal::derive(move || lines_for(width, cols.get().max(1)))
+            wrapped=Signal::derive(move || cols.get() > 0)>
+            {runs}
+        </LineRow>
     }
 }
 

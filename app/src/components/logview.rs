@@ -217,34 +217,72 @@ pub(super) fn FindBox(placeholder: &'static str) -> impl IntoView {
 
 #[component]
 fn Line(line: LogLine, id: i64, log: LogName, cols: Signal<usize>) -> impl IntoView {
+    let find = Nav::get().view.with_untracked(|v| v.find.clone());
+    let text = line.text.clone();
+    view! {
+        <LineRow n=line.n level=line.level run=id log=Some(log)
+            lines=Signal::derive(move || wrapped_lines(&text, cols.get().max(1)))
+            wrapped=Signal::derive(move || cols.get() > 0)>
+            {highlight(&line.text, &find)}
+        </LineRow>
+    }
+}
+
+/// One row of a log viewer, archived or live: the line number (a permalink
+/// that selects the line), the time when `time` is given and shown, and the
+/// text. Wrapped, it is as high as the `lines` its text takes, which is what
+/// the list counted.
+#[allow(clippy::too_many_arguments)] // a component's props
+#[component]
+pub(super) fn LineRow(
+    /// Line number, or a live line's seq.
+    n: u64,
+    level: Option<Level>,
+    /// The run the permalink opens.
+    run: i64,
+    /// The log the permalink opens (a live run has one).
+    log: Option<LogName>,
+    /// Lines the text takes when wrapped.
+    lines: Signal<u32>,
+    /// Whether lines wrap.
+    wrapped: Signal<bool>,
+    /// A program's standard error.
+    #[prop(optional)]
+    stderr: bool,
+    /// The line's time, and whether times are shown.
+    #[prop(optional)]
+    time: Option<(String, RwSignal<bool>)>,
+    children: Children,
+) -> impl IntoView {
     let nav = Nav::get();
-    let n = line.n;
     let selected = move || nav.view.with(|v| v.line == Some(n));
-    let find = nav.view.with_untracked(|v| v.find.clone());
-    let level = line
-        .level
-        .map_or("none".to_string(), |l| l.as_str().to_lowercase());
+    let level = level.map_or("none".to_string(), |l| l.as_str().to_lowercase());
     let href = {
         let mut v = nav.view.get_untracked();
-        v.run = Some(id);
-        v.log = Some(log);
+        v.run = Some(run);
+        if log.is_some() {
+            v.log = log;
+        }
         v.line = Some(n);
         v.href()
     };
-    // Wrapped (`cols` > 0): as high as the lines its text needs, which is
-    // what the list counted.
-    let text_for_height = line.text.clone();
-    let height = move || match cols.get() {
-        0 => None,
-        c => Some(format!(
-            "{}px",
-            f64::from(wrapped_lines(&text_for_height, c)) * LINE_H
-        )),
+    let height = move || {
+        wrapped
+            .get()
+            .then(|| format!("{}px", f64::from(lines.get()) * LINE_H))
     };
+    let time = time.map(|(text, shown)| {
+        move || {
+            shown
+                .get()
+                .then(|| view! { <span class="ts mono">{text.clone()}</span> })
+        }
+    });
     view! {
-        <div class=format!("line lvl-{level}") class:selected=selected data-line=n style:height=height>
+        <div class=format!("line lvl-{level}") class:stderr=stderr class:selected=selected data-line=n style:height=height>
             <a class="ln mono" href=href on:click=move |ev| { ev.prevent_default(); nav.replace(|v| v.line = Some(n)); }>{n}</a>
-            <span class="text mono">{highlight(&line.text, &find)}</span>
+            {time}
+            <span class="text mono">{children()}</span>
         </div>
     }
 }

@@ -12,6 +12,7 @@ mod history;
 mod kept;
 mod livecharts;
 mod livelog;
+mod loaded;
 mod logview;
 mod nav;
 mod split;

@@ -1,13 +1,13 @@
 //! Recently read logs, parsed, with their line offsets: the charts and the
 //! log viewer of one run ask for the same log many times.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use logparse::LogReport;
 use logstore::{LogStores, StoreError};
-use tokio::sync::OnceCell;
+use moka::future::Cache;
+use moka::policy::EvictionPolicy;
 
 /// Bytes of logs kept by default.
 pub const DEFAULT_BUDGET: usize = 256 << 20;
@@ -57,55 +57,31 @@ impl CachedLog {
     }
 }
 
-struct Slot {
-    cell: Arc<OnceCell<Arc<CachedLog>>>,
-    used: u64,
-    size: usize,
-}
-
-/// Parsed logs by location, least recently used dropped first.
+/// Parsed logs by location, least recently used dropped first once their
+/// bytes pass the budget; a log asked for by many at once is read and
+/// parsed once (moka's single-flight `try_get_with`).
 pub struct LogCache {
     stores: Arc<LogStores>,
-    budget: usize,
-    inner: std::sync::Mutex<Inner>,
-}
-
-#[derive(Default)]
-struct Inner {
-    slots: HashMap<String, Slot>,
-    clock: u64,
-    size: usize,
+    cache: Cache<String, Arc<CachedLog>>,
 }
 
 impl LogCache {
     /// A cache reading through `stores`, keeping about `budget` bytes.
     pub fn new(stores: Arc<LogStores>, budget: usize) -> LogCache {
-        LogCache {
-            stores,
-            budget,
-            inner: Default::default(),
-        }
+        let cache = Cache::builder()
+            .max_capacity(budget as u64)
+            .weigher(|_: &String, log: &Arc<CachedLog>| {
+                u32::try_from(log.bytes.len()).unwrap_or(u32::MAX).max(1)
+            })
+            .eviction_policy(EvictionPolicy::lru())
+            .build();
+        LogCache { stores, cache }
     }
 
     /// The log at `location`, read and parsed once however many ask at once.
-    pub async fn get(&self, location: &str) -> Result<Arc<CachedLog>, StoreError> {
-        let cell = {
-            let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-            inner.clock += 1;
-            let clock = inner.clock;
-            let slot = inner
-                .slots
-                .entry(location.to_string())
-                .or_insert_with(|| Slot {
-                    cell: Arc::new(OnceCell::new()),
-                    used: clock,
-                    size: 0,
-                });
-            slot.used = clock;
-            slot.cell.clone()
-        };
-        let log = cell
-            .get_or_try_init(|| async {
+    pub async fn get(&self, location: &str) -> Result<Arc<CachedLog>, Arc<StoreError>> {
+        self.cache
+            .try_get_with(location.to_string(), async {
                 let bytes = self.stores.read(location).await?;
                 let log = tokio::task::spawn_blocking(move || CachedLog::new(bytes))
                     .await
@@ -115,46 +91,13 @@ impl LogCache {
                     })?;
                 Ok::<_, StoreError>(Arc::new(log))
             })
-            .await?
-            .clone();
-        self.account(location, log.bytes.len());
-        Ok(log)
+            .await
     }
 
-    /// Records the size of a freshly loaded log and evicts others over budget.
-    fn account(&self, location: &str, size: usize) {
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let Inner {
-            slots, size: total, ..
-        } = &mut *inner;
-        if let Some(slot) = slots.get_mut(location)
-            && slot.size == 0
-        {
-            slot.size = size.max(1);
-            *total += slot.size;
-        }
-        while *total > self.budget && slots.len() > 1 {
-            let Some(oldest) = slots
-                .iter()
-                .filter(|(k, s)| k.as_str() != location && s.size > 0)
-                .min_by_key(|(_, s)| s.used)
-                .map(|(k, _)| k.clone())
-            else {
-                break;
-            };
-            if let Some(s) = slots.remove(&oldest) {
-                *total -= s.size;
-            }
-        }
-        // Failed loads leave empty slots behind: drop them.
-        slots.retain(|k, s| {
-            s.size > 0 || s.cell.initialized() || k == location || Arc::strong_count(&s.cell) > 1
-        });
-    }
-
-    /// Bytes held.
+    /// Bytes held (evictions are applied in the background, so this may
+    /// run a little over the budget for a moment).
     pub fn size(&self) -> usize {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).size
+        usize::try_from(self.cache.weighted_size()).unwrap_or(usize::MAX)
     }
 }
 
@@ -183,13 +126,41 @@ mod tests {
             std::fs::write(dir.path().join(name), vec![b'x'; 100]).unwrap();
         }
         let cache = LogCache::new(Arc::new(LogStores::local(dir.path()).unwrap()), 250);
-        cache.get("a").await.unwrap();
-        cache.get("b").await.unwrap();
-        cache.get("a").await.unwrap();
-        cache.get("c").await.unwrap();
+        // moka applies reads and writes to its policy in batches; settling
+        // after each makes the order of use exact.
+        for name in ["a", "b", "a", "c"] {
+            cache.get(name).await.unwrap();
+            cache.cache.run_pending_tasks().await;
+        }
         assert_eq!(cache.size(), 200);
-        let inner = cache.inner.lock().unwrap();
-        assert!(inner.slots.contains_key("a") && inner.slots.contains_key("c"));
-        assert!(!inner.slots.contains_key("b"));
+        assert!(cache.cache.contains_key("a") && cache.cache.contains_key("c"));
+        assert!(!cache.cache.contains_key("b"));
+    }
+
+    #[tokio::test]
+    async fn many_asking_at_once_read_once_and_a_failure_is_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a"), b"x\n").unwrap();
+        let cache = Arc::new(LogCache::new(
+            Arc::new(LogStores::local(dir.path()).unwrap()),
+            1 << 20,
+        ));
+        let asks: Vec<_> = (0..8)
+            .map(|_| {
+                let cache = cache.clone();
+                tokio::spawn(async move { cache.get("a").await.unwrap() })
+            })
+            .collect();
+        let mut logs = Vec::new();
+        for ask in asks {
+            logs.push(ask.await.unwrap());
+        }
+        assert!(logs.iter().all(|l| Arc::ptr_eq(l, &logs[0])), "one parse");
+        let Err(e) = cache.get("missing").await else {
+            panic!("a missing log is an error");
+        };
+        assert!(matches!(*e, StoreError::NotFound(_)), "{e}");
+        std::fs::write(dir.path().join("missing"), b"now here\n").unwrap();
+        assert_eq!(cache.get("missing").await.unwrap().line_count(), 1);
     }
 }

@@ -98,7 +98,20 @@ impl From<ApiError> for Problem {
 
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
-        let status = match &e {
+        Problem::from(&e)
+    }
+}
+
+/// As a log cache shares it among everyone who asked.
+impl From<std::sync::Arc<StoreError>> for Problem {
+    fn from(e: std::sync::Arc<StoreError>) -> Problem {
+        Problem::from(&*e)
+    }
+}
+
+impl From<&StoreError> for Problem {
+    fn from(e: &StoreError) -> Problem {
+        let status = match e {
             StoreError::NotFound(_) => StatusCode::NOT_FOUND,
             StoreError::NotAllowed(_) | StoreError::BadLocation { .. } => StatusCode::FORBIDDEN,
             StoreError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

@@ -73,7 +73,7 @@ fn TopErrors() -> impl IntoView {
     view! {
         <div class="card" data-testid="top-errors">
             <h3>"Most common errors"</h3>
-            {loaded(top, "Loading…", move |v| match v {
+            {move || loaded(top.get(), "Loading…", |v| match v {
                 t if t.is_empty() => view! { <p class="muted">"No errors in the indexed logs yet."</p> }.into_any(),
                 t => view! {
                     <ol class="top">
@@ -113,7 +113,7 @@ fn Scatter() -> impl IntoView {
     view! {
         <div class="card" data-testid="scatter">
             <h3>"Errors vs median latency"</h3>
-            {loaded(data, "Loading…", move |v| match v {
+            {move || loaded(data.get(), "Loading…", |v| match v {
                 d if d.points.is_empty() => view! { <p class="muted">"No run has both an error rate and a latency yet."</p> }.into_any(),
                 d => {
                     // Plot area inside margins for the tick labels.
@@ -167,7 +167,7 @@ fn Bookmarks() -> impl IntoView {
     view! {
         <div class="card" data-testid="bookmarks">
             <h3>"Bookmarks"</h3>
-            {loaded(list, "Loading…", move |v| match v {
+            {move || loaded(list.get(), "Loading…", |v| match v {
                 b if b.is_empty() => view! { <p class="muted">"No bookmarks. Open a run and press “Bookmark”."</p> }.into_any(),
                 b => view! {
                     <ul class="marks">
@@ -224,7 +224,7 @@ fn Indexing() -> impl IntoView {
         <div class="card" data-testid="indexing">
             <h3>"Indexing"</h3>
             {move || problem.get().map(|p| view! { <p class="error small" role="alert">{p}</p> })}
-            {loaded(status, "Loading…", move |s| {
+            {move || loaded(status.get(), "Loading…", |s| {
                     let failures = s.recent_failures.clone();
                     let any_failed = s.failed > 0;
                     view! {

@@ -89,7 +89,7 @@ pub fn Builds() -> impl IntoView {
                     on:click=move |ev| { ev.prevent_default(); nav.push(|v| v.page = Page::Runs) }>"← runs"</a>
                 {move || report.get().and_then(Result::ok).map(|r| view! { <Rules r=r.clone()/> })}
             </div>
-            {loaded(report, "Comparing builds…", move |v| match v {
+            {move || loaded(report.get(), "Comparing builds…", |v| match v {
                 r if r.builds.is_empty() => view! {
                     <p class="muted" data-testid="builds-empty">"No build has a session yet: builds appear as runs are imported and their logs indexed."</p>
                 }.into_any(),

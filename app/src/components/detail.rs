@@ -55,7 +55,7 @@ fn RunPanel(id: i64) -> impl IntoView {
                     <span class="back">"← Back"</span><span class="x" aria-hidden="true">"✕"</span>
                 </button>
             </header>
-            {loaded(detail, "Loading run…", move |d| if d.run.kind == RunKind::Task {
+            {move || loaded(detail.get(), "Loading run…", |d| if d.run.kind == RunKind::Task {
                 view! { <TaskBody d=d/> }.into_any()
             } else {
                 view! { <RunBody d=d version/> }.into_any()

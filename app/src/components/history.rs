@@ -40,7 +40,7 @@ pub fn History(user: String) -> impl IntoView {
                 <a class="link" href=runs_href data-testid="back-to-runs"
                     on:click=move |ev| { ev.prevent_default(); nav.push(|v| v.page = Page::Runs) }>"← runs"</a>
             </div>
-            {loaded(history, "Reading their sessions…", |h| view! { <HistoryBody h/> })}
+            {move || loaded(history.get(), "Reading their sessions…", |h| view! { <HistoryBody h/> }.into_any())}
         </section>
     }
 }

@@ -7,6 +7,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::prelude::*;
@@ -558,8 +559,7 @@ fn OutLine(rec: Rec, id: i64, show_times: RwSignal<bool>, cols: Signal<usize>) -
     view! {
         <LineRow n=rec.seq level=rec.level run=id log=None stderr=rec.err
             time=(clock(rec.time_us), show_times)
-            lines=Signal::derive(move || lines_for(width, cols.get().max(1)))
-            wrapped=Signal::derive(move || cols.get() > 0)>
+            cols lines_at=Arc::new(move |c| lines_for(width, c))>
             {runs}
         </LineRow>
     }

@@ -3,23 +3,30 @@
 
 use leptos::prelude::*;
 
-/// A view of what `res` holds: `waiting` in a muted line until it arrives,
-/// the error in an alert line if it failed, else what `ready` makes of the
-/// value (its own empty state included).
-pub(super) fn loaded<T, V>(
-    res: LocalResource<Result<T, String>>,
+/// The view of a fetched value's state (a resource's `get()`): `waiting`
+/// in a muted line until it arrives, the error in an alert line if it
+/// failed, else what `ready` makes of the value (its own empty state
+/// included). Called inside the reactive closure: `{move || loaded(r.get(),
+/// "Loading…", |v| …)}`.
+pub(super) fn loaded<T>(
+    state: Option<Result<T, String>>,
     waiting: &'static str,
-    ready: impl Fn(T) -> V + 'static,
-) -> impl Fn() -> AnyView
-where
-    T: Clone + 'static,
-    V: IntoView + 'static,
-{
-    move || match res.get() {
+    ready: impl FnOnce(T) -> AnyView,
+) -> AnyView {
+    match state {
+        Some(Ok(v)) => ready(v),
+        Some(Err(e)) => not_ready(waiting, Some(e)),
+        None => not_ready(waiting, None),
+    }
+}
+
+/// The waiting line, or the error: not generic, so the page's bundle holds
+/// one copy of these views however many values are fetched.
+fn not_ready(waiting: &'static str, error: Option<String>) -> AnyView {
+    match error {
         None => view! { <p class="muted" data-testid="loading">{waiting}</p> }.into_any(),
-        Some(Err(e)) => {
+        Some(e) => {
             view! { <p class="error" role="alert" data-testid="load-error">{e}</p> }.into_any()
         }
-        Some(Ok(v)) => ready(v).into_any(),
     }
 }

@@ -1,6 +1,8 @@
 //! The log viewer: a virtualised list of a log's lines with level colours,
 //! level filter, search with highlights, a permalink per line and download.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -220,9 +222,8 @@ fn Line(line: LogLine, id: i64, log: LogName, cols: Signal<usize>) -> impl IntoV
     let find = Nav::get().view.with_untracked(|v| v.find.clone());
     let text = line.text.clone();
     view! {
-        <LineRow n=line.n level=line.level run=id log=Some(log)
-            lines=Signal::derive(move || wrapped_lines(&text, cols.get().max(1)))
-            wrapped=Signal::derive(move || cols.get() > 0)>
+        <LineRow n=line.n level=line.level run=id log=Some(log) cols
+            lines_at=Arc::new(move |c| wrapped_lines(&text, c))>
             {highlight(&line.text, &find)}
         </LineRow>
     }
@@ -242,10 +243,10 @@ pub(super) fn LineRow(
     run: i64,
     /// The log the permalink opens (a live run has one).
     log: Option<LogName>,
-    /// Lines the text takes when wrapped.
-    lines: Signal<u32>,
-    /// Whether lines wrap.
-    wrapped: Signal<bool>,
+    /// Columns lines wrap at (0: they do not wrap).
+    cols: Signal<usize>,
+    /// Lines the text takes when wrapped at so many columns.
+    lines_at: Arc<dyn Fn(usize) -> u32 + Send + Sync>,
     /// A program's standard error.
     #[prop(optional)]
     stderr: bool,
@@ -266,10 +267,9 @@ pub(super) fn LineRow(
         v.line = Some(n);
         v.href()
     };
-    let height = move || {
-        wrapped
-            .get()
-            .then(|| format!("{}px", f64::from(lines.get()) * LINE_H))
+    let height = move || match cols.get() {
+        0 => None,
+        c => Some(format!("{}px", f64::from(lines_at(c)) * LINE_H)),
     };
     let time = time.map(|(text, shown)| {
         move || {

@@ -279,7 +279,10 @@ impl LogStores {
         let resolved = self.resolve(location)?;
         let store = &self.stores[resolved.store];
         let deadline = match store.spec.kind() {
-            StoreKind::Local(_) => None,
+            StoreKind::Local(dir) => {
+                stays_inside(dir, &resolved.path, location).await?;
+                None
+            }
             _ => Some(tokio::time::Instant::now() + self.limits.read_deadline),
         };
         let timed_out = || StoreError::TimedOut {
@@ -438,5 +441,40 @@ impl LogStores {
             out.extend_from_slice(&chunk?);
         }
         Ok(out.into())
+    }
+}
+
+/// Refuses a local path whose file, once every link on the way is followed,
+/// is not inside `dir`: the location's text is checked when it is resolved,
+/// but a link under the folder may still point out of it. A path that does
+/// not exist is left to the read (a clear "not found").
+async fn stays_inside(dir: &FsPath, path: &Path, location: &str) -> Result<(), StoreError> {
+    // The file the local store would open, as it maps the path (decoded).
+    let target = object_store::local::LocalFileSystem::new_with_prefix(dir)
+        .and_then(|fs| fs.path_to_filesystem(path))
+        .map_err(|e| StoreError::BadLocation {
+            location: location.to_string(),
+            reason: e.to_string(),
+        })?;
+    let (root, real) = match tokio::join!(
+        tokio::fs::canonicalize(dir),
+        tokio::fs::canonicalize(&target)
+    ) {
+        (Ok(root), Ok(real)) => (root, real),
+        (_, Err(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        (Err(e), _) | (_, Err(e)) => {
+            return Err(StoreError::BadLocation {
+                location: location.to_string(),
+                reason: format!("cannot resolve it in the store: {e}"),
+            });
+        }
+    };
+    if real.starts_with(&root) {
+        Ok(())
+    } else {
+        Err(StoreError::BadLocation {
+            location: location.to_string(),
+            reason: "a link leads out of the store".into(),
+        })
     }
 }

@@ -502,6 +502,23 @@ async fn local_paths_cannot_leave_the_folder() {
         stores.read("nope.txt").await,
         Err(StoreError::NotFound(_))
     ));
+    // Links: to a file or a folder outside the store, refused whatever the
+    // name; to a file inside, read.
+    std::fs::create_dir(root.path().join("outside")).unwrap();
+    std::fs::write(root.path().join("outside/x.txt"), b"secret\n").unwrap();
+    std::os::unix::fs::symlink(root.path().join("secret.txt"), store.join("evil.txt")).unwrap();
+    std::os::unix::fs::symlink(root.path().join("outside"), store.join("dir")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", store.join("passwd")).unwrap();
+    std::os::unix::fs::symlink(store.join("client1.txt"), store.join("alias.txt")).unwrap();
+    for escape in ["evil.txt", "dir/x.txt", "passwd"] {
+        let err = stores.read(escape).await.unwrap_err();
+        assert!(
+            matches!(&err, StoreError::BadLocation { reason, .. } if reason.contains("out of the store")),
+            "{escape}: {err}"
+        );
+        assert!(stores.open(escape, Some(0..3)).await.is_err(), "{escape} by range");
+    }
+    assert_eq!(stores.read("alias.txt").await.unwrap().as_ref(), b"hello\n");
     assert!(matches!(
         stores.read("https://example.com/x").await,
         Err(StoreError::NotAllowed(_))

@@ -151,7 +151,7 @@ pub fn render(format: ExportFormat, rows: &[Run], head: bool) -> Vec<u8> {
             if head {
                 write(&mut w, &CSV_COLUMNS.map(String::from));
             }
-            let opt = |v: Option<String>| v.unwrap_or_default();
+            let opt = |v: &Option<String>| v.as_deref().map(text).unwrap_or_default();
             let num = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
             let real = |v: Option<f64>| v.map(|n| n.to_string()).unwrap_or_default();
             for r in rows {
@@ -160,13 +160,13 @@ pub fn render(format: ExportFormat, rows: &[Run], head: bool) -> Vec<u8> {
                     r.kind.to_string(),
                     r.status.to_string(),
                     num(r.exit_code),
-                    opt(r.username.clone()),
-                    r.ip.clone(),
+                    opt(&r.username),
+                    text(&r.ip),
                     utc(r.updated_at),
-                    r.last_updated.clone(),
-                    opt(r.version.clone()),
-                    opt(r.client_log.clone()),
-                    opt(r.server_log.clone()),
+                    text(&r.last_updated),
+                    opt(&r.version),
+                    opt(&r.client_log),
+                    opt(&r.server_log),
                     num(r.lines),
                     num(r.errors),
                     num(r.warnings),
@@ -178,6 +178,17 @@ pub fn render(format: ExportFormat, rows: &[Run], head: bool) -> Vec<u8> {
             }
             w.into_inner().expect("writing to memory")
         }
+    }
+}
+
+/// A text cell a spreadsheet will not run: one that starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return (a formula to Excel, LibreOffice and
+/// Google Sheets) gets a `'` before it, OWASP's rule for CSV injection.
+/// Numbers are written by the export itself and never pass through here.
+fn text(s: &str) -> String {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{s}"),
+        _ => s.to_string(),
     }
 }
 
@@ -225,6 +236,32 @@ mod tests {
         // No header on later pages.
         let later = render(ExportFormat::Csv, &[run(9, "x")], false);
         assert!(later.starts_with(b"9,"));
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
+        for (name, cell) in [
+            ("=HYPERLINK(\"http://evil.example\",\"x\")", "'=HYPERLINK("),
+            ("+1+cmd|' /C calc'!A0", "'+1+cmd"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("noah=smith", "noah=smith"),
+        ] {
+            let out = render(ExportFormat::Csv, &[run(7, name)], false);
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(&out[..]);
+            let row = r.records().next().unwrap().unwrap();
+            assert!(row[4].starts_with(cell), "{name:?} -> {:?}", &row[4]);
+            assert!(row[4].ends_with(&name[name.len().min(3)..]), "{:?}", &row[4]);
+        }
+        // Numbers stay numbers, negative ones too.
+        let mut r = run(7, "x");
+        r.exit_code = Some(-9);
+        let out = render(ExportFormat::Csv, &[r], false);
+        assert!(String::from_utf8(out).unwrap().contains(",-9,"));
     }
 
     #[test]

@@ -6,14 +6,16 @@
 //! browser then treats this server as that site. So a request is answered
 //! only for an IP address (which no rebinding can produce), `localhost`,
 //! or a name given with `--public-url`; anything else is a 421 — unless it
-//! carries a bearer token (a producer's), which no such page can know.
+//! carries a producer's bearer token that is valid, which no such page can
+//! know (any other `Authorization` header, which such a page can add, is
+//! no exemption).
 //!
 //! The page's scripts are allowed by the per-request nonce Leptos puts on
 //! them (`Content-Security-Policy`, set in [`page_policy`]); every response
 //! forbids framing and MIME sniffing and sends no referrer off-site.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -65,10 +67,9 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         .or_else(|| req.uri().authority().map(|a| a.to_string()));
     // No Host at all (HTTP/1.0, or a test calling the router): nothing a
     // browser would send.
-    let with_token = req.headers().contains_key(header::AUTHORIZATION);
     if let Some(host) = host
-        && !with_token
         && !host_allowed(&host, &state.public_hosts)
+        && !valid_token(&state, req.headers()).await
     {
         let mut res = Problem {
             status: StatusCode::MISDIRECTED_REQUEST,
@@ -84,6 +85,17 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let mut res = next.run(req).await;
     common_headers(&mut res);
     res
+}
+
+/// Whether the request carries a producer token this server accepts.
+async fn valid_token(state: &AppState, headers: &HeaderMap) -> bool {
+    headers.contains_key(header::AUTHORIZATION)
+        && state
+            .live
+            .tokens
+            .check(headers, &state.catalog)
+            .await
+            .is_ok()
 }
 
 fn common_headers(res: &mut Response) {

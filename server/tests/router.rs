@@ -622,7 +622,20 @@ async fn the_edge_refuses_foreign_hosts_and_sets_its_policies(cat: &Catalog) {
         let v: Value = serde_json::from_slice(&body).unwrap();
         assert!(v["error"].as_str().unwrap().contains("--public-url"), "{v}");
     }
+    // An `Authorization` header a page can add is no exemption; a valid
+    // producer token is (a page cannot know one).
+    for auth in ["x", "Bearer wrong-token", "Basic cm91dGVyLXRlc3Q="] {
+        let mut req = with_host("PUT", "/api/runs/1/bookmark", "attacker.example");
+        req.headers_mut()
+            .insert(header::AUTHORIZATION, auth.parse().unwrap());
+        let (status, _, _) = send(&f.app, req).await;
+        assert_eq!(status, StatusCode::MISDIRECTED_REQUEST, "{auth}");
+    }
     assert!(cat.bookmarks().await.unwrap().is_empty());
+    let mut req = with_host("GET", "/api/totals", "producers.example");
+    req.headers_mut()
+        .insert(header::AUTHORIZATION, "Bearer router-test".parse().unwrap());
+    assert_eq!(send(&f.app, req).await.0, StatusCode::OK);
     for host in ["127.0.0.1:3000", "localhost:3000", "[::1]:3000"] {
         let (status, _, _) = send(&f.app, with_host("GET", "/api/totals", host)).await;
         assert_eq!(status, StatusCode::OK, "{host}");

@@ -36,8 +36,10 @@ rust_tests() {
 # (their command-line tests run it) and the release browser bundle, the one
 # a deployment serves: no second, optimised build of the server.
 browser_tests() {
-  local port data shots server
+  local port data shots server token
   port=$(free_port)
+  # A producer token the server accepts (it refuses guessable ones).
+  token="e2e_$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
   data=$(mktemp -d)
   shots="$PWD/end2end/screenshots"
   mkdir -p "$shots"
@@ -50,7 +52,7 @@ browser_tests() {
   "$bin" import --quiet --data-dir "$data" "$data/inventory.json"
   "$bin" import --quiet --data-dir "$data" "$data/extra.jsonl"
   LOGDECK_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --data-dir "$data" \
-    --ingest-token e2e-token > "$data/server.log" 2>&1 &
+    --ingest-token "$token" > "$data/server.log" 2>&1 &
   server=$!
   # shellcheck disable=SC2064 # the values are fixed now
   trap "kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf '$data'" EXIT
@@ -68,7 +70,7 @@ browser_tests() {
     sleep 0.5
   done
   (cd end2end && LOGDECK_E2E_URL="http://127.0.0.1:$port" LOGDECK_E2E_DATA="$data" LOGDECK_E2E_SHOTS="$shots" \
-    LOGDECK_E2E_BIN="$bin" LOGDECK_E2E_TOKEN=e2e-token npx playwright test)
+    LOGDECK_E2E_BIN="$bin" LOGDECK_E2E_TOKEN="$token" npx playwright test)
 }
 
 step "cargo fmt --check" cargo fmt --all --check

@@ -155,12 +155,14 @@ pub struct ServeArgs {
     pub redis_url: Option<String>,
     /// A token producers must present (`logdeck run --token`). Repeat, or
     /// separate with commas in the environment variable. Without one the
-    /// server takes no producers.
+    /// server takes only tokens made with `logdeck token create`. A token
+    /// with less than 128 bits of entropy is refused.
     #[arg(
         long = "ingest-token",
         env = "LOGDECK_INGEST_TOKENS",
         value_delimiter = ',',
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = server::live::tokens::strong_token
     )]
     pub ingest_tokens: Vec<String>,
     /// Seconds a live run may go without a connected producer or a line

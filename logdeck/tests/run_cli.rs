@@ -9,7 +9,10 @@ use std::net::TcpListener;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{logdeck, temp_dir};
+use common::{assert_fails_with, logdeck, temp_dir};
+
+/// The producers' token of these tests' servers.
+const TOKEN: &str = "ldk_3f9c2a7be10d4c5f8a6b9e0d1c2f3a4b";
 
 struct Serve {
     child: Child,
@@ -38,7 +41,7 @@ fn serve(name: &str) -> Serve {
             "--workers",
             "0",
             "--ingest-token",
-            "tok",
+            TOKEN,
         ])
         .arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
@@ -88,7 +91,7 @@ fn run_passes_output_through_and_keeps_the_exit_code() {
     let s = serve("run-exit");
     let out = logdeck()
         .args([
-            "run", "--quiet", "--token", "tok", "--server", &s.url, "--label", "k=v", "--",
+            "run", "--quiet", "--token", TOKEN, "--server", &s.url, "--label", "k=v", "--",
         ])
         .args([
             "sh",
@@ -154,7 +157,7 @@ fn a_session_run_is_labelled_with_its_log_and_connection() {
             "run",
             "-q",
             "--token",
-            "tok",
+            TOKEN,
             "--server",
             &s.url,
             "--session",
@@ -180,7 +183,7 @@ fn a_session_run_is_labelled_with_its_log_and_connection() {
     );
     // Only client or server.
     let bad = logdeck()
-        .args(["run", "--token", "tok", "--session", "middle", "--", "true"])
+        .args(["run", "--token", TOKEN, "--session", "middle", "--", "true"])
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
@@ -188,11 +191,36 @@ fn a_session_run_is_labelled_with_its_log_and_connection() {
 }
 
 #[test]
+fn serve_refuses_a_guessable_token() {
+    let dir = temp_dir("weak-token");
+    for (flag, env) in [(Some("e2e-token"), None), (None, Some("ok-ish,tok"))] {
+        let mut cmd = logdeck();
+        cmd.args([
+            "serve",
+            "--no-sample",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(&dir);
+        if let Some(t) = flag {
+            cmd.args(["--ingest-token", t]);
+        }
+        if let Some(t) = env {
+            cmd.env("LOGDECK_INGEST_TOKENS", t);
+        }
+        let out = assert_fails_with(&mut cmd, "at least 128 bits of entropy");
+        assert_eq!(out.status.code(), Some(2), "a usage error");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn run_streams_stdin_and_refuses_a_wrong_token() {
     let s = serve("run-stdin");
     let mut child = logdeck()
         .args([
-            "run", "-q", "--stdin", "--name", "piped", "--token", "tok", "--server", &s.url,
+            "run", "-q", "--stdin", "--name", "piped", "--token", TOKEN, "--server", &s.url,
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -230,7 +258,7 @@ fn run_streams_stdin_and_refuses_a_wrong_token() {
 fn sigterm_reaches_the_program() {
     let s = serve("run-term");
     let mut child = logdeck()
-        .args(["run", "-q", "--token", "tok", "--server", &s.url, "--"])
+        .args(["run", "-q", "--token", TOKEN, "--server", &s.url, "--"])
         .args([
             "sh",
             "-c",

@@ -516,7 +516,10 @@ async fn local_paths_cannot_leave_the_folder() {
             matches!(&err, StoreError::BadLocation { reason, .. } if reason.contains("out of the store")),
             "{escape}: {err}"
         );
-        assert!(stores.open(escape, Some(0..3)).await.is_err(), "{escape} by range");
+        assert!(
+            stores.open(escape, Some(0..3)).await.is_err(),
+            "{escape} by range"
+        );
     }
     assert_eq!(stores.read("alias.txt").await.unwrap().as_ref(), b"hello\n");
     assert!(matches!(

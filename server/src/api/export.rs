@@ -255,7 +255,11 @@ mod tests {
                 .from_reader(&out[..]);
             let row = r.records().next().unwrap().unwrap();
             assert!(row[4].starts_with(cell), "{name:?} -> {:?}", &row[4]);
-            assert!(row[4].ends_with(&name[name.len().min(3)..]), "{:?}", &row[4]);
+            assert!(
+                row[4].ends_with(&name[name.len().min(3)..]),
+                "{:?}",
+                &row[4]
+            );
         }
         // Numbers stay numbers, negative ones too.
         let mut r = run(7, "x");

@@ -46,6 +46,55 @@ pub fn new_token() -> String {
     format!("ldk_{hex}")
 }
 
+/// Least entropy a configured token must have, in bits.
+pub const MIN_TOKEN_BITS: f64 = 128.0;
+
+/// An upper estimate of a token's entropy: its length times the bits of
+/// the character classes it draws from (lower case, upper case, digits,
+/// other ASCII, anything else), as if each character were drawn at random.
+/// A token of fewer than 8 distinct characters (`aaaa…`, `abab…`) counts as
+/// none. Guessing is cheap over a network a server shares, so the server
+/// refuses at start a configured token below [`MIN_TOKEN_BITS`].
+pub fn token_bits(token: &str) -> f64 {
+    let distinct: std::collections::HashSet<char> = token.chars().collect();
+    if distinct.len() < 8 {
+        return 0.0;
+    }
+    let class = |c: &char| match c {
+        'a'..='z' => 0,
+        'A'..='Z' => 1,
+        '0'..='9' => 2,
+        c if c.is_ascii() => 3,
+        _ => 4,
+    };
+    let sizes = [26.0, 26.0, 10.0, 32.0, 1000.0];
+    let mut used = [false; 5];
+    for c in &distinct {
+        used[class(c)] = true;
+    }
+    let alphabet: f64 = sizes
+        .iter()
+        .zip(used)
+        .filter(|(_, u)| *u)
+        .map(|(s, _)| s)
+        .sum();
+    token.chars().count() as f64 * alphabet.log2()
+}
+
+/// A configured token, checked: `Err` says why it is refused.
+pub fn strong_token(token: &str) -> Result<String, String> {
+    let bits = token_bits(token);
+    if bits >= MIN_TOKEN_BITS {
+        Ok(token.to_string())
+    } else {
+        Err(format!(
+            "a producer token needs at least {MIN_TOKEN_BITS} bits of entropy (this one has about \
+             {bits:.0}): make one with `logdeck token create NAME`, or use 32 random hex digits \
+             (`openssl rand -hex 16`)"
+        ))
+    }
+}
+
 /// The bearer token of a request.
 pub fn bearer(headers: &HeaderMap) -> Result<&str, AuthError> {
     headers
@@ -120,6 +169,37 @@ impl Tokens {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weak_tokens_are_refused_and_generated_ones_pass() {
+        for weak in [
+            "",
+            "tok",
+            "e2e-token",
+            "correct-horse",
+            &"a".repeat(64),
+            &"ab".repeat(40),
+            "0123456789abcdef0123", // 20 hex digits: 80 bits
+        ] {
+            assert!(strong_token(weak).is_err(), "{weak:?} passed");
+        }
+        let refusal = strong_token("tok").unwrap_err();
+        assert!(
+            refusal.contains("128 bits") && refusal.contains("token create"),
+            "{refusal}"
+        );
+        for strong in [
+            new_token(),
+            "3f9c2a7be10d4c5f8a6b9e0d1c2f3a4b".to_string(), // openssl rand -hex 16
+            "Qm9vdC1zdHJhcC10b2tlbi0xMjM0NTY".to_string(),
+        ] {
+            assert!(
+                strong_token(&strong).is_ok(),
+                "{strong:?}: {} bits",
+                token_bits(&strong)
+            );
+        }
+    }
 
     fn bearer_of(t: &str) -> HeaderMap {
         let mut h = HeaderMap::new();

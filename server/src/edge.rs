@@ -10,6 +10,13 @@
 //! know (any other `Authorization` header, which such a page can add, is
 //! no exemption).
 //!
+//! A page on another site can also open a websocket here, or send a form,
+//! from the user's own browser, which then says where the page came from
+//! (`Origin`). A websocket upgrade or a request that changes something is
+//! refused (403) when it carries an `Origin` other than this server's own
+//! (the request's `Host`) or a `--public-url`'s; programs (`logdeck run`,
+//! `tail`, curl) send no `Origin` and are not affected.
+//!
 //! The page's scripts are allowed by the per-request nonce Leptos puts on
 //! them (`Content-Security-Policy`, set in [`page_policy`]); every response
 //! forbids framing and MIME sniffing and sends no referrer off-site.
@@ -82,9 +89,80 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         common_headers(&mut res);
         return res;
     }
+    if let Some(origin) = foreign_origin(&req, &state.public_hosts) {
+        let mut res = Problem {
+            status: StatusCode::FORBIDDEN,
+            message: format!(
+                "a page from {origin:?} may not open a connection or change anything here; \
+                 start the server with --public-url naming the origin it is served at"
+            ),
+        }
+        .into_response();
+        common_headers(&mut res);
+        return res;
+    }
     let mut res = next.run(req).await;
     common_headers(&mut res);
     res
+}
+
+/// The `Origin` of a websocket upgrade or a state-changing request when it
+/// is not one this server is served at: the request's own `Host`, or a
+/// `--public-url` name. Reads and requests without `Origin` pass.
+fn foreign_origin(req: &Request, public: &[String]) -> Option<String> {
+    let upgrade = req
+        .headers()
+        .get(header::UPGRADE)
+        .is_some_and(|u| u.as_bytes().eq_ignore_ascii_case(b"websocket"));
+    let reads = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    if reads && !upgrade {
+        return None;
+    }
+    let origin = req.headers().get(header::ORIGIN)?;
+    let text = origin.to_str().unwrap_or("\u{FFFD}");
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    if origin_allowed(text, host, public) {
+        None
+    } else {
+        Some(text.to_string())
+    }
+}
+
+/// Whether a page at `origin` (`scheme://host[:port]`) is this server's:
+/// the same host and port as the request's `Host`, or a `--public-url`
+/// name. `null` (a sandboxed frame, a file) never is.
+pub fn origin_allowed(origin: &str, host: Option<&str>, public: &[String]) -> bool {
+    let Ok(url) = url::Url::parse(origin) else {
+        return false;
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return false;
+    }
+    let Some(name) = url.host_str() else {
+        return false;
+    };
+    let authority = match url.port() {
+        Some(p) => format!("{name}:{p}"),
+        None => name.to_string(),
+    };
+    let same = host.is_some_and(|h| {
+        let h = h.to_ascii_lowercase();
+        h == authority
+            || (url.port().is_none()
+                && h.strip_suffix(if url.scheme() == "https" {
+                    ":443"
+                } else {
+                    ":80"
+                }) == Some(name))
+    });
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    same || public.iter().any(|p| p.eq_ignore_ascii_case(name))
 }
 
 /// Whether the request carries a producer token this server accepts.
@@ -148,7 +226,37 @@ pub fn set_page_policy() {
 
 #[cfg(test)]
 mod tests {
-    use super::host_allowed;
+    use super::{host_allowed, origin_allowed};
+
+    #[test]
+    fn only_this_servers_own_origins_are_allowed() {
+        let public = ["logs.example.com".to_string()];
+        let host = Some("127.0.0.1:3000");
+        for ok in [
+            "http://127.0.0.1:3000",
+            "https://logs.example.com",
+            "https://LOGS.example.com:8443",
+        ] {
+            assert!(origin_allowed(ok, host, &public), "{ok}");
+        }
+        assert!(origin_allowed(
+            "http://localhost",
+            Some("localhost:80"),
+            &[]
+        ));
+        assert!(origin_allowed("http://[::1]:3000", Some("[::1]:3000"), &[]));
+        for bad in [
+            "http://evil.example",
+            "http://127.0.0.1:3001",
+            "http://localhost:3000",
+            "null",
+            "file://",
+            "chrome-extension://abc",
+            "",
+        ] {
+            assert!(!origin_allowed(bad, host, &public), "{bad}");
+        }
+    }
 
     #[test]
     fn hosts() {

@@ -636,6 +636,46 @@ async fn the_edge_refuses_foreign_hosts_and_sets_its_policies(cat: &Catalog) {
     req.headers_mut()
         .insert(header::AUTHORIZATION, "Bearer router-test".parse().unwrap());
     assert_eq!(send(&f.app, req).await.0, StatusCode::OK);
+    // A page of another origin may not open a viewer socket or change
+    // anything, whatever Host it reaches; the server's own page may.
+    let from = |method: &str, uri: &str, origin: &str| {
+        let mut req = with_host(method, uri, "127.0.0.1:3000");
+        req.headers_mut()
+            .insert(header::ORIGIN, origin.parse().unwrap());
+        req
+    };
+    let upgrade = |mut req: Request<Body>| {
+        for (k, v) in [
+            ("connection", "upgrade"),
+            ("upgrade", "websocket"),
+            ("sec-websocket-version", "13"),
+            ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ] {
+            req.headers_mut().insert(k, v.parse().unwrap());
+        }
+        req
+    };
+    for origin in ["http://evil.example", "http://127.0.0.1:3001", "null"] {
+        let ws = upgrade(from("GET", "/api/runs/1/logs/output/live", origin));
+        let (status, _, body) = send(&f.app, ws).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{origin}");
+        assert!(String::from_utf8_lossy(&body).contains("--public-url"));
+        let put = from("PUT", "/api/runs/1/bookmark", origin);
+        assert_eq!(send(&f.app, put).await.0, StatusCode::FORBIDDEN, "{origin}");
+        // Reading is not changing anything.
+        let read = from("GET", "/api/totals", origin);
+        assert_eq!(send(&f.app, read).await.0, StatusCode::OK, "{origin}");
+    }
+    assert!(cat.bookmarks().await.unwrap().is_empty());
+    let (_, page) = get_json(&f.app, "/api/runs?limit=1").await;
+    let id = page["rows"][0]["id"].as_i64().unwrap();
+    let own = from(
+        "PUT",
+        &format!("/api/runs/{id}/bookmark"),
+        "http://127.0.0.1:3000",
+    );
+    assert_eq!(send(&f.app, own).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(cat.bookmarks().await.unwrap().len(), 1);
     for host in ["127.0.0.1:3000", "localhost:3000", "[::1]:3000"] {
         let (status, _, _) = send(&f.app, with_host("GET", "/api/totals", host)).await;
         assert_eq!(status, StatusCode::OK, "{host}");

@@ -70,6 +70,8 @@ fn serve_reports_an_unreachable_catalog_and_a_bad_store() {
         stderr.contains("cannot open the catalog at postgres://nobody@127.0.0.1:1/none"),
         "{stderr}"
     );
+    // Why, at once: not a pool's "timed out" after its acquire timeout.
+    assert!(stderr.contains("Connection refused"), "{stderr}");
 
     let out = logdeck()
         .args([

@@ -26,16 +26,20 @@ pub struct RunState {
     pub exit_code: Option<i64>,
     /// Where a finished task's output was archived, once it was.
     pub output_log: Option<String>,
+    /// The SHA-256 of the token of the producer that created a task run
+    /// (none for runs created before it was recorded, and for connections).
+    pub producer: Option<String>,
 }
 
 impl Catalog {
-    /// Creates a live task run and returns its id. Of labels with the same
-    /// key, the last is kept.
+    /// Creates a live task run for `producer` (the SHA-256 of its token)
+    /// and returns its id. Of labels with the same key, the last is kept.
     pub async fn create_task_run(
         &self,
         name: &str,
         command: Option<&str>,
         labels: &[(String, String)],
+        producer: &str,
         now_ms: i64,
     ) -> Result<i64, CatalogError> {
         let labels: Labels = labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -47,7 +51,7 @@ impl Catalog {
         // writes from its first statement (no read-then-write upgrade).
         for attempt in 0..50u64 {
             match self
-                .try_create_task_run(&name, command.as_deref(), &labels, secs, now_ms)
+                .try_create_task_run(&name, command.as_deref(), &labels, producer, secs, now_ms)
                 .await
             {
                 Ok(Some(id)) => return Ok(id),
@@ -70,6 +74,7 @@ impl Catalog {
         name: &str,
         command: Option<&str>,
         labels: &Labels,
+        producer: &str,
         secs: i64,
         now_ms: i64,
     ) -> Result<Option<i64>, CatalogError> {
@@ -78,9 +83,9 @@ impl Catalog {
             let inserted = sqlx::query(
                 "INSERT INTO runs (id, username, ip, last_updated, updated_at, version, \
                  client_state, server_state, imported_ms, status, kind, command, labels, started_ms, \
-                 username_folded) \
+                 username_folded, producer) \
                  SELECT COALESCE(MAX(id), $1) + 1, $2, '', $3, $4, NULL, 'missing', 'missing', $5, \
-                 'live', 'task', $6, $7, $5, $8 FROM runs WHERE id > $1 \
+                 'live', 'task', $6, $7, $5, $8, $9 FROM runs WHERE id > $1 \
                  ON CONFLICT (id) DO NOTHING RETURNING id",
             )
             .bind(TASK_ID_BASE)
@@ -91,6 +96,7 @@ impl Catalog {
             .bind(command.map(str::to_string))
             .bind(serde_json::to_string(labels).map_err(|e| CatalogError::Corrupt(e.to_string()))?)
             .bind(crate::search::fold(name))
+            .bind(producer.to_string())
             .fetch_optional(&mut *tx)
             .await?;
             let Some(row) = inserted else {
@@ -303,7 +309,7 @@ impl Catalog {
 
     /// The status of run `id`, if it exists.
     pub async fn run_state(&self, id: i64) -> Result<Option<RunState>, CatalogError> {
-        let row = sqlx::query("SELECT status, kind, exit_code, output_log FROM runs WHERE id = $1")
+        let row = sqlx::query("SELECT status, kind, exit_code, output_log, producer FROM runs WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -313,6 +319,7 @@ impl Catalog {
                 kind: crate::runs::word(&r, "kind")?,
                 exit_code: r.try_get("exit_code")?,
                 output_log: r.try_get("output_log")?,
+                producer: r.try_get("producer")?,
             })
         })
         .transpose()

@@ -65,6 +65,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/shared/0009_population.sql"),
         include_str!("../migrations/shared/0009_population.sql"),
     ),
+    (
+        10,
+        "the producer that created each task run",
+        include_str!("../migrations/shared/0010_producers.sql"),
+        include_str!("../migrations/shared/0010_producers.sql"),
+    ),
 ];
 
 #[derive(Debug)]

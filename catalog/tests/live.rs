@@ -10,8 +10,8 @@ async fn task_runs_get_their_own_ids_and_finish_once(c: &Catalog) {
     let none = vec![];
     // Created concurrently, as by two server processes.
     let (a, b) = tokio::join!(
-        c.create_task_run("build", Some("make -j2"), &labels, 1_700_000_000_000),
-        c.create_task_run("test", None, &none, 1_700_000_001_000),
+        c.create_task_run("build", Some("make -j2"), &labels, "hash-a", 1_700_000_000_000),
+        c.create_task_run("test", None, &none, "hash-b", 1_700_000_001_000),
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert!(a > TASK_ID_BASE && b > TASK_ID_BASE && a != b);
@@ -20,6 +20,7 @@ async fn task_runs_get_their_own_ids_and_finish_once(c: &Catalog) {
         (s.status, s.kind, s.exit_code),
         (RunStatus::Live, RunKind::Task, None)
     );
+    assert_eq!(s.producer.as_deref(), Some("hash-a"), "the creator is kept");
     // The run is listed, newest first, with its name where the user goes.
     let run = c.run(a).await.unwrap().unwrap();
     assert_eq!(run.run.username.as_deref(), Some("build"));

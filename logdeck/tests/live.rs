@@ -973,3 +973,64 @@ async fn a_revoked_token_closes_its_open_producer() {
     assert!(run > 0);
     server.task.abort();
 }
+
+/// A valid token may not write into a run another token created: the
+/// socket is closed with 4403 before anything is read from it, and the
+/// creator's log is untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_writes_only_into_runs_it_created() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let data = tempfile::tempdir().unwrap();
+    let server = start(data.path(), Kind::Embedded, "unused", 0).await;
+    let url = format!("sqlite:{}", data.path().join("catalog.db").display());
+    let catalog = Catalog::open(&url).await.unwrap();
+    let other = server::live::tokens::new_token();
+    let hash = server::live::tokens::token_hash(&other);
+    assert!(catalog.create_token("other", &hash, 1).await.unwrap());
+    let created = reqwest::Client::new()
+        .post(format!("http://{}/api/live/runs", server.addr))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .body(r#"{"name":"mine"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: serde_json::Value = serde_json::from_str(&created.text().await.unwrap()).unwrap();
+    let run = created["run"].as_i64().unwrap();
+    let ws = format!("ws://{}/api/live/runs/{run}/logs/output/ingest", server.addr);
+    let connect = |token: String| {
+        let mut req = ws.as_str().into_client_request().unwrap();
+        req.headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        tokio_tungstenite::connect_async(req)
+    };
+    let forged = r#"{"type":"lines","lines":[{"seq":1,"t":0,"s":"o","x":"forged"}]}"#;
+    let (mut intruder, _) = connect(other).await.unwrap();
+    let _ = intruder.send(Message::Text(forged.into())).await;
+    let mut closed = None;
+    while let Some(Ok(m)) = intruder.next().await {
+        match m {
+            Message::Close(Some(f)) => {
+                closed = Some((u16::from(f.code), f.reason.to_string()));
+                break;
+            }
+            Message::Text(t) => panic!("the intruder was answered: {t}"),
+            _ => {}
+        }
+    }
+    let (code, reason) = closed.expect("a close frame");
+    assert_eq!(code, model::live::close::FORBIDDEN, "{reason}");
+    assert!(reason.contains("another producer token"), "{reason}");
+    // The creator finds its log empty and writes line 1 itself.
+    let (mut mine, _) = connect(TOKEN.to_string()).await.unwrap();
+    let ready = mine.next().await.unwrap().unwrap();
+    assert_eq!(ready.into_text().unwrap().as_str(), r#"{"type":"ready","last_seq":0}"#);
+    let line = r#"{"type":"lines","lines":[{"seq":1,"t":0,"s":"o","x":"mine"}]}"#;
+    mine.send(Message::Text(line.into())).await.unwrap();
+    let ack = mine.next().await.unwrap().unwrap();
+    assert_eq!(ack.into_text().unwrap().as_str(), r#"{"type":"ack","seq":1}"#);
+    server.task.abort();
+}

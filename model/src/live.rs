@@ -292,6 +292,9 @@ pub mod close {
     pub const BAD_MESSAGE: u16 = 4400;
     /// The token is missing or wrong.
     pub const UNAUTHORIZED: u16 = 4401;
+    /// The token is valid but may not write here: another producer's token
+    /// created the run.
+    pub const FORBIDDEN: u16 = 4403;
     /// No such run or log.
     pub const NOT_FOUND: u16 = 4404;
     /// The log is sealed: nothing more can be written.

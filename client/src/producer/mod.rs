@@ -358,6 +358,7 @@ fn closed(frame: Option<tungstenite::protocol::CloseFrame>) -> Attempt {
     match code {
         close::BAD_MESSAGE
         | close::UNAUTHORIZED
+        | close::FORBIDDEN
         | close::NOT_FOUND
         | close::SEALED
         | close::TOO_BIG => Attempt::Fatal(m),

@@ -11,7 +11,7 @@ use model::live::{IngestMsg, LiveRunCreated, NewLiveRun, ProducerMsg, close};
 use model::{LogName, RunKind, RunStatus};
 
 use crate::api::path::RunLog;
-use crate::live::tokens::{AuthError, bearer};
+use crate::live::tokens::{AuthError, bearer, token_hash};
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -19,14 +19,18 @@ use crate::state::AppState;
 /// (401, or 503 when the catalog cannot say), and the producer's socket
 /// checks it again while it is open.
 pub struct Producer {
-    token: Option<String>,
+    token: String,
 }
 
 impl Producer {
     /// Whether the token the producer came with is still valid.
     async fn recheck(&self, s: &AppState) -> Result<(), AuthError> {
-        let given = self.token.as_deref().ok_or(AuthError::Missing);
-        s.live.tokens.check_bearer(given, &s.catalog).await
+        s.live.tokens.check_bearer(Ok(&self.token), &s.catalog).await
+    }
+
+    /// Who the producer is, as the catalog records a run's creator.
+    fn identity(&self) -> String {
+        token_hash(&self.token)
     }
 }
 
@@ -37,7 +41,7 @@ impl FromRequestParts<AppState> for Producer {
         let given = bearer(&parts.headers);
         match s.live.tokens.check_bearer(given.clone(), &s.catalog).await {
             Ok(()) => Ok(Producer {
-                token: given.ok().map(str::to_string),
+                token: given.unwrap_or_default().to_string(),
             }),
             Err(AuthError::Unavailable(e)) => Err(Problem {
                 status: StatusCode::SERVICE_UNAVAILABLE,
@@ -64,7 +68,7 @@ const MAX_TAKEN_IDS: usize = 10;
         (status = "default", description = "An error", body = crate::problem::ErrorBody)))]
 pub async fn create_run(
     State(s): State<AppState>,
-    _: Producer,
+    producer: Producer,
     body: Result<Json<NewLiveRun>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, Problem> {
     let Json(new) = body.map_err(|e| Problem::bad_request(e.body_text()))?;
@@ -79,7 +83,13 @@ pub async fn create_run(
     for attempt in 0..MAX_TAKEN_IDS {
         id = s
             .catalog
-            .create_task_run(name, new.command.as_deref(), &new.labels, catalog::now_ms())
+            .create_task_run(
+                name,
+                new.command.as_deref(),
+                &new.labels,
+                &producer.identity(),
+                catalog::now_ms(),
+            )
             .await?;
         let key = crate::live::output_key(id).map_err(|e| Problem::bad_request(e.to_string()))?;
         match s.live.store.progress(&key).await {
@@ -156,10 +166,26 @@ pub async fn ingest(
             ),
         });
     }
+    // A token writes only into the runs it created (runs from before
+    // creators were recorded have none). The refusal is a close frame, which
+    // a browser's websocket can read, unlike an HTTP status.
+    let foreign = status
+        .producer
+        .as_ref()
+        .is_some_and(|creator| *creator != producer.identity());
     Ok(ws
         .max_message_size(crate::live::MAX_FRAME)
         .max_frame_size(crate::live::MAX_FRAME)
-        .on_upgrade(move |socket| async move {
+        .on_upgrade(move |mut socket| async move {
+            if foreign {
+                tracing::warn!(log = %key, "a producer token tried to write into a run another token created");
+                let refusal = Refusal::new(
+                    close::FORBIDDEN,
+                    format!("run {} was created with another producer token; this one may not write to it", key.run()),
+                );
+                let _ = socket.send(Message::Close(Some(refusal.frame()))).await;
+                return;
+            }
             if let Err(reason) = session(&s, &key, &producer, socket).await {
                 tracing::warn!(log = %key, "producer connection ended: {reason}");
             }
@@ -179,6 +205,13 @@ impl Refusal {
         Refusal {
             code,
             reason: reason.into(),
+        }
+    }
+
+    fn frame(&self) -> CloseFrame {
+        CloseFrame {
+            code: self.code,
+            reason: self.reason.chars().take(120).collect::<String>().into(),
         }
     }
 
@@ -222,11 +255,7 @@ async fn session(
 ) -> Result<(), Ended> {
     let ended = converse(s, key, producer, &mut socket).await;
     if let Err(Ended::Refused(r)) = &ended {
-        let frame = CloseFrame {
-            code: r.code,
-            reason: r.reason.chars().take(120).collect::<String>().into(),
-        };
-        let _ = socket.send(Message::Close(Some(frame))).await;
+        let _ = socket.send(Message::Close(Some(r.frame()))).await;
     }
     ended
 }

@@ -49,15 +49,10 @@ pub async fn run(args: BenchLiveArgs) -> anyhow::Result<()> {
     let live = match &args.redis_url {
         Some(url) => {
             let prefix = format!("logdeck-bench:{}", std::process::id());
-            Live {
-                store: livestore::LiveStore::Redis(
-                    livestore::RedisStore::connect(url, &prefix).await?,
-                ),
-                tokens: Tokens::new([TOKEN.to_string()]),
-                silence: server::live::DEFAULT_SILENCE,
-                archive_to: String::new(),
-                batches: Default::default(),
-            }
+            Live::new(
+                livestore::LiveStore::Redis(livestore::RedisStore::connect(url, &prefix).await?),
+                Tokens::new([TOKEN.to_string()]),
+            )
         }
         None => Live::open(dir.path(), None, "", Tokens::new([TOKEN.to_string()])).await?,
     };

@@ -309,10 +309,12 @@ impl Catalog {
 
     /// The status of run `id`, if it exists.
     pub async fn run_state(&self, id: i64) -> Result<Option<RunState>, CatalogError> {
-        let row = sqlx::query("SELECT status, kind, exit_code, output_log, producer FROM runs WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT status, kind, exit_code, output_log, producer FROM runs WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| {
             Ok(RunState {
                 status: crate::runs::word(&r, "status")?,

@@ -10,7 +10,13 @@ async fn task_runs_get_their_own_ids_and_finish_once(c: &Catalog) {
     let none = vec![];
     // Created concurrently, as by two server processes.
     let (a, b) = tokio::join!(
-        c.create_task_run("build", Some("make -j2"), &labels, "hash-a", 1_700_000_000_000),
+        c.create_task_run(
+            "build",
+            Some("make -j2"),
+            &labels,
+            "hash-a",
+            1_700_000_000_000
+        ),
         c.create_task_run("test", None, &none, "hash-b", 1_700_000_001_000),
     );
     let (a, b) = (a.unwrap(), b.unwrap());

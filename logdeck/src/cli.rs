@@ -185,6 +185,46 @@ pub struct ServeArgs {
     /// How builds are compared and outlier sessions found.
     #[command(flatten)]
     pub population: PopulationArgs,
+    /// What one connection may hold.
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+}
+
+/// What one connection may hold (see the README's Security section).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Connections")]
+pub struct ConnectionArgs {
+    /// Connections open at once; more are answered 503 and closed. Lowered
+    /// to what the open-file limit allows (raised to its hard limit at
+    /// start).
+    #[arg(long, env = "LOGDECK_MAX_CONNECTIONS", default_value_t = server::listen::MAX_CONNECTIONS,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_connections: usize,
+    /// Seconds a connection may stay open with nothing sent either way and
+    /// no request being handled (also the time to send the first byte).
+    #[arg(long, env = "LOGDECK_IDLE_TIMEOUT", default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+    /// Seconds a request's body may take to arrive.
+    #[arg(long, env = "LOGDECK_BODY_TIMEOUT", default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout: u64,
+}
+
+impl ConnectionArgs {
+    /// The limits, with the connection cap fitted under `open_files`.
+    pub fn limits(&self, open_files: u64) -> server::listen::Limits {
+        let idle = std::time::Duration::from_secs(self.idle_timeout);
+        server::listen::Limits {
+            first_byte: idle.min(server::listen::Limits::default().first_byte),
+            idle,
+            body: std::time::Duration::from_secs(self.body_timeout),
+            max_connections: self
+                .max_connections
+                .min(server::listen::connections_that_fit(open_files)),
+            ..Default::default()
+        }
+    }
 }
 
 /// How builds are compared and outlier sessions found (the builds view,

@@ -66,15 +66,12 @@ async fn start_on(
             .unwrap(),
         Kind::Redis => {
             let url = testing::redis_url();
-            Live {
-                store: livestore::LiveStore::Redis(
+            Live::new(
+                livestore::LiveStore::Redis(
                     livestore::RedisStore::connect(&url, prefix).await.unwrap(),
                 ),
-                tokens: Tokens::new([TOKEN.to_string()]),
-                silence: server::live::DEFAULT_SILENCE,
-                archive_to: String::new(),
-                batches: Default::default(),
-            }
+                Tokens::new([TOKEN.to_string()]),
+            )
         }
     };
     let mut live = live;
@@ -1000,7 +997,10 @@ async fn a_token_writes_only_into_runs_it_created() {
     assert_eq!(created.status(), 201);
     let created: serde_json::Value = serde_json::from_str(&created.text().await.unwrap()).unwrap();
     let run = created["run"].as_i64().unwrap();
-    let ws = format!("ws://{}/api/live/runs/{run}/logs/output/ingest", server.addr);
+    let ws = format!(
+        "ws://{}/api/live/runs/{run}/logs/output/ingest",
+        server.addr
+    );
     let connect = |token: String| {
         let mut req = ws.as_str().into_client_request().unwrap();
         req.headers_mut()
@@ -1027,10 +1027,16 @@ async fn a_token_writes_only_into_runs_it_created() {
     // The creator finds its log empty and writes line 1 itself.
     let (mut mine, _) = connect(TOKEN.to_string()).await.unwrap();
     let ready = mine.next().await.unwrap().unwrap();
-    assert_eq!(ready.into_text().unwrap().as_str(), r#"{"type":"ready","last_seq":0}"#);
+    assert_eq!(
+        ready.into_text().unwrap().as_str(),
+        r#"{"type":"ready","last_seq":0}"#
+    );
     let line = r#"{"type":"lines","lines":[{"seq":1,"t":0,"s":"o","x":"mine"}]}"#;
     mine.send(Message::Text(line.into())).await.unwrap();
     let ack = mine.next().await.unwrap().unwrap();
-    assert_eq!(ack.into_text().unwrap().as_str(), r#"{"type":"ack","seq":1}"#);
+    assert_eq!(
+        ack.into_text().unwrap().as_str(),
+        r#"{"type":"ack","seq":1}"#
+    );
     server.task.abort();
 }

@@ -268,13 +268,31 @@ impl LogStores {
         Err(first_err.unwrap_or_else(|| StoreError::NotAllowed(location.to_string())))
     }
 
-    /// Opens `location` for reading, the whole object or `range` of it,
-    /// refusing objects over the size cap. A remote store's read, body
-    /// included, ends with [`StoreError::TimedOut`] at the deadline.
+    /// Opens `location` for reading, the whole object or `range` of it.
+    /// The whole of an object over the size cap is refused (it is the cap
+    /// on what is read into memory at once); a range of one is not. A
+    /// remote store's read, body included, ends with
+    /// [`StoreError::TimedOut`] at the deadline.
     pub async fn open(
         &self,
         location: &str,
         range: Option<Range<u64>>,
+    ) -> Result<LogRead, StoreError> {
+        self.open_with(location, range, true).await
+    }
+
+    /// Opens all of `location` whatever its size, for a reader that holds
+    /// only a chunk at a time. A remote store's read still ends at the
+    /// deadline: a paged reader opens ranges instead.
+    pub async fn open_streaming(&self, location: &str) -> Result<LogRead, StoreError> {
+        self.open_with(location, None, false).await
+    }
+
+    async fn open_with(
+        &self,
+        location: &str,
+        range: Option<Range<u64>>,
+        capped: bool,
     ) -> Result<LogRead, StoreError> {
         let resolved = self.resolve(location)?;
         let store = &self.stores[resolved.store];
@@ -289,7 +307,7 @@ impl LogStores {
             location: location.to_string(),
             after: self.limits.read_deadline,
         };
-        let opened = self.open_in(&store.inner, &resolved, location, range);
+        let opened = self.open_in(&store.inner, &resolved, location, range, capped);
         let read = match deadline {
             None => opened.await?,
             Some(at) => tokio::time::timeout_at(at, opened)
@@ -321,6 +339,7 @@ impl LogStores {
         resolved: &Resolved,
         location: &str,
         range: Option<Range<u64>>,
+        capped: bool,
     ) -> Result<LogRead, StoreError> {
         let size = match store {
             Backend::Object(store) => {
@@ -332,7 +351,7 @@ impl LogStores {
             }
             Backend::Http(http) => http.size(location, &resolved.raw).await?,
         };
-        if size > self.limits.max_bytes {
+        if capped && range.is_none() && size > self.limits.max_bytes {
             return Err(StoreError::TooLarge {
                 location: location.to_string(),
                 size,

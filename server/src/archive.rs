@@ -7,9 +7,11 @@
 //! the lines leave the live store.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use livestore::{Line, Stream};
+use logstore::LogStores;
 use model::LogName;
 
 use crate::state::AppState;
@@ -135,46 +137,175 @@ fn encode(lines: &[Line]) -> (Bytes, Bytes) {
     (text.into(), times.into())
 }
 
-/// Lines of an archived log from seq `from` on, with their times and
-/// streams (lines without a sidecar entry get time 0 on stdout).
-pub async fn read(s: &AppState, location: &str, from: u64) -> Result<Vec<Line>, ArchiveError> {
-    let text = s.stores.read(location).await?;
-    let times = match s.stores.read(&sidecar(location)).await {
-        Ok(t) => t,
-        Err(logstore::StoreError::NotFound(_)) => Bytes::new(),
-        Err(e) => return Err(e.into()),
-    };
-    decode(&text, &times, from)
+/// Bytes read from the store per page while serving an archived log.
+const PAGE: u64 = 64 << 10;
+/// Longest line an archived log may hold (a live line is at most a
+/// producer's frame).
+const MAX_LINE: usize = crate::live::MAX_FRAME + 1;
+
+/// Reads an archived log's lines in order, a page of the store at a time:
+/// what a reader holds is a page and a batch, whatever the log's size, and
+/// nothing is read ahead of what its caller asks for.
+pub struct ArchiveReader {
+    text: Pager,
+    /// None when the log has no sidecar: lines get time 0 on stdout.
+    times: Option<Pager>,
+    /// Seq of the next line `text` gives.
+    seq: u64,
 }
 
-fn decode(text: &[u8], times: &[u8], from: u64) -> Result<Vec<Line>, ArchiveError> {
-    let text = std::str::from_utf8(text)
-        .map_err(|e| ArchiveError::Inconsistent(format!("archived text is not UTF-8: {e}")))?;
-    let times = std::str::from_utf8(times)
-        .map_err(|e| ArchiveError::Inconsistent(format!("archived times are not UTF-8: {e}")))?;
-    let body = text.strip_suffix('\n').unwrap_or(text);
-    if body.is_empty() && text.is_empty() {
-        return Ok(Vec::new());
+/// One object, read a page at a time and split into lines.
+struct Pager {
+    stores: Arc<LogStores>,
+    location: String,
+    size: u64,
+    pos: u64,
+    page: u64,
+    buf: bytes::BytesMut,
+}
+
+impl Pager {
+    async fn open(
+        stores: Arc<LogStores>,
+        location: String,
+        page: u64,
+    ) -> Result<Pager, logstore::StoreError> {
+        let size = stores.open(&location, Some(0..0)).await?.size;
+        Ok(Pager {
+            stores,
+            location,
+            size,
+            pos: 0,
+            page,
+            buf: bytes::BytesMut::new(),
+        })
     }
-    let mut times = times.lines();
-    let mut out = Vec::new();
-    for (i, t) in body.split('\n').enumerate() {
-        let (time_us, stream) = parse_time(times.next());
-        let seq = i as u64 + 1;
-        if seq >= from {
+
+    /// The next line, without its newline; `None` at the end.
+    async fn line(&mut self) -> Result<Option<Bytes>, ArchiveError> {
+        use futures::StreamExt;
+        let mut scanned = 0;
+        loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[scanned..]) {
+                let mut line = self.buf.split_to(scanned + i + 1);
+                line.truncate(scanned + i);
+                return Ok(Some(line.freeze()));
+            }
+            scanned = self.buf.len();
+            if self.pos >= self.size {
+                return Ok((!self.buf.is_empty()).then(|| self.buf.split().freeze()));
+            }
+            if self.buf.len() > MAX_LINE {
+                return Err(ArchiveError::Inconsistent(format!(
+                    "{}: a line longer than {MAX_LINE} bytes at byte {}",
+                    self.location, self.pos
+                )));
+            }
+            let end = (self.pos + self.page).min(self.size);
+            let mut read = self
+                .stores
+                .open(&self.location, Some(self.pos..end))
+                .await?;
+            while let Some(chunk) = read.stream.next().await {
+                self.buf.extend_from_slice(&chunk?);
+            }
+            self.pos = end;
+        }
+    }
+}
+
+impl ArchiveReader {
+    /// Opens the archived log at `location` (and its sidecar, if any).
+    pub async fn open(
+        stores: Arc<LogStores>,
+        location: &str,
+    ) -> Result<ArchiveReader, ArchiveError> {
+        ArchiveReader::open_paged(stores, location, PAGE).await
+    }
+
+    async fn open_paged(
+        stores: Arc<LogStores>,
+        location: &str,
+        page: u64,
+    ) -> Result<ArchiveReader, ArchiveError> {
+        let text = Pager::open(stores.clone(), location.to_string(), page).await?;
+        let times = match Pager::open(stores, sidecar(location), page).await {
+            Ok(p) => Some(p),
+            Err(logstore::StoreError::NotFound(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(ArchiveReader {
+            text,
+            times,
+            seq: 1,
+        })
+    }
+
+    /// Up to `n` lines from seq `from` on (lines before it are read past),
+    /// stopping after the line that reaches `max_bytes` of text; empty at
+    /// the end.
+    pub async fn next(
+        &mut self,
+        from: u64,
+        n: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<Line>, ArchiveError> {
+        let mut out = Vec::new();
+        let mut bytes = 0;
+        while out.len() < n && bytes < max_bytes {
+            let Some(text) = self.text.line().await? else {
+                break;
+            };
+            let time = match &mut self.times {
+                Some(t) => t.line().await?,
+                None => None,
+            };
+            let seq = self.seq;
+            self.seq += 1;
+            if seq < from {
+                continue;
+            }
+            let text = String::from_utf8(text.to_vec()).map_err(|e| {
+                ArchiveError::Inconsistent(format!("archived line {seq} is not UTF-8: {e}"))
+            })?;
+            let (time_us, stream) = parse_time(time.as_deref());
+            bytes += text.len();
             out.push(Line {
                 seq,
                 time_us,
                 stream,
-                text: t.to_string(),
+                text,
             });
         }
+        Ok(out)
     }
-    Ok(out)
 }
 
-fn parse_time(entry: Option<&str>) -> (i64, Stream) {
-    let Some((t, s)) = entry.and_then(|e| e.split_once(' ')) else {
+/// The number of lines of the archived log at `location`, counted a page
+/// at a time (archived logs never change: callers may keep the answer).
+pub async fn count_lines(stores: &LogStores, location: &str) -> Result<u64, ArchiveError> {
+    use futures::StreamExt;
+    let size = stores.open(location, Some(0..0)).await?.size;
+    let (mut lines, mut pos, mut last) = (0u64, 0u64, b'\n');
+    while pos < size {
+        let end = (pos + PAGE).min(size);
+        let mut read = stores.open(location, Some(pos..end)).await?;
+        while let Some(chunk) = read.stream.next().await {
+            let chunk = chunk?;
+            lines += memchr::memchr_iter(b'\n', &chunk).count() as u64;
+            last = chunk.last().copied().unwrap_or(last);
+        }
+        pos = end;
+    }
+    // A last line without its newline is a line too.
+    Ok(lines + u64::from(last != b'\n'))
+}
+
+fn parse_time(entry: Option<&[u8]>) -> (i64, Stream) {
+    let Some((t, s)) = entry
+        .and_then(|e| std::str::from_utf8(e).ok())
+        .and_then(|e| e.split_once(' '))
+    else {
         return (0, Stream::Out);
     };
     let stream = s.parse().unwrap_or(Stream::Out);
@@ -194,18 +325,64 @@ mod tests {
         }
     }
 
-    #[test]
-    fn encoding_round_trips_with_seqs_times_and_streams() {
+    /// Writes `text` (and `times`, if any) as an archived log in a local
+    /// store; reads it back from `from` in batches of 2, a `page` of bytes
+    /// at a time.
+    async fn read_back(text: &[u8], times: Option<&[u8]>, from: u64, page: u64) -> Vec<Line> {
+        let dir = tempfile::tempdir().unwrap();
+        let stores = Arc::new(LogStores::local(dir.path()).unwrap());
+        let loc = location("", 7);
+        stores
+            .put(&loc, Bytes::copy_from_slice(text))
+            .await
+            .unwrap();
+        if let Some(t) = times {
+            stores
+                .put(&sidecar(&loc), Bytes::copy_from_slice(t))
+                .await
+                .unwrap();
+        }
+        let mut r = ArchiveReader::open_paged(stores.clone(), &loc, page)
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        loop {
+            let batch = r.next(from, 2, 1 << 20).await.unwrap();
+            if batch.is_empty() {
+                break;
+            }
+            assert!(batch.len() <= 2);
+            out.extend(batch);
+        }
+        let n = count_lines(&stores, &loc).await.unwrap();
+        let whole = text.iter().filter(|&&b| b == b'\n').count() as u64;
+        assert_eq!(
+            n,
+            whole + u64::from(text.last().is_some_and(|&b| b != b'\n'))
+        );
+        out
+    }
+
+    #[tokio::test]
+    async fn encoding_round_trips_with_seqs_times_and_streams_at_any_page_size() {
         let lines = vec![
             line(1, "first", Stream::Out),
             line(2, "", Stream::Err),
             line(3, "ünïcode | pipes \r", Stream::Out),
+            line(4, &"long ".repeat(40), Stream::Err),
+            line(5, "last", Stream::Out),
         ];
         let (text, times) = encode(&lines);
-        assert_eq!(&text[..], "first\n\nünïcode | pipes \r\n".as_bytes());
-        assert_eq!(decode(&text, &times, 1).unwrap(), lines);
-        assert_eq!(decode(&text, &times, 3).unwrap(), lines[2..]);
-        assert!(decode(&text, &times, 4).unwrap().is_empty());
+        assert!(text.starts_with("first\n\nünïcode | pipes \r\n".as_bytes()));
+        for page in [1, 3, 7, 64, 1 << 20] {
+            assert_eq!(
+                read_back(&text, Some(&times), 1, page).await,
+                lines,
+                "page {page}"
+            );
+            assert_eq!(read_back(&text, Some(&times), 3, page).await, lines[2..]);
+            assert!(read_back(&text, Some(&times), 6, page).await.is_empty());
+        }
     }
 
     #[test]
@@ -219,16 +396,17 @@ mod tests {
         assert!(e.contains("--store"), "{e}");
     }
 
-    #[test]
-    fn an_empty_log_has_no_lines_and_a_missing_sidecar_still_reads() {
+    #[tokio::test]
+    async fn an_empty_log_has_no_lines_and_a_missing_sidecar_still_reads() {
         let (text, times) = encode(&[]);
         assert!(text.is_empty() && times.is_empty());
-        assert!(decode(&text, &times, 1).unwrap().is_empty());
-        let got = decode(b"a\nb\n", b"", 1).unwrap();
-        assert_eq!(got.len(), 2);
+        assert!(read_back(&text, Some(&times), 1, 4).await.is_empty());
+        let got = read_back(b"a\nb\nno newline", None, 1, 4).await;
+        assert_eq!(got.len(), 3);
         assert_eq!(
             (got[1].seq, got[1].time_us, got[1].stream),
             (2, 0, Stream::Out)
         );
+        assert_eq!(got[2].text, "no newline");
     }
 }

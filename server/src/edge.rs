@@ -76,7 +76,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     // browser would send.
     if let Some(host) = host
         && !host_allowed(&host, &state.public_hosts)
-        && !valid_token(&state, req.headers()).await
+        && !valid_token(&state, req.headers(), client_ip(req.extensions())).await
     {
         let mut res = Problem {
             status: StatusCode::MISDIRECTED_REQUEST,
@@ -165,15 +165,30 @@ pub fn origin_allowed(origin: &str, host: Option<&str>, public: &[String]) -> bo
     same || public.iter().any(|p| p.eq_ignore_ascii_case(name))
 }
 
-/// Whether the request carries a producer token this server accepts.
-async fn valid_token(state: &AppState, headers: &HeaderMap) -> bool {
+/// Whether the request carries a producer token this server accepts (a
+/// wrong one counts against its client, as at the producer endpoints:
+/// a 421 against a 200 would otherwise be a free oracle).
+async fn valid_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: Option<std::net::IpAddr>,
+) -> bool {
     headers.contains_key(header::AUTHORIZATION)
         && state
             .live
             .tokens
-            .check(headers, &state.catalog)
+            .admit(headers, &state.catalog, client)
             .await
             .is_ok()
+}
+
+/// The address of the client a request came from, as the accept loop
+/// records it ([`crate::listen`]); none for a router called without a
+/// socket.
+pub fn client_ip(extensions: &axum::http::Extensions) -> Option<std::net::IpAddr> {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
 }
 
 fn common_headers(res: &mut Response) {

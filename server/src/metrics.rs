@@ -37,6 +37,69 @@ pub async fn metrics(State(s): State<AppState>) -> Response {
             c.load(Ordering::Relaxed)
         );
     }
+    let c = &s.conns;
+    let g = &s.live.tokens.guesses;
+    for (name, kind, help, v) in [
+        (
+            "logdeck_connections_open",
+            "gauge",
+            "Connections open now, upgraded ones included.",
+            c.open.load(Ordering::Relaxed),
+        ),
+        (
+            "logdeck_connections_accepted_total",
+            "counter",
+            "Connections accepted.",
+            c.accepted.load(Ordering::Relaxed),
+        ),
+        (
+            "logdeck_connections_refused_total",
+            "counter",
+            "Connections refused (503) because the limit of open connections was reached.",
+            c.refused.load(Ordering::Relaxed),
+        ),
+        (
+            "logdeck_connections_first_byte_timeouts_total",
+            "counter",
+            "Connections closed for sending nothing in time.",
+            c.first_byte_timeouts.load(Ordering::Relaxed),
+        ),
+        (
+            "logdeck_connections_idle_closed_total",
+            "counter",
+            "Connections closed for idleness.",
+            c.idle_closed.load(Ordering::Relaxed),
+        ),
+        (
+            "logdeck_request_bodies_too_slow_total",
+            "counter",
+            "Request bodies cut off for not arriving in time.",
+            c.slow_bodies.load(Ordering::Relaxed),
+        ),
+        (
+            "logdeck_token_failures_total",
+            "counter",
+            "Wrong producer tokens presented.",
+            g.failures.load(Ordering::Relaxed),
+        ),
+        (
+            "logdeck_token_refusals_total",
+            "counter",
+            "Token checks refused (429) for a client that presented too many wrong tokens.",
+            g.refused.load(Ordering::Relaxed),
+        ),
+        (
+            "logdeck_token_failure_clients",
+            "gauge",
+            "Client addresses with wrong tokens remembered.",
+            g.tracked() as u64,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}"
+        );
+    }
     let st = &s.indexer.stats;
     for (name, help, v) in [
         (

@@ -38,6 +38,8 @@ pub struct AppState {
     pub public_hosts: Arc<Vec<String>>,
     /// How builds are compared and outliers found.
     pub population: model::PopulationRules,
+    /// Connection counts of the accept loop ([`crate::listen`]).
+    pub conns: Arc<crate::listen::ConnStats>,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ impl AppState {
             events: Arc::default(),
             public_hosts: Arc::default(),
             population: model::PopulationRules::default(),
+            conns: Arc::default(),
         }
     }
 }

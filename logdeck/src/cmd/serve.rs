@@ -75,7 +75,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         jobs.queued + jobs.running,
         args.workers
     );
-    server::listen::serve(listener, router(state), shutdown_signal()).await;
+    let open_files = server::listen::raise_open_files().unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "cannot read the open-file limit; assuming 1024");
+        1024
+    });
+    let limits = args.connections.limits(open_files);
+    if limits.max_connections < args.connections.max_connections {
+        tracing::warn!(
+            open_files,
+            "at most {} connections fit under the open-file limit (asked for {}); raise `ulimit -n` for more",
+            limits.max_connections,
+            args.connections.max_connections
+        );
+    }
+    let conns = state.conns.clone();
+    server::listen::serve(listener, router(state), shutdown_signal(), limits, conns).await;
     catalog.close().await;
     println!("logdeck: stopped");
     Ok(())

@@ -4,6 +4,7 @@
 //! log to a store, and [`crate::reaper`] seals silent runs.
 
 pub mod batches;
+pub mod guesses;
 pub mod tokens;
 
 use livestore::{LiveError, LiveStore, LogKey};
@@ -28,6 +29,8 @@ pub struct Live {
     pub archive_to: String,
     /// Encoded `lines` messages shared by viewers.
     pub batches: batches::Batches,
+    /// Lines of archived logs, by location (archived logs never change).
+    archived_lines: moka::future::Cache<String, u64>,
 }
 
 /// Default of [`Live::silence`].
@@ -55,13 +58,35 @@ impl Live {
             ),
             None => LiveStore::Embedded(livestore::EmbeddedStore::open(data_dir.join("live"))?),
         };
-        Ok(Live {
+        Ok(Live::new(store, tokens))
+    }
+
+    /// The live side over `store`, with the defaults.
+    pub fn new(store: LiveStore, tokens: Tokens) -> Live {
+        Live {
             store,
             tokens,
             silence: DEFAULT_SILENCE,
             archive_to: String::new(),
             batches: Default::default(),
-        })
+            archived_lines: moka::future::Cache::new(10_000),
+        }
+    }
+
+    /// The number of lines of the archived log at `location`, counted once
+    /// (by one caller, however many ask at once) and then remembered.
+    pub async fn archived_lines(
+        &self,
+        stores: &logstore::LogStores,
+        location: &str,
+    ) -> Result<u64, crate::archive::ArchiveError> {
+        self.archived_lines
+            .try_get_with(
+                location.to_string(),
+                crate::archive::count_lines(stores, location),
+            )
+            .await
+            .map_err(|e| crate::archive::ArchiveError::Inconsistent(e.to_string()))
     }
 }
 

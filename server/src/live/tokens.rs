@@ -6,10 +6,15 @@ use catalog::Catalog;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// The tokens producers may present, besides those in the catalog.
+use super::guesses::{self, Guesses};
+
+/// The tokens producers may present, besides those in the catalog, and
+/// the wrong ones presented so far.
 #[derive(Clone, Default)]
 pub struct Tokens {
     tokens: Vec<String>,
+    /// Wrong tokens by client address.
+    pub guesses: std::sync::Arc<Guesses>,
 }
 
 /// Why a request is refused.
@@ -26,6 +31,13 @@ pub enum AuthError {
     /// A token that is neither configured nor created.
     #[error("wrong token")]
     Wrong,
+    /// The client presented too many wrong tokens lately; it may try again
+    /// after this long.
+    #[error(
+        "too many wrong tokens from this address; try again in {} s",
+        .0.as_secs()
+    )]
+    TooManyFailures(std::time::Duration),
     /// The catalog could not be asked.
     #[error("cannot check the token: {0}")]
     Unavailable(String),
@@ -114,6 +126,7 @@ impl Tokens {
                 .into_iter()
                 .filter(|t| !t.trim().is_empty())
                 .collect(),
+            guesses: Default::default(),
         }
     }
 
@@ -136,6 +149,39 @@ impl Tokens {
     /// then the catalog's.
     pub async fn check(&self, headers: &HeaderMap, catalog: &Catalog) -> Result<(), AuthError> {
         self.check_bearer(bearer(headers), catalog).await
+    }
+
+    /// Checks the bearer token a request from `client` presents, counting
+    /// wrong ones against the client (see [`guesses`]): a client over the
+    /// limit is refused whatever it presents. Without an address (a router
+    /// called without a socket) nothing is counted.
+    pub async fn admit(
+        &self,
+        headers: &HeaderMap,
+        catalog: &Catalog,
+        client: Option<std::net::IpAddr>,
+    ) -> Result<(), AuthError> {
+        let now = std::time::Instant::now();
+        if let Some(ip) = client
+            && let Some(wait) = self.guesses.refused_for(ip, now)
+        {
+            return Err(AuthError::TooManyFailures(wait));
+        }
+        let checked = self.check_bearer(bearer(headers), catalog).await;
+        if let (Err(AuthError::Wrong), Some(ip)) = (&checked, client) {
+            match self.guesses.failed(ip, now) {
+                1 => tracing::warn!(client = %ip, "a wrong producer token was presented"),
+                guesses::LIMIT => tracing::warn!(
+                    client = %ip,
+                    "{} wrong producer tokens within {} s; refusing tokens from this address for {} s",
+                    guesses::LIMIT,
+                    guesses::WINDOW.as_secs(),
+                    guesses::WINDOW.as_secs()
+                ),
+                _ => {}
+            }
+        }
+        checked
     }
 
     /// Checks a bearer token (or why there is none) as [`Tokens::check`].

@@ -25,7 +25,10 @@ pub struct Producer {
 impl Producer {
     /// Whether the token the producer came with is still valid.
     async fn recheck(&self, s: &AppState) -> Result<(), AuthError> {
-        s.live.tokens.check_bearer(Ok(&self.token), &s.catalog).await
+        s.live
+            .tokens
+            .check_bearer(Ok(&self.token), &s.catalog)
+            .await
     }
 
     /// Who the producer is, as the catalog records a run's creator.
@@ -35,24 +38,53 @@ impl Producer {
 }
 
 impl FromRequestParts<AppState> for Producer {
-    type Rejection = Problem;
+    type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Producer, Problem> {
-        let given = bearer(&parts.headers);
-        match s.live.tokens.check_bearer(given.clone(), &s.catalog).await {
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Producer, Response> {
+        let client = crate::edge::client_ip(&parts.extensions);
+        match s
+            .live
+            .tokens
+            .admit(&parts.headers, &s.catalog, client)
+            .await
+        {
             Ok(()) => Ok(Producer {
-                token: given.unwrap_or_default().to_string(),
+                token: bearer(&parts.headers).unwrap_or_default().to_string(),
             }),
-            Err(AuthError::Unavailable(e)) => Err(Problem {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                message: crate::problem::incident("checking a producer token", &e),
-            }),
-            Err(e) => Err(Problem {
-                status: StatusCode::UNAUTHORIZED,
-                message: e.to_string(),
-            }),
+            Err(e) => Err(refusal(e)),
         }
     }
+}
+
+/// The answer to a producer whose token is not accepted: 401, 429 with
+/// `Retry-After` for a client that guessed too often, 503 when the catalog
+/// cannot say.
+pub fn refusal(e: AuthError) -> Response {
+    let status = match e {
+        AuthError::TooManyFailures(_) => StatusCode::TOO_MANY_REQUESTS,
+        AuthError::Unavailable(ref reason) => {
+            return Problem {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                message: crate::problem::incident("checking a producer token", reason),
+            }
+            .into_response();
+        }
+        AuthError::NoTokens | AuthError::Missing | AuthError::Wrong => StatusCode::UNAUTHORIZED,
+    };
+    let wait = match e {
+        AuthError::TooManyFailures(wait) => Some(wait.as_secs()),
+        _ => None,
+    };
+    let mut res = Problem {
+        status,
+        message: e.to_string(),
+    }
+    .into_response();
+    if let Some(wait) = wait {
+        res.headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, wait.into());
+    }
+    res
 }
 
 /// How often a connected producer's token is checked again.
@@ -230,7 +262,15 @@ pub enum Ended {
     /// Sending to the producer failed: it went away.
     #[error("send failed: {0}")]
     Send(#[from] axum::Error),
+    /// The producer answered no ping for three periods: it is gone without
+    /// saying so (it reconnects and resends if it is not).
+    #[error("the producer answered no ping for {} s", 3 * PING.as_secs())]
+    Silent,
 }
+
+/// How often a producer's connection is pinged, so that a quiet program's
+/// connection is not idle and a vanished producer is noticed.
+const PING: std::time::Duration = crate::api::live::viewer::PING;
 
 impl From<Refusal> for Ended {
     fn from(r: Refusal) -> Ended {
@@ -278,9 +318,21 @@ async fn converse(
     let mut heartbeat = tokio::time::interval(crate::reaper::period(s.live.silence));
     // A token revoked while its producer is connected ends the connection.
     let mut recheck = tokio::time::interval(TOKEN_RECHECK);
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING, PING);
+    let mut heard = tokio::time::Instant::now();
     loop {
         let frame = tokio::select! {
-            m = socket.recv() => m,
+            m = socket.recv() => {
+                heard = tokio::time::Instant::now();
+                m
+            }
+            _ = ping.tick() => {
+                if heard.elapsed() > 3 * PING {
+                    return Err(Ended::Silent);
+                }
+                socket.send(Message::Ping(Default::default())).await?;
+                continue;
+            }
             _ = recheck.tick() => {
                 match producer.recheck(s).await {
                     Ok(()) | Err(AuthError::Unavailable(_)) => {}

@@ -4,6 +4,12 @@
 //! they arrive, then `sealed`. It pulls from the live store at its own pace,
 //! so a slow viewer only falls behind (and is told by `lagging`); it never
 //! makes anyone lose a line.
+//!
+//! What a viewer holds is bounded: an archived log is read from its store a
+//! page at a time as the viewer takes it (never whole, whatever its size),
+//! a message that the client does not take within [`SEND_TIMEOUT`] ends
+//! the connection, and a quiet connection is pinged every [`PING`] and
+//! dropped when the client has not answered for three of them.
 
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -22,6 +28,12 @@ use crate::state::AppState;
 
 /// Lines per message.
 const BATCH: usize = 2000;
+/// Text per message from an archived log, at most (one line may exceed it).
+const BATCH_BYTES: usize = 64 << 10;
+/// Time a client has to take a message.
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How often a quiet viewer is pinged.
+pub const PING: std::time::Duration = std::time::Duration::from_secs(20);
 /// Lines behind the end at which a viewer is told it lags.
 const LAG_LINES: u64 = 100_000;
 
@@ -68,27 +80,36 @@ pub async fn live(
     let archived = status.and_then(|st| st.output_log);
     let progress = progress.unwrap_or_default();
     if let Some(loc) = archived.filter(|_| progress.removed || progress.last_seq == 0) {
-        let lines = archive::read(&s, &loc, 1).await.map_err(|e| Problem {
+        let unavailable = |e: archive::ArchiveError| Problem {
             status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
             message: format!("archived log {loc}: {e}"),
-        })?;
-        let start = start_at(&from, lines.len() as u64);
-        return Ok(ws.on_upgrade(move |socket| async move {
-            let (mut tx, _) = socket.split();
-            let last_seq = lines.len() as u64;
-            let start_msg = ViewerMsg::Start {
-                last_seq,
-                sealed: true,
-            };
-            let rest = lines.into_iter().skip((start - 1) as usize).collect();
-            let sent = async {
-                tx.send(text(&start_msg)).await?;
-                send_archived(&s, &key, rest, last_seq, &mut tx).await
-            };
-            if let Err(e) = sent.await {
-                tracing::debug!(log = %key, "viewer left: {e}");
-            }
-        }));
+        };
+        let last_seq = s
+            .live
+            .archived_lines(&s.stores, &loc)
+            .await
+            .map_err(unavailable)?;
+        let reader = archive::ArchiveReader::open(s.stores.clone(), &loc)
+            .await
+            .map_err(unavailable)?;
+        let start = start_at(&from, last_seq);
+        return Ok(ws
+            .read_buffer_size(4 * 1024)
+            .on_upgrade(move |socket| async move {
+                let (tx, _) = socket.split();
+                let mut tx = Sender(tx);
+                let start_msg = ViewerMsg::Start {
+                    last_seq,
+                    sealed: true,
+                };
+                let sent = async {
+                    tx.send(text(&start_msg)).await?;
+                    send_archived(&s, &key, reader, start, last_seq, &mut tx).await
+                };
+                if let Err(e) = sent.await {
+                    tracing::debug!(log = %key, "viewer left: {e}");
+                }
+            }));
     }
     let start = start_at(&from, progress.last_seq);
     // A viewer sends next to nothing: a small read chunk (tungstenite zeroes
@@ -115,18 +136,42 @@ fn text(msg: &ViewerMsg) -> Message {
     Message::Text(serde_json::to_string(msg).expect("serialises").into())
 }
 
-/// Sends archived `lines` in batches, then `sealed` and a close.
+/// The sending half of a viewer's socket, which gives up on a client that
+/// does not take a message in time.
+struct Sender(futures::stream::SplitSink<WebSocket, Message>);
+
+impl Sender {
+    async fn send(&mut self, msg: Message) -> Result<(), ViewerEnded> {
+        match tokio::time::timeout(SEND_TIMEOUT, self.0.send(msg)).await {
+            Ok(sent) => Ok(sent?),
+            Err(_) => Err(ViewerEnded::Stalled),
+        }
+    }
+}
+
+/// Sends the archived lines of `reader` from seq `from` in batches, then
+/// `sealed` and a close.
 async fn send_archived(
     s: &AppState,
     key: &LogKey,
-    lines: Vec<livestore::Line>,
+    mut reader: archive::ArchiveReader,
+    from: u64,
     last_seq: u64,
-    tx: &mut futures::stream::SplitSink<WebSocket, Message>,
-) -> Result<(), axum::Error> {
-    let mut lines = lines.into_iter().peekable();
-    while lines.peek().is_some() {
-        let batch = lines.by_ref().take(BATCH).collect();
-        tx.send(text(&ViewerMsg::Lines { lines: batch })).await?;
+    tx: &mut Sender,
+) -> Result<(), ViewerEnded> {
+    loop {
+        let lines = match reader.next(from, BATCH, BATCH_BYTES).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(log = %key, error = %e, "reading an archived log failed");
+                let _ = tx.send(closing(close::STORE_FAILED, &e.to_string())).await;
+                return Err(ViewerEnded::Archive(e));
+            }
+        };
+        if lines.is_empty() {
+            break;
+        }
+        tx.send(text(&ViewerMsg::Lines { lines })).await?;
     }
     let msg = ViewerMsg::Sealed {
         last_seq,
@@ -134,6 +179,18 @@ async fn send_archived(
     };
     tx.send(text(&msg)).await?;
     tx.send(Message::Close(None)).await
+}
+
+/// A close frame with `code` and (the start of) `reason`.
+fn closing(code: u16, reason: &str) -> Message {
+    let mut cut = reason.to_string();
+    while cut.len() > 120 {
+        cut.pop();
+    }
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: cut.into(),
+    }))
 }
 
 /// The exit code the catalog has for a run, if any.
@@ -159,6 +216,15 @@ enum ViewerEnded {
     /// Sending to the viewer failed: it went away.
     #[error("sending failed: {0}")]
     Socket(#[from] axum::Error),
+    /// The viewer took no message for [`SEND_TIMEOUT`].
+    #[error("the client took nothing for {} s", SEND_TIMEOUT.as_secs())]
+    Stalled,
+    /// The viewer answered no ping for three periods.
+    #[error("the client answered no ping for {} s", 3 * PING.as_secs())]
+    Silent,
+    /// The archived log could not be read.
+    #[error("reading the archived log failed: {0}")]
+    Archive(#[from] archive::ArchiveError),
 }
 
 async fn follow(
@@ -168,14 +234,9 @@ async fn follow(
     socket: WebSocket,
 ) -> Result<(), ViewerEnded> {
     let store = &s.live.store;
-    let (mut tx, mut rx) = socket.split();
-    let send = text;
-    let failed = |e: &livestore::LiveError| {
-        Message::Close(Some(CloseFrame {
-            code: close::STORE_FAILED,
-            reason: e.to_string().chars().take(120).collect::<String>().into(),
-        }))
-    };
+    let (tx, mut rx) = socket.split();
+    let mut tx = Sender(tx);
+    let failed = |e: &livestore::LiveError| closing(close::STORE_FAILED, &e.to_string());
     let mut watch = match store.watch(key).await {
         Ok(w) => w,
         Err(e) => {
@@ -184,12 +245,14 @@ async fn follow(
         }
     };
     let first = *watch.borrow_and_update();
-    tx.send(send(&ViewerMsg::Start {
+    tx.send(text(&ViewerMsg::Start {
         last_seq: first.last_seq,
         sealed: first.sealed,
     }))
     .await?;
     let mut told_lagging = false;
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING, PING);
+    let mut heard = tokio::time::Instant::now();
     loop {
         let found = match s.live.batches.get(key, next) {
             Some(hit) => Some(hit),
@@ -215,7 +278,7 @@ async fn follow(
             tx.send(Message::Text(text)).await?;
             if behind > LAG_LINES && !told_lagging {
                 told_lagging = true;
-                tx.send(send(&ViewerMsg::Lagging { behind })).await?;
+                tx.send(self::text(&ViewerMsg::Lagging { behind })).await?;
             } else if behind <= LAG_LINES / 2 {
                 told_lagging = false;
             }
@@ -233,9 +296,9 @@ async fn follow(
                 .flatten()
                 .and_then(|st| st.output_log);
             if let Some(loc) = loc {
-                match archive::read(s, &loc, next).await {
-                    Ok(rest) => {
-                        return Ok(send_archived(s, key, rest, p.last_seq, &mut tx).await?);
+                match archive::ArchiveReader::open(s.stores.clone(), &loc).await {
+                    Ok(reader) => {
+                        return send_archived(s, key, reader, next, p.last_seq, &mut tx).await;
                     }
                     Err(e) => {
                         tracing::warn!(log = %key, error = %e, "reading the archived log failed")
@@ -247,7 +310,7 @@ async fn follow(
                 to: p.last_seq,
                 reason: "the lines left the live store; read the archived log".into(),
             };
-            tx.send(send(&msg)).await?;
+            tx.send(text(&msg)).await?;
             next = p.last_seq + 1;
         }
         if p.sealed && next > p.last_seq {
@@ -255,7 +318,7 @@ async fn follow(
                 last_seq: p.last_seq,
                 exit_code: exit_code(s, key.run()).await,
             };
-            tx.send(send(&msg)).await?;
+            tx.send(text(&msg)).await?;
             let _ = tx.send(Message::Close(None)).await;
             return Ok(());
         }
@@ -273,7 +336,13 @@ async fn follow(
             }
             incoming = rx.next() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
-                Some(Ok(_)) => {}
+                Some(Ok(_)) => heard = tokio::time::Instant::now(),
+            },
+            _ = ping.tick() => {
+                if heard.elapsed() > 3 * PING {
+                    return Err(ViewerEnded::Silent);
+                }
+                tx.send(Message::Ping(Default::default())).await?;
             }
         }
     }

@@ -57,9 +57,32 @@ async fn start_on(
     port: u16,
     silence: Duration,
 ) -> Server {
+    start_limited(
+        catalog_url,
+        data,
+        kind,
+        prefix,
+        port,
+        silence,
+        Default::default(),
+    )
+    .await
+}
+
+/// [`start_on`] with the log stores' `limits`.
+async fn start_limited(
+    catalog_url: &str,
+    data: &Path,
+    kind: Kind,
+    prefix: &str,
+    port: u16,
+    silence: Duration,
+    limits: logstore::Limits,
+) -> Server {
     let catalog = Catalog::open(catalog_url).await.unwrap();
     std::fs::create_dir_all(data.join("logs")).unwrap();
-    let stores = LogStores::local(&data.join("logs")).unwrap();
+    let stores =
+        LogStores::new(vec![logstore::StoreSpec::local(&data.join("logs"))], limits).unwrap();
     let live = match kind {
         Kind::Embedded => Live::open(data, None, "", Tokens::new([TOKEN.to_string()]))
             .await
@@ -84,7 +107,16 @@ async fn start_on(
     let task = tokio::spawn(async move {
         let _reaper = AbortOnDrop(reaper);
         let _workers: Vec<_> = workers.into_iter().map(AbortOnDrop).collect();
-        axum::serve(listener, router(state)).await.unwrap();
+        let conns = state.conns.clone();
+        let limits = server::listen::Limits::default();
+        server::listen::serve(
+            listener,
+            router(state),
+            std::future::pending(),
+            limits,
+            conns,
+        )
+        .await;
     });
     Server { addr, task }
 }
@@ -1038,5 +1070,175 @@ async fn a_token_writes_only_into_runs_it_created() {
         ack.into_text().unwrap().as_str(),
         r#"{"type":"ack","seq":1}"#
     );
+    server.task.abort();
+}
+
+/// Guessing tokens costs time: after the limit of wrong tokens from one
+/// address, every token it presents (the right one too) gets 429 with
+/// `Retry-After`, and the failures show on `/metrics`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_tokens_are_limited_per_client_address() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start(data.path(), Kind::Embedded, "unused", 0).await;
+    let http = reqwest::Client::new();
+    let post = |token: &str| {
+        http.post(format!("http://{}/api/live/runs", server.addr))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(r#"{"name":"guess"}"#)
+            .send()
+    };
+    for i in 0..server::live::guesses::LIMIT {
+        let res = post(&format!("guess-{i}")).await.unwrap();
+        assert_eq!(res.status(), 401, "attempt {i}");
+    }
+    let refused = post("one-more").await.unwrap();
+    assert_eq!(refused.status(), 429);
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("too many wrong tokens")
+    );
+    assert_eq!(
+        post(TOKEN).await.unwrap().status(),
+        429,
+        "the right one too"
+    );
+    // A wrong token is no Host exemption either, and still counts.
+    let rebound = http
+        .get(format!("http://{}/api/runs", server.addr))
+        .header("host", "evil.example")
+        .bearer_auth("another-guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 421);
+    let metrics = http
+        .get(format!("http://{}/metrics", server.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} missing"))
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(
+        value("logdeck_token_failures_total"),
+        u64::from(server::live::guesses::LIMIT)
+    );
+    assert!(value("logdeck_token_refusals_total") >= 3);
+    assert!(value("logdeck_connections_open") >= 1);
+    server.task.abort();
+}
+
+/// A live log over the whole-log limit stays readable once archived: the
+/// viewer and `tail` get every line, `raw` the whole text, `lines` any
+/// page, and indexing covers the part within the limit and says how much
+/// it skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_over_the_whole_log_limit_stays_readable_once_archived() {
+    const N: u64 = 30_000;
+    let data = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", data.path().join("catalog.db").display());
+    let limits = logstore::Limits {
+        max_bytes: 256 << 10,
+        ..Default::default()
+    };
+    let server = start_limited(
+        &url,
+        data.path(),
+        Kind::Embedded,
+        "unused",
+        0,
+        server::live::DEFAULT_SILENCE,
+        limits,
+    )
+    .await;
+    let addr = server.addr;
+    let (tx, rx) = mpsc::channel(1024);
+    let producer = tokio::spawn(producer::stream(target(addr), rx, |_| {}));
+    tokio::spawn(produce(tx, N));
+    let report = producer.await.unwrap().unwrap();
+    assert_eq!(report.lines, N);
+    let run = first_run(addr).await;
+    let mut detail = serde_json::Value::Null;
+    for _ in 0..300 {
+        let text = reqwest::get(format!("http://{addr}/api/runs/{run}"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        detail = serde_json::from_str(&text).unwrap();
+        if detail["run"]["output_state"] == "indexed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(detail["run"]["output_state"], "indexed", "{detail}");
+    let expected: String = (1..=N).map(|s| text_of(s) + "\n").collect();
+    assert!(
+        expected.len() > 4 * (256 << 10),
+        "the log is over the limit"
+    );
+    let summary = &detail["logs"][0]["summary"];
+    let skipped = summary["skipped_bytes"].as_u64().unwrap();
+    assert_eq!(summary["bytes"].as_u64().unwrap(), expected.len() as u64);
+    assert!(
+        skipped > 0 && skipped <= expected.len() as u64 - (200 << 10),
+        "{summary}"
+    );
+    let raw = reqwest::get(format!("http://{addr}/api/runs/{run}/logs/output/raw"))
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 200);
+    assert!(raw.text().await.unwrap() == expected);
+    let page: serde_json::Value = serde_json::from_str(
+        &reqwest::get(format!(
+            "http://{addr}/api/runs/{run}/logs/output/lines?from={}&limit=3",
+            N - 4
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(page["total"], N, "{page}");
+    assert_eq!(page["lines"][0]["n"], N - 4);
+    assert_eq!(page["lines"][0]["text"], text_of(N - 4));
+    assert_eq!(page["next"], N - 1);
+    let found: serde_json::Value = serde_json::from_str(
+        &reqwest::get(format!(
+            "http://{addr}/api/runs/{run}/logs/output/lines?q={:08}%20warning",
+            N - 1
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(found["lines"][0]["n"], N - 1, "{found}");
+    check_complete(&watch(addr, run).await, N, "viewer of the big archive");
+    let tail = watch_from(addr, run, Some(N - 9)).await;
+    assert_eq!(tail.len(), 10);
     server.task.abort();
 }

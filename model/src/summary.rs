@@ -47,6 +47,10 @@ pub struct LogSummary {
     pub templates: Vec<TemplateCount>,
     /// Latency over the session, reduced to a few values.
     pub sparkline: Vec<f32>,
+    /// Bytes at the end of a log over the server's whole-log limit that
+    /// indexing did not read; the figures cover the rest (0: all of it).
+    #[serde(default)]
+    pub skipped_bytes: u64,
 }
 
 impl LogSummary {

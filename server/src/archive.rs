@@ -154,8 +154,9 @@ pub struct ArchiveReader {
     seq: u64,
 }
 
-/// One object, read a page at a time and split into lines.
-struct Pager {
+/// One object, read a page at a time and split into lines: what it holds
+/// is a page and the line being read, whatever the object's size.
+pub struct Pager {
     stores: Arc<LogStores>,
     location: String,
     size: u64,
@@ -165,6 +166,11 @@ struct Pager {
 }
 
 impl Pager {
+    /// Opens `location` (any log, archived or not) for reading its lines.
+    pub async fn lines(stores: Arc<LogStores>, location: &str) -> Result<Pager, ArchiveError> {
+        Ok(Pager::open(stores, location.to_string(), PAGE).await?)
+    }
+
     async fn open(
         stores: Arc<LogStores>,
         location: String,
@@ -182,7 +188,7 @@ impl Pager {
     }
 
     /// The next line, without its newline; `None` at the end.
-    async fn line(&mut self) -> Result<Option<Bytes>, ArchiveError> {
+    pub async fn line(&mut self) -> Result<Option<Bytes>, ArchiveError> {
         use futures::StreamExt;
         let mut scanned = 0;
         loop {

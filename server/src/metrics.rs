@@ -77,6 +77,19 @@ pub async fn metrics(State(s): State<AppState>) -> Response {
             c.slow_bodies.load(Ordering::Relaxed),
         ),
         (
+            "logdeck_viewers",
+            "gauge",
+            "Viewer websockets open now.",
+            s.live.viewers.load(Ordering::Relaxed),
+        ),
+        (
+            "logdeck_log_scans_running",
+            "gauge",
+            "Searches of a whole log running now (at most one per core; the rest wait).",
+            (std::thread::available_parallelism().map_or(2, |n| n.get())
+                - s.scans.available_permits()) as u64,
+        ),
+        (
             "logdeck_token_failures_total",
             "counter",
             "Wrong producer tokens presented.",

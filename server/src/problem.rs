@@ -130,5 +130,19 @@ impl From<&StoreError> for Problem {
     }
 }
 
+impl From<crate::archive::ArchiveError> for Problem {
+    fn from(e: crate::archive::ArchiveError) -> Problem {
+        use crate::archive::ArchiveError;
+        match e {
+            ArchiveError::Store(e) => e.into(),
+            ArchiveError::Catalog(e) => e.into(),
+            other => Problem {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                message: incident("reading a log a page at a time", &other),
+            },
+        }
+    }
+}
+
 /// A handler's result.
 pub type ApiResult<T> = Result<T, Problem>;

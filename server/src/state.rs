@@ -40,6 +40,9 @@ pub struct AppState {
     pub population: model::PopulationRules,
     /// Connection counts of the accept loop ([`crate::listen`]).
     pub conns: Arc<crate::listen::ConnStats>,
+    /// Turns for scans of a whole log (`lines?q=`), which run on the
+    /// blocking pool: one per core.
+    pub scans: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -64,6 +67,9 @@ impl AppState {
             public_hosts: Arc::default(),
             population: model::PopulationRules::default(),
             conns: Arc::default(),
+            scans: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         }
     }
 }

@@ -153,38 +153,108 @@ pub async fn lines(
     path: RunLog,
     Query(p): Query<LineParams>,
 ) -> ApiResult<Json<LinePage>> {
-    let (from, limit) = (p.from.0 as usize, p.limit.0 as usize);
-    let levels = p.level.unwrap_or_default().0;
-    let needle = p.q.map(|q| q.to_lowercase());
+    let find = Find {
+        from: p.from.0 as usize,
+        limit: p.limit.0 as usize,
+        levels: p.level.unwrap_or_default().0,
+        needle: p.q.map(|q| q.to_lowercase()),
+        program_output: path.log == LogName::Output,
+    };
     let loc = location(&s, path).await?;
-    let program_output = path.log == LogName::Output;
-    let parsed = s.logs.get(&loc).await?;
-    let total = parsed.line_count();
-    let mut out = Vec::with_capacity(limit.min(total));
-    let mut n = from;
-    while n <= total && out.len() < limit {
-        let raw = parsed.line(n).unwrap_or_default();
-        let text = String::from_utf8_lossy(raw);
-        let level = model::output::line_level(&text, program_output);
-        let keep_level = levels.is_empty() || level.is_some_and(|l| levels.contains(&l));
-        if keep_level
-            && needle
-                .as_ref()
-                .is_none_or(|q| text.to_lowercase().contains(q.as_str()))
-        {
-            out.push(LogLine {
-                n: n as u64,
-                level,
-                text: text.into_owned(),
-            });
+    let parsed = match s.logs.get(&loc).await {
+        Ok(parsed) => parsed,
+        Err(e) if matches!(*e, logstore::StoreError::TooLarge { .. }) => {
+            return Ok(Json(find.paged(&s, &loc).await?));
         }
-        n += 1;
+        Err(e) => return Err(e.into()),
+    };
+    if find.needle.is_none() && find.levels.is_empty() {
+        return Ok(Json(find.page_of(&parsed)));
     }
-    Ok(Json(LinePage {
-        total: total as u64,
-        lines: out,
-        next: (n <= total).then_some(n as u64),
-    }))
+    // A search may read every line of a big log: it runs on the blocking
+    // pool, a few at a time, so health checks and pages stay fast.
+    let _turn = s.scans.acquire().await.map_err(|_| Problem {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        message: "the server is stopping".into(),
+    })?;
+    let page = tokio::task::spawn_blocking(move || find.page_of(&parsed))
+        .await
+        .map_err(|e| Problem {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: crate::problem::incident("searching a log", &e),
+        })?;
+    Ok(Json(page))
+}
+
+/// What a `lines` request asks for.
+struct Find {
+    from: usize,
+    limit: usize,
+    levels: Vec<Level>,
+    /// Lower case.
+    needle: Option<String>,
+    program_output: bool,
+}
+
+impl Find {
+    /// Line `n`, if it passes the filters.
+    fn keep(&self, n: usize, raw: &[u8]) -> Option<LogLine> {
+        let text = String::from_utf8_lossy(raw);
+        let level = model::output::line_level(&text, self.program_output);
+        let keep_level = self.levels.is_empty() || level.is_some_and(|l| self.levels.contains(&l));
+        let found = keep_level
+            && self
+                .needle
+                .as_ref()
+                .is_none_or(|q| text.to_lowercase().contains(q.as_str()));
+        found.then(|| LogLine {
+            n: n as u64,
+            level,
+            text: text.into_owned(),
+        })
+    }
+
+    /// The page of a log held in memory.
+    fn page_of(&self, parsed: &crate::logcache::CachedLog) -> LinePage {
+        let total = parsed.line_count();
+        let mut out = Vec::with_capacity(self.limit.min(total));
+        let mut n = self.from;
+        while n <= total && out.len() < self.limit {
+            out.extend(self.keep(n, parsed.line(n).unwrap_or_default()));
+            n += 1;
+        }
+        LinePage {
+            total: total as u64,
+            lines: out,
+            next: (n <= total).then_some(n as u64),
+        }
+    }
+
+    /// The page of a log over the whole-log limit, read from its store a
+    /// page at a time from the start (time grows with `from`; memory does
+    /// not).
+    async fn paged(&self, s: &AppState, loc: &str) -> ApiResult<LinePage> {
+        let total = s.live.archived_lines(&s.stores, loc).await? as usize;
+        let mut pager = crate::archive::Pager::lines(s.stores.clone(), loc).await?;
+        let mut out = Vec::new();
+        let mut n = 0;
+        while out.len() < self.limit {
+            let Some(line) = pager.line().await? else {
+                break;
+            };
+            n += 1;
+            if n >= self.from {
+                let line = line.strip_suffix(b"\r").unwrap_or(&line);
+                out.extend(self.keep(n, line));
+            }
+        }
+        let next = n.max(self.from - 1) + 1;
+        Ok(LinePage {
+            total: total as u64,
+            lines: out,
+            next: (next <= total).then_some(next as u64),
+        })
+    }
 }
 
 /// A single `bytes=a-b`, `bytes=a-` or `bytes=-n` range of an object of `size`.
@@ -240,7 +310,8 @@ pub async fn raw(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let (status, read) = match wanted {
-        None => (StatusCode::OK, s.stores.open(&loc, None).await?),
+        // Streamed a chunk at a time: no size limit applies.
+        None => (StatusCode::OK, s.stores.open_streaming(&loc).await?),
         Some(r) => {
             // The size is needed to read suffix ranges; a HEAD-like open of
             // zero bytes learns it without reading.

@@ -92,30 +92,56 @@ impl IndexError {
 /// Reads and parses the log at `location`. A session's log must have lines
 /// in the log format; a task's output (`any_text`) may be any text, and its
 /// metrics and levels are those of the lines that happen to be in the format.
+/// Of a log over the whole-log limit, the whole lines within the limit are
+/// read and the rest is counted in `skipped_bytes`: a big log is indexed
+/// as far as it can be, never refused.
 pub async fn summarize_location(
     stores: &LogStores,
     location: &str,
     any_text: bool,
 ) -> Result<LogSummary, IndexError> {
-    let mut read = stores.open(location, None).await?;
+    let cap = stores.limits().max_bytes;
+    let mut read = stores.open_streaming(location).await?;
     let mut parser = logparse::Parser::new();
     let mut bytes = 0u64;
     // A program's output is read again for the levels its other lines
     // announce (see `model::output::line_level`).
     let mut kept = Vec::new();
     while let Some(chunk) = read.stream.next().await {
-        let chunk = chunk?;
+        let mut chunk = chunk?;
+        let room = cap - bytes;
+        let full = chunk.len() as u64 >= room;
+        if full {
+            // Up to the last whole line within the limit.
+            let within = &chunk[..room as usize];
+            let end = memchr::memrchr(b'\n', within).map_or(0, |i| i + 1);
+            chunk.truncate(end);
+        }
         bytes += chunk.len() as u64;
         parser.feed(&chunk);
         if any_text {
             kept.extend_from_slice(&chunk);
         }
+        if full {
+            break;
+        }
     }
+    drop(read.stream);
     let report = parser.finish();
     if !any_text && report.lines > 0 && report.parsed == 0 {
         return Err(IndexError::NotALog(report.lines));
     }
     let mut summary = summary::summarize(&report, bytes);
+    summary.skipped_bytes = read.size.saturating_sub(bytes);
+    summary.bytes = read.size;
+    if summary.skipped_bytes > 0 {
+        tracing::warn!(
+            location,
+            size = read.size,
+            indexed = bytes,
+            "the log is over the whole-log limit (--max-log-mib): indexed its first {bytes} bytes"
+        );
+    }
     if any_text {
         summary::add_announced_levels(&mut summary, &kept);
     }

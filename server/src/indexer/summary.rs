@@ -32,6 +32,7 @@ pub fn summarize(report: &LogReport, bytes: u64) -> LogSummary {
             .cloned()
             .collect(),
         sparkline: sparkline(report.points(Metric::Latency), SPARKLINE_POINTS),
+        skipped_bytes: 0,
     }
 }
 

@@ -31,6 +31,26 @@ pub struct Live {
     pub batches: batches::Batches,
     /// Lines of archived logs, by location (archived logs never change).
     archived_lines: moka::future::Cache<String, u64>,
+    /// Viewer sockets open now.
+    pub viewers: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// An open viewer socket, counted in [`Live::viewers`] while it lives.
+pub struct Viewing(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl Viewing {
+    /// Counts a viewer in `live`.
+    pub fn new(live: &Live) -> Viewing {
+        live.viewers
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Viewing(live.viewers.clone())
+    }
+}
+
+impl Drop for Viewing {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Default of [`Live::silence`].
@@ -70,6 +90,7 @@ impl Live {
             archive_to: String::new(),
             batches: Default::default(),
             archived_lines: moka::future::Cache::new(10_000),
+            viewers: Default::default(),
         }
     }
 

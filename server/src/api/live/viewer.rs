@@ -96,6 +96,7 @@ pub async fn live(
         return Ok(ws
             .read_buffer_size(4 * 1024)
             .on_upgrade(move |socket| async move {
+                let _viewing = crate::live::Viewing::new(&s.live);
                 let (tx, _) = socket.split();
                 let mut tx = Sender(tx);
                 let start_msg = ViewerMsg::Start {
@@ -117,6 +118,7 @@ pub async fn live(
     Ok(ws
         .read_buffer_size(4 * 1024)
         .on_upgrade(move |socket| async move {
+            let _viewing = crate::live::Viewing::new(&s.live);
             if let Err(e) = follow(&s, &key, start, socket).await {
                 tracing::debug!(log = %key, "viewer left: {e}");
             }

@@ -18,6 +18,10 @@ use crate::state::AppState;
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let source = state.source.clone();
+    let page_context = move || {
+        provide_context(source.clone());
+        crate::edge::set_page_policy();
+    };
     let options = state.leptos.clone();
     let root = std::path::PathBuf::from(&*options.site_root);
     Router::new()
@@ -25,16 +29,15 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .merge(crate::api::routes())
         .merge(crate::assets::routes(&root, published(&options)))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || {
-                provide_context(source.clone());
-                crate::edge::set_page_policy();
-            },
-            move || shell(options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, routes, page_context.clone(), move || {
+            shell(options.clone())
+        })
+        // The not-found page is the page too, under the same policy.
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(page_context, shell))
+        .layer(axum::middleware::from_fn(malformed_calls))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::metrics::count,
@@ -45,6 +48,40 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(crate::assets::compression())
         .with_state(state)
+}
+
+/// A server function called with a body that is not its arguments is the
+/// caller's mistake: Leptos answers 500 with its own text encoding
+/// (`Args|…`); this makes it the 400 with a JSON error every other endpoint
+/// gives. (Errors the functions themselves return keep Leptos's encoding,
+/// which the page decodes.)
+async fn malformed_calls(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let server_fn = req.uri().path().starts_with("/api/fn/");
+    let res = next.run(req).await;
+    if !server_fn || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 << 10).await else {
+        return crate::problem::Problem {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: "the server function failed".into(),
+        }
+        .into_response();
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    for kind in ["Args|", "Deserialization|"] {
+        if let Some(reason) = text.strip_prefix(kind) {
+            return crate::problem::Problem::bad_request(format!(
+                "the request body is not this function's arguments: {reason}"
+            ))
+            .into_response();
+        }
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Liveness: the process answers.

@@ -40,6 +40,8 @@ pub struct AppState {
     pub population: model::PopulationRules,
     /// Connection counts of the accept loop ([`crate::listen`]).
     pub conns: Arc<crate::listen::ConnStats>,
+    /// Logs retried lately (see [`RETRY_COOLDOWN`]).
+    pub retried: moka::future::Cache<(i64, model::LogName), ()>,
     /// Turns for scans of a whole log (`lines?q=`), which run on the
     /// blocking pool: one per core.
     pub scans: Arc<tokio::sync::Semaphore>,
@@ -67,12 +69,20 @@ impl AppState {
             public_hosts: Arc::default(),
             population: model::PopulationRules::default(),
             conns: Arc::default(),
+            retried: moka::future::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(RETRY_COOLDOWN)
+                .build(),
             scans: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
         }
     }
 }
+
+/// Time between two retries of one log's indexing: with at most one in
+/// flight, no client can make the server fetch a log more often than this.
+pub const RETRY_COOLDOWN: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {

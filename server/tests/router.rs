@@ -476,6 +476,21 @@ async fn server_functions_page_with_a_cursor(cat: &Catalog) {
         "{}",
         String::from_utf8_lossy(&body)
     );
+    // A body that is not the function's arguments is the client's fault:
+    // 400 with the JSON error every other endpoint answers.
+    for (garbage, reason) in [
+        ("query[limit]=x", "invalid digit"),
+        ("%%%", "missing field `query`"),
+        ("query[sort]=sideways", "must be one of"),
+        ("", "missing field `query`"),
+    ] {
+        let (status, headers, body) = send(&f.app, form(garbage)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{garbage:?}");
+        assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        let error = v["error"].as_str().unwrap();
+        assert!(error.contains(reason), "{garbage:?}: {error}");
+    }
 }
 
 async fn health_readiness_and_not_found(cat: &Catalog) {
@@ -579,6 +594,11 @@ async fn locations_outside_the_stores_are_never_read(cat: &Catalog) {
     f.state.indexer.drain("test").await.unwrap();
     let d: RunDetail = ok(&f.app, "/api/runs/900001").await;
     assert_eq!(d.logs[1].state, model::LogState::Failed);
+    // Failed again: retrying at once is refused for a while, so no client
+    // can make the server fetch a log in a loop.
+    let (status, headers, _) = send(&f.app, put("/api/runs/900001/logs/server/retry")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(headers[header::RETRY_AFTER], "10");
     assert!(
         d.logs[1]
             .reason
@@ -681,25 +701,33 @@ async fn the_edge_refuses_foreign_hosts_and_sets_its_policies(cat: &Catalog) {
         assert_eq!(status, StatusCode::OK, "{host}");
     }
 
-    // The page: its scripts carry the nonce the policy names.
-    let (status, headers, html) = send(&f.app, with_host("GET", "/", "127.0.0.1:3000")).await;
-    assert_eq!(status, StatusCode::OK);
-    let html = String::from_utf8(html).unwrap();
-    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-    let nonce = csp
-        .split("'nonce-")
-        .nth(1)
-        .and_then(|r| r.split('\'').next())
-        .unwrap_or_else(|| panic!("no nonce in {csp}"));
-    assert!(nonce.len() >= 16, "{csp}");
-    assert!(
-        html.contains(&format!("nonce=\"{nonce}\"")),
-        "the scripts carry the nonce"
-    );
-    assert!(
-        csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"),
-        "{csp}"
-    );
+    // The page, and the not-found page: their scripts carry the nonce the
+    // policy names.
+    let mut headers = Default::default();
+    for (path, want) in [
+        ("/no/such/page", StatusCode::NOT_FOUND),
+        ("/", StatusCode::OK),
+    ] {
+        let (status, h, html) = send(&f.app, with_host("GET", path, "127.0.0.1:3000")).await;
+        assert_eq!(status, want, "{path}");
+        let html = String::from_utf8(html).unwrap();
+        let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|r| r.split('\'').next())
+            .unwrap_or_else(|| panic!("{path}: no nonce in {csp}"));
+        assert!(nonce.len() >= 16, "{csp}");
+        assert!(
+            html.contains(&format!("nonce=\"{nonce}\"")),
+            "{path}: the scripts carry the nonce"
+        );
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"),
+            "{csp}"
+        );
+        headers = h;
+    }
     assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert!(headers.contains_key(header::REFERRER_POLICY));
     // Every other answer forbids framing too.

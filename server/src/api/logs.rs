@@ -403,20 +403,44 @@ mod tests {
 /// A `PUT`, not a `POST`: a page on another site cannot send it without the
 /// browser asking this server first (a preflight it does not grant).
 #[utoipa::path(put, path = "/api/runs/{id}/logs/{log}/retry", summary = "Index again a log whose indexing failed",
-    description = "Queues the log's indexing job again with its attempts reset; the log and its run read `pending` until a worker takes it. 409 when the log's indexing has not failed.",
+    description = "Queues the log's indexing job again with its attempts reset; the log and its run read `pending` until a worker takes it. 409 when the log's indexing has not failed; 429 (with `Retry-After`) within 10 s of the log's last retry.",
     params(("id" = i64, Path, description = "Run id"), ("log" = LogName, Path, description = "Which log of the run")),
     responses((status = 202, description = "Queued again"), (status = "default", description = "An error: `{\"error\": …}`", body = crate::problem::ErrorBody)))]
-pub async fn retry(State(s): State<AppState>, path: RunLog) -> ApiResult<StatusCode> {
+pub async fn retry(State(s): State<AppState>, path: RunLog) -> ApiResult<Response> {
     // The run and its log exist (else 404), whatever became of the job.
     location(&s, path).await?;
     let RunLog { id, log } = path;
+    let not_failed = || Problem {
+        status: StatusCode::CONFLICT,
+        message: format!("the {log} log of run {id} has not failed indexing: nothing to retry"),
+    };
+    if s.retried.contains_key(&(id, log)) {
+        // Queued or being indexed still: say so, rather than "later".
+        let failed = s.catalog.run(id).await?.is_some_and(|d| {
+            d.logs
+                .iter()
+                .any(|l| l.name == log && l.state == model::LogState::Failed)
+        });
+        if !failed {
+            return Err(not_failed());
+        }
+        let wait = crate::state::RETRY_COOLDOWN.as_secs();
+        let mut res = Problem {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: format!(
+                "the {log} log of run {id} was retried less than {wait} s ago; try again later"
+            ),
+        }
+        .into_response();
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        return Ok(res);
+    }
     if s.catalog.retry_job(id, log, catalog::now_ms()).await? {
+        s.retried.insert((id, log), ()).await;
         s.indexer.wake();
-        Ok(StatusCode::ACCEPTED)
+        Ok(StatusCode::ACCEPTED.into_response())
     } else {
-        Err(Problem {
-            status: StatusCode::CONFLICT,
-            message: format!("the {log} log of run {id} has not failed indexing: nothing to retry"),
-        })
+        Err(not_failed())
     }
 }

@@ -137,8 +137,10 @@ fn encode(lines: &[Line]) -> (Bytes, Bytes) {
     (text.into(), times.into())
 }
 
-/// Bytes read from the store per page while serving an archived log.
-const PAGE: u64 = 64 << 10;
+/// Bytes read from the store per page while serving an archived log: with
+/// the sidecar's page and a message, about what a viewer that stopped
+/// reading holds.
+const PAGE: u64 = 16 << 10;
 /// Longest line an archived log may hold (a live line is at most a
 /// producer's frame).
 const MAX_LINE: usize = crate::live::MAX_FRAME + 1;

@@ -234,6 +234,18 @@ fn LogCounts(info: Option<LogInfo>, name: LogName) -> impl IntoView {
                 ", "
                 <span>{group_thousands(s.warnings as i64)} " warnings" {format!(" ({})", pct(app_pct(s.warnings, s.lines)))}</span>
                 {format!(" of {} non-blank lines", group_thousands(s.lines as i64))}
+                {(s.skipped_bytes > 0).then(|| {
+                    let mib = |b: u64| format!("{:.1}", b as f64 / (1u64 << 20) as f64);
+                    view! {
+                        <span class="muted" data-testid=format!("{label}-skipped")>
+                            {format!(
+                                " in its first {} MiB; the last {} MiB are over the server's whole-log limit and were not indexed",
+                                mib(s.bytes - s.skipped_bytes),
+                                mib(s.skipped_bytes)
+                            )}
+                        </span>
+                    }
+                })}
             }
             .into_any(),
             _ => view! { <span class="muted">"indexing…"</span> }.into_any(),

@@ -29,7 +29,7 @@ use crate::state::AppState;
 /// Lines per message.
 const BATCH: usize = 2000;
 /// Text per message from an archived log, at most (one line may exceed it).
-const BATCH_BYTES: usize = 64 << 10;
+const BATCH_BYTES: usize = 16 << 10;
 /// Time a client has to take a message.
 pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 /// How often a quiet viewer is pinged.
@@ -93,8 +93,11 @@ pub async fn live(
             .await
             .map_err(unavailable)?;
         let start = start_at(&from, last_seq);
+        // Each message is written as it is sent: a client that stops reading
+        // leaves at most one message here, not a buffer of them.
         return Ok(ws
             .read_buffer_size(4 * 1024)
+            .write_buffer_size(0)
             .on_upgrade(move |socket| async move {
                 let _viewing = crate::live::Viewing::new(&s.live);
                 let (tx, _) = socket.split();

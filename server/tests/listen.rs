@@ -204,3 +204,23 @@ async fn past_the_connection_cap_new_connections_get_503_and_a_freed_slot_is_reu
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
     assert_eq!(stats.refused.load(std::sync::atomic::Ordering::Relaxed), 1);
 }
+
+#[tokio::test]
+async fn an_idle_http2_connection_is_closed_too() {
+    let limits = server::listen::Limits {
+        idle: Duration::from_millis(500),
+        ..Default::default()
+    };
+    let (addr, stats) = serve_small(limits).await;
+    let mut h2 = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // The client preface (prior knowledge) and an empty SETTINGS frame.
+    h2.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .unwrap();
+    let mut frame = [0u8; 9];
+    h2.read_exact(&mut frame).await.unwrap();
+    assert_eq!(frame[3], 4, "the server's SETTINGS");
+    let took = closed_within(&mut h2, Duration::from_secs(5)).await;
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert!(stats.idle_closed.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+}

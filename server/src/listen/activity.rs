@@ -129,7 +129,10 @@ impl Watchdog {
                 a.kill();
                 return Some(why);
             }
-            tokio::time::sleep(Duration::from_millis(due - now)).await;
+            // Waiting for the first byte, look again after an idle period
+            // at most: once it has come, the idle rule applies.
+            let wait = (due - now).min(self.idle.as_millis() as u64);
+            tokio::time::sleep(Duration::from_millis(wait)).await;
         }
     }
 }

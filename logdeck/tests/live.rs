@@ -45,32 +45,12 @@ async fn start(data: &Path, kind: Kind, prefix: &str, port: u16) -> Server {
 
 async fn start_with(data: &Path, kind: Kind, prefix: &str, port: u16, silence: Duration) -> Server {
     let url = format!("sqlite:{}", data.join("catalog.db").display());
-    start_on(&url, data, kind, prefix, port, silence).await
+    start_on(&url, data, kind, prefix, port, silence, Default::default()).await
 }
 
-/// A server on the catalog at `catalog_url`.
+/// A server on the catalog at `catalog_url`, its log stores held to
+/// `limits`.
 async fn start_on(
-    catalog_url: &str,
-    data: &Path,
-    kind: Kind,
-    prefix: &str,
-    port: u16,
-    silence: Duration,
-) -> Server {
-    start_limited(
-        catalog_url,
-        data,
-        kind,
-        prefix,
-        port,
-        silence,
-        Default::default(),
-    )
-    .await
-}
-
-/// [`start_on`] with the log stores' `limits`.
-async fn start_limited(
     catalog_url: &str,
     data: &Path,
     kind: Kind,
@@ -341,24 +321,35 @@ async fn cuts_lose_nothing(kind: Kind) {
     testing::drop_keys(&prefix);
 }
 
-/// The run's output is archived, indexed, gone from the live store, and
-/// still served by the live endpoint with the same seqs.
-async fn check_archived(addr: SocketAddr, run: i64, n: u64) {
+/// The answer to a GET of `url`, as text.
+async fn get_text(url: String) -> String {
+    reqwest::get(url).await.unwrap().text().await.unwrap()
+}
+
+/// The JSON answer to a GET of `url`.
+async fn get_json(url: String) -> serde_json::Value {
+    let text = get_text(url).await;
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// The run's detail once its output is archived and indexed.
+async fn indexed(addr: SocketAddr, run: i64) -> serde_json::Value {
     let mut detail = serde_json::Value::Null;
     for _ in 0..300 {
-        let text = reqwest::get(format!("http://{addr}/api/runs/{run}"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        detail = serde_json::from_str(&text).unwrap();
+        detail = get_json(format!("http://{addr}/api/runs/{run}")).await;
         if detail["run"]["output_state"] == "indexed" {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(detail["run"]["output_state"], "indexed", "{detail}");
+    detail
+}
+
+/// The run's output is archived, indexed, gone from the live store, and
+/// still served by the live endpoint with the same seqs.
+async fn check_archived(addr: SocketAddr, run: i64, n: u64) {
+    let detail = indexed(addr, run).await;
     assert_eq!(
         detail["run"]["output_log"],
         format!("live/{run}.output.log")
@@ -509,8 +500,19 @@ async fn two_servers_sharing_redis_and_postgres_serve_the_same_run() {
         return;
     };
     let silence = server::live::DEFAULT_SILENCE;
-    let a = start_on(&db.url, data.path(), Kind::Redis, &prefix, 0, silence).await;
-    let b = start_on(&db.url, data.path(), Kind::Redis, &prefix, 0, silence).await;
+    let one = || {
+        let limits = Default::default();
+        start_on(
+            &db.url,
+            data.path(),
+            Kind::Redis,
+            &prefix,
+            0,
+            silence,
+            limits,
+        )
+    };
+    let (a, b) = (one().await, one().await);
     let (tx, rx) = mpsc::channel(1024);
     let producer = tokio::spawn(producer::stream(target(a.addr), rx, |_| {}));
     tokio::spawn(produce(tx, N));
@@ -592,15 +594,9 @@ async fn producers_need_the_token_and_viewers_cannot_write() {
     };
     assert_eq!(post(None).await.unwrap().status(), 401);
     assert_eq!(post(Some("Bearer nope")).await.unwrap().status(), 401);
-    let created = post(Some(&format!("Bearer {TOKEN}"))).await.unwrap();
-    assert_eq!(created.status(), 201);
-    let created: serde_json::Value = serde_json::from_str(&created.text().await.unwrap()).unwrap();
-    let run = created["run"].as_i64().unwrap();
+    let run = created_run(post(Some(&format!("Bearer {TOKEN}"))).await.unwrap()).await;
     // The ingest socket without a token is refused before upgrading.
-    let ws = format!(
-        "ws://{}/api/live/runs/{run}/logs/output/ingest",
-        server.addr
-    );
+    let ws = ingest_url(server.addr, run);
     match tokio_tungstenite::connect_async(ws.as_str()).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 401),
         other => panic!("expected 401, got {:?}", other.map(|_| ())),
@@ -676,6 +672,18 @@ async fn producers_need_the_token_and_viewers_cannot_write() {
         404
     );
     server.task.abort();
+}
+
+/// The id of the run a `POST /api/live/runs` answer created.
+async fn created_run(res: reqwest::Response) -> i64 {
+    assert_eq!(res.status(), 201);
+    let created: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
+    created["run"].as_i64().unwrap()
+}
+
+/// The producer's websocket of `run`'s output.
+fn ingest_url(addr: SocketAddr, run: i64) -> String {
+    format!("ws://{addr}/api/live/runs/{run}/logs/output/ingest")
 }
 
 /// Reads server-sent events from `res` until `n` have arrived: (id, topic).
@@ -880,6 +888,7 @@ async fn start_identified(data: &Path, base: &str) -> Server {
         &prefix,
         0,
         server::live::DEFAULT_SILENCE,
+        Default::default(),
     )
     .await
 }
@@ -955,21 +964,24 @@ async fn catalogs_sharing_redis_never_mix_their_runs() {
     testing::drop_keys(&base);
 }
 
-/// Revoking a token ends the producers connected with it within a second;
-/// the producer says why and gives up.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_revoked_token_closes_its_open_producer() {
+/// A server on the embedded stores, its catalog, and a token created in it
+/// under `name` (besides the configured [`TOKEN`]).
+async fn start_with_created_token(name: &str) -> (tempfile::TempDir, Server, Catalog, String) {
     let data = tempfile::tempdir().unwrap();
     let server = start(data.path(), Kind::Embedded, "unused", 0).await;
     let url = format!("sqlite:{}", data.path().join("catalog.db").display());
     let catalog = Catalog::open(&url).await.unwrap();
     let token = server::live::tokens::new_token();
-    assert!(
-        catalog
-            .create_token("ci", &server::live::tokens::token_hash(&token), 1)
-            .await
-            .unwrap()
-    );
+    let hash = server::live::tokens::token_hash(&token);
+    assert!(catalog.create_token(name, &hash, 1).await.unwrap());
+    (data, server, catalog, token)
+}
+
+/// Revoking a token ends the producers connected with it within a second;
+/// the producer says why and gives up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_closes_its_open_producer() {
+    let (_data, server, catalog, token) = start_with_created_token("ci").await;
     let (tx, rx) = mpsc::channel(1024);
     let mut t = target(server.addr);
     t.token = token;
@@ -1011,13 +1023,7 @@ async fn a_token_writes_only_into_runs_it_created() {
     use futures::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let data = tempfile::tempdir().unwrap();
-    let server = start(data.path(), Kind::Embedded, "unused", 0).await;
-    let url = format!("sqlite:{}", data.path().join("catalog.db").display());
-    let catalog = Catalog::open(&url).await.unwrap();
-    let other = server::live::tokens::new_token();
-    let hash = server::live::tokens::token_hash(&other);
-    assert!(catalog.create_token("other", &hash, 1).await.unwrap());
+    let (_data, server, _, other) = start_with_created_token("other").await;
     let created = reqwest::Client::new()
         .post(format!("http://{}/api/live/runs", server.addr))
         .bearer_auth(TOKEN)
@@ -1026,13 +1032,8 @@ async fn a_token_writes_only_into_runs_it_created() {
         .send()
         .await
         .unwrap();
-    assert_eq!(created.status(), 201);
-    let created: serde_json::Value = serde_json::from_str(&created.text().await.unwrap()).unwrap();
-    let run = created["run"].as_i64().unwrap();
-    let ws = format!(
-        "ws://{}/api/live/runs/{run}/logs/output/ingest",
-        server.addr
-    );
+    let run = created_run(created).await;
+    let ws = ingest_url(server.addr, run);
     let connect = |token: String| {
         let mut req = ws.as_str().into_client_request().unwrap();
         req.headers_mut()
@@ -1121,14 +1122,7 @@ async fn wrong_tokens_are_limited_per_client_address() {
         .await
         .unwrap();
     assert_eq!(rebound.status(), 421);
-    let metrics = http
-        .get(format!("http://{}/metrics", server.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = get_text(format!("http://{}/metrics", server.addr)).await;
     let value = |name: &str| -> u64 {
         metrics
             .lines()
@@ -1159,7 +1153,7 @@ async fn a_log_over_the_whole_log_limit_stays_readable_once_archived() {
         max_bytes: 256 << 10,
         ..Default::default()
     };
-    let server = start_limited(
+    let server = start_on(
         &url,
         data.path(),
         Kind::Embedded,
@@ -1176,21 +1170,7 @@ async fn a_log_over_the_whole_log_limit_stays_readable_once_archived() {
     let report = producer.await.unwrap().unwrap();
     assert_eq!(report.lines, N);
     let run = first_run(addr).await;
-    let mut detail = serde_json::Value::Null;
-    for _ in 0..300 {
-        let text = reqwest::get(format!("http://{addr}/api/runs/{run}"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        detail = serde_json::from_str(&text).unwrap();
-        if detail["run"]["output_state"] == "indexed" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(detail["run"]["output_state"], "indexed", "{detail}");
+    let detail = indexed(addr, run).await;
     let expected: String = (1..=N).map(|s| text_of(s) + "\n").collect();
     assert!(
         expected.len() > 4 * (256 << 10),
@@ -1208,34 +1188,17 @@ async fn a_log_over_the_whole_log_limit_stays_readable_once_archived() {
         .unwrap();
     assert_eq!(raw.status(), 200);
     assert!(raw.text().await.unwrap() == expected);
-    let page: serde_json::Value = serde_json::from_str(
-        &reqwest::get(format!(
-            "http://{addr}/api/runs/{run}/logs/output/lines?from={}&limit=3",
-            N - 4
+    let lines = |query: String| {
+        get_json(format!(
+            "http://{addr}/api/runs/{run}/logs/output/lines?{query}"
         ))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap(),
-    )
-    .unwrap();
+    };
+    let page = lines(format!("from={}&limit=3", N - 4)).await;
     assert_eq!(page["total"], N, "{page}");
     assert_eq!(page["lines"][0]["n"], N - 4);
     assert_eq!(page["lines"][0]["text"], text_of(N - 4));
     assert_eq!(page["next"], N - 1);
-    let found: serde_json::Value = serde_json::from_str(
-        &reqwest::get(format!(
-            "http://{addr}/api/runs/{run}/logs/output/lines?q={:08}%20warning",
-            N - 1
-        ))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap(),
-    )
-    .unwrap();
+    let found = lines(format!("q={:08}%20warning", N - 1)).await;
     assert_eq!(found["lines"][0]["n"], N - 1, "{found}");
     check_complete(&watch(addr, run).await, N, "viewer of the big archive");
     let tail = watch_from(addr, run, Some(N - 9)).await;

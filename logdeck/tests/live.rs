@@ -996,7 +996,25 @@ async fn a_revoked_token_closes_its_open_producer() {
         }
     });
     let run = first_run(server.addr).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Revoke once lines are stored: the producer's socket is up (a producer
+    // that connects after the revocation is refused with a 401 instead).
+    let url: url::Url = format!("http://{}/", server.addr).parse().unwrap();
+    for _ in 0..250 {
+        let mut got = 0;
+        let what = Follow {
+            server: &url,
+            run,
+            log: "output",
+            from: None,
+            last: Some(1),
+            follow: false,
+        };
+        let _ = follow(what, |_| got += 1, |_| {}).await;
+        if got > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert!(catalog.revoke_token("ci").await.unwrap());
     let revoked = std::time::Instant::now();
     let ended = tokio::time::timeout(Duration::from_secs(5), producer)

@@ -56,46 +56,44 @@ pub struct View {
 }
 
 impl View {
-    /// Reads the state from query parameters (unknown or bad values are
-    /// ignored: a hand-edited link still opens).
+    /// Reads the state from query parameters (bad values are ignored, so a
+    /// hand-edited link still opens; [`View::ignored`] says which).
     pub fn from_pairs<'a>(get: impl Fn(&str) -> Option<String> + 'a) -> View {
-        let flag = |k: &str| get(k).is_some_and(|v| v == "1" || v == "true");
         let text = |k: &str| {
             get(k)
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
+        let flag = |k: &str| text(k).and_then(|v| parse::flag(&v)).unwrap_or(false);
         let missing = text("missing").unwrap_or_default();
+        let missing = parse::missing(&missing).unwrap_or_default();
         View {
             user: text("user").unwrap_or_default(),
             template: get("template")
                 .filter(|t| !t.trim().is_empty())
                 .map(|template| TemplateRef {
                     level: text("template_level")
-                        .and_then(|l| l.to_ascii_uppercase().parse().ok())
-                        .filter(|l| *l == Level::Warning)
+                        .and_then(|l| parse::template_level(&l))
                         .unwrap_or(Level::Error),
                     template,
                 }),
             has_errors: flag("has_errors"),
-            missing_client: missing.split(',').any(|m| m.parse() == Ok(LogName::Client)),
-            missing_server: missing.split(',').any(|m| m.parse() == Ok(LogName::Server)),
+            missing_client: missing.contains(&LogName::Client),
+            missing_server: missing.contains(&LogName::Server),
             bookmarked: flag("bookmarked"),
             version: text("version"),
             outliers: flag("outliers"),
             sort: text("sort")
                 .and_then(|s| s.parse().ok())
                 .unwrap_or_default(),
-            run: text("run").and_then(|r| r.parse().ok()).filter(|r| *r > 0),
+            run: text("run").and_then(|r| parse::positive(&r)),
             log: text("log").and_then(|l| l.parse().ok()),
-            line: text("line").and_then(|l| l.parse().ok()).filter(|l| *l > 0),
+            line: text("line")
+                .and_then(|l| parse::positive(&l))
+                .map(|l: i64| l as u64),
             level: text("level").and_then(|l| l.to_ascii_uppercase().parse().ok()),
             find: text("find").unwrap_or_default(),
-            zoom: text("zoom").and_then(|z| {
-                let (a, b) = z.split_once('_')?;
-                let (a, b): (f64, f64) = (a.parse().ok()?, b.parse().ok()?);
-                (a.is_finite() && b.is_finite() && a < b).then_some((a, b))
-            }),
+            zoom: text("zoom").and_then(|z| parse::zoom(&z)),
             page: match (text("history"), text("page").as_deref()) {
                 (Some(user), _) => Page::History(user),
                 (None, Some("builds")) => Page::Builds,
@@ -103,6 +101,26 @@ impl View {
             },
             baseline: text("baseline"),
         }
+    }
+
+    /// The parameters of a link that were given but not understood, each as
+    /// `key=value` with what was expected, in a fixed order: the page
+    /// says what it ignored rather than quietly showing something else.
+    pub fn ignored(get: impl Fn(&str) -> Option<String>) -> Vec<(String, &'static str)> {
+        let mut out = Vec::new();
+        for (key, check, expected) in parse::CHECKS {
+            let Some(raw) = get(key)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+            else {
+                continue;
+            };
+            if !check(&raw) {
+                let shown: String = raw.chars().take(40).collect();
+                out.push((format!("{key}={shown}"), *expected));
+            }
+        }
+        out
     }
 
     /// The query string (without `?`) that restores this state; defaults
@@ -247,6 +265,90 @@ const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUM
     .remove(b',')
     .remove(b'@');
 
+/// The readings of the parameters that are not free text.
+mod parse {
+    use model::{Level, LogName, Sort};
+
+    /// A flag: `1`/`true` on, `0`/`false` off.
+    pub fn flag(v: &str) -> Option<bool> {
+        match v {
+            "1" | "true" => Some(true),
+            "0" | "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// A template's level: only errors and warnings have templates.
+    pub fn template_level(v: &str) -> Option<Level> {
+        v.to_ascii_uppercase()
+            .parse()
+            .ok()
+            .filter(|l| matches!(l, Level::Error | Level::Warning))
+    }
+
+    /// `client`, `server` or both, comma-separated.
+    pub fn missing(v: &str) -> Option<Vec<LogName>> {
+        v.split(',')
+            .map(|m| {
+                m.trim()
+                    .parse()
+                    .ok()
+                    .filter(|l| matches!(l, LogName::Client | LogName::Server))
+            })
+            .collect()
+    }
+
+    /// A whole number from 1.
+    pub fn positive(v: &str) -> Option<i64> {
+        v.parse().ok().filter(|n| *n > 0)
+    }
+
+    /// A chart window `FROM_TO` in seconds.
+    pub fn zoom(z: &str) -> Option<(f64, f64)> {
+        let (a, b) = z.split_once('_')?;
+        let (a, b): (f64, f64) = (a.parse().ok()?, b.parse().ok()?);
+        (a.is_finite() && b.is_finite() && a < b).then_some((a, b))
+    }
+
+    /// Each parameter with a form, how to check it, and what it must be.
+    pub(super) type Check = (&'static str, fn(&str) -> bool, &'static str);
+
+    pub(super) const CHECKS: &[Check] = &[
+        (
+            "sort",
+            |v| v.parse::<Sort>().is_ok(),
+            "an order: newest, oldest, errors or latency_p95",
+        ),
+        ("run", |v| positive(v).is_some(), "a run id"),
+        (
+            "log",
+            |v| v.parse::<LogName>().is_ok(),
+            "a log: client, server or output",
+        ),
+        ("line", |v| positive(v).is_some(), "a line number"),
+        (
+            "level",
+            |v| v.to_ascii_uppercase().parse::<Level>().is_ok(),
+            "a level: ERROR, WARNING, INFO or DEBUG",
+        ),
+        (
+            "template_level",
+            |v| template_level(v).is_some(),
+            "ERROR or WARNING",
+        ),
+        (
+            "missing",
+            |v| missing(v).is_some(),
+            "client, server or both",
+        ),
+        ("has_errors", |v| flag(v).is_some(), "1 or 0"),
+        ("bookmarked", |v| flag(v).is_some(), "1 or 0"),
+        ("outliers", |v| flag(v).is_some(), "1 or 0"),
+        ("zoom", |v| zoom(v).is_some(), "a window FROM_TO in seconds"),
+        ("page", |v| matches!(v, "builds" | "runs"), "builds"),
+    ];
+}
+
 /// Percent-encodes a query value.
 pub fn encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string()
@@ -256,7 +358,8 @@ pub fn encode(s: &str) -> String {
 mod tests {
     use super::*;
 
-    fn parse(q: &str) -> View {
+    /// The value of each parameter of query string `q`, decoded.
+    fn lookup(q: &str) -> impl Fn(&str) -> Option<String> + use<> {
         let pairs: Vec<(String, String)> = q
             .split('&')
             .filter_map(|kv| kv.split_once('='))
@@ -267,7 +370,11 @@ mod tests {
                 (k.to_string(), v.into_owned())
             })
             .collect();
-        View::from_pairs(move |k| pairs.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.clone()))
+        move |k| pairs.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.clone())
+    }
+
+    fn parse(q: &str) -> View {
+        View::from_pairs(lookup(q))
     }
 
     #[test]
@@ -326,8 +433,30 @@ mod tests {
     }
 
     #[test]
-    fn bad_values_are_ignored() {
-        let v = parse("run=abc&sort=sideways&line=-4&log=middle&zoom=5_1&level=LOUD");
+    fn bad_values_are_ignored_and_named() {
+        let q = "run=abc&sort=sideways&line=-4&log=middle&zoom=5_1&level=LOUD&has_errors=yes&missing=client,nope&page=x";
+        let v = parse(q);
         assert_eq!(v, View::default());
+        let ignored: Vec<String> = View::ignored(lookup(q))
+            .into_iter()
+            .map(|(kv, _)| kv)
+            .collect();
+        assert_eq!(
+            ignored,
+            [
+                "sort=sideways",
+                "run=abc",
+                "log=middle",
+                "line=-4",
+                "level=LOUD",
+                "missing=client,nope",
+                "has_errors=yes",
+                "zoom=5_1",
+                "page=x"
+            ]
+        );
+        // Good values, and free text, are not named.
+        let good = "sort=oldest&run=7&log=server&level=error&has_errors=0&missing=server&user=%25&page=builds";
+        assert!(View::ignored(lookup(good)).is_empty());
     }
 }

@@ -48,12 +48,13 @@ impl Catalog {
             .collect()
     }
 
-    /// Error percentage against median latency over every indexed run, with
-    /// Pearson and Spearman correlations.
+    /// Error percentage against median latency over every indexed session
+    /// (tasks are not sessions, whatever their output says), with Pearson
+    /// and Spearman correlations.
     pub async fn errors_vs_latency(&self) -> Result<ErrorsVsLatency, CatalogError> {
         let rows = sqlx::query(
-            "SELECT id, error_pct, latency_p50 FROM runs \
-             WHERE error_pct IS NOT NULL AND latency_p50 IS NOT NULL ORDER BY id",
+            "SELECT id, error_pct, latency_p50 FROM runs WHERE kind = 'connection' \
+             AND error_pct IS NOT NULL AND latency_p50 IS NOT NULL ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -84,17 +85,19 @@ impl Catalog {
         })
     }
 
-    /// Distribution of median latency (seconds) over runs, in `buckets`
-    /// equal-width buckets.
+    /// Distribution of median latency (seconds) over sessions (not tasks),
+    /// in `buckets` equal-width buckets.
     pub async fn latency_histogram(&self, buckets: u32) -> Result<Histogram, CatalogError> {
         if buckets == 0 || buckets > 200 {
             return Err(CatalogError::BadRequest(format!(
                 "buckets must be between 1 and 200, not {buckets}"
             )));
         }
-        let rows = sqlx::query("SELECT latency_p50 FROM runs WHERE latency_p50 IS NOT NULL")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT latency_p50 FROM runs WHERE kind = 'connection' AND latency_p50 IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let values: Vec<f64> = rows
             .iter()
             .map(|r| r.try_get::<f64, _>("latency_p50"))

@@ -231,6 +231,28 @@ async fn summaries_feed_the_run_columns_and_totals(cat: &Catalog) {
     let t = cat.totals().await.unwrap();
     assert_eq!((t.indexed_logs, t.errors), (6, 12));
 
+    // A task whose output happens to carry `Latency:` lines is no session:
+    // it stays out of the sessions' scatter and histogram.
+    let task = cat
+        .create_task_run("bench", None, &[], "producer", 20)
+        .await
+        .unwrap();
+    cat.finish_task_run(task, model::RunStatus::Succeeded, Some(0), 21)
+        .await
+        .unwrap();
+    assert!(
+        cat.record_archived(task, "live/t.log", 10, 22)
+            .await
+            .unwrap()
+    );
+    let job = cat.lease_job("w", 60_000, 23).await.unwrap().unwrap();
+    assert_eq!(job.run_id, task);
+    cat.complete_job(&job, &summary(10, 9, 39.0, vec![]), 24)
+        .await
+        .unwrap();
+    let indexed = cat.run(task).await.unwrap().unwrap().run;
+    assert_eq!(indexed.latency_p50, Some(39.0), "the task has figures");
+
     let evl = cat.errors_vs_latency().await.unwrap();
     assert_eq!(evl.runs, 3);
     assert_eq!(evl.points.len(), 3);

@@ -132,7 +132,9 @@ test('a run without a client log says so instead of charting', async ({ page }) 
   await page.locator(`tr[data-connection="${noClient.id}"]`).click();
   await expect(page.getByTestId('missing-client')).toHaveCount(2);
   await expect(page.getByTestId('missing-client').first()).toContainText('No client log for this connection');
-  await expect(page.locator(`tr[data-connection="${noClient.id}"] .badge.missing`).first()).toHaveText('missing');
+  const none = page.locator(`tr[data-connection="${noClient.id}"] .absent`).first();
+  await expect(none).toHaveText('none');
+  await expect(none).toHaveAttribute('title', /did not upload one/);
   await page.screenshot({ path: `${shots}/missing-client.png` });
 });
 
@@ -206,4 +208,23 @@ test('unknown address gives a 404 page', async ({ page }) => {
   const response = await page.goto('/no/such/page');
   expect(response!.status()).toBe(404);
   await expect(page.locator('h1')).toHaveText('Not found');
+});
+
+test('an address with values the page does not understand says which it ignored', async ({ page }) => {
+  await page.goto('/?sort=bogus&run=abc&has_errors=1');
+  await hydrated(page);
+  const notice = page.getByTestId('ignored-params');
+  await expect(notice).toBeVisible();
+  await expect(notice).toContainText('sort=bogus');
+  await expect(notice).toContainText('expected an order: newest, oldest, errors or latency_p95');
+  await expect(notice).toContainText('run=abc');
+  await expect(notice).not.toContainText('has_errors');
+  // What it understood still applies.
+  await expect(page.getByTestId('chip-errors')).toHaveAttribute('aria-pressed', 'true');
+  await page.screenshot({ path: `${shots}/ignored-params.png` });
+  await notice.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(notice).toHaveCount(0);
+  await page.goto('/?sort=oldest');
+  await hydrated(page);
+  await expect(page.getByTestId('ignored-params')).toHaveCount(0);
 });

@@ -387,6 +387,40 @@ test.describe('wrapping and the split', () => {
     expect((await lineBox(page, 4)).height).toBe(18);
   });
 
+  test('the viewer keeps Wrap and Full window through a search, a level and a line, and across visits; Esc in Find drops the filter', async ({ page }) => {
+    await page.goto('/?run=990001&log=client');
+    await hydrated(page);
+    const wrap = page.getByTestId('wrap');
+    const full = page.getByTestId('maximise');
+    await wrap.click();
+    await full.click();
+    await expect(wrap).toHaveAttribute('aria-pressed', 'false');
+    await expect(full).toHaveAttribute('aria-pressed', 'true');
+    // On and off look different, not only to a screen reader.
+    const look = (el: typeof wrap) => el.evaluate((b) => getComputedStyle(b).backgroundColor);
+    expect(await look(full)).not.toBe(await look(wrap));
+    const find = page.getByTestId('find');
+    await find.fill('latency');
+    await expect(page).toHaveURL(/find=latency/);
+    await page.locator('[data-testid="logview"] .chips button', { hasText: 'WARNING' }).click();
+    await expect(page).toHaveURL(/level=WARNING/);
+    await page.locator('[data-testid="logview"] .chips button', { hasText: 'all' }).click();
+    await expect(wrap).toHaveAttribute('aria-pressed', 'false');
+    await expect(full).toHaveAttribute('aria-pressed', 'true');
+    await page.screenshot({ path: `${shots}/viewer-toggles.png` });
+    // Esc empties the box and the filter with it.
+    await find.focus();
+    await page.keyboard.press('Escape');
+    await expect(find).toHaveValue('');
+    await expect(page).not.toHaveURL(/find=/);
+    await expect(page.getByTestId('logview')).toBeVisible();
+    // The choices are kept for the next visit.
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByTestId('wrap')).toHaveAttribute('aria-pressed', 'false');
+    await expect(page.getByTestId('maximise')).toHaveAttribute('aria-pressed', 'true');
+  });
+
   test('a bar shares the width between the table and the run: dragged, moved with the keys, kept across visits; the log wraps to the new width', async ({ page }) => {
     await page.goto('/?run=990001&log=client');
     await hydrated(page);

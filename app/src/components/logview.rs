@@ -128,7 +128,7 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
     let count = move || lines.with(Vec::len);
     // Opening a log (or a link to one of its lines) brings it into view.
     let section = NodeRef::<leptos::html::Section>::new();
-    let max = RwSignal::new(false);
+    let max = super::viewer_prefs::ViewerPrefs::get().full;
     // Long lines wrap (on by default): each line is as many screen lines
     // high as its text needs at the viewer's width.
     let wrap = Wrap::new(list);
@@ -158,9 +158,9 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
                 <a class="download" data-testid="download-log" download="" rel="external"
                     href=format!("/api/runs/{id}/logs/{}/raw?download=1", log.as_str())>"Download"</a>
                 {wrap.button()}
-                <button data-testid="maximise" aria-pressed=move || max.get().to_string()
+                <button class="toggle" data-testid="maximise" aria-pressed=move || max.get().to_string()
                     title="Use the whole window for the log" on:click=move |_| { max.update(|m| *m = !*m); request_animation_frame(move || wrap.measure()); }>
-                    {move || if max.get() { "Restore" } else { "Full window" }}
+                    "Full window"
                 </button>
                 <button class="close" title="Close the log" on:click=move |_| nav.push(|v| { v.log = None; v.line = None; v.level = None; v.find = String::new(); })>"✕"</button>
             </header>
@@ -207,13 +207,22 @@ pub(super) fn LevelChips() -> impl IntoView {
 #[component]
 pub(super) fn FindBox(placeholder: &'static str) -> impl IntoView {
     let nav = Nav::get();
-    let on_input = nav.on_typing(300, |v, text| {
+    let typing = nav.typing(300, |v, text| {
         v.find = text;
         v.line = None;
     });
     view! {
         <input type="search" placeholder=placeholder data-testid="find"
-            prop:value=move || nav.view.with(|v| v.find.clone()) on:input=on_input/>
+            prop:value=move || nav.view.with(|v| v.find.clone())
+            on:input=move |ev| typing.input(event_target_value(&ev))
+            on:keydown=move |ev| {
+                // Esc empties the box and drops the filter (and `find=`)
+                // with it; a second Esc leaves the box.
+                if ev.key() == "Escape" && !event_target_value(&ev).is_empty() {
+                    ev.stop_propagation();
+                    typing.now(String::new(), false);
+                }
+            }/>
     }
 }
 

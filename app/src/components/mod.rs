@@ -17,6 +17,7 @@ mod logview;
 mod nav;
 mod split;
 mod table;
+mod viewer_prefs;
 mod virtual_list;
 mod wrap;
 
@@ -81,12 +82,14 @@ pub fn App() -> impl IntoView {
 fn Dashboard() -> impl IntoView {
     let nav = nav::Nav::provide();
     feed::Feed::provide();
+    viewer_prefs::ViewerPrefs::provide();
     provide_context(analytics::BookmarksChanged(RwSignal::new(0)));
     let has_detail = Memo::new(move |_| nav.view.with(|v| v.run.is_some()));
     let split = split::Split::provide();
     let page = Memo::new(move |_| nav.view.with(|v| v.page.clone()));
     view! {
         <header::Header/>
+        <IgnoredParams/>
         {move || match page.get() {
             crate::view::Page::Runs => view! {
                 <analytics::Analytics/>
@@ -103,6 +106,38 @@ fn Dashboard() -> impl IntoView {
                 <main class="content page"><history::History user/></main>
             }.into_any(),
         }}
+    }
+}
+
+/// What the address asked for that the page did not understand (say,
+/// `sort=bogus` or `run=abc`), so a mistyped link is not mistaken for an
+/// empty result; gone once dismissed or once the view changes.
+#[component]
+fn IgnoredParams() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let ignored = Memo::new(move |_| query.with(|q| crate::view::View::ignored(|k| q.get(k))));
+    let dismissed = RwSignal::new(false);
+    move || {
+        let items = ignored.get();
+        (!items.is_empty() && !dismissed.get()).then(|| {
+            let n = items.len();
+            let list = items
+                .into_iter()
+                .enumerate()
+                .map(|(i, (given, expected))| {
+                    view! {
+                        <code>{given}</code>
+                        {format!(" (expected {expected}){}", if i + 1 < n { "; " } else { "" })}
+                    }
+                })
+                .collect_view();
+            view! {
+                <p class="notice" role="status" data-testid="ignored-params">
+                    <span>"Ignored from the address: " {list}</span>
+                    <button on:click=move |_| dismissed.set(true)>"Dismiss"</button>
+                </p>
+            }
+        })
     }
 }
 

@@ -54,17 +54,6 @@ impl Nav {
         self.go.run((v, true));
     }
 
-    /// An input handler that, once typing has paused for `ms`, puts the
-    /// trimmed text into the state with `apply` (in place).
-    pub fn on_typing(
-        self,
-        ms: u64,
-        apply: fn(&mut View, String),
-    ) -> impl Fn(leptos::ev::Event) + Copy + 'static {
-        let typing = self.typing(ms, apply);
-        move |ev: leptos::ev::Event| typing.input(event_target_value(&ev))
-    }
-
     /// Text typed into the state, debounced by `ms`, with a way to apply
     /// it at once (Enter, Esc) that drops the pending change.
     pub fn typing(self, ms: u64, apply: fn(&mut View, String)) -> Typing {

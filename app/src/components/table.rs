@@ -505,9 +505,16 @@ pub fn LogCell(
     state: LogState,
 ) -> impl IntoView {
     match (location, state) {
-        (None, _) | (_, LogState::Missing) => {
-            view! { <span class="badge missing" title=format!("this connection has no {} log", name.as_str())>"missing"</span> }.into_any()
+        // Many connections never upload one of their logs: a quiet mark,
+        // explained on hover, not an alarm on most rows.
+        (None, _) | (_, LogState::Missing) => view! {
+            <span class="absent" title=format!(
+                "no {} log: this connection did not upload one (the \u{201c}no {} log\u{201d} filter lists them)",
+                name.as_str(),
+                name.as_str()
+            )>"none"</span>
         }
+        .into_any(),
         (Some(loc), LogState::Failed) => view! {
             <span class="badge failed" title=format!("{loc} could not be indexed")>"failed"</span>
         }

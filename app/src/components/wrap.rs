@@ -7,6 +7,7 @@
 
 use leptos::prelude::*;
 
+use super::viewer_prefs::ViewerPrefs;
 use super::virtual_list::VirtualList;
 
 /// Columns `text` takes in a monospace font: a tab moves to the next
@@ -44,7 +45,8 @@ fn wide(c: char) -> bool {
         | 0x1F900..=0x1F9FF | 0x20000..=0x3FFFD)
 }
 
-/// Whether a viewer wraps (on by default) and at how many columns.
+/// Whether a viewer wraps (the reader's choice, shared by every viewer:
+/// see [`ViewerPrefs`]) and at how many columns.
 #[derive(Clone, Copy)]
 pub struct Wrap {
     /// Wrapping is on; the viewer's *Wrap* button toggles it.
@@ -60,7 +62,7 @@ impl Wrap {
     /// calling component lives).
     pub fn new(list: VirtualList) -> Wrap {
         let wrap = Wrap {
-            on: RwSignal::new(true),
+            on: ViewerPrefs::get().wrap,
             fit: RwSignal::new(0),
             list,
         };
@@ -112,7 +114,7 @@ impl Wrap {
     /// The *Wrap* toggle for the viewer's bar.
     pub fn button(self) -> impl IntoView {
         view! {
-            <button data-testid="wrap" aria-pressed=move || self.on.get().to_string()
+            <button class="toggle" data-testid="wrap" aria-pressed=move || self.on.get().to_string()
                 title="Wrap long lines" on:click=move |_| self.on.update(|w| *w = !*w)>"Wrap"</button>
         }
     }

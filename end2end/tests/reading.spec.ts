@@ -154,6 +154,36 @@ test.describe('indexing status', () => {
     }, { timeout: 30_000 }).toBe('failed');
     await expect(card.getByTestId('jobs-failed')).toHaveText(`${failedBefore} failed`, { timeout: 15_000 });
     await page.screenshot({ path: `${shots}/indexing.png` });
+    // The run's panel offers the retry too, beside the reason. Within 10 s of
+    // the last retry the server says to wait; after that it queues again.
+    await page.goto(`/?run=${id}`);
+    await hydrated(page);
+    const retry = page.getByTestId('retry-client');
+    await expect(retry).toBeVisible();
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/api/runs/${id}/logs/client/retry`)),
+      retry.click(),
+    ]);
+    expect([202, 429]).toContain(res.status());
+    const said = res.status() === 202 ? 'queued again' : 'retried less than 10 s ago';
+    await expect(page.locator('.log-count', { hasText: 'client log' })).toContainText(said);
+    await page.screenshot({ path: `${shots}/retry-in-panel.png` });
+  });
+
+  test('a connection with no logs says so, without empty charts or an empty "Open a log"', async ({ page }) => {
+    const data = process.env.LOGDECK_E2E_DATA;
+    const bin = process.env.LOGDECK_E2E_BIN ?? '../target/release/logdeck';
+    const id = 990078;
+    const file = path.join(data!, 'no-logs.jsonl');
+    fs.writeFileSync(file, JSON.stringify({ connection_id: id, ip: '10.9.8.6', client_logs: null, server_logs: null }) + '\n');
+    const { execFileSync } = await import('child_process');
+    execFileSync(bin, ['import', '--quiet', '--data-dir', data!, file]);
+    await page.goto(`/?run=${id}`);
+    await hydrated(page);
+    await expect(page.getByTestId('no-logs')).toBeVisible();
+    await expect(page.locator('.chart-missing')).toHaveCount(0);
+    await expect(page.locator('.open-log')).toHaveCount(0);
+    await page.screenshot({ path: `${shots}/run-without-logs.png` });
   });
 });
 

@@ -70,6 +70,9 @@ fn RunBody(d: RunDetail, version: RwSignal<u32>) -> impl IntoView {
     let id = d.run.id;
     let client = d.logs.iter().find(|l| l.name == LogName::Client).cloned();
     let server = d.logs.iter().find(|l| l.name == LogName::Server).cloned();
+    let has_logs = [&client, &server]
+        .iter()
+        .any(|l| l.as_ref().is_some_and(|l| l.location.is_some()));
     let bookmarked = d.run.bookmarked;
     let note = RwSignal::new(d.bookmark_note.clone().unwrap_or_default());
     let busy = RwSignal::new(None::<String>);
@@ -131,14 +134,19 @@ fn RunBody(d: RunDetail, version: RwSignal<u32>) -> impl IntoView {
             {move || busy.get().map(|e| view! { <span class="error">{e}</span> })}
         </div>
         <div class="log-counts">
-            <LogCounts info=client.clone() name=LogName::Client/>
-            <LogCounts info=server.clone() name=LogName::Server/>
+            <LogCounts id info=client.clone() name=LogName::Client/>
+            <LogCounts id info=server.clone() name=LogName::Server/>
         </div>
-        <Charts id client=client.clone() server=server.clone()/>
+        {has_logs.then(|| view! { <Charts id client=client.clone() server=server.clone()/> })}
+        {(!has_logs).then(|| view! {
+            <p class="no-logs muted" data-testid="no-logs">
+                "This connection has no client or server log in the inventory, so there is nothing to chart or read."
+            </p>
+        })}
         <Templates id info=client.clone()/>
         <Templates id info=server.clone()/>
         {move || nav.view.with(|v| v.log).map(|log| view! { <LogViewer id log/> })}
-        {move || nav.view.with(|v| v.log.is_none()).then(|| view! {
+        {move || (has_logs && nav.view.with(|v| v.log.is_none())).then(|| view! {
             <p class="open-log">
                 "Open a log: "
                 {client.as_ref().filter(|l| l.location.is_some()).map(|_| view! {
@@ -219,13 +227,17 @@ pub fn StatusBadge(status: RunStatus, exit_code: Option<i64>) -> impl IntoView {
 
 /// Lines, errors and warnings of one log, or why there are none.
 #[component]
-fn LogCounts(info: Option<LogInfo>, name: LogName) -> impl IntoView {
+fn LogCounts(id: i64, info: Option<LogInfo>, name: LogName) -> impl IntoView {
     let label = name.as_str();
     let body = match info {
         None => view! { <span class="badge missing">"missing"</span> " no log" }.into_any(),
         Some(i) => match (i.state, i.summary) {
             (LogState::Missing, _) => view! { <span class="badge missing">"missing"</span> " this connection has no " {label} " log" }.into_any(),
-            (LogState::Failed, _) => view! { <span class="badge failed">"failed"</span> " " {i.reason.unwrap_or_default()} }.into_any(),
+            (LogState::Failed, _) => view! {
+                <span class="badge failed">"failed"</span> " " {i.reason.unwrap_or_default()} " "
+                <RetryLog id name/>
+            }
+            .into_any(),
             (_, Some(s)) => view! {
                 <span data-testid=format!("{label}-errors")>
                     <strong class:hot={s.errors > 0}>{group_thousands(s.errors as i64)} " errors"</strong>
@@ -252,6 +264,28 @@ fn LogCounts(info: Option<LogInfo>, name: LogName) -> impl IntoView {
         },
     };
     view! { <div class="log-count"><span class="log-name">{label} " log"</span> " " {body}</div> }
+}
+
+/// Queues a failed log's indexing again, and says how that went.
+#[component]
+fn RetryLog(id: i64, name: LogName) -> impl IntoView {
+    let answer = RwSignal::new(None::<Result<(), String>>);
+    let retry = move |_| {
+        spawn_local(async move {
+            let url = format!("/api/runs/{id}/logs/{}/retry", name.as_str());
+            answer.set(Some(send("PUT", url, None).await));
+        });
+    };
+    view! {
+        {move || match answer.get() {
+            None => view! {
+                <button class="small" data-testid=format!("retry-{}", name.as_str()) on:click=retry>"Retry"</button>
+            }
+            .into_any(),
+            Some(Ok(())) => view! { <span class="muted" role="status">"queued again"</span> }.into_any(),
+            Some(Err(e)) => view! { <span class="error" role="alert">{e}</span> }.into_any(),
+        }}
+    }
 }
 
 fn app_pct(part: u64, whole: u64) -> f64 {

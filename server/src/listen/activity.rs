@@ -183,22 +183,33 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
+impl<S: AsyncWrite + Unpin> Tracked<S> {
+    /// A write through `write`, recorded when it moves a byte.
+    fn write_with(
+        &mut self,
         cx: &mut Context<'_>,
-        buf: &[u8],
+        write: impl FnOnce(Pin<&mut S>, &mut Context<'_>) -> Poll<io::Result<usize>>,
     ) -> Poll<io::Result<usize>> {
         let a = self.activity.clone();
         if a.killed.load(Ordering::Acquire) {
             return Poll::Ready(Err(Activity::killed_error()));
         }
         a.write_waker.register(cx.waker());
-        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        let polled = write(Pin::new(&mut self.inner), cx);
         if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
             a.touch();
         }
         polled
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.write_with(cx, |inner, cx| inner.poll_write(cx, buf))
     }
 
     fn poll_write_vectored(
@@ -206,16 +217,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let a = self.activity.clone();
-        if a.killed.load(Ordering::Acquire) {
-            return Poll::Ready(Err(Activity::killed_error()));
-        }
-        a.write_waker.register(cx.waker());
-        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
-            a.touch();
-        }
-        polled
+        self.write_with(cx, |inner, cx| inner.poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {

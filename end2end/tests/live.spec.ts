@@ -128,6 +128,8 @@ test('a live run: appears without reload, lines arrive within a second, pause an
   // The end: exit code in the log's state, the panel and the table row.
   expect(await producer.done).toBe(3);
   await expect(page.getByTestId('live-state')).toHaveText('Ended · exit code 3', { timeout: 10_000 });
+  // Nothing left to pause.
+  await expect(page.getByTestId('follow')).toHaveText('Go to end');
   await expect(page.getByTestId('task-status')).toHaveText('failed · exit 3');
   await expect(page.locator(`tr[data-connection="${id}"] [data-testid="status-badge"]`)).toHaveText('failed · exit 3');
   await expect(page.getByTestId('live-count')).toContainText('600 lines');

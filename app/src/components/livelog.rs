@@ -449,8 +449,10 @@ fn LiveHeader(
         Phase::Reconnecting(why) => ("reconnecting", why),
         Phase::Failed(why) => ("failed", format!("Cannot follow this log: {why}")),
     };
+    // Once the log has ended there is nothing to pause: the button only
+    // goes to the end.
     let toggle_follow = move |_| {
-        if follow.on.get_untracked() {
+        if follow.on.get_untracked() && !got.sealed() {
             follow.pause(got.lines.with_untracked(Vec::len));
         } else {
             follow.jump_to_end();
@@ -470,9 +472,9 @@ fn LiveHeader(
             <label class="small"><input type="checkbox" data-testid="times" prop:checked=move || show_times.get() on:change=move |ev| show_times.set(event_target_checked(&ev))/>" times"</label>
             {wrap.button()}
             <button data-testid="follow" on:click=toggle_follow>{move || match (follow.on.get(), got.sealed()) {
-                (true, _) => "Pause",
+                (_, true) => "Go to end",
+                (true, false) => "Pause",
                 (false, false) => "Follow",
-                (false, true) => "Go to end",
             }}</button>
             <button data-testid="download" on:click=move |_| download(id, got) title="Save the lines received so far">"Download"</button>
         </header>

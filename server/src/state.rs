@@ -73,11 +73,14 @@ impl AppState {
                 .max_capacity(100_000)
                 .time_to_live(RETRY_COOLDOWN)
                 .build(),
-            scans: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get()),
-            )),
+            scans: Arc::new(tokio::sync::Semaphore::new(scan_slots())),
         }
     }
+}
+
+/// Scans of a whole log that may run at once: one per core.
+pub fn scan_slots() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// Time between two retries of one log's indexing: with at most one in

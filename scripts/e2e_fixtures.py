@@ -4,10 +4,12 @@
 Writes DATA/extra.jsonl: COUNT older runs without logs (so the table has
 many pages to scroll and users deep in the list to search for), one run
 whose client log holds hostile text (HTML, a script tag, ANSI escapes) and
-a line wider than any window, and two builds whose truth is known: 40
+a line wider than any window, and builds whose truth is known: 40
 sessions of E2E-BASE (two of them outliers, with a p95 latency of about a
-second) and 40 of E2E-SLOW, whose latency is three times as high. User
-e2e.history@example.org has sessions in both.
+second) and 40 of E2E-SLOW, whose latency is three times as high; then 9
+of E2E-FEW, too few to compare with, and 30 of E2E-TRIPLE after it, again
+three times as slow. User e2e.history@example.org has sessions in the
+first two.
 """
 import json
 import os
@@ -19,8 +21,9 @@ def population(f, data):
     """The two builds of known truth, with their client logs."""
     rng = random.Random(12)
     n = 0
-    for build, day, scale in (("E2E-BASE", 1, 1.0), ("E2E-SLOW", 2, 3.0)):
-        for k in range(40):
+    builds = (("E2E-BASE", 1, 1.0, 40), ("E2E-SLOW", 2, 3.0, 40), ("E2E-FEW", 3, 1.0, 9), ("E2E-TRIPLE", 4, 3.0, 30))
+    for build, day, scale, count in builds:
+        for k in range(count):
             n += 1
             cid = 980000 + n
             level = 0.030 * scale * rng.lognormvariate(0, 0.1)
@@ -34,7 +37,7 @@ def population(f, data):
                     log.write(f"10:00:{i:02d}:000000 | INFO    | net.c | ping:9 | Latency: {v:.6f}\n")
             f.write(json.dumps({
                 "connection_id": cid,
-                "username": "e2e.history@example.org" if k % 4 == 0 else f"pop.user.{cid}@example.org",
+                "username": "e2e.history@example.org" if k % 4 == 0 and day <= 2 else f"pop.user.{cid}@example.org",
                 "ip": f"10.98.{n // 256}.{n % 256}",
                 "last_updated": f"02/{day:02d}/2019, {k // 60:02d}:{k % 60:02d}",
                 "version": build,

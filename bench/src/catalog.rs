@@ -694,13 +694,6 @@ async fn log_bench(args: &BenchArgs) -> anyhow::Result<()> {
 /// wide, the whole log).
 fn latency_series(report: &logparse::LogReport) -> anyhow::Result<model::Series> {
     let m = logparse::Metric::Latency;
-    model::series::series_of(
-        m,
-        report.points(m),
-        report.stats(m),
-        1000,
-        false,
-        (None, None),
-    )
-    .map_err(anyhow::Error::msg)
+    model::series::series_of(m, report.points(m), 1000, false, (None, None))
+        .map_err(anyhow::Error::msg)
 }

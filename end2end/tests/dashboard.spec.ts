@@ -95,7 +95,7 @@ test('selecting a run shows four charts with data, error counts and the crosshai
   expect(both).toBeTruthy();
   await page.goto(`/?user=${encodeURIComponent(both.username ?? '')}`);
   await hydrated(page);
-  await page.locator(`tr[data-connection="${both.id}"]`).click();
+  await page.locator(`tr[data-connection="${both.id}"] .row-link`).click();
   await expect(page).toHaveURL(new RegExp(`run=${both.id}`));
   const detail = page.getByTestId('detail');
   const canvases = detail.locator('canvas');
@@ -124,12 +124,95 @@ test('selecting a run shows four charts with data, error counts and the crosshai
   await expect(page).not.toHaveURL(/zoom=/);
 });
 
+/** A connection whose client and server logs are indexed, with latency and
+ * encode-time points, and whose logs started at least `apart` seconds apart. */
+async function chartedRun(page: Page, apart: number): Promise<{ id: number; total: number }> {
+  type Detail = { logs: { name: string; summary: { started_s: number | null; lines: number } | null }[] };
+  for (const r of (await runs(page, 'limit=500')).filter((r) => r.client_state === 'indexed' && r.server_state === 'indexed')) {
+    const d = await api<Detail>(page, `/api/runs/${r.id}`);
+    const [c, s] = [d.logs.find((l) => l.name === 'client')!.summary!, d.logs.find((l) => l.name === 'server')!.summary!];
+    if (c.started_s == null || s.started_s == null || Math.abs(c.started_s - s.started_s) < apart) continue;
+    const lat = await api<{ total: number }>(page, `/api/runs/${r.id}/logs/client/series?metric=latency&width=10`);
+    const enc = await api<{ total: number }>(page, `/api/runs/${r.id}/logs/server/series?metric=encode_time&width=10`);
+    if (lat.total > 20 && enc.total > 20) return { id: r.id, total: c.lines };
+  }
+  throw new Error('no run with both logs charted');
+}
+
+test('a chart point opens its log at that line, on one clock for client and server', async ({ page }) => {
+  const { id } = await chartedRun(page, 3);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(`/?run=${id}`);
+  await hydrated(page);
+  await expect(page.getByTestId('charts')).toContainText('UTC');
+  for (const [chart, log, prefix] of [['chart-latency', 'client', 'Latency:'], ['chart-encode-time', 'server', 'Average Encode Time:']]) {
+    const canvas = page.getByTestId(chart).locator('canvas');
+    await expect(canvas).toHaveAttribute('data-draw-ms', /.+/);
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    const at = { x: box.x + box.width * 0.55, y: box.y + box.height * 0.5 };
+    await page.mouse.move(at.x, at.y);
+    // The hover shows a time of day; the line the click opens was written then.
+    const hover = page.getByTestId(chart).getByTestId('hover-value');
+    await expect(hover).toHaveText(/^\d\d:\d\d:\d\d\.\d /);
+    const clock = (await hover.innerText()).slice(0, 8);
+    await page.mouse.click(at.x, at.y);
+    await expect(page).toHaveURL(new RegExp(`log=${log}.*line=\\d+|line=\\d+.*log=${log}`));
+    const line = page.getByTestId('logview').locator('.line.selected');
+    await expect(line).toBeVisible();
+    await expect(line).toContainText(prefix);
+    expect((await line.locator('.text').innerText()).slice(0, 8), `${chart} at ${clock}`).toBe(clock);
+  }
+  await page.screenshot({ path: `${shots}/chart-to-line.png` });
+  // By keyboard: focus a chart, step to a point, Enter.
+  const canvas = page.getByTestId('chart-latency').locator('canvas');
+  await canvas.focus();
+  await page.mouse.move(0, 0);
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('chart-latency').getByTestId('hover-value')).toHaveText(/^\d\d:\d\d:\d\d/);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/log=client/);
+  await expect(page.getByTestId('logview').locator('.line.selected')).toContainText('Latency:');
+  // Zoomed, the statistics are those of the window.
+  const count = page.getByTestId('chart-latency').locator('..').getByTestId('chart-count');
+  const before = Number((await count.innerText()).replace(/,/g, ''));
+  await canvas.scrollIntoViewIfNeeded();
+  const box = (await canvas.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.3, box.y + 20);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.45, box.y + 20, { steps: 5 });
+  await page.mouse.up();
+  await expect(page).toHaveURL(/zoom=/);
+  await expect(page.getByTestId('reset-zoom')).toHaveText(/\d\d:\d\d:\d\d – \d\d:\d\d:\d\d/);
+  await expect.poll(async () => Number((await count.innerText()).replace(/,/g, ''))).toBeLessThan(before);
+});
+
+test('a line past the end says so and leads to the last line; End jumps there', async ({ page }) => {
+  const { id } = await chartedRun(page, 0);
+  await page.goto(`/?run=${id}&log=client&line=99999999`);
+  await hydrated(page);
+  const past = page.getByTestId('past-end');
+  await expect(past).toContainText('Line 99,999,999 is past the end');
+  await past.getByRole('button').click();
+  const selected = page.getByTestId('logview').locator('.line.selected');
+  await expect(selected).toBeVisible();
+  const last = Number(await selected.getAttribute('data-line'));
+  expect(last).toBeGreaterThan(1);
+  await page.goto(`/?run=${id}&log=client`);
+  await hydrated(page);
+  await expect(page.getByTestId('logview').locator('.line').first()).toBeVisible();
+  await page.getByTestId('to-end').click();
+  await expect(page.getByTestId('logview').locator('.line.selected')).toHaveAttribute('data-line', String(last));
+  await expect(page.getByTestId('logview').locator('.line.selected')).toBeInViewport();
+});
+
 test('a run without a client log says so instead of charting', async ({ page }) => {
   // A connection (a task run has no client log either, and says other things).
   const noClient = (await runs(page, 'limit=500&missing=client')).find((r) => r.kind !== 'task')!;
   await page.goto('/?missing=client');
   await hydrated(page);
-  await page.locator(`tr[data-connection="${noClient.id}"]`).click();
+  await page.locator(`tr[data-connection="${noClient.id}"] .row-link`).click();
   await expect(page.getByTestId('missing-client')).toHaveCount(2);
   await expect(page.getByTestId('missing-client').first()).toContainText('No client log for this connection');
   const none = page.locator(`tr[data-connection="${noClient.id}"] .absent`).first();

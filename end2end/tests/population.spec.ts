@@ -94,6 +94,29 @@ test.describe('builds', () => {
     expect(errors).toEqual([]);
   });
 
+  test('every measure shows its change; a comparison that cannot be made says why, in words', async ({ page }) => {
+    await settled(page);
+    await page.goto('/?page=builds');
+    await hydrated(page);
+    await expect(page.getByTestId('rules')).toContainText('higher than its baseline\'s in at least 60 % of session pairs');
+    await expect(page.getByTestId('rules')).toHaveAttribute('title', /Holm-adjusted p ≤ 0\.01/);
+    // Three times as slow as a baseline of 9 sessions: not compared, and
+    // says why, with the change of the medians still shown.
+    const triple = page.locator('[data-testid="build"][data-version="E2E-TRIPLE"]');
+    await expect(triple.getByTestId('verdict')).toHaveText('too few sessions');
+    await expect(triple.getByTestId('too-few')).toContainText('its baseline E2E-FEW has 9 measured sessions, 20 needed');
+    const p95 = triple.locator('.multiple[data-measure="latency_p95"]');
+    await expect(p95.getByTestId('change')).toHaveText(/^\+\d[\d.]* ms$/);
+    await expect(p95.getByTestId('measure-status')).toHaveText('not compared');
+    await expect(p95.getByTestId('baseline-overlay')).toHaveCount(1);
+    // A compared build says how often it is higher, in words.
+    const slow = page.locator('[data-testid="build"][data-version="E2E-SLOW"]');
+    await expect(slow.getByTestId('why')).toContainText(/p95 latency \+[\d.]+ ms: higher than the baseline's in \d+ % of session pairs/);
+    await expect(slow.locator('.multiple[data-measure="latency_p95"]').getByTestId('measure-status')).toHaveText('worse');
+    await triple.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(shots, 'builds-too-few.png') });
+  });
+
   test('the builds view in the dark and on a phone', async ({ browser }) => {
     for (const [name, options] of [
       ['builds-dark', { viewport: { width: 1440, height: 900 }, colorScheme: 'dark' as const }],
@@ -131,9 +154,9 @@ test.describe('outliers', () => {
     expect(ids.sort()).toEqual(PLANTED_OUTLIERS);
     await expect(tableRows(page).getByTestId('outlier-badge')).toHaveCount(2);
 
-    await tableRows(page).first().click();
+    await tableRows(page).first().locator(".row-link").click();
     await expect(page.getByTestId('outlier-reason')).toContainText(
-      /p95 latency \d[\d.]* (ms|s), \d[\d.]* robust SDs above the median of [\d.]+ ms for build E2E-BASE/,
+      /p95 latency \d[\d.]* (ms|s), \d[\d.]*× this build's typical [\d.]+ ms \(build E2E-BASE\)/,
     );
     await page.screenshot({ path: path.join(shots, 'outlier-reason.png') });
 

@@ -182,7 +182,7 @@ test.describe('indexing status', () => {
     await hydrated(page);
     await expect(page.getByTestId('no-logs')).toBeVisible();
     await expect(page.locator('.chart-missing')).toHaveCount(0);
-    await expect(page.locator('.open-log')).toHaveCount(0);
+    await expect(page.getByTestId('log-tabs')).toHaveCount(0);
     await page.screenshot({ path: `${shots}/run-without-logs.png` });
   });
 });
@@ -273,12 +273,27 @@ test.describe('state that agrees', () => {
     const [r] = await runs(page, 'limit=1&sort=oldest');
     await page.goto(`/?run=${r.id}`);
     await hydrated(page);
+    // With a run open the cards fold, leaving the room to the run; unfolded
+    // there, they stay unfolded (on the next visit too), and folding them on
+    // the list is another choice.
+    await expect(page.locator('#analytics-cards')).toHaveCount(0);
+    await page.locator('.analytics > .toggle').click();
+    await page.reload();
+    await hydrated(page);
     const card = page.getByTestId('bookmarks');
+    await expect(card).toBeVisible();
     await expect(card).not.toContainText(String(r.id));
     await page.getByTestId('bookmark').click();
     await expect(card).toContainText(String(r.id));
     await page.getByTestId('bookmark').click();
     await expect(card).not.toContainText(String(r.id));
+    await page.getByTestId('close-run').click();
+    await expect(card).toBeVisible();
+    await page.locator('.analytics > .toggle').click();
+    await expect(page.locator('#analytics-cards')).toHaveCount(0);
+    await page.goto(`/?run=${r.id}`);
+    await hydrated(page);
+    await expect(card).toBeVisible();
   });
 
   test('every time is written one way, in UTC, with how long ago on hover', async ({ page }) => {

@@ -19,14 +19,18 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// the log crossed midnight.
 const HALF_DAY: u64 = NANOS_PER_DAY / 2;
 
-/// A metric point: seconds since the first parsed line, and the value in the
-/// log's units (seconds or bytes).
+/// A metric point: seconds since the first parsed line, the value in the
+/// log's units (seconds or bytes), and the line it was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Point {
     /// Seconds since the first parsed line of the log.
     pub t: f64,
     /// The value.
     pub v: f64,
+    /// Line number (1-based, counting every line of the file, blank ones
+    /// too), so a point leads to its line.
+    #[serde(default)]
+    pub n: u64,
 }
 
 /// Parses one log incrementally.
@@ -80,6 +84,10 @@ pub struct LogReport {
     /// Last parsed time minus first parsed time, seconds (0 with none;
     /// negative when the log's clock stepped back by less than 12 h).
     pub duration_s: f64,
+    /// Time of day of the first parsed line, seconds since midnight UTC:
+    /// where every point's `t` counts from. `None` with no parsed line.
+    #[serde(default)]
+    pub started_s: Option<f64>,
     /// Points per metric, indexed like [`Metric::ALL`].
     pub series: [Vec<Point>; 4],
     /// WARNING and ERROR templates, most frequent first.
@@ -274,7 +282,11 @@ impl Accumulator {
                 if let Some((metric, v)) = Metric::match_message(message) {
                     // Times may step back (less than 12 h): such points get negative t.
                     let t = seconds_between(self.first_abs.unwrap_or(abs), abs);
-                    self.series[metric.index()].push(Point { t, v });
+                    self.series[metric.index()].push(Point {
+                        t,
+                        v,
+                        n: self.physical_lines,
+                    });
                 }
             }
         }
@@ -313,6 +325,7 @@ impl Accumulator {
             duration_s: self
                 .first_abs
                 .map_or(0.0, |f| seconds_between(f, self.last_abs)),
+            started_s: self.first_abs.map(|f| f as f64 / 1e9),
             series,
             templates: self.templates.sorted(),
         }

@@ -6,12 +6,14 @@
 use logparse::{Level, LogReport, Metric, Parser, Point, normalize, parse};
 use proptest::prelude::*;
 
-/// What the reference computes: lines, parsed, levels, duration, series, templates.
+/// What the reference computes: lines, parsed, levels, duration, start,
+/// series, templates.
 type Reference = (
     u64,
     u64,
     [u64; 4],
     f64,
+    Option<f64>,
     [Vec<Point>; 4],
     Vec<(Level, String, u64)>,
 );
@@ -23,7 +25,7 @@ fn reference(bytes: &[u8]) -> Reference {
     let mut templates: Vec<(Level, String, u64)> = Vec::new();
     let (mut first, mut last, mut prev, mut days): (Option<u64>, u64, u64, u64) = (None, 0, 0, 0);
     const DAY: u64 = 86_400_000_000_000;
-    for raw in bytes.split(|&b| b == b'\n') {
+    for (number, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let line = String::from_utf8_lossy(raw);
         if line.trim().is_empty() {
@@ -72,6 +74,7 @@ fn reference(bytes: &[u8]) -> Reference {
                 series[m.index()].push(Point {
                     t: (abs as f64 - first_abs as f64) / 1e9,
                     v,
+                    n: number as u64 + 1,
                 });
             }
         }
@@ -82,7 +85,8 @@ fn reference(bytes: &[u8]) -> Reference {
             .then(b.0.cmp(&a.0))
             .then_with(|| a.1.cmp(&b.1))
     });
-    (lines, parsed, levels, duration, series, templates)
+    let start = first.map(|f| f as f64 / 1e9);
+    (lines, parsed, levels, duration, start, series, templates)
 }
 
 fn ref_time(s: &str) -> Option<u64> {
@@ -109,12 +113,13 @@ fn ref_time(s: &str) -> Option<u64> {
 
 fn assert_matches_reference(bytes: &[u8]) {
     let r = parse(bytes);
-    let (lines, parsed, levels, duration, series, templates) = reference(bytes);
+    let (lines, parsed, levels, duration, start, series, templates) = reference(bytes);
     assert_eq!(r.lines, lines, "lines");
     assert_eq!(r.parsed, parsed, "parsed");
     assert_eq!(r.malformed, lines - parsed, "malformed");
     assert_eq!(r.levels, levels, "levels");
     assert_eq!(r.duration_s, duration, "duration");
+    assert_eq!(r.started_s, start, "start");
     assert_eq!(r.series, series, "series");
     let got: Vec<(Level, String, u64)> = r
         .templates

@@ -51,6 +51,11 @@ pub struct LogSummary {
     /// indexing did not read; the figures cover the rest (0: all of it).
     #[serde(default)]
     pub skipped_bytes: u64,
+    /// Time of day of the log's first parsed line, seconds since midnight
+    /// UTC: what puts a run's client and server series on one clock.
+    /// `None` with no parsed line (or indexed before it was recorded).
+    #[serde(default)]
+    pub started_s: Option<f64>,
 }
 
 impl LogSummary {
@@ -115,6 +120,10 @@ pub struct Series {
     /// `[t, v]`: seconds since the log's first parsed line, and the value.
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<f64>>))]
     pub points: Vec<[f64; 2]>,
+    /// The line number of each point (1-based), in the order of `points`:
+    /// where a point leads in the log. Empty where unknown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<u64>,
     /// Statistics over every point.
     pub stats: MetricStats,
 }

@@ -18,14 +18,32 @@ pub struct BookmarksChanged(pub RwSignal<u32>);
 /// analytics start collapsed.
 const PHONE: &str = "(width <= 480px)";
 
-/// The cards under the header. Open until toggled, except on a phone,
+/// Where the choice to show or fold the cards is kept: one while no run is
+/// open, one while a run is open (then the run's charts and log need the
+/// room, so the cards start folded).
+const KEYS: [&str; 2] = ["logdeck.analytics.open", "logdeck.analytics.open.run"];
+
+/// The cards under the header. Shown unless folded, except on a phone,
 /// where the stylesheet hides them until asked (`auto`), so the first
-/// screen shows runs, before and after the app starts.
+/// screen shows runs, before and after the app starts; folded while a run
+/// is open. Each choice to show or fold is kept across visits.
 #[component]
 pub fn Analytics() -> impl IntoView {
-    let open = RwSignal::new(None::<bool>);
+    let nav = Nav::get();
+    let run_open = Memo::new(move |_| nav.view.with(|v| v.run.is_some()));
+    let choices = [RwSignal::new(None::<bool>), RwSignal::new(None::<bool>)];
+    for (choice, key) in choices.into_iter().zip(KEYS) {
+        Effect::new(move |_| {
+            if let Some(v) = super::kept::kept(key) {
+                choice.set(Some(v == "1"));
+            }
+        });
+    }
+    let choice = move || choices[usize::from(run_open.get())];
+    // The reader's choice, else folded while a run is open.
+    let open = move || choice().get().or_else(|| run_open.get().then_some(false));
     let shown = move || {
-        open.get().unwrap_or_else(|| {
+        open().unwrap_or_else(|| {
             #[cfg(feature = "hydrate")]
             {
                 !window()
@@ -41,18 +59,24 @@ pub fn Analytics() -> impl IntoView {
             }
         })
     };
+    let toggle = move |_| {
+        let now = !shown();
+        let key = KEYS[usize::from(run_open.get_untracked())];
+        choice().set(Some(now));
+        super::kept::keep(key, if now { "1" } else { "0" });
+    };
     view! {
         <section
             class="analytics"
-            class:auto=move || open.get().is_none()
-            class:collapsed=move || open.get() == Some(false)
+            class:auto=move || open().is_none()
+            class:collapsed=move || open() == Some(false)
             data-testid="analytics"
         >
             <button class="link toggle" aria-controls="analytics-cards" aria-expanded=move || shown().to_string()
-                on:click=move |_| { let now = shown(); open.set(Some(!now)) }>
+                on:click=toggle>
                 "Analytics"
             </button>
-            <Show when=move || open.get() != Some(false)>
+            <Show when=move || open() != Some(false)>
                 <div class="cards" id="analytics-cards">
                     <TopErrors/>
                     <Scatter/>

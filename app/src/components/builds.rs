@@ -44,15 +44,65 @@ fn verdict_class(v: Verdict) -> &'static str {
     }
 }
 
-/// `p95 latency +24.0 ms (δ 0.62, p 3e-12)`.
-fn comparison_words(m: Measure, c: &Comparison) -> String {
+/// The figures behind a comparison, for a hover:
+/// `p95 latency +24.0 ms (δ 0.62, adjusted p 3.0e-12)`.
+fn comparison_figures(m: Measure, c: &Comparison) -> String {
     format!(
-        "{} {} (δ {:.2}, adjusted p {:.1e})",
+        "{} {} (Cliff's δ {:.2}, adjusted p {:.1e})",
         m.label(),
         change(m, c.median_change),
         c.cliffs_delta,
         c.p_adjusted
     )
+}
+
+/// How often a session of the build is higher than one of the baseline,
+/// from Cliff's delta (ties split evenly), in percent.
+fn higher_share(c: &Comparison) -> f64 {
+    (1.0 + c.cliffs_delta) / 2.0 * 100.0
+}
+
+/// A comparison in plain words: `p95 latency +24.0 ms: higher than the
+/// baseline's in 81 % of session pairs`, or why it says nothing yet.
+pub fn comparison_words(m: Measure, c: &Comparison, sessions: u64) -> String {
+    let delta = change(m, c.median_change);
+    let share = higher_share(c);
+    if c.worse {
+        format!(
+            "{} {delta}: higher than the baseline's in {share:.0} % of session pairs",
+            m.label()
+        )
+    } else if c.better {
+        format!(
+            "{} {delta}: lower than the baseline's in {:.0} % of session pairs",
+            m.label(),
+            100.0 - share
+        )
+    } else {
+        format!(
+            "{} {delta}, not conclusive yet: {} measured sessions could be chance",
+            m.label(),
+            group_thousands(sessions as i64)
+        )
+    }
+}
+
+/// Why a build is not compared, in words.
+fn too_few_words(b: &BuildReport, base: Option<&BuildReport>, min: u64) -> String {
+    let n = |x: u64| group_thousands(x as i64);
+    match base {
+        Some(base) if base.measured < min => format!(
+            "Not compared: its baseline {} has {} measured sessions, {} needed. The changes shown are of the medians only.",
+            base.version,
+            n(base.measured),
+            n(min)
+        ),
+        _ => format!(
+            "Not compared: this build has {} measured sessions, {} needed. The changes shown are of the medians only.",
+            n(b.measured),
+            n(min)
+        ),
+    }
 }
 
 #[component]
@@ -95,12 +145,17 @@ pub fn Builds() -> impl IntoView {
                 }.into_any(),
                 r => {
                     let axes = r.axes.clone();
+                    let all = std::sync::Arc::new(r.builds.clone());
+                    let min = r.rules.min_sessions;
                     view! {
                         {(r.updating > 0).then(|| view! {
                             <p class="muted" data-testid="builds-updating">{format!("Bringing {} builds up to date with newly indexed logs…", r.updating)}</p>
                         })}
                         <div class="build-list">
-                            {r.builds.into_iter().map(|b| view! { <BuildCard b axes=axes.clone()/> }).collect_view()}
+                            {r.builds.into_iter().map(|b| {
+                                let base = b.baseline.as_ref().and_then(|v| all.iter().find(|x| &x.version == v)).cloned();
+                                view! { <BuildCard b base axes=axes.clone() min/> }
+                            }).collect_view()}
                         </div>
                     }.into_any()
                 }
@@ -139,17 +194,28 @@ fn Rules(r: BuildsReport) -> impl IntoView {
                 }).collect_view()}
             </select>
         </label>
-        <span class="muted rules" title="A build is worse when a measure is higher with a Mann–Whitney U test significant after Holm's correction over every comparison shown, and Cliff's delta at least the threshold">
-            {format!(
-                "worse: adjusted p ≤ {} over {} comparisons and δ ≥ {}; at least {} sessions",
+        <span class="muted rules" data-testid="rules"
+            title=format!(
+                "Worse: a Mann–Whitney U test with Holm-adjusted p ≤ {} over {} comparisons, and Cliff's δ ≥ {}; at least {} measured sessions on each side",
                 rules.alpha, r.comparisons, rules.min_delta, rules.min_sessions
+            )>
+            {format!(
+                "A build is marked worse when a measure is higher than its baseline's in at least {:.0} % of session pairs, too often to be chance across the {} comparisons here; each side needs {} measured sessions.",
+                (1.0 + rules.min_delta) / 2.0 * 100.0,
+                group_thousands(r.comparisons as i64),
+                rules.min_sessions
             )}
         </span>
     }
 }
 
 #[component]
-fn BuildCard(b: BuildReport, axes: Vec<MeasureAxis>) -> impl IntoView {
+fn BuildCard(
+    b: BuildReport,
+    base: Option<BuildReport>,
+    axes: Vec<MeasureAxis>,
+    min: u64,
+) -> impl IntoView {
     let nav = Nav::get();
     let version = b.version.clone();
     // The build's runs (or its outliers) in the table.
@@ -180,17 +246,22 @@ fn BuildCard(b: BuildReport, axes: Vec<MeasureAxis>) -> impl IntoView {
         .filter_map(|m| {
             m.comparison
                 .filter(|c| c.worse || c.better)
-                .map(|c| comparison_words(m.measure, &c))
+                .map(|c| comparison_words(m.measure, &c, m.sessions))
         })
         .collect();
+    let too_few = (b.verdict == Verdict::TooFew).then(|| too_few_words(&b, base.as_ref(), min));
     let measured = b.measured;
     let by = |m: Measure| b.measures.iter().find(|x| x.measure == m).cloned();
+    let base_of = |m: Measure| {
+        base.as_ref()
+            .and_then(|x| x.measures.iter().find(|x| x.measure == m).cloned())
+    };
     let cells: Vec<_> = CELLS
         .iter()
         .filter_map(|&(main, other)| {
             let shown = by(main)?;
             let axis = axes.iter().find(|a| a.measure == main)?.clone();
-            Some((shown, other.and_then(by), axis))
+            Some((shown, other.and_then(by), base_of(main), axis))
         })
         .collect();
     let version = b.version.clone();
@@ -213,69 +284,151 @@ fn BuildCard(b: BuildReport, axes: Vec<MeasureAxis>) -> impl IntoView {
                 })}
             </header>
             {(!reasons.is_empty()).then(|| view! { <p class="why" data-testid="why">{reasons.join("; ")}</p> })}
-            {(b.verdict == Verdict::TooFew).then(|| view! {
-                <p class="muted why">"Too few measured sessions (here or in its baseline) to compare."</p>
-            })}
+            {too_few.map(|t| view! { <p class="why too-few" data-testid="too-few">{t}</p> })}
             <div class="multiples">
-                {cells.into_iter().map(|(shown, other, axis)| view! { <Multiple shown other axis/> }).collect_view()}
+                {cells.into_iter().map(|(shown, other, base, axis)| view! { <Multiple shown other base axis/> }).collect_view()}
             </div>
         </article>
     }
 }
 
-/// One measure of one build: its distribution's bars, its median, and
-/// the change against the baseline.
+/// One measure of one build: its distribution's bars with the baseline's
+/// drawn over them as an outline (each as a share of its sessions), its
+/// median, and the change against the baseline's median, always, with
+/// what the comparison made of it.
 #[component]
-fn Multiple(shown: BuildMeasure, other: Option<BuildMeasure>, axis: MeasureAxis) -> impl IntoView {
+fn Multiple(
+    shown: BuildMeasure,
+    other: Option<BuildMeasure>,
+    base: Option<BuildMeasure>,
+    axis: MeasureAxis,
+) -> impl IntoView {
     let m = shown.measure;
-    let comparisons: Vec<(Measure, Comparison)> = [Some(&shown), other.as_ref()]
+    let comparisons: Vec<(Measure, Comparison, u64)> = [Some(&shown), other.as_ref()]
         .into_iter()
         .flatten()
-        .filter_map(|x| x.comparison.map(|c| (x.measure, c)))
+        .filter_map(|x| x.comparison.map(|c| (x.measure, c, x.sessions)))
         .collect();
-    let worse = comparisons.iter().any(|(_, c)| c.worse);
-    let better = !worse && comparisons.iter().any(|(_, c)| c.better);
+    let worse = comparisons.iter().any(|(_, c, _)| c.worse);
+    let better = !worse && comparisons.iter().any(|(_, c, _)| c.better);
     let title = comparisons
         .iter()
-        .map(|(m, c)| comparison_words(*m, c))
+        .map(|(m, c, n)| {
+            format!(
+                "{}\n{}",
+                comparison_words(*m, c, *n),
+                comparison_figures(*m, c)
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n");
-    let max = shown.bars.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let share = |bars: &[u64]| {
+        let total = bars.iter().sum::<u64>().max(1) as f64;
+        bars.iter().map(|&c| c as f64 / total).collect::<Vec<f64>>()
+    };
+    let mine = share(&shown.bars);
+    let theirs = base
+        .as_ref()
+        .filter(|b| b.sessions > 0)
+        .map(|b| share(&b.bars));
+    let top = mine
+        .iter()
+        .chain(theirs.iter().flatten())
+        .copied()
+        .fold(0.0_f64, f64::max)
+        .max(1e-9);
     let n = shown.bars.len().max(1) as f64;
     let w = 100.0 / n;
-    let bars = shown
-        .bars
+    let bars = mine
         .iter()
         .enumerate()
-        .filter(|(_, c)| **c > 0)
+        .filter(|(_, c)| **c > 0.0)
         .map(|(i, &c)| {
-            let h = 28.0 * c as f64 / max;
+            let h = 28.0 * c / top;
             view! { <rect x=format!("{:.2}", i as f64 * w) y=format!("{:.2}", 30.0 - h) width=format!("{:.2}", (w - 0.6).max(0.4)) height=format!("{h:.2}")/> }
         })
         .collect_view();
+    // The baseline's distribution as a step outline over the bars.
+    let outline = theirs.map(|t| {
+        let mut d = String::from("M0,30");
+        for (i, c) in t.iter().enumerate() {
+            let y = 30.0 - 28.0 * c / top;
+            d.push_str(&format!(
+                " L{:.2},{y:.2} L{:.2},{y:.2}",
+                i as f64 * w,
+                (i + 1) as f64 * w
+            ));
+        }
+        d.push_str(" L100,30");
+        view! { <path class="base-outline" d=d data-testid="baseline-overlay"/> }
+    });
     let range = match (axis.edges.first(), axis.edges.last()) {
         (Some(lo), Some(hi)) => format!("{} – {}", measure(m, *lo), measure(m, *hi)),
         _ => String::new(),
     };
-    let change_text = comparisons
+    // The change of the median: the comparison's, else the medians'.
+    let own = comparisons
         .iter()
-        .find(|(x, _)| *x == m)
-        .map(|(_, c)| change(m, c.median_change));
+        .find(|(x, _, _)| *x == m)
+        .map(|(_, c, _)| *c);
+    let delta = own.map(|c| c.median_change).or_else(|| {
+        let (a, b) = (shown.median?, base.as_ref()?.median?);
+        Some(a - b)
+    });
+    let (status, status_class) = match own {
+        Some(c) if c.worse => ("worse", "worse"),
+        Some(c) if c.better => ("better", "better"),
+        Some(_) => ("not conclusive", "unsure"),
+        None if delta.is_some() => ("not compared", "unsure"),
+        None => ("", ""),
+    };
     view! {
         <figure class="multiple" class:worse=worse class:better=better data-measure=m.as_str() title=title>
             <figcaption>
                 <span>{m.label()}</span>
                 <span class="mono">
                     {shown.median.map(|v| format!("median {}", measure(m, v))).unwrap_or_else(|| "not measured".into())}
-                    {change_text.map(|c| view! { " " <b>{c}</b> })}
+                    {delta.map(|d| view! { " " <b data-testid="change">{change(m, d)}</b> })}
                 </span>
             </figcaption>
+            {(!status.is_empty()).then(|| view! { <span class=format!("measure-status {status_class}") data-testid="measure-status">{status}</span> })}
             {(shown.sessions > 0).then(|| view! {
-                <svg viewBox="0 0 100 30" preserveAspectRatio="none" role="img" aria-label=format!("{} over {} sessions, {range}", m.label(), shown.sessions)>
+                <svg viewBox="0 0 100 30" preserveAspectRatio="none" role="img"
+                    aria-label=format!("{} over {} sessions, {range}{}", m.label(), shown.sessions, if base.is_some() { "; the outline is the baseline's" } else { "" })>
                     {bars}
+                    {outline}
                 </svg>
                 <div class="axis mono muted">{range.clone()}</div>
             })}
         </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::comparison_words;
+    use model::{Comparison, Measure};
+
+    fn c(delta: f64, worse: bool, better: bool) -> Comparison {
+        Comparison {
+            p: 0.01,
+            p_adjusted: 0.09,
+            cliffs_delta: delta,
+            median_change: 0.0668,
+            worse,
+            better,
+        }
+    }
+
+    #[test]
+    fn comparisons_in_plain_words() {
+        assert_eq!(
+            comparison_words(Measure::LatencyP95, &c(0.62, true, false), 40),
+            "p95 latency +66.8 ms: higher than the baseline's in 81 % of session pairs"
+        );
+        assert_eq!(
+            comparison_words(Measure::LatencyP95, &c(0.3, false, false), 24),
+            "p95 latency +66.8 ms, not conclusive yet: 24 measured sessions could be chance"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! A metric chart drawn with plotters on a canvas in the browser, with a
-//! crosshair shared by every chart of the run, hover values, and zoom by
-//! dragging across it.
+//! crosshair shared by every chart of the run, hover values in clock time,
+//! zoom by dragging across it, and a click (or Enter) on a point that opens
+//! the log line it was read from.
 
 use leptos::prelude::*;
 
@@ -37,8 +38,8 @@ impl Unit {
         }
     }
 
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    fn axis(self) -> &'static str {
+    /// The unit of the axis (ms or KiB).
+    pub fn axis(self) -> &'static str {
         match self {
             Unit::Millis => "ms",
             Unit::Bytes => "KiB",
@@ -46,10 +47,15 @@ impl Unit {
     }
 }
 
-/// Time window and pointer position shared by the charts of one run.
+/// Time window and pointer position shared by the charts of one run. Times
+/// are seconds on the run's axis: since its earliest log's first line.
 #[derive(Clone, Copy)]
 pub struct Crosshair {
-    /// Pointer time (seconds since the log's start), if over a chart.
+    /// The axis's zero as a time of day (seconds since midnight UTC), when
+    /// every charted log's start is known; else times are shown as seconds
+    /// from each log's first line.
+    pub clock: Option<f64>,
+    /// Pointer time, if over a chart.
     pub hover: RwSignal<Option<f64>>,
     /// Time range of the x axis.
     pub domain: Memo<(f64, f64)>,
@@ -80,9 +86,75 @@ pub fn time_domain(
     }
 }
 
+/// Puts the logs of one run on one clock. `starts` holds, for each charted
+/// log, the time of day its first line was written (seconds since midnight
+/// UTC). Answers the axis's zero as a time of day and each log's offset
+/// from it (seconds to add to its points), or `None` when a start is
+/// unknown. Logs whose starts are more than twelve hours apart are taken to
+/// straddle midnight, as the parser reads a log that crosses it.
+pub fn one_clock(starts: &[Option<f64>]) -> Option<(f64, Vec<f64>)> {
+    const DAY: f64 = 86_400.0;
+    let known: Vec<f64> = starts.iter().copied().collect::<Option<_>>()?;
+    let first = *known.first()?;
+    // Each start relative to the first, within half a day either side.
+    let rel: Vec<f64> = known
+        .iter()
+        .map(|s| {
+            let d = (s - first).rem_euclid(DAY);
+            if d > DAY / 2.0 { d - DAY } else { d }
+        })
+        .collect();
+    let low = rel.iter().copied().fold(f64::INFINITY, f64::min);
+    let zero = (first + low).rem_euclid(DAY);
+    Some((zero, rel.iter().map(|r| r - low).collect()))
+}
+
+/// A time on a run's axis as text: a time of day (`21:02:13.4`, tenths only
+/// when `tenths`) on a known clock, else seconds from the log's start.
+pub fn clock_text(clock: Option<f64>, t: f64, tenths: bool) -> String {
+    match clock {
+        Some(zero) => {
+            let s = (zero + t).rem_euclid(86_400.0);
+            let whole = s.floor() as u64;
+            let (h, m, sec) = (whole / 3600, whole / 60 % 60, whole % 60);
+            if tenths {
+                let d = ((s - s.floor()) * 10.0).floor() as u64;
+                format!("{h:02}:{m:02}:{sec:02}.{d}")
+            } else {
+                format!("{h:02}:{m:02}:{sec:02}")
+            }
+        }
+        None if tenths => format!("+{t:.1} s"),
+        None => format!("+{t:.0} s"),
+    }
+}
+
+/// An axis tick as text without needless decimals: `30`, `2.5`, `0.25`
+/// (ticks fall on round values, so three decimals are enough).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn tick(v: f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+/// The point of `points` (sorted by time) nearest to time `t`: its index.
+pub fn nearest(points: &[[f64; 2]], t: f64) -> Option<usize> {
+    let i = points.partition_point(|p| p[0] < t);
+    [i.checked_sub(1), Some(i)]
+        .into_iter()
+        .flatten()
+        .filter(|&j| j < points.len())
+        .min_by(|&a, &b| {
+            (points[a][0] - t)
+                .abs()
+                .total_cmp(&(points[b][0] - t).abs())
+        })
+}
+
 /// What a chart shows, in words, for a screen reader: the points, the
 /// time they span and the median, p95 and maximum of the values.
-pub fn describe(title: &str, unit: Unit, points: &[[f64; 2]]) -> String {
+pub fn describe(title: &str, unit: Unit, points: &[[f64; 2]], clock: Option<f64>) -> String {
     if points.is_empty() {
         return format!("{title}: no points");
     }
@@ -97,23 +169,28 @@ pub fn describe(title: &str, unit: Unit, points: &[[f64; 2]]) -> String {
     v.sort_by(f64::total_cmp);
     let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
     format!(
-        "{title}: {} points from {:.0} s to {:.0} s; median {}, p95 {}, max {}",
+        "{title}: {} points from {} to {}{}; median {}, p95 {}, max {}",
         points.len(),
-        points[0][0],
-        points[points.len() - 1][0],
+        clock_text(clock, points[0][0], false),
+        clock_text(clock, points[points.len() - 1][0], false),
+        if clock.is_some() { " UTC" } else { "" },
         unit.show(at(0.5)),
         unit.show(at(0.95)),
         unit.show(v[v.len() - 1]),
     )
 }
 
-/// One chart: the series drawn, a crosshair line, the hovered value.
+/// One chart: the series drawn, a crosshair line, the hovered value. With
+/// `on_pick`, a click on the chart (or Enter while it has focus; the arrow
+/// keys step from point to point) hands over the line number of the point
+/// nearest in time.
 #[component]
 pub fn Chart(
     title: &'static str,
     unit: Unit,
     series: Signal<Option<Series>>,
     cross: Crosshair,
+    #[prop(optional)] on_pick: Option<Callback<u64>>,
 ) -> impl IntoView {
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     // Pixel span of the plotting area, from the last draw: (x0, x1).
@@ -125,7 +202,7 @@ pub fn Chart(
         let domain = cross.domain.get();
         let data = series.get();
         if let (Some(el), Some(s)) = (canvas.get(), data)
-            && let Some(span) = draw::draw(&el, &s.points, domain, unit)
+            && let Some(span) = draw::draw(&el, &s.points, domain, unit, cross.clock)
         {
             area.set(span);
         }
@@ -145,27 +222,51 @@ pub fn Chart(
             x0 + (t - t0) / (t1 - t0) * (x1 - x0)
         }
     };
-    let hovered_value = move || {
+    // The point nearest the pointer: its index in the series.
+    let hovered = move || {
         let t = cross.hover.get()?;
-        series.with(|s| {
-            let pts = &s.as_ref()?.points;
-            let i = pts.partition_point(|p| p[0] < t);
-            let best = [i.checked_sub(1), Some(i)]
-                .into_iter()
-                .flatten()
-                .filter_map(|j| pts.get(j))
-                .min_by(|a, b| (a[0] - t).abs().total_cmp(&(b[0] - t).abs()))?;
-            Some(*best)
-        })
+        series.with(|s| nearest(&s.as_ref()?.points, t))
+    };
+    let point = move |i: usize| series.with(|s| s.as_ref().and_then(|s| s.points.get(i).copied()));
+    let line_of =
+        move |i: usize| series.with_untracked(|s| s.as_ref().and_then(|s| s.lines.get(i).copied()));
+    let pick = move |i: Option<usize>| {
+        if let (Some(cb), Some(n)) = (on_pick, i.and_then(line_of)) {
+            cb.run(n);
+        }
+    };
+    let step = move |by: isize| {
+        let len = series.with_untracked(|s| s.as_ref().map_or(0, |s| s.points.len()));
+        if len == 0 {
+            return;
+        }
+        let (t0, t1) = cross.domain.get_untracked();
+        let i = match cross.hover.get_untracked() {
+            Some(t) => series
+                .with_untracked(|s| nearest(s.as_ref().map_or(&[][..], |s| &s.points[..]), t))
+                .map_or(0, |i| (i as isize + by).clamp(0, len as isize - 1) as usize),
+            None => series.with_untracked(|s| {
+                s.as_ref()
+                    .map_or(0, |s| s.points.partition_point(|p| p[0] < t0))
+            }),
+        };
+        if let Some(p) = point(i).filter(|p| p[0] >= t0 && p[0] <= t1) {
+            cross.hover.set(Some(p[0]));
+        }
     };
     let offset_x = |ev: &leptos::ev::MouseEvent| ev.offset_x() as f64;
+    let hint = if on_pick.is_some() {
+        "; click a point, or press Enter on it, to open its log line"
+    } else {
+        ""
+    };
 
     view! {
-        <figure class="chart" data-testid=format!("chart-{}", title.to_lowercase().replace(' ', "-"))>
+        <figure class="chart" class:pickable=on_pick.is_some() data-testid=format!("chart-{}", title.to_lowercase().replace(' ', "-"))>
             <figcaption>
-                <span class="chart-title">{title}</span>
+                <span class="chart-title">{title} <span class="chart-unit">{format!(" · {}", unit.axis())}</span></span>
                 <span class="chart-hover mono" data-testid="hover-value">
-                    {move || hovered_value().map(|p| format!("t={:.1}s  {}", p[0], unit.show(p[1])))}
+                    {move || hovered().and_then(point).map(|p| format!("{}  {}", clock_text(cross.clock, p[0], true), unit.show(p[1])))}
                 </span>
             </figcaption>
             <div class="chart-body">
@@ -173,7 +274,8 @@ pub fn Chart(
                     node_ref=canvas
                     height=HEIGHT
                     role="img"
-                    aria-label=move || series.with(|s| describe(title, unit, s.as_ref().map_or(&[][..], |s| &s.points[..])))
+                    tabindex="0"
+                    aria-label=move || series.with(|s| describe(title, unit, s.as_ref().map_or(&[][..], |s| &s.points[..]), cross.clock) + hint)
                     data-points=move || series.with(|s| s.as_ref().map_or(0, |s| s.points.len()))
                     on:mousemove=move |ev| {
                         let x = offset_x(&ev);
@@ -183,14 +285,30 @@ pub fn Chart(
                     on:mouseleave=move |_| { cross.hover.set(None); drag.set(None); }
                     on:mousedown=move |ev| { let x = offset_x(&ev); drag.set(Some((x, x))); }
                     on:mouseup=move |_| {
-                        if let Some((a, b)) = drag.get_untracked()
-                            && (a - b).abs() > 4.0
-                        {
-                            let (ta, tb) = (to_t(a.min(b)), to_t(a.max(b)));
-                            cross.zoom.run((ta, tb));
+                        match drag.get_untracked() {
+                            Some((a, b)) if (a - b).abs() > 4.0 => {
+                                let (ta, tb) = (to_t(a.min(b)), to_t(a.max(b)));
+                                cross.zoom.run((ta, tb));
+                            }
+                            Some((a, _)) => {
+                                let t = to_t(a);
+                                pick(series.with_untracked(|s| nearest(s.as_ref().map_or(&[][..], |s| &s.points[..]), t)));
+                            }
+                            None => {}
                         }
                         drag.set(None);
                     }
+                    on:keydown=move |ev| match ev.key().as_str() {
+                        "ArrowLeft" => { ev.prevent_default(); step(-1); }
+                        "ArrowRight" => { ev.prevent_default(); step(1); }
+                        "Enter" | " " => {
+                            ev.prevent_default();
+                            if cross.hover.get_untracked().is_none() { step(0); }
+                            pick(hovered());
+                        }
+                        _ => {}
+                    }
+                    on:blur=move |_| cross.hover.set(None)
                 ></canvas>
                 {move || cross.hover.get().map(|t| {
                     let x = to_x(t);
@@ -227,6 +345,7 @@ pub mod draw {
         points: &[[f64; 2]],
         domain: (f64, f64),
         unit: Unit,
+        clock: Option<f64>,
     ) -> Option<(f64, f64)> {
         let perf = web_sys::window().and_then(|w| w.performance());
         let started = perf.as_ref().map_or(0.0, |p| p.now());
@@ -273,7 +392,7 @@ pub mod draw {
         let mut chart = ChartBuilder::on(&root)
             .margin(6)
             .x_label_area_size(20)
-            .y_label_area_size(52)
+            .y_label_area_size(44)
             .build_cartesian_2d(t0..t1, lo..hi)
             .ok()?;
         chart
@@ -285,8 +404,8 @@ pub mod draw {
             .label_style(font)
             .x_labels(6)
             .y_labels(4)
-            .x_label_formatter(&|t| format!("{t:.0}s"))
-            .y_label_formatter(&|v| format!("{v:.1} {}", unit.axis()))
+            .x_label_formatter(&|t| super::clock_text(clock, *t, false))
+            .y_label_formatter(&|v| super::tick(*v))
             .draw()
             .ok()?;
         // A pause in the metric (no lines for a while) is a gap, not a ramp.
@@ -355,7 +474,13 @@ pub mod draw {
         let perf = web_sys::window().and_then(|w| w.performance());
         let started = perf.as_ref().map_or(0.0, |p| p.now());
         for _ in 0..reps.max(1) {
-            draw(&canvas, &points, (0.0, n as f64 * 0.5), Unit::Millis);
+            draw(
+                &canvas,
+                &points,
+                (0.0, n as f64 * 0.5),
+                Unit::Millis,
+                Some(0.0),
+            );
         }
         let took = perf.map_or(f64::NAN, |p| p.now() - started);
         canvas.remove();
@@ -365,18 +490,60 @@ pub mod draw {
 
 #[cfg(test)]
 mod tests {
-    use super::{Unit, describe};
+    use super::{Unit, clock_text, describe, nearest, one_clock, tick};
+
+    #[test]
+    fn logs_share_one_clock() {
+        // The server log began 5 s before the client log.
+        let (zero, off) = one_clock(&[Some(75_605.0), Some(75_600.0)]).unwrap();
+        assert_eq!((zero, &off[..]), (75_600.0, &[5.0, 0.0][..]));
+        assert_eq!(clock_text(Some(zero), off[0] + 1.25, true), "21:00:06.2");
+        // Across midnight: 23:59:58 and 00:00:03 are 5 s apart.
+        let (zero, off) = one_clock(&[Some(3.0), Some(86_398.0)]).unwrap();
+        assert_eq!((zero, off), (86_398.0, vec![5.0, 0.0]));
+        assert_eq!(clock_text(Some(zero), 2.0, false), "00:00:00");
+        // One log alone; a start not known leaves the clock unknown.
+        assert_eq!(one_clock(&[Some(10.0)]), Some((10.0, vec![0.0])));
+        assert_eq!(one_clock(&[Some(10.0), None]), None);
+        assert_eq!(clock_text(None, 75.94, true), "+75.9 s");
+    }
+
+    #[test]
+    fn ticks_have_no_needless_decimals() {
+        assert_eq!(tick(30.0), "30");
+        assert_eq!(tick(2.5), "2.5");
+        assert_eq!(tick(0.25), "0.25");
+        assert_eq!(tick(-0.0), "0");
+        assert_eq!(tick(1200.0), "1200");
+    }
+
+    #[test]
+    fn the_nearest_point_in_time() {
+        let pts = [[0.0, 1.0], [1.0, 1.0], [3.0, 1.0]];
+        assert_eq!(nearest(&pts, -5.0), Some(0));
+        assert_eq!(nearest(&pts, 1.9), Some(1));
+        assert_eq!(nearest(&pts, 2.1), Some(2));
+        assert_eq!(nearest(&pts, 9.0), Some(2));
+        assert_eq!(nearest(&[], 1.0), None);
+    }
 
     #[test]
     fn a_chart_is_described_by_its_figures() {
         let pts: Vec<[f64; 2]> = (0..=100).map(|i| [i as f64, i as f64 / 1000.0]).collect();
         assert_eq!(
-            describe("Latency", Unit::Millis, &pts),
-            "Latency: 101 points from 0 s to 100 s; median 50.0 ms, p95 95.0 ms, max 100 ms"
+            describe("Latency", Unit::Millis, &pts, None),
+            "Latency: 101 points from +0 s to +100 s; median 50.0 ms, p95 95.0 ms, max 100 ms"
         );
-        assert_eq!(describe("Latency", Unit::Millis, &[]), "Latency: no points");
         assert_eq!(
-            describe("Size", Unit::Bytes, &[[0.0, f64::NAN]]),
+            describe("Latency", Unit::Millis, &pts, Some(3600.0)),
+            "Latency: 101 points from 01:00:00 to 01:01:40 UTC; median 50.0 ms, p95 95.0 ms, max 100 ms"
+        );
+        assert_eq!(
+            describe("Latency", Unit::Millis, &[], None),
+            "Latency: no points"
+        );
+        assert_eq!(
+            describe("Size", Unit::Bytes, &[[0.0, f64::NAN]], None),
             "Size: no finite values"
         );
     }

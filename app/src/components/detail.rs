@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::chart::{Chart, Crosshair, Unit, time_domain};
+use super::chart::{Chart, Crosshair, Unit, clock_text, one_clock, time_domain};
 use super::format::{group_thousands, pct};
 use super::livecharts::{LiveCharts, LiveSeries};
 use super::livelog::LiveLog;
@@ -119,7 +119,7 @@ fn RunBody(d: RunDetail, version: RwSignal<u32>) -> impl IntoView {
     view! {
         <p class="facts">{facts} " · " {history}</p>
         {d.outlier.as_ref().map(|n| view! {
-            <p class="outlier-why" data-testid="outlier-reason">
+            <p class="outlier-why" data-testid="outlier-reason" title=super::format::outlier_score(n)>
                 <span class="badge outlier">"outlier"</span> " " {super::format::outlier_reason(n)}
             </p>
         })}
@@ -143,20 +143,43 @@ fn RunBody(d: RunDetail, version: RwSignal<u32>) -> impl IntoView {
                 "This connection has no client or server log in the inventory, so there is nothing to chart or read."
             </p>
         })}
+        {has_logs.then(|| view! { <LogTabs id client=client.clone() server=server.clone()/> })}
         <Templates id info=client.clone()/>
         <Templates id info=server.clone()/>
-        {move || nav.view.with(|v| v.log).map(|log| view! { <LogViewer id log/> })}
-        {move || (has_logs && nav.view.with(|v| v.log.is_none())).then(|| view! {
-            <p class="open-log">
-                "Open a log: "
-                {client.as_ref().filter(|l| l.location.is_some()).map(|_| view! {
-                    <button data-testid="open-client" on:click=move |_| nav.push(|v| { v.log = Some(LogName::Client); v.line = None; })>"client log"</button>
-                })}
-                {server.as_ref().filter(|l| l.location.is_some()).map(|_| view! {
-                    <button data-testid="open-server" on:click=move |_| nav.push(|v| { v.log = Some(LogName::Server); v.line = None; })>"server log"</button>
-                })}
-            </p>
-        })}
+    }
+}
+
+/// The run's logs as tabs (client | server) right below its charts, and
+/// the open one's viewer.
+#[component]
+fn LogTabs(id: i64, client: Option<LogInfo>, server: Option<LogInfo>) -> impl IntoView {
+    let nav = Nav::get();
+    let open = Memo::new(move |_| nav.view.with(|v| v.log));
+    let tab = move |name: LogName, info: &Option<LogInfo>| {
+        let there = info.as_ref().is_some_and(|l| l.location.is_some());
+        let label = format!("{} log", name.as_str());
+        view! {
+            <button role="tab" class="tab" data-testid=format!("open-{}", name.as_str())
+                aria-selected=move || (open.get() == Some(name)).to_string()
+                disabled=!there
+                title=(!there).then(|| format!("This connection has no {} log", name.as_str()))
+                on:click=move |_| nav.push(move |v| {
+                    if v.log != Some(name) {
+                        v.log = Some(name);
+                        v.line = None;
+                    }
+                })>{label}</button>
+        }
+    };
+    view! {
+        <div class="log-tabs" role="tablist" aria-label="Logs of this run" data-testid="log-tabs">
+            {tab(LogName::Client, &client)}
+            {tab(LogName::Server, &server)}
+            {move || open.get().is_none().then(|| view! {
+                <span class="muted small">"Open a log to read it here, or click a point on a chart to open the line it came from."</span>
+            })}
+        </div>
+        {move || open.get().map(|log| view! { <LogViewer id log/> })}
     }
 }
 
@@ -324,33 +347,63 @@ const CHARTS: [(&str, LogName, &str, Unit, &str); 4] = [
     ),
 ];
 
-/// The four charts on one time axis.
+/// The four charts on one clock: each log's points are shifted by how much
+/// later than the run's first log it started, so a moment lines up across
+/// client and server. A click on a point opens its log at that line.
 #[component]
 fn Charts(id: i64, client: Option<LogInfo>, server: Option<LogInfo>) -> impl IntoView {
     let nav = Nav::get();
     let zoom = Memo::new(move |_| nav.view.with(|v| v.zoom));
-    let present = move |log: LogName| {
-        let info = if log == LogName::Client {
-            &client
+    let info = |log: LogName| -> Option<LogInfo> {
+        if log == LogName::Client {
+            client.clone()
         } else {
-            &server
-        };
-        info.as_ref()
-            .is_some_and(|l| l.location.is_some() && l.state != LogState::Missing)
+            server.clone()
+        }
+    };
+    let present = |log: LogName| {
+        info(log).is_some_and(|l| l.location.is_some() && l.state != LogState::Missing)
+    };
+    let charted: Vec<LogName> = [LogName::Client, LogName::Server]
+        .into_iter()
+        .filter(|&l| present(l))
+        .collect();
+    let starts: Vec<Option<f64>> = charted
+        .iter()
+        .map(|&l| info(l).and_then(|i| i.summary).and_then(|s| s.started_s))
+        .collect();
+    let (clock, offsets) = match one_clock(&starts) {
+        Some((zero, off)) => (Some(zero), off),
+        None => (None, vec![0.0; charted.len()]),
+    };
+    let offset_of = move |log: LogName| {
+        charted
+            .iter()
+            .position(|&l| l == log)
+            .map_or(0.0, |i| offsets[i])
     };
     let resources: Vec<Option<LocalResource<Result<Series, String>>>> = CHARTS
         .iter()
         .map(|&(_, log, metric, _, _)| {
+            let off = offset_of(log);
             present(log).then(|| {
                 LocalResource::new(move || {
+                    // The zoom is on the run's axis; each log counts from its own start.
                     let window = match zoom.get() {
-                        Some((a, b)) => format!("&from={a}&to={b}"),
+                        Some((a, b)) => format!("&from={}&to={}", a - off, b - off),
                         None => String::new(),
                     };
-                    get_json::<Series>(format!(
-                        "/api/runs/{id}/logs/{}/series?metric={metric}&width={CHART_WIDTH}{window}",
-                        log.as_str()
-                    ))
+                    async move {
+                        let mut s = get_json::<Series>(format!(
+                            "/api/runs/{id}/logs/{}/series?metric={metric}&width={CHART_WIDTH}{window}",
+                            log.as_str()
+                        ))
+                        .await?;
+                        for p in &mut s.points {
+                            p[0] += off;
+                        }
+                        Ok(s)
+                    }
                 })
             })
         })
@@ -365,6 +418,7 @@ fn Charts(id: i64, client: Option<LogInfo>, server: Option<LogInfo>) -> impl Int
     let all = signals.clone();
     let domain = Memo::new(move |_| time_domain(zoom.get(), all.iter().map(|s| s.get())));
     let cross = Crosshair {
+        clock,
         hover: RwSignal::new(None),
         domain,
         zoom: Callback::new(move |(a, b): (f64, f64)| nav.push(|v| v.zoom = Some((a, b)))),
@@ -381,7 +435,16 @@ fn Charts(id: i64, client: Option<LogInfo>, server: Option<LogInfo>) -> impl Int
                 </div>
             }
             .into_any(),
-            Some(res) => view! {
+            Some(res) => {
+                let on_pick = Callback::new(move |line: u64| {
+                    nav.push(move |v| {
+                        v.log = Some(log);
+                        v.line = Some(line);
+                        v.level = None;
+                        v.find = String::new();
+                    })
+                });
+                view! {
                 {move || match res.get() {
                     None => view! { <div class="chart-missing"><strong>{title}</strong><p class="muted">"Loading…"</p></div> }.into_any(),
                     Some(Err(e)) => view! { <div class="chart-missing"><strong>{title}</strong><p class="error">{e}</p></div> }.into_any(),
@@ -394,31 +457,40 @@ fn Charts(id: i64, client: Option<LogInfo>, server: Option<LogInfo>) -> impl Int
                     Some(Ok(s)) => {
                         let st = s.stats;
                         let show = move |v: Option<f64>| v.map(|v| unit.show(v)).unwrap_or_else(|| "—".into());
+                        let scope = if zoom.get_untracked().is_some() { "in the zoomed window" } else { "over the whole log" };
                         view! {
                             <div class="chart-slot">
-                                <Chart title unit series=sig cross/>
-                                <dl class="chart-stats">
+                                <Chart title unit series=sig cross on_pick/>
+                                <dl class="chart-stats" title=format!("Statistics {scope}") data-testid="chart-stats">
                                     <div><dt>"mean"</dt><dd>{show(st.mean)}</dd></div>
                                     <div><dt>"median"</dt><dd>{show(st.p50)}</dd></div>
                                     <div><dt>"p95"</dt><dd>{show(st.p95)}</dd></div>
                                     <div><dt>"p99"</dt><dd>{show(st.p99)}</dd></div>
                                     <div><dt>"max"</dt><dd>{show(st.max)}</dd></div>
-                                    <div><dt>"points"</dt><dd>{group_thousands(st.count as i64)}</dd></div>
+                                    <div><dt>"points"</dt><dd data-testid="chart-count">{group_thousands(st.count as i64)}</dd></div>
                                 </dl>
                             </div>
                         }.into_any()
                     }
                 }}
+                }
+                .into_any()
             }
-            .into_any(),
         })
         .collect_view();
+    let axis = if clock.is_some() {
+        "Times are UTC, client and server on one clock."
+    } else {
+        "Times are seconds from each log's first line (a log indexed before start times were kept)."
+    };
     view! {
         <section class="charts" data-testid="charts">
             <div class="chart-tools">
-                <span class="muted small">"Drag across a chart to zoom; time is seconds since each log's first line."</span>
+                <span class="muted small">{axis} " Click a point to read its log line; drag across a chart to zoom."</span>
                 {move || zoom.get().map(|(a, b)| view! {
-                    <button data-testid="reset-zoom" on:click=move |_| nav.push(|v| v.zoom = None)>{format!("Reset zoom ({a:.0}–{b:.0} s)")}</button>
+                    <button data-testid="reset-zoom" on:click=move |_| nav.push(|v| v.zoom = None)>
+                        {format!("Reset zoom ({} – {})", clock_text(clock, a, false), clock_text(clock, b, false))}
+                    </button>
                 })}
             </div>
             {slots}

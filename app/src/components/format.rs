@@ -9,7 +9,9 @@ pub use model::group_thousands;
 /// Seconds as milliseconds with sensible precision: `0.03123` → `31.2 ms`.
 pub fn ms(seconds: f64) -> String {
     let v = seconds * 1000.0;
-    if v.abs() >= 100.0 {
+    if v == 0.0 {
+        "0 ms".into()
+    } else if v.abs() >= 100.0 {
         format!("{v:.0} ms")
     } else if v.abs() >= 10.0 {
         format!("{v:.1} ms")
@@ -60,21 +62,37 @@ pub fn change(m: model::Measure, d: f64) -> String {
     format!("{sign}{}", measure(m, d.abs()))
 }
 
-/// Why a session is an outlier, in words: "p95 latency 412 ms, 7.9
-/// robust SDs above the median of 61.0 ms for build 1A32".
+/// Why a session is an outlier, in words: "p95 latency 412 ms, 6.8× this
+/// build's typical 61.0 ms (build 1A32)"; the robust score is for a hover.
 pub fn outlier_reason(n: &model::OutlierNote) -> String {
-    let far = if n.score >= 1e6 {
-        "far".to_string()
+    let ratio = n.value / n.median;
+    let times = if n.median <= 0.0 || !ratio.is_finite() {
+        "far above".to_string()
+    } else if ratio >= 10.0 {
+        format!("{ratio:.0}×")
     } else {
-        format!("{:.1} robust SDs", n.score)
+        format!("{ratio:.1}×")
     };
     format!(
-        "{} {}, {far} above the median of {} for build {}",
+        "{} {}, {times} this build's typical {} (build {})",
         n.measure.label(),
         measure(n.measure, n.value),
         measure(n.measure, n.median),
         n.version
     )
+}
+
+/// The figure behind [`outlier_reason`]: "7.9 robust standard deviations
+/// (1.4826 × MAD) above the build's median".
+pub fn outlier_score(n: &model::OutlierNote) -> String {
+    if n.score >= 1e6 {
+        "far more robust standard deviations (1.4826 × MAD) above the build's median than can be counted".into()
+    } else {
+        format!(
+            "{:.1} robust standard deviations (1.4826 × MAD) above the build's median",
+            n.score
+        )
+    }
 }
 
 /// How long before `now` the time `secs` was: `just now`, `5 min ago`,
@@ -151,7 +169,15 @@ mod tests {
         };
         assert_eq!(
             outlier_reason(&note),
-            "p95 latency 412 ms, 7.9 robust SDs above the median of 61.0 ms for build 1A32"
+            "p95 latency 412 ms, 6.8× this build's typical 61.0 ms (build 1A32)"
+        );
+        let zero = model::OutlierNote {
+            median: 0.0,
+            ..note.clone()
+        };
+        assert_eq!(
+            outlier_reason(&zero),
+            "p95 latency 412 ms, far above this build's typical 0 ms (build 1A32)"
         );
     }
 

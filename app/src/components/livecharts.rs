@@ -3,7 +3,7 @@
 //! (client: latency and decode time; server: encode time and size) grow.
 
 use leptos::prelude::*;
-use logparse::{Metric, Parser, Stats};
+use logparse::{Metric, Parser};
 
 use super::chart::{Chart, Crosshair, Unit, time_domain};
 use super::format::group_thousands;
@@ -61,9 +61,7 @@ impl LiveSeries {
 }
 
 fn to_series(metric: Metric, p: &Parser) -> Series {
-    let points = p.points(metric);
-    let stats = Stats::of(points.iter().map(|pt| pt.v));
-    series_of(metric, points, stats, WIDTH, false, (None, None))
+    series_of(metric, p.points(metric), WIDTH, false, (None, None))
         .expect("an open window never ends before it starts")
 }
 
@@ -74,6 +72,7 @@ pub fn LiveCharts(series: LiveSeries) -> impl IntoView {
     let sigs = series.series;
     let domain = Memo::new(move |_| time_domain(zoom.get(), sigs.iter().map(|s| s.get())));
     let cross = Crosshair {
+        clock: None,
         hover: RwSignal::new(None),
         domain,
         zoom: Callback::new(move |w: (f64, f64)| zoom.set(Some(w))),

@@ -97,14 +97,43 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
     });
     // Once the permalinked line is loaded, bring it into view.
     Effect::new(move |_| {
+        // Tracked before anything else: an effect that returned early
+        // without reading them would never run again.
+        let scroller = list.scroller.get();
+        lines.track();
         let Some(want) = pending_scroll.get_value() else {
             return;
         };
-        let pos = lines.with(|l| l.iter().position(|x| x.n == want));
-        if let (Some(i), Some(_)) = (pos, list.scroller.get()) {
+        let pos = lines.with_untracked(|l| l.iter().position(|x| x.n == want));
+        if let (Some(i), Some(_)) = (pos, scroller) {
             list.center(i);
             pending_scroll.set_value(None);
         }
+    });
+    let section = NodeRef::<leptos::html::Section>::new();
+    // A line picked elsewhere (a chart point, a template, the end) while
+    // this log is open: kept in view when loaded, else loaded around.
+    Effect::new(move |prev: Option<Option<u64>>| {
+        let want = target.get();
+        if let (Some(prev), Some(n)) = (prev, want)
+            && prev != Some(n)
+        {
+            match lines.with_untracked(|l| l.iter().position(|x| x.n == n)) {
+                Some(i) => list.keep_in_view(i),
+                None if filter.with_untracked(|(l, f)| l.is_none() && f.is_empty()) => {
+                    pending_scroll.set_value(Some(n));
+                    generation.update_value(|g| *g += 1);
+                    lines.set(Vec::new());
+                    next.set(None);
+                    fetch(n.saturating_sub(CONTEXT).max(1), true);
+                    if let Some(el) = section.get_untracked() {
+                        el.scroll_into_view();
+                    }
+                }
+                None => {}
+            }
+        }
+        want
     });
     Effect::new(move |_| {
         let (_, end) = list.window();
@@ -127,7 +156,6 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
     let visible = move || lines.with(|l| l[list.range(l.len())].to_vec());
     let count = move || lines.with(Vec::len);
     // Opening a log (or a link to one of its lines) brings it into view.
-    let section = NodeRef::<leptos::html::Section>::new();
     let max = super::viewer_prefs::ViewerPrefs::get().full;
     // Long lines wrap (on by default): each line is as many screen lines
     // high as its text needs at the viewer's width.
@@ -157,6 +185,13 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
                 // app's router leaves the link alone.
                 <a class="download" data-testid="download-log" download="" rel="external"
                     href=format!("/api/runs/{id}/logs/{}/raw?download=1", log.as_str())>"Download"</a>
+                <button data-testid="to-end" title="Jump to the last line"
+                    disabled=move || total.get().is_none_or(|t| t == 0)
+                    on:click=move |_| {
+                        if let Some(t) = total.get_untracked() {
+                            nav.replace(|v| { v.level = None; v.find = String::new(); v.line = Some(t.max(1)); });
+                        }
+                    }>"End"</button>
                 {wrap.button()}
                 <button class="toggle" data-testid="maximise" aria-pressed=move || max.get().to_string()
                     title="Use the whole window for the log" on:click=move |_| { max.update(|m| *m = !*m); request_animation_frame(move || wrap.measure()); }>
@@ -176,7 +211,19 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
                 <div style:height=move || list.pad_before(count())></div>
                 <For each=visible key=|l| l.n children=move |l| view! { <Line line=l id log cols=height/> }/>
                 <div style:height=move || list.pad_after(count())></div>
-                {move || (total.get().is_some() && count() == 0 && !loading.get()).then(|| view! { <p class="muted empty">"No line matches."</p> })}
+                {move || (count() == 0 && !loading.get()).then(|| total.get().map(|t| {
+                    let past = target.get().filter(|n| *n > t && filter.with(|(l, f)| l.is_none() && f.is_empty()));
+                    match past {
+                        Some(n) => view! {
+                            <p class="muted empty" data-testid="past-end">
+                                {format!("Line {} is past the end: this log has {} lines. ", group_thousands(n as i64), group_thousands(t as i64))}
+                                <button class="link" on:click=move |_| nav.replace(move |v| v.line = Some(t.max(1)))>"Go to the last line"</button>
+                            </p>
+                        }.into_any(),
+                        None if t == 0 => view! { <p class="muted empty">"This log is empty."</p> }.into_any(),
+                        None => view! { <p class="muted empty">"No line matches."</p> }.into_any(),
+                    }
+                }))}
             </div>
         </section>
     }

@@ -89,15 +89,8 @@ pub fn series_of(
     from: Option<f64>,
     to: Option<f64>,
 ) -> ApiResult<Series> {
-    model::series::series_of(
-        metric,
-        report.points(metric),
-        report.stats(metric),
-        width,
-        full,
-        (from, to),
-    )
-    .map_err(Problem::bad_request)
+    model::series::series_of(metric, report.points(metric), width, full, (from, to))
+        .map_err(Problem::bad_request)
 }
 
 /// Parameters of the lines endpoint.

@@ -33,6 +33,7 @@ pub fn summarize(report: &LogReport, bytes: u64) -> LogSummary {
             .collect(),
         sparkline: sparkline(report.points(Metric::Latency), SPARKLINE_POINTS),
         skipped_bytes: 0,
+        started_s: report.started_s,
     }
 }
 
@@ -120,6 +121,7 @@ mod tests {
             .map(|i| Point {
                 t: i as f64,
                 v: i as f64,
+                n: i + 1,
             })
             .collect();
         assert_eq!(sparkline(&pts, 5), vec![0.5, 2.5, 4.5, 6.5, 8.5]);

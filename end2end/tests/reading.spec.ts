@@ -466,6 +466,58 @@ test.describe('wrapping and the split', () => {
     await expect(page.getByTestId('maximise')).toHaveAttribute('aria-pressed', 'true');
   });
 
+  test('find shows lines around each match on request; n and N step through the matches', async ({ page }) => {
+    const { run } = await longClientLog(page);
+    await page.goto(`/?run=${run.id}&log=client&find=latency`);
+    await hydrated(page);
+    const viewer = page.getByTestId('logview');
+    await expect(viewer.locator('.line').first()).toBeVisible();
+    await expect(viewer.locator('.line.ctx')).toHaveCount(0);
+    await viewer.getByTestId('context').selectOption('2');
+    await expect(viewer.locator('.line.ctx').first()).toBeVisible();
+    // Every context line is within two lines of a match.
+    const shown = await viewer.locator('.line').evaluateAll((ls) =>
+      ls.map((l) => ({ n: Number(l.getAttribute('data-line')), ctx: l.classList.contains('ctx'), text: l.textContent ?? '' })));
+    const hits = shown.filter((l) => !l.ctx).map((l) => l.n);
+    // (The list renders a window of lines: a match may lie just past its end.)
+    for (const l of shown.slice(0, -2)) {
+      if (l.ctx) expect(hits.some((h) => Math.abs(h - l.n) <= 2), `line ${l.n}`).toBe(true);
+      else expect(l.text.toLowerCase()).toContain('latency');
+    }
+    // n: the first match, then the next; N: back.
+    await viewer.locator('.lines').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('n');
+    await expect(page).toHaveURL(new RegExp(`line=${hits[0]}(&|$)`));
+    await page.keyboard.press('n');
+    await expect(page).toHaveURL(new RegExp(`line=${hits[1]}(&|$)`));
+    await page.keyboard.press('N');
+    await expect(page).toHaveURL(new RegExp(`line=${hits[0]}(&|$)`));
+    await expect(viewer.locator('.line.selected')).toContainText(/latency/i);
+    // The choice is kept for the next log.
+    await page.reload();
+    await hydrated(page);
+    await expect(viewer.getByTestId('context')).toHaveValue('2');
+    await page.screenshot({ path: `${shots}/find-context.png` });
+  });
+
+  test('? shows the keys; Esc closes them, then the run, and focus returns to its row', async ({ page }) => {
+    await page.goto('/');
+    await hydrated(page);
+    await page.keyboard.press('?');
+    const help = page.getByTestId('help');
+    await expect(help).toBeVisible();
+    await expect(help).toContainText('next / previous match');
+    await page.screenshot({ path: `${shots}/keys-help.png` });
+    await page.keyboard.press('Escape');
+    await expect(help).toHaveCount(0);
+    await page.keyboard.press('j');
+    await expect(page).toHaveURL(/run=/);
+    const id = new URL(page.url()).searchParams.get('run');
+    await page.keyboard.press('Escape');
+    await expect(page).not.toHaveURL(/run=/);
+    await expect(page.locator(`tr[data-connection="${id}"] a.row-link`)).toBeFocused();
+  });
+
   test('a bar shares the width between the table and the run: dragged, moved with the keys, kept across visits; the log wraps to the new width', async ({ page }) => {
     await page.goto('/?run=990001&log=client');
     await hydrated(page);
@@ -517,6 +569,11 @@ for (const scheme of ['light', 'dark'] as const) {
       // Analytics start folded: the first screen shows runs.
       await expect(page.locator('#analytics-cards')).toBeHidden();
       await expect(tableRows(page).first()).toBeInViewport();
+      // Controls are big enough for a finger.
+      for (const el of await page.locator('a.chip, header button:not(.link), #search').all()) {
+        if (!(await el.isVisible())) continue;
+        expect((await el.boundingBox())!.height, await el.innerText()).toBeGreaterThanOrEqual(40);
+      }
       // A task's status (from the live tests before) is a dot within its cell.
       for (const badge of await page.locator('td.k-user .badge.status').all()) {
         const b = (await badge.boundingBox())!;
@@ -609,13 +666,14 @@ test.describe('accessibility', () => {
         const context = await browser.newContext({ baseURL, viewport: vp, colorScheme: scheme, bypassCSP: true });
         const page = await context.newPage();
         const { run } = await longClientLog(page);
-        for (const url of ['/', `/?run=${run.id}&log=client`]) {
+        const pages = ['/', `/?run=${run.id}&log=client&line=3`, '/?page=builds', '/?history=e2e.history%40example.org'];
+        for (const url of pages) {
           await page.goto(url);
           await hydrated(page);
           await page.waitForTimeout(500);
           const found = await axe(page);
           const serious = found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-          fs.writeFileSync(`${shots}/axe-${scheme}-${vp.width}${url === '/' ? '' : '-run'}.json`, JSON.stringify(found, null, 2));
+          fs.writeFileSync(`${shots}/axe-${scheme}-${vp.width}-${pages.indexOf(url)}.json`, JSON.stringify(found, null, 2));
           expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.length}) e.g. ${v.nodes[0]?.target}`), url).toEqual([]);
         }
         await context.close();

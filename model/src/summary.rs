@@ -139,6 +139,10 @@ pub struct LogLine {
     pub level: Option<Level>,
     /// The line as written (invalid UTF-8 replaced).
     pub text: String,
+    /// Shown only as context around a match of the search (`context=N`),
+    /// not a match itself.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub context: bool,
 }
 
 /// A page of log lines.

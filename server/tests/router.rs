@@ -325,6 +325,37 @@ async fn a_run_its_series_lines_and_raw_log(cat: &Catalog) {
             .iter()
             .all(|l| l.text.to_lowercase().contains("latency"))
     );
+    // With context: every line within 2 of a match, once, in order, the
+    // matches unmarked and the rest marked as context.
+    let around: LinePage = ok(
+        &f.app,
+        &format!("/api/runs/{with}/logs/client/lines?level=error&context=2&limit=5000"),
+    )
+    .await;
+    let matches: std::collections::BTreeSet<u64> = errs.lines.iter().map(|l| l.n).collect();
+    let want: Vec<u64> = (1..=page.total)
+        .filter(|n| matches.iter().any(|m| n.abs_diff(*m) <= 2))
+        .collect();
+    let got: Vec<u64> = around.lines.iter().map(|l| l.n).collect();
+    assert_eq!(got, want);
+    assert!(
+        around
+            .lines
+            .iter()
+            .all(|l| l.context != matches.contains(&l.n))
+    );
+    let (status, _) = get_json(
+        &f.app,
+        &format!("/api/runs/{with}/logs/client/lines?q=x&context=51"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Each point of a series names the line it was read from.
+    let lines: Vec<&str> = text.split('\n').collect();
+    assert_eq!(full.lines.len(), full.points.len());
+    for n in full.lines.iter().take(50) {
+        assert!(lines[*n as usize - 1].contains("Latency:"), "line {n}");
+    }
 
     // Raw: whole, a range, a bad range.
     let (status, h, body) = send(&f.app, get(&format!("/api/runs/{with}/logs/client/raw"))).await;

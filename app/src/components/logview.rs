@@ -40,9 +40,14 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
     let generation = StoredValue::new(0u64);
     let list = VirtualList::new(LINE_H, VIEW_H, OVERSCAN);
     let pending_scroll = StoredValue::new(None::<u64>);
+    let prefs = super::viewer_prefs::ViewerPrefs::get();
+    let filtered = move || filter.with(|(l, f)| l.is_some() || !f.is_empty());
+    // Lines around each match, when a filter is on.
+    let context = Memo::new(move |_| if filtered() { prefs.context.get() } else { 0 });
 
     let url = move |from: u64| {
         let (level, find) = filter.get_untracked();
+        let around = context.get_untracked();
         let mut u = format!(
             "/api/runs/{id}/logs/{}/lines?from={from}&limit={PAGE}",
             log.as_str()
@@ -53,6 +58,9 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
         }
         if !find.is_empty() {
             u.push_str(&format!("&q={}", encode(&find)));
+        }
+        if around > 0 {
+            u.push_str(&format!("&context={around}"));
         }
         u
     };
@@ -83,6 +91,7 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
     };
     // (Re)load from the start, or around the permalinked line.
     Effect::new(move |_| {
+        context.track();
         let (level, find) = filter.get();
         let from = match target.get_untracked() {
             Some(l) if level.is_none() && find.is_empty() => l.saturating_sub(CONTEXT).max(1),
@@ -153,7 +162,58 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
         lines.set(Vec::new());
         fetch(1, true);
     };
-    let visible = move || lines.with(|l| l[list.range(l.len())].to_vec());
+    // The lines in view, each with whether lines were left out before it
+    // (between groups of matches and their context).
+    let visible = move || {
+        lines.with(|l| {
+            list.range(l.len())
+                .map(|i| {
+                    let gap = i > 0 && l[i].n != l[i - 1].n + 1;
+                    (l[i].clone(), gap)
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    // `n` / `N`: the next / previous match among the lines loaded.
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+            if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || !filtered() {
+                return;
+            }
+            let typing = ev
+                .target()
+                .and_then(|t| {
+                    use leptos::wasm_bindgen::JsCast;
+                    t.dyn_into::<leptos::web_sys::Element>().ok()
+                })
+                .is_some_and(|el| {
+                    matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                });
+            let key = ev.key();
+            if typing || (key != "n" && key != "N") {
+                return;
+            }
+            ev.prevent_default();
+            let now = target.get_untracked();
+            let found = lines.with_untracked(|l| {
+                let mut hits = l.iter().filter(|x| !x.context).map(|x| x.n);
+                if key == "n" {
+                    hits.clone()
+                        .find(|n| now.is_none_or(|c| *n > c))
+                        .or_else(|| hits.next())
+                } else {
+                    hits.clone()
+                        .rfind(|n| now.is_none_or(|c| *n < c))
+                        .or_else(|| hits.next_back())
+                }
+            });
+            if let Some(n) = found {
+                nav.replace(|v| v.line = Some(n));
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
     let count = move || lines.with(Vec::len);
     // Opening a log (or a link to one of its lines) brings it into view.
     let max = super::viewer_prefs::ViewerPrefs::get().full;
@@ -181,6 +241,23 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
                 <h3>{format!("{} log", log.as_str())}</h3>
                 <LevelChips/>
                 <FindBox placeholder="Find in this log…"/>
+                {move || filtered().then(|| view! {
+                    <label class="context-pick small">
+                        "Around each match "
+                        <select data-testid="context" title="Lines shown before and after each match (n / N: next / previous match)"
+                            on:change=move |ev| {
+                                if let Ok(n) = event_target_value(&ev).parse::<u32>() {
+                                    prefs.context.set(n);
+                                }
+                            }>
+                            {super::viewer_prefs::CONTEXT_CHOICES.into_iter().map(|n| view! {
+                                <option value=n.to_string() selected=move || prefs.context.get() == n>
+                                    {if n == 0 { "no lines".to_string() } else { format!("{n} lines") }}
+                                </option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                })}
                 // `download` (and `rel=external`): the browser saves the file; the
                 // app's router leaves the link alone.
                 <a class="download" data-testid="download-log" download="" rel="external"
@@ -209,7 +286,7 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
             {move || error.get().map(|e| view! { <p class="error" role="alert">{format!("Could not load lines: {e}")}</p> })}
             <div class="lines" class:wrap=wrap.on node_ref=list.scroller on:scroll=move |_| list.measure()>
                 <div style:height=move || list.pad_before(count())></div>
-                <For each=visible key=|l| l.n children=move |l| view! { <Line line=l id log cols=height/> }/>
+                <For each=visible key=|(l, gap)| (l.n, *gap) children=move |(l, gap)| view! { <Line line=l gap id log cols=height/> }/>
                 <div style:height=move || list.pad_after(count())></div>
                 {move || (count() == 0 && !loading.get()).then(|| total.get().map(|t| {
                     let past = target.get().filter(|n| *n > t && filter.with(|(l, f)| l.is_none() && f.is_empty()));
@@ -274,11 +351,11 @@ pub(super) fn FindBox(placeholder: &'static str) -> impl IntoView {
 }
 
 #[component]
-fn Line(line: LogLine, id: i64, log: LogName, cols: Signal<usize>) -> impl IntoView {
+fn Line(line: LogLine, gap: bool, id: i64, log: LogName, cols: Signal<usize>) -> impl IntoView {
     let find = Nav::get().view.with_untracked(|v| v.find.clone());
     let text = line.text.clone();
     view! {
-        <LineRow n=line.n level=line.level run=id log=Some(log) cols
+        <LineRow n=line.n level=line.level run=id log=Some(log) cols context=line.context gap
             lines_at=Arc::new(move |c| wrapped_lines(&text, c))>
             {highlight(&line.text, &find)}
         </LineRow>
@@ -306,6 +383,12 @@ pub(super) fn LineRow(
     /// A program's standard error.
     #[prop(optional)]
     stderr: bool,
+    /// Shown only as context around a match.
+    #[prop(optional)]
+    context: bool,
+    /// Lines were left out before it.
+    #[prop(optional)]
+    gap: bool,
     /// The line's time, and whether times are shown.
     #[prop(optional)]
     time: Option<(String, RwSignal<bool>)>,
@@ -335,7 +418,7 @@ pub(super) fn LineRow(
         }
     });
     view! {
-        <div class=format!("line lvl-{level}") class:stderr=stderr class:selected=selected data-line=n style:height=height>
+        <div class=format!("line lvl-{level}") class:stderr=stderr class:ctx=context class:gap=gap class:selected=selected data-line=n style:height=height>
             <a class="ln mono" href=href on:click=move |ev| { ev.prevent_default(); nav.replace(|v| v.line = Some(n)); }>{n}</a>
             {time}
             <span class="text mono">{children()}</span>

@@ -141,13 +141,32 @@ fn IgnoredParams() -> impl IntoView {
     }
 }
 
+/// The keys of the page, for the help (`?`).
+const KEYS_HELP: [(&str, &str); 8] = [
+    ("/", "search users, IPs and ids"),
+    ("j  k  ↓  ↑", "next / previous run"),
+    (
+        "Enter",
+        "open the run's log (on a chart: the line of the point)",
+    ),
+    ("Esc", "close the log, then the run; leave a box"),
+    (
+        "n  N",
+        "next / previous match in a log with a search or level",
+    ),
+    ("←  →", "on a chart: step from point to point"),
+    ("Tab", "reach each run, link and chart"),
+    ("?", "show or hide this help"),
+];
+
 /// Keyboard: `/` search, `j`/`k` move through runs, `Enter` open the log,
-/// `Esc` close.
+/// `Esc` close (focus goes back to the run's row), `?` the keys.
 #[component]
 pub(crate) fn Keys() -> impl IntoView {
     let nav = nav::Nav::get();
     let rows = expect_context::<table::Rows>();
     let scroll = expect_context::<table::ScrollTo>();
+    let help = RwSignal::new(false);
     let handle = window_event_listener(leptos::ev::keydown, move |ev| {
         if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
             return;
@@ -177,7 +196,12 @@ pub(crate) fn Keys() -> impl IntoView {
             }
             return;
         }
+        if help.get_untracked() && key == "Escape" {
+            help.set(false);
+            return;
+        }
         match key.as_str() {
+            "?" => help.update(|h| *h = !*h),
             "/" => {
                 ev.prevent_default();
                 if let Some(el) = document().get_element_by_id("search") {
@@ -236,10 +260,22 @@ pub(crate) fn Keys() -> impl IntoView {
                         v.log = None;
                         v.line = None;
                     });
-                } else if run {
+                } else if let Some(id) = nav.view.with_untracked(|v| v.run).filter(|_| run) {
                     nav.push(|v| {
                         v.run = None;
                         v.zoom = None;
+                    });
+                    // Back to the row the run was opened from.
+                    request_animation_frame(move || {
+                        use leptos::wasm_bindgen::JsCast;
+                        let link = document()
+                            .query_selector(&format!("tr[data-connection=\"{id}\"] a.row-link"))
+                            .ok()
+                            .flatten()
+                            .and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+                        if let Some(link) = link {
+                            let _ = link.focus();
+                        }
                     });
                 }
             }
@@ -247,6 +283,25 @@ pub(crate) fn Keys() -> impl IntoView {
         }
     });
     on_cleanup(move || handle.remove());
+    let close = move |_| help.set(false);
+    move || {
+        help.get().then(|| {
+            view! {
+                <div class="help-backdrop" on:click=close>
+                    <div class="help" role="dialog" aria-modal="true" aria-labelledby="help-title" data-testid="help"
+                        on:click=|ev| ev.stop_propagation()>
+                        <h2 id="help-title">"Keys"</h2>
+                        <dl>
+                            {KEYS_HELP.iter().map(|(k, what)| view! {
+                                <div><dt><kbd>{*k}</kbd></dt><dd>{*what}</dd></div>
+                            }).collect_view()}
+                        </dl>
+                        <button autofocus on:click=close>"Close"</button>
+                    </div>
+                </div>
+            }
+        })
+    }
 }
 
 #[component]

@@ -8,6 +8,10 @@ use super::kept::{keep, kept};
 
 const WRAP_KEY: &str = "logdeck.viewer.wrap";
 const FULL_KEY: &str = "logdeck.viewer.full";
+const CONTEXT_KEY: &str = "logdeck.viewer.context";
+
+/// The choices of lines around each match, offered in the viewer.
+pub const CONTEXT_CHOICES: [u32; 4] = [0, 2, 5, 10];
 
 /// The viewers' display choices.
 #[derive(Clone, Copy)]
@@ -16,6 +20,8 @@ pub struct ViewerPrefs {
     pub wrap: RwSignal<bool>,
     /// The log viewer takes the whole window.
     pub full: RwSignal<bool>,
+    /// Lines shown around each match of a search or level filter.
+    pub context: RwSignal<u32>,
 }
 
 impl ViewerPrefs {
@@ -25,7 +31,21 @@ impl ViewerPrefs {
         let prefs = ViewerPrefs {
             wrap: RwSignal::new(true),
             full: RwSignal::new(false),
+            context: RwSignal::new(0),
         };
+        Effect::new(move |_| {
+            if let Some(n) = kept(CONTEXT_KEY).and_then(|v| v.parse().ok())
+                && CONTEXT_CHOICES.contains(&n)
+            {
+                prefs.context.set(n);
+            }
+        });
+        Effect::new(move |seen: Option<()>| {
+            let n = prefs.context.get();
+            if seen.is_some() {
+                keep(CONTEXT_KEY, &n.to_string());
+            }
+        });
         for (signal, key) in [(prefs.wrap, WRAP_KEY), (prefs.full, FULL_KEY)] {
             Effect::new(move |_| {
                 if let Some(v) = kept(key) {
@@ -48,6 +68,7 @@ impl ViewerPrefs {
         use_context().unwrap_or_else(|| ViewerPrefs {
             wrap: RwSignal::new(true),
             full: RwSignal::new(false),
+            context: RwSignal::new(0),
         })
     }
 }

@@ -110,8 +110,14 @@ pub struct LineParams {
     level: Option<Levels>,
     /// Case-insensitive text to look for.
     q: Option<String>,
+    /// Lines shown before and after each line the level or text filter
+    /// keeps (marked `context`), as `grep -C` does.
+    #[param(inline)]
+    context: ContextLines,
 }
 
+/// Lines of context around a match.
+type ContextLines = Int<0, 50, 0>;
 /// A line number.
 type LineNumber = Int<1, { i64::MAX }, 1>;
 /// Lines in one answer.
@@ -152,6 +158,7 @@ pub async fn lines(
         levels: p.level.unwrap_or_default().0,
         needle: p.q.map(|q| q.to_lowercase()),
         program_output: path.log == LogName::Output,
+        context: p.context.0 as usize,
     };
     let loc = location(&s, path).await?;
     let parsed = match s.logs.get(&loc).await {
@@ -187,33 +194,84 @@ struct Find {
     /// Lower case.
     needle: Option<String>,
     program_output: bool,
+    /// Lines of context around each kept line (only with a filter).
+    context: usize,
+}
+
+/// Picks the lines of a page one at a time, in order: those the filters
+/// keep, and with `context`, up to that many lines before and after each,
+/// marked as context. Each line is answered at most once.
+struct Picker<'a> {
+    find: &'a Find,
+    /// Lines read since the last one answered, at most `context` of them.
+    before: std::collections::VecDeque<LogLine>,
+    /// Lines still to answer as context after the last match.
+    after: usize,
+}
+
+impl<'a> Picker<'a> {
+    fn new(find: &'a Find) -> Picker<'a> {
+        Picker {
+            find,
+            before: Default::default(),
+            after: 0,
+        }
+    }
+
+    /// Reads line `n`, adding to `out` what it brings. A line is copied
+    /// only when it is answered or may be (as context).
+    fn read(&mut self, n: usize, raw: &[u8], out: &mut Vec<LogLine>) {
+        let find = self.find;
+        let text = String::from_utf8_lossy(raw);
+        let level = model::output::line_level(&text, find.program_output);
+        let line = |context: bool| LogLine {
+            n: n as u64,
+            level,
+            text: text.to_string(),
+            context,
+        };
+        let filtered = find.needle.is_some() || !find.levels.is_empty();
+        if find.keeps(&text, level) {
+            out.extend(self.before.drain(..));
+            out.push(line(false));
+            self.after = if filtered { find.context } else { 0 };
+        } else if self.after > 0 {
+            self.after -= 1;
+            out.push(line(true));
+        } else if find.context > 0 && filtered {
+            if self.before.len() == find.context {
+                self.before.pop_front();
+            }
+            self.before.push_back(line(true));
+        }
+    }
+
+    /// Whether the page should read on: under its limit, or owing the
+    /// context after its last match.
+    fn wants_more(&self, out: &[LogLine]) -> bool {
+        out.len() < self.find.limit || self.after > 0
+    }
 }
 
 impl Find {
-    /// Line `n`, if it passes the filters.
-    fn keep(&self, n: usize, raw: &[u8]) -> Option<LogLine> {
-        let text = String::from_utf8_lossy(raw);
-        let level = model::output::line_level(&text, self.program_output);
+    /// Whether a line with `text` and `level` passes the filters.
+    fn keeps(&self, text: &str, level: Option<Level>) -> bool {
         let keep_level = self.levels.is_empty() || level.is_some_and(|l| self.levels.contains(&l));
-        let found = keep_level
+        keep_level
             && self
                 .needle
                 .as_ref()
-                .is_none_or(|q| text.to_lowercase().contains(q.as_str()));
-        found.then(|| LogLine {
-            n: n as u64,
-            level,
-            text: text.into_owned(),
-        })
+                .is_none_or(|q| text.to_lowercase().contains(q.as_str()))
     }
 
     /// The page of a log held in memory.
     fn page_of(&self, parsed: &crate::logcache::CachedLog) -> LinePage {
         let total = parsed.line_count();
         let mut out = Vec::with_capacity(self.limit.min(total));
+        let mut pick = Picker::new(self);
         let mut n = self.from;
-        while n <= total && out.len() < self.limit {
-            out.extend(self.keep(n, parsed.line(n).unwrap_or_default()));
+        while n <= total && pick.wants_more(&out) {
+            pick.read(n, parsed.line(n).unwrap_or_default(), &mut out);
             n += 1;
         }
         LinePage {
@@ -230,15 +288,16 @@ impl Find {
         let total = s.live.archived_lines(&s.stores, loc).await? as usize;
         let mut pager = crate::archive::Pager::lines(s.stores.clone(), loc).await?;
         let mut out = Vec::new();
+        let mut pick = Picker::new(self);
         let mut n = 0;
-        while out.len() < self.limit {
+        while pick.wants_more(&out) {
             let Some(line) = pager.line().await? else {
                 break;
             };
             n += 1;
             if n >= self.from {
                 let line = line.strip_suffix(b"\r").unwrap_or(&line);
-                out.extend(self.keep(n, line));
+                pick.read(n, line, &mut out);
             }
         }
         let next = n.max(self.from - 1) + 1;

@@ -380,6 +380,34 @@ test.describe('reading', () => {
     await expect(ip).toBeVisible();
   });
 
+  test('ids, IPs, times and error counts are never cut, full width, beside a run and on a phone', async ({ page }) => {
+    const cut = (sel: string) => page.locator(sel).evaluateAll((cells) =>
+      cells.filter((c) => (c as HTMLElement).offsetParent !== null && c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent));
+    const cells = 'td.k-id, td.k-ip, td.k-time, td.k-errors';
+    const [first] = await runs(page, 'limit=1');
+    // Task ids have 13 digits: the live tests leave some; search for them too.
+    const tasks = (await runs(page, 'user=1000000000&limit=1')).length > 0;
+    for (const url of tasks ? ['/', '/?user=1000000000'] : ['/']) {
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await page.goto(url);
+      await hydrated(page);
+      await expect(tableRows(page).first()).toBeVisible();
+      expect(await cut(cells), `full width ${url}`).toEqual([]);
+    }
+    await page.goto(`/?run=${first.id}`);
+    await hydrated(page);
+    await expect(page.getByTestId('detail')).toBeVisible();
+    expect(await cut(cells), 'beside a run').toEqual([]);
+    // Beside a run the time drops its year, which stays on hover.
+    const time = page.locator('td.k-time time').first();
+    expect(await time.innerText()).toMatch(/^\d\d-\d\d \d\d:\d\d:\d\d$/);
+    await expect(time).toHaveAttribute('title', /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/');
+    await hydrated(page);
+    expect(await cut(cells), 'phone').toEqual([]);
+  });
+
   test('beside a run the table keeps its key columns; the log can take the whole window', async ({ page }) => {
     const { run } = await longClientLog(page);
     await page.setViewportSize({ width: 1440, height: 900 });

@@ -137,7 +137,10 @@ pub fn Time(secs: i64, #[prop(into)] written: String) -> impl IntoView {
     let iso = utc(secs);
     let machine = model::time::iso(secs);
     view! {
-        <time datetime=machine title=format!("{} · {iso} UTC", ago(secs, now_secs()))>{iso.clone()}</time>
+        <time datetime=machine title=format!("{} · {iso} UTC", ago(secs, now_secs()))>
+            // The year can be left out where room is short (beside a run).
+            <span class="yr">{iso.get(..5).unwrap_or_default().to_string()}</span>{iso.get(5..).unwrap_or(&iso).to_string()}
+        </time>
     }
     .into_any()
 }

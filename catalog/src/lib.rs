@@ -221,6 +221,7 @@ impl Catalog {
         migrate::run(&pool, backend).await?;
         search::fold_migrated_usernames(&pool, backend).await?;
         templates::file_migrated_templates(&pool, backend).await?;
+        templates::drop_task_templates(&pool, backend).await?;
         session_metrics::fill_migrated(&pool, backend).await?;
         Ok(Catalog {
             pool,

@@ -71,6 +71,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/shared/0010_producers.sql"),
         include_str!("../migrations/shared/0010_producers.sql"),
     ),
+    (
+        11,
+        "tasks' output out of the error templates",
+        include_str!("../migrations/shared/0011_task_templates.sql"),
+        include_str!("../migrations/shared/0011_task_templates.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -113,10 +113,32 @@ pub(crate) struct LogOf<'a> {
     pub log: &'a str,
 }
 
+/// The log of a task run: a program's output, not a streaming session's
+/// log. Its errors and warnings stay out of the templates (the most common
+/// errors, the runs with a template): one task printing thousands of lines
+/// would otherwise outweigh every session.
+const TASK_OUTPUT: &str = "output";
+
 /// Adds (`sign` 1) or removes (`sign` -1) one log's templates from the
 /// totals and from `log_templates`. A run counts once per template, so a
 /// template the run's other log also has does not change the run count.
+/// A task's output is left out (see [`TASK_OUTPUT`]).
 pub(crate) async fn add_templates(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    backend: Backend,
+    of: LogOf<'_>,
+    templates: &[TemplateCount],
+    other_log: &HashSet<(&str, &str)>,
+    sign: i64,
+) -> Result<(), CatalogError> {
+    if of.log == TASK_OUTPUT {
+        return Ok(());
+    }
+    change_templates(tx, backend, of, templates, other_log, sign).await
+}
+
+/// [`add_templates`] for any log.
+async fn change_templates(
     tx: &mut sqlx::Transaction<'_, Any>,
     backend: Backend,
     of: LogOf<'_>,
@@ -262,10 +284,10 @@ pub(crate) async fn file_migrated_templates(
             let text: String = r.try_get("summary")?;
             let summary: LogSummary = serde_json::from_str(&text)
                 .map_err(|e| CatalogError::Corrupt(format!("log summary: {e}")))?;
-            if summary.templates.is_empty() {
+            let name: String = r.try_get("name")?;
+            if summary.templates.is_empty() || name == TASK_OUTPUT {
                 continue;
             }
-            let name: String = r.try_get("name")?;
             let of = LogOf {
                 run_id: r.try_get("run_id")?,
                 log: &name,
@@ -275,6 +297,54 @@ pub(crate) async fn file_migrated_templates(
         tx.commit().await?;
     }
     crate::marker_done(pool, "index_log_templates").await?;
+    Ok(())
+}
+
+/// Takes the templates of tasks' output out of the totals and of
+/// `log_templates`, for a catalog that counted them (before migration 11);
+/// runs on open while the migration's marker is there.
+pub(crate) async fn drop_task_templates(
+    pool: &sqlx::AnyPool,
+    backend: Backend,
+) -> Result<(), CatalogError> {
+    if !crate::marker_pending(pool, "drop_task_templates").await? {
+        return Ok(());
+    }
+    let mut after = i64::MIN;
+    loop {
+        let rows = sqlx::query(
+            "SELECT run_id, summary FROM logs WHERE name = $1 AND summary IS NOT NULL \
+             AND run_id > $2 ORDER BY run_id LIMIT 2000",
+        )
+        .bind(TASK_OUTPUT)
+        .bind(after)
+        .fetch_all(pool)
+        .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.try_get("run_id")?;
+        let mut tx = crate::begin_write(pool, backend).await?;
+        for r in &rows {
+            let text: String = r.try_get("summary")?;
+            let summary: LogSummary = serde_json::from_str(&text)
+                .map_err(|e| CatalogError::Corrupt(format!("log summary: {e}")))?;
+            let of = LogOf {
+                run_id: r.try_get("run_id")?,
+                log: TASK_OUTPUT,
+            };
+            // A task run has one log: no other log shares its templates.
+            change_templates(
+                &mut tx,
+                backend,
+                of,
+                &summary.templates,
+                &HashSet::new(),
+                -1,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    crate::marker_done(pool, "drop_task_templates").await?;
     Ok(())
 }
 

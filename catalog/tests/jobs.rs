@@ -247,11 +247,18 @@ async fn summaries_feed_the_run_columns_and_totals(cat: &Catalog) {
     );
     let job = cat.lease_job("w", 60_000, 23).await.unwrap().unwrap();
     assert_eq!(job.run_id, task);
-    cat.complete_job(&job, &summary(10, 9, 39.0, vec![]), 24)
-        .await
-        .unwrap();
+    // Its errors are no session's either: the most common errors stay.
+    let before = cat.top_templates(Level::Error, 10).await.unwrap();
+    cat.complete_job(
+        &job,
+        &summary(10, 9, 39.0, vec![template(Level::Error, "a", 500)]),
+        24,
+    )
+    .await
+    .unwrap();
     let indexed = cat.run(task).await.unwrap().unwrap().run;
     assert_eq!(indexed.latency_p50, Some(39.0), "the task has figures");
+    assert_eq!(cat.top_templates(Level::Error, 10).await.unwrap(), before);
 
     let evl = cat.errors_vs_latency().await.unwrap();
     assert_eq!(evl.runs, 3);
@@ -394,3 +401,60 @@ on_both!(
     failures_retry_with_backoff_then_stick,
     events_replay_from_any_seq,
 );
+
+/// A catalog from before tasks' output left the templates: on open, what
+/// it counted for them is taken out again, on both engines.
+async fn counted_task_templates_leave_on_open(db: catalog::testing::TestDb) {
+    let cat = &db.catalog;
+    let task = cat
+        .create_task_run("bench", None, &[], "producer", 20)
+        .await
+        .unwrap();
+    cat.finish_task_run(task, model::RunStatus::Succeeded, Some(0), 21)
+        .await
+        .unwrap();
+    assert!(
+        cat.record_archived(task, "live/t.log", 10, 22)
+            .await
+            .unwrap()
+    );
+    let job = cat.lease_job("w", 60_000, 23).await.unwrap().unwrap();
+    let s = summary(10, 7, 0.1, vec![template(Level::Error, "task says no", 7)]);
+    cat.complete_job(&job, &s, 24).await.unwrap();
+    assert!(
+        cat.top_templates(Level::Error, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // As that catalog had it: counted, filed, and the migration's marker.
+    for sql in [
+        "INSERT INTO template_totals (level, template, count, runs) VALUES ('ERROR', 'task says no', 7, 1)",
+        "INSERT INTO catalog_meta (key, value) VALUES ('drop_task_templates', 'pending')",
+    ] {
+        sqlx::query(sql).execute(cat.pool()).await.unwrap();
+    }
+    assert_eq!(cat.top_templates(Level::Error, 10).await.unwrap().len(), 1);
+    let reopened = Catalog::open(&db.url).await.unwrap();
+    assert!(
+        reopened
+            .top_templates(Level::Error, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    reopened.close().await;
+    db.drop_schema().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counted_task_templates_leave_on_open_sqlite() {
+    counted_task_templates_leave_on_open(catalog::testing::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counted_task_templates_leave_on_open_postgres() {
+    if let Some(db) = catalog::testing::postgres().await {
+        counted_task_templates_leave_on_open(db).await;
+    }
+}

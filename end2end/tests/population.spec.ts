@@ -192,8 +192,10 @@ test.describe('history', () => {
     await expect(summary).toContainText('20 sessions');
     await expect(summary).toContainText('E2E-BASE → E2E-SLOW');
     const latency = page.locator('.trend[data-measure="latency_p95"]');
-    await expect(latency.locator('polyline')).toHaveCount(1);
-    await expect(latency.locator('line.build-change')).toHaveCount(1);
+    // A day between their two builds' sessions: the line breaks there.
+    await expect(latency.locator('polyline')).toHaveCount(2);
+    await expect(latency).toHaveAttribute('data-gaps', '1');
+    await expect(latency.locator('rect.band')).toHaveCount(2);
     await expect(page.getByTestId('history-run')).toHaveCount(20);
     await page.screenshot({ path: path.join(shots, 'history-desktop.png') });
 
@@ -220,6 +222,27 @@ test.describe('history', () => {
     await page.goForward();
     await expect(page.getByTestId('detail')).toBeVisible();
     expect(errors).toEqual([]);
+  });
+
+  test("a user's history from the table: on a time axis, with build bands, gaps left open and every measure", async ({ page }) => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`/?user=${encodeURIComponent(HISTORY_USER)}`);
+    await hydrated(page);
+    await tableRows(page).first().getByTestId('to-history').click();
+    await expect(page).toHaveURL(/history=e2e\.history(@|%40)example\.org/);
+    const trend = page.locator('.trend[data-measure="latency_p95"]');
+    await expect(trend).toBeVisible();
+    expect((await trend.locator('svg').boundingBox())!.height).toBeGreaterThanOrEqual(140);
+    // Two builds, two bands, labelled; a time axis from the first session to the last.
+    await expect(trend.locator('rect.band')).toHaveCount(2);
+    await expect(trend.locator('.band-label')).toHaveText(['E2E-BASE', 'E2E-SLOW']);
+    await expect(trend.getByTestId('time-axis')).toContainText('02-01');
+    // Every session is a dot; the table has every measure.
+    await expect(trend.locator('path.dot')).toHaveCount(20);
+    for (const h of ['p95 latency', 'p95 decode time', 'p95 encode time', 'p95 encode size', 'error %']) {
+      await expect(page.locator('.history-runs thead')).toContainText(h);
+    }
+    await page.screenshot({ path: path.join(shots, 'history-trends.png') });
   });
 
   test("a user's history on a phone", async ({ browser }) => {

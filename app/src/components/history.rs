@@ -87,60 +87,142 @@ fn HistoryBody(h: UserHistory) -> impl IntoView {
     }
 }
 
-/// One measure over the sessions (at least one has it): a line through
-/// the values, outliers as dots, a mark where the build changes.
+/// Where a session sits on a trend's time axis (0–100), between the first
+/// and the last session's times.
+fn time_x(at: i64, (t0, t1): (i64, i64)) -> f64 {
+    if t1 <= t0 {
+        50.0
+    } else {
+        (at - t0) as f64 / (t1 - t0) as f64 * 100.0
+    }
+}
+
+/// Where a trend's line breaks: a pause between two measured sessions much
+/// longer than usual (ten times the median, and at least an hour) is a
+/// gap, not a slope.
+fn gap_after(times: &[i64]) -> i64 {
+    let mut d: Vec<i64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    if d.len() < 2 {
+        return i64::MAX;
+    }
+    let mid = d.len() / 2;
+    let (_, m, _) = d.select_nth_unstable(mid);
+    (*m * 10).max(3_600)
+}
+
+/// The builds in time order as bands: (version, from x, to x), each
+/// from its first session to the next build's first.
+fn build_bands(points: &[HistoryPoint], span: (i64, i64)) -> Vec<(String, f64, f64)> {
+    let mut bands: Vec<(String, f64, f64)> = Vec::new();
+    for p in points {
+        let v = p.version.clone().unwrap_or_else(|| "unknown build".into());
+        let x = time_x(p.at, span);
+        match bands.last_mut() {
+            Some(last) if last.0 == v => last.2 = x,
+            Some(last) => {
+                last.2 = x;
+                bands.push((v, x, x));
+            }
+            None => bands.push((v, x, x)),
+        }
+    }
+    if let Some(last) = bands.last_mut() {
+        last.2 = 100.0;
+    }
+    bands
+}
+
+/// A time on a trend's axis: the date, and the time of day when the whole
+/// span is under two days.
+fn axis_time(at: i64, span: (i64, i64)) -> String {
+    let t = super::format::utc(at);
+    if span.1 - span.0 < 2 * 86_400 {
+        t.get(5..16).unwrap_or(&t).to_string()
+    } else {
+        t.get(..10).unwrap_or(&t).to_string()
+    }
+}
+
+/// One measure over the sessions (at least one has it), on a time axis:
+/// the builds as bands, a line through the values that breaks across long
+/// pauses, every session a dot and outliers marked.
 #[component]
 fn Trend(m: Measure, points: std::sync::Arc<Vec<HistoryPoint>>) -> impl IntoView {
     let i = m.index();
-    // Sessions are spaced evenly, in time order (their times can bunch).
-    let n = points.len();
-    let x = move |k: usize| {
-        if n <= 1 {
-            50.0
-        } else {
-            k as f64 / (n - 1) as f64 * 100.0
-        }
-    };
-    let values: Vec<(usize, f64, bool, i64)> = points
+    let span = (
+        points.first().map_or(0, |p| p.at),
+        points.last().map_or(0, |p| p.at),
+    );
+    let values: Vec<(i64, f64, bool, i64)> = points
         .iter()
-        .enumerate()
-        .filter_map(|(k, p)| {
+        .filter_map(|p| {
             p.values
                 .get(i)
                 .copied()
                 .flatten()
-                .map(|v| (k, v, p.outlier == Some(m), p.run_id))
+                .map(|v| (p.at, v, p.outlier == Some(m), p.run_id))
         })
         .collect();
     let max = values.iter().map(|v| v.1).fold(0.0f64, f64::max);
     let top = max.max(f64::MIN_POSITIVE);
     let y = move |v: f64| 38.0 - v / top * 36.0;
-    let line = values
+    let gap = gap_after(&values.iter().map(|v| v.0).collect::<Vec<_>>());
+    let mut lines: Vec<Vec<String>> = Vec::new();
+    for (k, v) in values.iter().enumerate() {
+        if k == 0 || v.0 - values[k - 1].0 > gap {
+            lines.push(Vec::new());
+        }
+        if let Some(l) = lines.last_mut() {
+            l.push(format!("{:.2},{:.2}", time_x(v.0, span), y(v.1)));
+        }
+    }
+    let gaps = lines.len().saturating_sub(1);
+    let bands = build_bands(&points, span);
+    let band_views = bands
         .iter()
-        .map(|v| format!("{:.2},{:.2}", x(v.0), y(v.1)))
-        .collect::<Vec<_>>()
-        .join(" ");
-    // Where the build changes (between consecutive sessions).
-    let changes: Vec<f64> = points
-        .windows(2)
         .enumerate()
-        .filter(|(_, w)| w[0].version != w[1].version)
-        .map(|(k, _)| (x(k) + x(k + 1)) / 2.0)
-        .collect();
+        .map(|(k, (v, a, b))| view! {
+            <rect class=if k % 2 == 0 { "band even" } else { "band odd" } x=format!("{a:.2}") y="0" width=format!("{:.2}", (b - a).max(0.3)) height="40">
+                <title>{format!("build {v}")}</title>
+            </rect>
+        })
+        .collect_view();
+    let band_labels = bands
+        .iter()
+        .map(|(v, a, b)| view! {
+            <span class="band-label mono" title=format!("build {v}") style:left=format!("{a:.2}%") style:width=format!("{:.2}%", (b - a).max(0.0))>{v.clone()}</span>
+        })
+        .collect_view();
+    // Dots as round caps of zero-length strokes: they stay round however the
+    // chart is stretched.
     let dots = values
         .iter()
-        .filter(|v| v.2)
-        .map(|v| view! { <circle class="outlier" cx=format!("{:.2}", x(v.0)) cy=format!("{:.2}", y(v.1)) r="1.6"><title>{format!("run {}: {}", v.3, measure(m, v.1))}</title></circle> })
+        .map(|v| {
+            let class = if v.2 { "dot outlier" } else { "dot" };
+            let (cx, cy) = (time_x(v.0, span), y(v.1));
+            view! {
+                <path class=class d=format!("M{cx:.2},{cy:.2}h0") vector-effect="non-scaling-stroke">
+                    <title>{format!("run {}: {}", v.3, measure(m, v.1))}</title>
+                </path>
+            }
+        })
         .collect_view();
     let last = values.last().map(|v| measure(m, v.1)).unwrap_or_default();
     view! {
-        <figure class="trend" data-measure=m.as_str()>
+        <figure class="trend" data-measure=m.as_str() data-gaps=gaps>
             <figcaption><span>{m.label()}</span><span class="mono">{format!("latest {last} · max {}", measure(m, max))}</span></figcaption>
-            <svg viewBox="0 0 100 40" preserveAspectRatio="none" role="img" aria-label=format!("{} over {} sessions", m.label(), values.len())>
-                {changes.into_iter().map(|cx| view! { <line class="build-change" x1=format!("{cx:.2}") x2=format!("{cx:.2}") y1="0" y2="40"/> }).collect_view()}
-                <polyline points=line vector-effect="non-scaling-stroke"/>
+            <svg viewBox="0 0 100 40" preserveAspectRatio="none" role="img"
+                aria-label=format!("{} over {} sessions from {} to {}, across {} builds", m.label(), values.len(), axis_time(span.0, span), axis_time(span.1, span), bands.len())>
+                {band_views}
+                {lines.into_iter().map(|l| view! { <polyline points=l.join(" ") vector-effect="non-scaling-stroke"/> }).collect_view()}
                 {dots}
             </svg>
+            <div class="bands" aria-hidden="true">{band_labels}</div>
+            <div class="time-axis mono muted" data-testid="time-axis">
+                <span>{axis_time(span.0, span)}</span>
+                <span>{axis_time(span.0 + (span.1 - span.0) / 2, span)}</span>
+                <span>{axis_time(span.1, span)}</span>
+            </div>
         </figure>
     }
 }
@@ -149,7 +231,6 @@ fn Trend(m: Measure, points: std::sync::Arc<Vec<HistoryPoint>>) -> impl IntoView
 #[component]
 fn HistoryTable(points: std::sync::Arc<Vec<HistoryPoint>>) -> impl IntoView {
     let nav = Nav::get();
-    let (lat, err) = (Measure::LatencyP95.index(), Measure::ErrorPct.index());
     let rows = points
         .iter()
         .rev()
@@ -169,8 +250,7 @@ fn HistoryTable(points: std::sync::Arc<Vec<HistoryPoint>>) -> impl IntoView {
                     <td class="mono"><a href=href data-testid="history-run" on:click=move |ev| { ev.prevent_default(); nav.push(open) }>{id}</a></td>
                     <td class="mono"><Time secs=p.at written=String::new()/></td>
                     <td class="mono ellipsis">{p.version.clone().unwrap_or_else(|| "—".into())}</td>
-                    <td class="num mono">{cell(lat, Measure::LatencyP95)}</td>
-                    <td class="num mono">{cell(err, Measure::ErrorPct)}</td>
+                    {TRENDS.iter().map(|&m| view! { <td class="num mono">{cell(m.index(), m)}</td> }).collect_view()}
                     <td>{p.outlier.map(|m| view! { <span class="badge outlier" title=format!("outlier on {}", m.label())>"outlier"</span> })}</td>
                 </tr>
             }
@@ -178,8 +258,50 @@ fn HistoryTable(points: std::sync::Arc<Vec<HistoryPoint>>) -> impl IntoView {
         .collect_view();
     view! {
         <table class="history-runs">
-            <thead><tr><th>"run"</th><th>"time (UTC)"</th><th>"build"</th><th class="num">"p95 latency"</th><th class="num">"error %"</th><th></th></tr></thead>
+            <thead><tr><th>"run"</th><th>"time (UTC)"</th><th>"build"</th>
+                {TRENDS.iter().map(|m| view! { <th class="num">{m.label()}</th> }).collect_view()}
+                <th></th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{build_bands, gap_after, time_x};
+    use model::HistoryPoint;
+
+    fn at(at: i64, version: &str) -> HistoryPoint {
+        HistoryPoint {
+            run_id: at,
+            at,
+            version: Some(version.into()),
+            values: vec![],
+            outlier: None,
+        }
+    }
+
+    #[test]
+    fn sessions_sit_on_a_time_axis_with_builds_as_bands_and_long_pauses_as_gaps() {
+        assert_eq!(time_x(150, (100, 200)), 50.0);
+        assert_eq!(time_x(5, (5, 5)), 50.0);
+        let pts = [at(0, "A"), at(100, "A"), at(200, "B"), at(1000, "C")];
+        assert_eq!(
+            build_bands(&pts, (0, 1000)),
+            vec![
+                ("A".to_string(), 0.0, 20.0),
+                ("B".to_string(), 20.0, 100.0),
+                ("C".to_string(), 100.0, 100.0),
+            ]
+        );
+        // Daily sessions with one pause of a month: one gap.
+        let mut times: Vec<i64> = (0..10).map(|d| d * 86_400).collect();
+        times.push(40 * 86_400);
+        let gap = gap_after(&times);
+        assert_eq!(times.windows(2).filter(|w| w[1] - w[0] > gap).count(), 1);
+        // Sessions minutes apart, then again the next day: a gap.
+        let times = [0, 240, 480, 720, 86_000, 86_240];
+        let gap = gap_after(&times);
+        assert_eq!(times.windows(2).filter(|w| w[1] - w[0] > gap).count(), 1);
     }
 }

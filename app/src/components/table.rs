@@ -397,6 +397,22 @@ fn Row(run: Run, selected: Memo<Option<i64>>, p95: Memo<bool>) -> impl IntoView 
         v.zoom = None;
     };
     let href = nav.view.with_untracked(|v| v.href_after(open));
+    // A session's user leads to their history (a task's name does not).
+    let history = run
+        .username
+        .clone()
+        .filter(|u| run.kind != RunKind::Task && !u.trim().is_empty())
+        .map(|user| {
+            let to = move |v: &mut crate::view::View| {
+                v.page = crate::view::Page::History(user.clone());
+                v.run = None;
+            };
+            let href = nav.view.with_untracked(|v| v.href_after(to.clone()));
+            view! {
+                <a class="to-history" href=href title="Their history" aria-label="Their history" data-testid="to-history"
+                    on:click=move |ev| { ev.prevent_default(); ev.stop_propagation(); nav.push(to.clone()) }>"↗"</a>
+            }
+        });
     view! {
         <tr
             data-connection=id
@@ -411,6 +427,7 @@ fn Row(run: Run, selected: Memo<Option<i64>>, p95: Memo<bool>) -> impl IntoView 
                 {(run.kind == RunKind::Task).then(|| view! { <StatusBadge status=run.status exit_code=run.exit_code/> " " })}
                 {run.outlier.map(|m| view! { <span class="badge outlier" data-testid="outlier-badge" title=format!("outlier of its build on {}", m.label())>"outlier"</span> " " })}
                 {run.username.clone().unwrap_or_else(|| "—".into())}
+                {history}
             </td>
             <td class="mono k-ip" title=run.ip.clone()>{run.ip.clone()}</td>
             <td class="mono k-time"><Time secs=run.updated_at written=run.last_updated.clone()/></td>

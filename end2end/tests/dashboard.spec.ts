@@ -62,6 +62,9 @@ test('scrolling loads at least three more pages, keeping the DOM small', async (
   const scroller = page.getByTestId('table-scroll');
   const loaded = async () => Number((await page.getByTestId('shown').innerText()).replace(/[^0-9]/g, ''));
   const start = await loaded();
+  // The whole list's size beside what is loaded.
+  const totals = await api<{ connections: number }>(page, '/api/totals');
+  await expect(page.getByTestId('of-all')).toHaveText(`of ${totals.connections.toLocaleString('en-US')} runs`);
   for (let i = 0; i < 12 && (await loaded()) < start + 3 * 200; i++) {
     await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
     await page.waitForTimeout(400);

@@ -131,6 +131,8 @@ test('a live run: appears without reload, lines arrive within a second, pause an
   // Nothing left to pause.
   await expect(page.getByTestId('follow')).toHaveText('Go to end');
   await expect(page.getByTestId('task-status')).toHaveText('failed · exit 3');
+  // Every 50th of 600 lines announced an error, counted as they arrived.
+  await expect(page.getByTestId('live-counts')).toHaveText('12 errors, 0 warnings in the output');
   await expect(page.locator(`tr[data-connection="${id}"] [data-testid="status-badge"]`)).toHaveText('failed · exit 3');
   await expect(page.getByTestId('live-count')).toContainText('600 lines');
   // Screen readers are told the count, politely (aria-live).

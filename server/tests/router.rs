@@ -114,8 +114,11 @@ async fn page_is_rendered_on_the_server_and_links_logs(cat: &Catalog) {
     for r in &page.rows {
         assert!(
             html.contains(&format!("data-connection=\"{}\"", r.id)),
-            "row {}",
-            r.id
+            "row {} is not in the page; its table reads: {}",
+            r.id,
+            html.find("runs-pane")
+                .and_then(|i| html.get(i..(i + 600).min(html.len())))
+                .unwrap_or("(no table)")
         );
     }
     assert!(

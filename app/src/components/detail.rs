@@ -203,7 +203,28 @@ fn TaskBody(d: RunDetail) -> impl IntoView {
         t => super::format::utc(t),
     };
     let live = d.run.session().map(LiveSeries::new);
-    let on_batch = live.map(|l| Callback::new(move |lines: Vec<String>| l.feed(&lines)));
+    // ERROR and WARNING lines as they arrive (the viewer reads the output
+    // from its first line), before the archived log is indexed.
+    let seen = RwSignal::new((0u64, 0u64));
+    let on_batch = Callback::new(move |lines: Vec<String>| {
+        let (mut e, mut w) = (0, 0);
+        for l in &lines {
+            match model::output::line_level(l, true) {
+                Some(model::Level::Error) => e += 1,
+                Some(model::Level::Warning) => w += 1,
+                _ => {}
+            }
+        }
+        if e + w > 0 {
+            seen.update(|(a, b)| {
+                *a += e;
+                *b += w;
+            });
+        }
+        if let Some(l) = live {
+            l.feed(&lines);
+        }
+    });
     let labels = d
         .run
         .labels
@@ -224,11 +245,21 @@ fn TaskBody(d: RunDetail) -> impl IntoView {
                 view! { <StatusBadge status=st exit_code=code/> }
             }}
         </p>
+            <p class="muted small" data-testid="live-counts">
+                {move || {
+                    let (e, w) = seen.get();
+                    format!(
+                        "{} error{}, {} warning{} in the output{}",
+                        group_thousands(e as i64),
+                        if e == 1 { "" } else { "s" },
+                        group_thousands(w as i64),
+                        if w == 1 { "" } else { "s" },
+                        if status.get().0 == RunStatus::Live { " so far" } else { "" }
+                    )
+                }}
+            </p>
         {live.map(|series| view! { <LiveCharts series/> })}
-        {match on_batch {
-            Some(cb) => view! { <LiveLog id on_sealed on_batch=cb/> }.into_any(),
-            None => view! { <LiveLog id on_sealed/> }.into_any(),
-        }}
+        <LiveLog id on_sealed on_batch/>
     }
 }
 

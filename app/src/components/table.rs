@@ -346,6 +346,21 @@ fn TableFooter(
     beside: Memo<bool>,
 ) -> impl IntoView {
     let nav = Nav::get();
+    // The whole list's size, for an unfiltered list (a filtered one has its
+    // count of matches).
+    let feed = super::feed::Feed::get();
+    // A resource the server renders too: a local one would leave the
+    // table's server rendering waiting for the browser.
+    let all = Resource::new(move || feed.totals.get(), |_| crate::api::get_totals());
+    let of_all = move || {
+        if matches.is_some() {
+            return String::new();
+        }
+        match all.get() {
+            Some(Ok(t)) => format!("of {} runs", group_thousands(t.connections)),
+            _ => String::new(),
+        }
+    };
     view! {
         <footer class="table-footer">
             // How many runs the search or filters found, over the whole list.
@@ -353,6 +368,7 @@ fn TableFooter(
             <span class="muted" data-testid="shown">
                 {move || format!("{} loaded{}", group_thousands(rows.len() as i64), if pages.has_more() { "" } else { " (all)" })}
             </span>
+            <span class="muted" data-testid="of-all">{of_all}</span>
             {move || pages.loading.get().then(|| view! { <span class="muted" data-testid="loading">"loading more…"</span> })}
             <ColumnChooser cols beside/>
             // Every row of this view as a file, streamed by the server.

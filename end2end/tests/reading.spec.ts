@@ -528,6 +528,27 @@ test.describe('wrapping and the split', () => {
     await page.screenshot({ path: `${shots}/find-context.png` });
   });
 
+  test('j keeps the selected row in full view, clear of the table head and the footer', async ({ page }) => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto('/');
+    await hydrated(page);
+    const scroller = page.getByTestId('table-scroll');
+    for (let i = 0; i < 25; i++) {
+      await page.keyboard.press('j');
+      const row = page.locator('table.runs tbody tr.selected');
+      await expect(row).toHaveCount(1);
+      const [r, box, head] = [(await row.boundingBox())!, (await scroller.boundingBox())!, (await page.locator('table.runs thead').boundingBox())!];
+      expect(r.y, `row ${i + 1} under the head`).toBeGreaterThanOrEqual(head.y + head.height - 1);
+      expect(r.y + r.height, `row ${i + 1} above the bottom edge`).toBeLessThanOrEqual(box.y + box.height + 1);
+    }
+    for (let i = 0; i < 25; i++) {
+      await page.keyboard.press('k');
+      const r = (await page.locator('table.runs tbody tr.selected').boundingBox())!;
+      const head = (await page.locator('table.runs thead').boundingBox())!;
+      expect(r.y, `row back ${i + 1} under the head`).toBeGreaterThanOrEqual(head.y + head.height - 1);
+    }
+  });
+
   test('? shows the keys; Esc closes them, then the run, and focus returns to its row', async ({ page }) => {
     await page.goto('/');
     await hydrated(page);

@@ -253,8 +253,15 @@ fn TableBody(page: RunPage) -> impl IntoView {
 
     // Keep the selected row in view when it changes by keyboard.
     let selected = Memo::new(move |_| nav.view.with(|v| v.run));
+    // The head of the table sticks to the top of the scrolled element: a
+    // row is kept clear of it, and of the bottom edge.
     provide_context(ScrollTo(Callback::new(move |i: usize| {
-        list.keep_in_view(i)
+        let head = list
+            .scroller
+            .get_untracked()
+            .and_then(|el| el.query_selector("thead").ok().flatten())
+            .map_or(0.0, |h| f64::from(h.client_height()));
+        list.keep_in_view_below(i, head)
     })));
 
     // New and finished runs, and logs indexed, show without a reload.

@@ -197,14 +197,23 @@ impl VirtualList {
     /// Scrolls the least that keeps row `i` in view with a row to spare on
     /// either side (moving through the list by keyboard).
     pub fn keep_in_view(&self, i: usize) {
+        self.keep_in_view_below(i, 0.0);
+    }
+
+    /// [`Self::keep_in_view`] for a list whose rows start `above` pixels
+    /// down the scrolled element, under a sticky header that tall (a
+    /// table's head): the row is kept clear of the header and of the
+    /// element's bottom edge.
+    pub fn keep_in_view_below(&self, i: usize, above: f64) {
         let Some(el) = self.scroller.get_untracked() else {
             return;
         };
-        let (row, top, bottom) = (self.row_h, self.start_of(i), self.start_of(i + 1));
+        let row = self.row_h;
+        let (top, bottom) = (above + self.start_of(i), above + self.start_of(i + 1));
         let view_h = f64::from(el.client_height());
         let cur = f64::from(el.scroll_top());
-        if top < cur + row {
-            self.scroll_to(top - row);
+        if top < cur + above + row {
+            self.scroll_to(top - above - row);
         } else if bottom + row > cur + view_h {
             self.scroll_to(bottom + row - view_h);
         }

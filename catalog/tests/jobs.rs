@@ -3,7 +3,7 @@
 
 use catalog::on_both;
 
-use catalog::{Catalog, InventoryRow, JobOutcome};
+use catalog::{Catalog, InventoryRow, Job, JobOutcome};
 use model::{
     Level, LogName, LogState, LogSummary, MetricStats, RunQuery, Sort, TemplateCount, Topic,
 };
@@ -233,20 +233,7 @@ async fn summaries_feed_the_run_columns_and_totals(cat: &Catalog) {
 
     // A task whose output happens to carry `Latency:` lines is no session:
     // it stays out of the sessions' scatter and histogram.
-    let task = cat
-        .create_task_run("bench", None, &[], "producer", 20)
-        .await
-        .unwrap();
-    cat.finish_task_run(task, model::RunStatus::Succeeded, Some(0), 21)
-        .await
-        .unwrap();
-    assert!(
-        cat.record_archived(task, "live/t.log", 10, 22)
-            .await
-            .unwrap()
-    );
-    let job = cat.lease_job("w", 60_000, 23).await.unwrap().unwrap();
-    assert_eq!(job.run_id, task);
+    let (task, job) = archived_task(cat).await;
     // Its errors are no session's either: the most common errors stay.
     let before = cat.top_templates(Level::Error, 10).await.unwrap();
     cat.complete_job(
@@ -402,10 +389,9 @@ on_both!(
     events_replay_from_any_seq,
 );
 
-/// A catalog from before tasks' output left the templates: on open, what
-/// it counted for them is taken out again, on both engines.
-async fn counted_task_templates_leave_on_open(db: catalog::testing::TestDb) {
-    let cat = &db.catalog;
+/// A finished task run whose output was archived, and the indexing job
+/// for it, leased.
+async fn archived_task(cat: &Catalog) -> (i64, Job) {
     let task = cat
         .create_task_run("bench", None, &[], "producer", 20)
         .await
@@ -419,6 +405,15 @@ async fn counted_task_templates_leave_on_open(db: catalog::testing::TestDb) {
             .unwrap()
     );
     let job = cat.lease_job("w", 60_000, 23).await.unwrap().unwrap();
+    assert_eq!(job.run_id, task);
+    (task, job)
+}
+
+/// A catalog from before tasks' output left the templates: on open, what
+/// it counted for them is taken out again, on both engines.
+async fn counted_task_templates_leave_on_open(db: catalog::testing::TestDb) {
+    let cat = &db.catalog;
+    let (_, job) = archived_task(cat).await;
     let s = summary(10, 7, 0.1, vec![template(Level::Error, "task says no", 7)]);
     cat.complete_job(&job, &s, 24).await.unwrap();
     assert!(

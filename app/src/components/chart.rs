@@ -115,13 +115,14 @@ pub fn clock_text(clock: Option<f64>, t: f64, tenths: bool) -> String {
     match clock {
         Some(zero) => {
             let s = (zero + t).rem_euclid(86_400.0);
-            let whole = s.floor() as u64;
-            let (h, m, sec) = (whole / 3600, whole / 60 % 60, whole % 60);
+            // The time part of the day's first second plus `s`.
+            let day = model::time::utc(s.floor() as i64);
+            let hms = day.get(11..).unwrap_or(&day);
             if tenths {
                 let d = ((s - s.floor()) * 10.0).floor() as u64;
-                format!("{h:02}:{m:02}:{sec:02}.{d}")
+                format!("{hms}.{d}")
             } else {
-                format!("{h:02}:{m:02}:{sec:02}")
+                hms.to_string()
             }
         }
         None if tenths => format!("+{t:.1} s"),

@@ -221,6 +221,8 @@ test('a run without a client log says so instead of charting', async ({ page }) 
   const none = page.locator(`tr[data-connection="${noClient.id}"] .absent`).first();
   await expect(none).toHaveText('none');
   await expect(none).toHaveAttribute('title', /did not upload one/);
+  // The panel says it as quietly.
+  await expect(page.getByTestId('client-absent')).toHaveText('none');
   await page.screenshot({ path: `${shots}/missing-client.png` });
 });
 

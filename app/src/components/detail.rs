@@ -284,9 +284,10 @@ pub fn StatusBadge(status: RunStatus, exit_code: Option<i64>) -> impl IntoView {
 fn LogCounts(id: i64, info: Option<LogInfo>, name: LogName) -> impl IntoView {
     let label = name.as_str();
     let body = match info {
-        None => view! { <span class="badge missing">"missing"</span> " no log" }.into_any(),
+        None => view! { <span class="absent">"none"</span> " — the inventory names no log" }.into_any(),
         Some(i) => match (i.state, i.summary) {
-            (LogState::Missing, _) => view! { <span class="badge missing">"missing"</span> " this connection has no " {label} " log" }.into_any(),
+            // Most connections never upload a client log: quiet, not an alarm.
+            (LogState::Missing, _) => view! { <span class="absent" data-testid=format!("{label}-absent")>"none"</span> " — this connection did not upload a " {label} " log" }.into_any(),
             (LogState::Failed, _) => view! {
                 <span class="badge failed">"failed"</span> " " {i.reason.unwrap_or_default()} " "
                 <RetryLog id name/>

@@ -43,6 +43,16 @@ impl CachedLog {
         }
     }
 
+    /// Bytes it holds: the log, its line index and its metric points (the
+    /// parse's largest parts), so the cache's budget is of memory, not only
+    /// of file sizes.
+    pub fn weight(&self) -> usize {
+        let points: usize = self.report.series.iter().map(Vec::len).sum();
+        self.bytes.len()
+            + self.line_starts.len() * std::mem::size_of::<usize>()
+            + points * std::mem::size_of::<logparse::Point>()
+    }
+
     /// Number of physical lines.
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
@@ -71,7 +81,7 @@ impl LogCache {
         let cache = Cache::builder()
             .max_capacity(budget as u64)
             .weigher(|_: &String, log: &Arc<CachedLog>| {
-                u32::try_from(log.bytes.len()).unwrap_or(u32::MAX).max(1)
+                u32::try_from(log.weight()).unwrap_or(u32::MAX).max(1)
             })
             .eviction_policy(EvictionPolicy::lru())
             .build();
@@ -116,6 +126,13 @@ mod tests {
         assert_eq!(log.line(5), None);
         let log = CachedLog::new(Bytes::from_static(b"x\n"));
         assert_eq!(log.line_count(), 1);
+        // A metric line weighs its bytes, its place in the index and its point.
+        let metric = b"00:00:00:000 | INFO | a.c | f:1 | Latency: 0.5\n";
+        let log = CachedLog::new(Bytes::from_static(metric));
+        assert_eq!(
+            log.weight(),
+            metric.len() + std::mem::size_of::<usize>() + std::mem::size_of::<logparse::Point>()
+        );
         assert_eq!(CachedLog::new(Bytes::new()).line_count(), 0);
     }
 
@@ -132,7 +149,8 @@ mod tests {
             cache.get(name).await.unwrap();
             cache.cache.run_pending_tasks().await;
         }
-        assert_eq!(cache.size(), 200);
+        // Each: 100 bytes and a line index of one line.
+        assert_eq!(cache.size(), 2 * (100 + std::mem::size_of::<usize>()));
         assert!(cache.cache.contains_key("a") && cache.cache.contains_key("c"));
         assert!(!cache.cache.contains_key("b"));
     }

@@ -7,16 +7,30 @@ use super::nav::Nav;
 use crate::api::get_totals;
 use crate::view::Page;
 
+/// The totals over all runs, read once for the page (the header and the
+/// table's footer show them) and again as events arrive (at most every
+/// 2 s), kept on screen while they are read.
+#[derive(Clone, Copy)]
+pub struct PageTotals(pub Resource<Result<model::Totals, ServerFnError>>);
+
+impl PageTotals {
+    /// Provided by the dashboard, after the event feed.
+    pub fn provide() {
+        let feed = super::feed::Feed::get();
+        provide_context(PageTotals(Resource::new(
+            move || feed.totals.get(),
+            |_| get_totals(),
+        )));
+    }
+}
+
 /// Milliseconds of quiet typing before a search runs.
 const DEBOUNCE_MS: u64 = 250;
 
 /// Product name, totals, search, filters and sort.
 #[component]
 pub fn Header() -> impl IntoView {
-    // Read again while events arrive (at most every 2 s), kept on screen
-    // while it is read.
-    let feed = super::feed::Feed::get();
-    let totals = Resource::new(move || feed.totals.get(), |_| get_totals());
+    let totals = expect_context::<PageTotals>().0;
     view! {
         <header class="topbar">
             <a class="brand" href="/">"logdeck"</a>

@@ -82,6 +82,7 @@ pub fn App() -> impl IntoView {
 fn Dashboard() -> impl IntoView {
     let nav = nav::Nav::provide();
     feed::Feed::provide();
+    header::PageTotals::provide();
     viewer_prefs::ViewerPrefs::provide();
     provide_context(analytics::BookmarksChanged(RwSignal::new(0)));
     let has_detail = Memo::new(move |_| nav.view.with(|v| v.run.is_some()));

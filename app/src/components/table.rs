@@ -355,10 +355,7 @@ fn TableFooter(
     let nav = Nav::get();
     // The whole list's size, for an unfiltered list (a filtered one has its
     // count of matches).
-    let feed = super::feed::Feed::get();
-    // A resource the server renders too: a local one would leave the
-    // table's server rendering waiting for the browser.
-    let all = Resource::new(move || feed.totals.get(), |_| crate::api::get_totals());
+    let all = expect_context::<super::header::PageTotals>().0;
     let of_all = move || {
         if matches.is_some() {
             return String::new();

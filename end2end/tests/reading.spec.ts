@@ -455,6 +455,32 @@ test.describe('wrapping and the split', () => {
     expect(on.height).toBeGreaterThan(18 * 5);
     expect(on.cut).toBe(false);
     expect((await lineBox(page, 3)).height).toBe(18);
+    // Breaks fall between words: every screen line but the last ends at a
+    // space, none is wider than the text, there are as many as the row is
+    // high, and copied they read as the line.
+    const line = page.locator('[data-testid="logview"] .line[data-line="4"]');
+    const screen = await line.evaluate((el) => {
+      const text = el.querySelector('.text') as HTMLElement;
+      const parts = [...text.querySelectorAll('.wl')] as HTMLElement[];
+      const sel = getSelection()!;
+      sel.selectAllChildren(text);
+      const copied = sel.toString();
+      sel.removeAllRanges();
+      return {
+        parts: parts.map((p) => p.textContent ?? ''),
+        tops: new Set(parts.map((p) => Math.round(p.getBoundingClientRect().top))).size,
+        widest: Math.max(...parts.map((p) => p.scrollWidth - p.clientWidth)),
+        all: text.textContent ?? '',
+        copied,
+      };
+    });
+    expect(screen.parts.length * 18).toBe(on.height);
+    expect(screen.tops).toBe(screen.parts.length);
+    expect(screen.parts.slice(0, -1).every((p) => p.endsWith(' '))).toBe(true);
+    expect(screen.widest).toBeLessThanOrEqual(1);
+    expect(screen.parts.join('')).toBe(screen.all);
+    expect(screen.copied.trimEnd()).toBe(screen.all.trimEnd());
+    await page.screenshot({ path: `${shots}/log-wrapped.png` });
     await wrap.click();
     await expect(wrap).toHaveAttribute('aria-pressed', 'false');
     expect((await lineBox(page, 4)).height).toBe(18);

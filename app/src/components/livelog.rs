@@ -7,16 +7,15 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::prelude::*;
 
 use super::format::group_thousands;
-use super::logview::{FindBox, LINE_H, LevelChips, LineRow, OVERSCAN, VIEW_H, highlight};
+use super::logview::{FindBox, LINE_H, LevelChips, LineRow, OVERSCAN, VIEW_H};
 use super::nav::Nav;
 use super::virtual_list::VirtualList;
-use super::wrap::{Wrap, lines_for, text_width};
+use super::wrap::{Wrap, mark_matches, text_width, wrapped_lines};
 use crate::stream::{LogSocket, open_log, save_text};
 use model::live::{Line, Stream, ViewerMsg, close};
 use model::output::{self as ansi, Styled};
@@ -58,6 +57,27 @@ impl From<Line> for Rec {
             err: w.stream == Stream::Err,
             text: w.text,
             level,
+        }
+    }
+}
+
+impl Rec {
+    /// The text as shown: terminal escapes taken out.
+    fn plain(&self) -> std::borrow::Cow<'_, str> {
+        if self.text.contains('\x1b') {
+            ansi::strip(&self.text).into()
+        } else {
+            self.text.as_str().into()
+        }
+    }
+
+    /// Screen lines the text takes wrapped at `cols` columns (the width
+    /// answers for most lines without a look at the text).
+    fn lines_at(&self, cols: usize) -> u32 {
+        if self.width <= cols {
+            1
+        } else {
+            wrapped_lines(&self.plain(), cols)
         }
     }
 }
@@ -359,8 +379,8 @@ pub fn LiveLog(
             c => {
                 let rows: Vec<u32> = got.lines.with(|all| {
                     shown.with(|s| match s {
-                        None => all.iter().map(|r| lines_for(r.width, c)).collect(),
-                        Some(idx) => idx.iter().map(|&i| lines_for(all[i].width, c)).collect(),
+                        None => all.iter().map(|r| r.lines_at(c)).collect(),
+                        Some(idx) => idx.iter().map(|&i| all[i].lines_at(c)).collect(),
                     })
                 });
                 list.set_lines(Some(&rows));
@@ -550,20 +570,16 @@ impl Drop for ConnGuard {
 #[component]
 fn OutLine(rec: Rec, id: i64, show_times: RwSignal<bool>, cols: Signal<usize>) -> impl IntoView {
     let find = Nav::get().view.with_untracked(|v| v.find.clone());
-    let width = rec.width;
-    let runs = ansi::parse(&rec.text)
-        .into_iter()
-        .map(|s| {
-            let class = classes(&s);
-            view! { <span class=class>{highlight(&s.text, &find)}</span> }
-        })
-        .collect_view();
+    // The text as shown, in stretches of one terminal style each, matches
+    // of the search marked within them.
+    let (mut text, mut segs) = (String::new(), Vec::new());
+    for run in ansi::parse(&rec.text) {
+        mark_matches(&run.text, &find, &classes(&run), text.len(), &mut segs);
+        text.push_str(&run.text);
+    }
     view! {
         <LineRow n=rec.seq level=rec.level run=id log=None stderr=rec.err
-            time=(clock(rec.time_us), show_times)
-            cols lines_at=Arc::new(move |c| lines_for(width, c))>
-            {runs}
-        </LineRow>
+            time=(clock(rec.time_us), show_times) cols text segs/>
     }
 }
 

@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 use super::format::group_thousands;
 use super::nav::Nav;
 use super::virtual_list::VirtualList;
-use super::wrap::{Wrap, wrapped_lines};
+use super::wrap::{Seg, Wrap, mark_matches, row_text, wrapped_lines};
 use crate::client::get_json;
 use crate::view::encode;
 use model::{Level, LinePage, LogLine, LogName};
@@ -353,19 +353,18 @@ pub(super) fn FindBox(placeholder: &'static str) -> impl IntoView {
 #[component]
 fn Line(line: LogLine, gap: bool, id: i64, log: LogName, cols: Signal<usize>) -> impl IntoView {
     let find = Nav::get().view.with_untracked(|v| v.find.clone());
-    let text = line.text.clone();
+    let mut segs = Vec::new();
+    mark_matches(&line.text, &find, "", 0, &mut segs);
     view! {
         <LineRow n=line.n level=line.level run=id log=Some(log) cols context=line.context gap
-            lines_at=Arc::new(move |c| wrapped_lines(&text, c))>
-            {highlight(&line.text, &find)}
-        </LineRow>
+            text=line.text segs/>
     }
 }
 
 /// One row of a log viewer, archived or live: the line number (a permalink
 /// that selects the line), the time when `time` is given and shown, and the
 /// text. Wrapped, it is as high as the `lines` its text takes, which is what
-/// the list counted.
+/// the list counted, each screen line drawn as counted (see [`row_text`]).
 #[allow(clippy::too_many_arguments)] // a component's props
 #[component]
 pub(super) fn LineRow(
@@ -378,8 +377,10 @@ pub(super) fn LineRow(
     log: Option<LogName>,
     /// Columns lines wrap at (0: they do not wrap).
     cols: Signal<usize>,
-    /// Lines the text takes when wrapped at so many columns.
-    lines_at: Arc<dyn Fn(usize) -> u32 + Send + Sync>,
+    /// The text, terminal escapes taken out.
+    text: String,
+    /// How its stretches are drawn.
+    segs: Vec<Seg>,
     /// A program's standard error.
     #[prop(optional)]
     stderr: bool,
@@ -392,7 +393,6 @@ pub(super) fn LineRow(
     /// The line's time, and whether times are shown.
     #[prop(optional)]
     time: Option<(String, RwSignal<bool>)>,
-    children: Children,
 ) -> impl IntoView {
     let nav = Nav::get();
     let selected = move || nav.view.with(|v| v.line == Some(n));
@@ -406,9 +406,13 @@ pub(super) fn LineRow(
         v.line = Some(n);
         v.href()
     };
-    let height = move || match cols.get() {
-        0 => None,
-        c => Some(format!("{}px", f64::from(lines_at(c)) * LINE_H)),
+    let text = Arc::<str>::from(text);
+    let height = {
+        let text = text.clone();
+        move || match cols.get() {
+            0 => None,
+            c => Some(format!("{}px", f64::from(wrapped_lines(&text, c)) * LINE_H)),
+        }
     };
     let time = time.map(|(text, shown)| {
         move || {
@@ -421,34 +425,7 @@ pub(super) fn LineRow(
         <div class=format!("line lvl-{level}") class:stderr=stderr class:ctx=context class:gap=gap class:selected=selected data-line=n style:height=height>
             <a class="ln mono" href=href on:click=move |ev| { ev.prevent_default(); nav.replace(|v| v.line = Some(n)); }>{n}</a>
             {time}
-            <span class="text mono">{children()}</span>
+            <span class="text mono">{move || row_text(&text, &segs, cols.get())}</span>
         </div>
     }
-}
-
-/// The text with case-insensitive matches of `find` wrapped in `<mark>`
-/// (as text nodes: log text is never markup).
-pub(super) fn highlight(text: &str, find: &str) -> Vec<AnyView> {
-    if find.is_empty() {
-        return vec![text.to_string().into_any()];
-    }
-    let lower = text.to_lowercase();
-    let needle = find.to_lowercase();
-    // Lower-casing can change byte lengths; fall back to plain text then.
-    if lower.len() != text.len() {
-        return vec![text.to_string().into_any()];
-    }
-    let mut out = Vec::new();
-    let mut at = 0;
-    while let Some(i) = lower[at..].find(&needle) {
-        let s = at + i;
-        if !text.is_char_boundary(s) || !text.is_char_boundary(s + needle.len()) {
-            break;
-        }
-        out.push(text[at..s].to_string().into_any());
-        out.push(view! { <mark>{text[s..s + needle.len()].to_string()}</mark> }.into_any());
-        at = s + needle.len();
-    }
-    out.push(text[at..].to_string().into_any());
-    out
 }

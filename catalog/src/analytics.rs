@@ -48,14 +48,18 @@ impl Catalog {
             .collect()
     }
 
-    /// Error percentage against median latency over every indexed session
-    /// (tasks are not sessions, whatever their output says), with Pearson
-    /// and Spearman correlations.
-    pub async fn errors_vs_latency(&self) -> Result<ErrorsVsLatency, CatalogError> {
+    /// Error percentage against median latency over every indexed session,
+    /// with Pearson and Spearman correlations. Tasks are not sessions,
+    /// whatever their output says: they count only `with_tasks`.
+    pub async fn errors_vs_latency(
+        &self,
+        with_tasks: bool,
+    ) -> Result<ErrorsVsLatency, CatalogError> {
         let rows = sqlx::query(
-            "SELECT id, error_pct, latency_p50 FROM runs WHERE kind = 'connection' \
+            "SELECT id, error_pct, latency_p50 FROM runs WHERE (kind = 'connection' OR $1) \
              AND error_pct IS NOT NULL AND latency_p50 IS NOT NULL ORDER BY id",
         )
+        .bind(with_tasks)
         .fetch_all(&self.pool)
         .await?;
         let mut points = Vec::with_capacity(rows.len());
@@ -85,17 +89,23 @@ impl Catalog {
         })
     }
 
-    /// Distribution of median latency (seconds) over sessions (not tasks),
-    /// in `buckets` equal-width buckets.
-    pub async fn latency_histogram(&self, buckets: u32) -> Result<Histogram, CatalogError> {
+    /// Distribution of median latency (seconds) over sessions (and tasks,
+    /// `with_tasks`), in `buckets` equal-width buckets.
+    pub async fn latency_histogram(
+        &self,
+        buckets: u32,
+        with_tasks: bool,
+    ) -> Result<Histogram, CatalogError> {
         if buckets == 0 || buckets > 200 {
             return Err(CatalogError::BadRequest(format!(
                 "buckets must be between 1 and 200, not {buckets}"
             )));
         }
         let rows = sqlx::query(
-            "SELECT latency_p50 FROM runs WHERE kind = 'connection' AND latency_p50 IS NOT NULL",
+            "SELECT latency_p50 FROM runs WHERE (kind = 'connection' OR $1) \
+             AND latency_p50 IS NOT NULL",
         )
+        .bind(with_tasks)
         .fetch_all(&self.pool)
         .await?;
         let values: Vec<f64> = rows

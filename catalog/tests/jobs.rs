@@ -247,13 +247,22 @@ async fn summaries_feed_the_run_columns_and_totals(cat: &Catalog) {
     assert_eq!(indexed.latency_p50, Some(39.0), "the task has figures");
     assert_eq!(cat.top_templates(Level::Error, 10).await.unwrap(), before);
 
-    let evl = cat.errors_vs_latency().await.unwrap();
+    let evl = cat.errors_vs_latency(false).await.unwrap();
     assert_eq!(evl.runs, 3);
     assert_eq!(evl.points.len(), 3);
     assert!(evl.spearman.is_some());
-    let h = cat.latency_histogram(4).await.unwrap();
+    let h = cat.latency_histogram(4, false).await.unwrap();
     assert_eq!(h.runs, 3);
     assert_eq!(h.buckets.iter().map(|b| b.count).sum::<u64>(), 3);
+    // Asked for, the task counts too.
+    let with = cat.errors_vs_latency(true).await.unwrap();
+    assert_eq!(with.runs, 4);
+    assert!(
+        with.points
+            .iter()
+            .any(|p| p.run_id == task && p.latency_p50 == 39.0)
+    );
+    assert_eq!(cat.latency_histogram(4, true).await.unwrap().runs, 4);
 }
 
 async fn reindexing_replaces_template_counts(cat: &Catalog) {

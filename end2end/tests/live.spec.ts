@@ -15,7 +15,7 @@ async function hydrated(page: Page) {
 }
 
 /** Starts a process and collects its standard output. */
-function start(args: string[]): { proc: ChildProcess; out: () => string; done: Promise<number | null> } {
+function start(args: string[]): { proc: ChildProcess; out: () => string; err: () => string; done: Promise<number | null> } {
   const proc = spawn(bin, args, { env: { ...process.env, LOGDECK_SERVER: base, LOGDECK_TOKEN: token } });
   let out = '';
   let err = '';
@@ -27,7 +27,7 @@ function start(args: string[]): { proc: ChildProcess; out: () => string; done: P
       resolve(code);
     }),
   );
-  return { proc, out: () => out, done };
+  return { proc, out: () => out, err: () => err, done };
 }
 
 // Prints its clock in each line (to measure producer-to-browser delay), an
@@ -288,4 +288,32 @@ test('a live run: long lines wrap whole (colours and times too), and not when to
   await page.getByTestId('wrap').click();
   await expect.poll(async () => (await box()).height).toBe(18);
   expect(await producer.done).toBe(0);
+});
+
+test('a task whose output carries latency figures stays out of the sessions scatter unless asked for', async ({ page }) => {
+  // 39 s latencies, as no session has: in the scatter they would stretch it.
+  const program = 'for i in range(6): print(f"10:00:0{i}:000000 | INFO    | task.py | f:1 | Latency: 39.0", flush=True)';
+  const producer = start(['run', '--', 'python3', '-c', program]);
+  expect(await producer.done).toBe(0);
+  const id = Number(/run (\d+) at/.exec(producer.err())![1]);
+  await expect
+    .poll(async () => (await (await page.request.get(`/api/runs/${id}`)).json()).run.latency_p50, { timeout: 20_000 })
+    .toBe(39);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto('/');
+  await hydrated(page);
+  const scatter = page.getByTestId('scatter');
+  const dot = scatter.locator('circle', { has: page.locator('title', { hasText: `run ${id}:` }) });
+  await expect(scatter).toContainText('sessions ·');
+  await expect(dot).toHaveCount(0);
+  await page.getByTestId('scatter-tasks').check();
+  await expect(scatter).toContainText('runs (sessions and tasks) ·');
+  await expect(dot).toHaveCount(1);
+  await expect(scatter).toContainText('max 39000 ms');
+  await page.screenshot({ path: `${shots}/scatter-with-tasks.png` });
+  // The choice is kept.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('scatter-tasks')).toBeChecked();
+  await expect(dot).toHaveCount(1);
 });

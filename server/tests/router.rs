@@ -428,6 +428,18 @@ async fn analytics_jobs_events_bookmarks_metrics(cat: &Catalog) {
     let evl: Value = ok(&f.app, "/api/analytics/errors-vs-latency").await;
     assert!(evl["runs"].as_i64().unwrap() > 0);
     assert!(evl["spearman"].is_number() || evl["spearman"].is_null());
+    // Tasks on request (this catalog has none); a flag that is no boolean
+    // is a 400.
+    let with: Value = ok(&f.app, "/api/analytics/errors-vs-latency?tasks=true").await;
+    assert_eq!(with["runs"], evl["runs"]);
+    let (status, _, _) = send(
+        &f.app,
+        Request::get("/api/analytics/errors-vs-latency?tasks=maybe")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     let h: Value = ok(&f.app, "/api/analytics/latency-histogram?buckets=10").await;
     assert_eq!(
         h["buckets"]

@@ -127,18 +127,42 @@ fn TopErrors() -> impl IntoView {
     }
 }
 
+/// Where the scatter's *with tasks* choice is kept.
+const TASKS_KEY: &str = "logdeck.scatter.tasks";
+
 #[component]
 fn Scatter() -> impl IntoView {
     let nav = Nav::get();
-    let data = LocalResource::new(|| {
-        get_json::<ErrorsVsLatency>("/api/analytics/errors-vs-latency".into())
+    // Sessions only, unless the reader asks for tasks too (kept): a task's
+    // output may carry figures that are no session's.
+    let tasks = RwSignal::new(false);
+    Effect::new(move |_| tasks.set(super::kept::kept(TASKS_KEY).as_deref() == Some("1")));
+    let data = LocalResource::new(move || {
+        let q = if tasks.get() { "?tasks=true" } else { "" };
+        get_json::<ErrorsVsLatency>(format!("/api/analytics/errors-vs-latency{q}"))
     });
     let r = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.2}"));
+    let what = move || {
+        if tasks.get() {
+            "runs (sessions and tasks)"
+        } else {
+            "sessions"
+        }
+    };
     view! {
         <div class="card" data-testid="scatter">
             <h3>"Errors vs median latency"</h3>
-            {move || loaded(data.get(), "Loading…", |v| match v {
-                d if d.points.is_empty() => view! { <p class="muted">"No run has both an error rate and a latency yet."</p> }.into_any(),
+            <label class="small check" title="A task's output may carry latency figures that are no session's">
+                <input type="checkbox" data-testid="scatter-tasks" prop:checked=tasks
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        tasks.set(on);
+                        super::kept::keep(TASKS_KEY, if on { "1" } else { "0" });
+                    }/>
+                " with tasks"
+            </label>
+            {move || loaded(data.get(), "Loading…", move |v| match v {
+                d if d.points.is_empty() => view! { <p class="muted">{format!("No {} with both an error rate and a latency yet.", what())}</p> }.into_any(),
                 d => {
                     // Plot area inside margins for the tick labels.
                     let (w, h, left, bottom) = (260.0, 130.0, 44.0, 16.0);
@@ -162,14 +186,14 @@ fn Scatter() -> impl IntoView {
                     });
                     view! {
                         <svg class="scatter" viewBox=format!("0 0 {w} {h}") role="img"
-                            aria-label=format!("error percentage against median latency for {} runs; Pearson r {}, Spearman rho {}", d.runs, r(d.pearson), r(d.spearman))>
+                            aria-label=format!("error percentage against median latency for {} {}; Pearson r {}, Spearman rho {}", d.runs, what(), r(d.pearson), r(d.spearman))>
                             {ticks.into_iter().collect_view()}
                             <line x1=left y1=h - bottom x2=w y2=h - bottom class="axis"/>
                             <line x1=left y1="0" x2=left y2=h - bottom class="axis"/>
                             {dots}
                         </svg>
                         <p class="small">
-                            {format!("{} runs · x: error % (max {:.1}%) · y: median latency (max {})", group_thousands(d.runs as i64), xmax, ms(ymax))}
+                            {format!("{} {} · x: error % (max {:.1}%) · y: median latency (max {})", group_thousands(d.runs as i64), what(), xmax, ms(ymax))}
                             <br/>
                             <span data-testid="correlation">{format!("Pearson r = {} · Spearman ρ = {}", r(d.pearson), r(d.spearman))}</span>
                         </p>

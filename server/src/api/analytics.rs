@@ -6,7 +6,7 @@ use model::{ErrorsVsLatency, Histogram, Level, TopTemplate};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::query::{Int, NoParams, Query, from_text_opt};
+use super::query::{Int, Query, from_text_opt};
 use crate::problem::{ApiResult, ErrorBody};
 use crate::state::AppState;
 
@@ -58,15 +58,26 @@ pub async fn templates(
     ))
 }
 
-/// `GET /api/analytics/errors-vs-latency`
+/// Whether tasks count in analytics of sessions.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct SessionParams {
+    /// Count tasks' runs too (a task is not a session: its output may
+    /// carry figures that are no session's). Default false.
+    tasks: bool,
+}
+
+/// `GET /api/analytics/errors-vs-latency[?tasks=true]`
 #[utoipa::path(get, path = "/api/analytics/errors-vs-latency",
-    summary = "Error % against median latency per run, with Pearson and Spearman correlation",
+    summary = "Error % against median latency per session, with Pearson and Spearman correlation",
+    params(SessionParams),
     responses((status = 200, description = "Points and correlations", body = ErrorsVsLatency), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn errors_vs_latency(
     State(s): State<AppState>,
-    _: Query<NoParams>,
+    Query(p): Query<SessionParams>,
 ) -> ApiResult<Json<ErrorsVsLatency>> {
-    Ok(Json(s.catalog.errors_vs_latency().await?))
+    Ok(Json(s.catalog.errors_vs_latency(p.tasks).await?))
 }
 
 /// Parameters of the histogram endpoint.
@@ -77,19 +88,25 @@ pub struct HistogramParams {
     /// Buckets.
     #[param(inline)]
     buckets: Buckets,
+    /// Count tasks' runs too. Default false.
+    tasks: bool,
 }
 
 /// Buckets of the histogram.
 type Buckets = Int<1, 200, 30>;
 
-/// `GET /api/analytics/latency-histogram?buckets=30`
+/// `GET /api/analytics/latency-histogram?buckets=30[&tasks=true]`
 #[utoipa::path(get, path = "/api/analytics/latency-histogram",
-    summary = "Distribution of median latency over runs",
+    summary = "Distribution of median latency over sessions",
     params(HistogramParams),
     responses((status = 200, description = "Histogram", body = Histogram), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn latency_histogram(
     State(s): State<AppState>,
     Query(p): Query<HistogramParams>,
 ) -> ApiResult<Json<Histogram>> {
-    Ok(Json(s.catalog.latency_histogram(p.buckets.0 as u32).await?))
+    Ok(Json(
+        s.catalog
+            .latency_histogram(p.buckets.0 as u32, p.tasks)
+            .await?,
+    ))
 }

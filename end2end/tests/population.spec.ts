@@ -236,6 +236,15 @@ test.describe('history', () => {
     // Two builds, two bands, labelled; a time axis from the first session to the last.
     await expect(trend.locator('rect.band')).toHaveCount(2);
     await expect(trend.locator('.band-label')).toHaveText(['E2E-BASE', 'E2E-SLOW']);
+    // Each label whole, inside the chart, however narrow its band.
+    const cut = await trend.locator('.band-label').evaluateAll((els) => {
+      const box = els[0].parentElement!.getBoundingClientRect();
+      return els.filter((e) => {
+        const r = e.getBoundingClientRect();
+        return e.scrollWidth > e.clientWidth + 1 || r.left < box.left - 1 || r.right > box.right + 1;
+      }).map((e) => e.textContent);
+    });
+    expect(cut).toEqual([]);
     await expect(trend.getByTestId('time-axis')).toContainText('02-01');
     // Every session is a dot; the table has every measure.
     await expect(trend.locator('path.dot')).toHaveCount(20);

@@ -187,10 +187,26 @@ fn Trend(m: Measure, points: std::sync::Arc<Vec<HistoryPoint>>) -> impl IntoView
             </rect>
         })
         .collect_view();
+    // A label starts at its band, or in the right half ends with it, so a
+    // build whose sessions bunch at either end keeps its name in the chart;
+    // labels alternate between two rows so narrow neighbours do not cover
+    // each other.
+    let rows = if bands.len() > 1 { "two" } else { "one" };
     let band_labels = bands
         .iter()
-        .map(|(v, a, b)| view! {
-            <span class="band-label mono" title=format!("build {v}") style:left=format!("{a:.2}%") style:width=format!("{:.2}%", (b - a).max(0.0))>{v.clone()}</span>
+        .enumerate()
+        .map(|(k, (v, a, b))| {
+            let (left, right) = if *a <= 50.0 {
+                (Some(format!("{a:.2}%")), None)
+            } else {
+                (None, Some(format!("{:.2}%", 100.0 - b)))
+            };
+            let room = if *a <= 50.0 { 100.0 - a } else { *b };
+            view! {
+                <span class="band-label mono" class:second=k % 2 == 1 class:end=right.is_some() title=format!("build {v}")
+                    style:left=left style:right=right style:width=format!("{:.2}%", (b - a).max(0.0))
+                    style:max-width=format!("{room:.2}%")>{v.clone()}</span>
+            }
         })
         .collect_view();
     // Dots as round caps of zero-length strokes: they stay round however the
@@ -217,7 +233,7 @@ fn Trend(m: Measure, points: std::sync::Arc<Vec<HistoryPoint>>) -> impl IntoView
                 {lines.into_iter().map(|l| view! { <polyline points=l.join(" ") vector-effect="non-scaling-stroke"/> }).collect_view()}
                 {dots}
             </svg>
-            <div class="bands" aria-hidden="true">{band_labels}</div>
+            <div class=format!("bands {rows}") aria-hidden="true">{band_labels}</div>
             <div class="time-axis mono muted" data-testid="time-axis">
                 <span>{axis_time(span.0, span)}</span>
                 <span>{axis_time(span.0 + (span.1 - span.0) / 2, span)}</span>

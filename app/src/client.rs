@@ -25,7 +25,11 @@ pub async fn get_json<T: DeserializeOwned>(url: String) -> Result<T, String> {
 
 /// Sends `method` with a JSON body to `url`; the API's error on failure.
 #[cfg(feature = "hydrate")]
-pub async fn send(method: &str, url: String, body: Option<String>) -> Result<(), String> {
+async fn request(
+    method: &str,
+    url: String,
+    body: Option<String>,
+) -> Result<gloo_net::http::Response, String> {
     use gloo_net::http::Request;
     let req = match method {
         "PUT" => Request::put(&url),
@@ -44,7 +48,7 @@ pub async fn send(method: &str, url: String, body: Option<String>) -> Result<(),
     }
     .map_err(|e| format!("the server did not answer: {e}"))?;
     if res.ok() {
-        Ok(())
+        Ok(res)
     } else {
         let status = res.status();
         let body: serde_json::Value = res.json().await.unwrap_or_default();
@@ -53,6 +57,26 @@ pub async fn send(method: &str, url: String, body: Option<String>) -> Result<(),
             .map(str::to_string)
             .unwrap_or_else(|| format!("HTTP {status}")))
     }
+}
+
+/// Sends `method` with a JSON body to `url`; the API's error on failure.
+#[cfg(feature = "hydrate")]
+pub async fn send(method: &str, url: String, body: Option<String>) -> Result<(), String> {
+    request(method, url, body).await.map(drop)
+}
+
+/// As [`send`], and decodes the answer's JSON.
+#[cfg(feature = "hydrate")]
+pub async fn send_json<T: DeserializeOwned>(
+    method: &str,
+    url: String,
+    body: Option<String>,
+) -> Result<T, String> {
+    request(method, url, body)
+        .await?
+        .json::<T>()
+        .await
+        .map_err(|e| format!("unexpected answer: {e}"))
 }
 
 /// On the server these never run (they back client-only resources).
@@ -64,5 +88,15 @@ pub async fn get_json<T: DeserializeOwned>(_url: String) -> Result<T, String> {
 /// On the server these never run (they back client-only actions).
 #[cfg(not(feature = "hydrate"))]
 pub async fn send(_method: &str, _url: String, _body: Option<String>) -> Result<(), String> {
+    std::future::pending().await
+}
+
+/// On the server these never run (they back client-only actions).
+#[cfg(not(feature = "hydrate"))]
+pub async fn send_json<T: DeserializeOwned>(
+    _method: &str,
+    _url: String,
+    _body: Option<String>,
+) -> Result<T, String> {
     std::future::pending().await
 }

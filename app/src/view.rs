@@ -13,6 +13,8 @@ pub enum Page {
     Builds,
     /// One user's sessions over time (`history=NAME`).
     History(String),
+    /// Producer tokens and the audit trail, for admins (`page=admin`).
+    Admin,
 }
 
 /// Everything the page shows that a link should restore.
@@ -97,6 +99,7 @@ impl View {
             page: match (text("history"), text("page").as_deref()) {
                 (Some(user), _) => Page::History(user),
                 (None, Some("builds")) => Page::Builds,
+                (None, Some("admin")) => Page::Admin,
                 _ => Page::Runs,
             },
             baseline: text("baseline"),
@@ -187,6 +190,7 @@ impl View {
         match &self.page {
             Page::Runs => {}
             Page::Builds => pairs.push(("page", "builds".into())),
+            Page::Admin => pairs.push(("page", "admin".into())),
             Page::History(user) => pairs.push(("history", user.clone())),
         }
         if let Some(b) = &self.baseline {
@@ -345,7 +349,11 @@ mod parse {
         ("bookmarked", |v| flag(v).is_some(), "1 or 0"),
         ("outliers", |v| flag(v).is_some(), "1 or 0"),
         ("zoom", |v| zoom(v).is_some(), "a window FROM_TO in seconds"),
-        ("page", |v| matches!(v, "builds" | "runs"), "builds"),
+        (
+            "page",
+            |v| matches!(v, "builds" | "runs" | "admin"),
+            "builds, runs or admin",
+        ),
     ];
 }
 

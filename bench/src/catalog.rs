@@ -231,7 +231,7 @@ async fn fill(args: &BenchArgs, catalog: &catalog::Catalog) -> anyhow::Result<()
     let mut rng = Rng(7);
     for _ in 0..BOOKMARKS {
         let id = 1_000_000 + rng.below(args.runs) as i64;
-        catalog.set_bookmark(id, "", 0).await?;
+        catalog.set_bookmark(id, "", "bench", 0).await?;
     }
     catalog.analyze().await?;
     println!(

@@ -242,6 +242,7 @@ async fn latency(
                     from: Some(1),
                     last: None,
                     follow: true,
+                    token: None,
                 },
                 |l| {
                     count += 1;

@@ -9,11 +9,13 @@ use crate::{Catalog, CatalogError};
 pub const MAX_NOTE: usize = 2000;
 
 impl Catalog {
-    /// Bookmarks `run_id` (or changes its note). `false` if the run is unknown.
+    /// Bookmarks `run_id` for `by` (or changes its note, and who set it).
+    /// `false` if the run is unknown.
     pub async fn set_bookmark(
         &self,
         run_id: i64,
         note: &str,
+        by: &str,
         now_ms: i64,
     ) -> Result<bool, CatalogError> {
         if note.len() > MAX_NOTE {
@@ -23,12 +25,13 @@ impl Catalog {
             )));
         }
         let done = sqlx::query(
-            "INSERT INTO bookmarks (run_id, note, created_ms) SELECT id, $1, $2 FROM runs WHERE id = $3 \
-             ON CONFLICT (run_id) DO UPDATE SET note = excluded.note",
+            "INSERT INTO bookmarks (run_id, note, created_ms, created_by) SELECT id, $1, $2, $4 FROM runs WHERE id = $3 \
+             ON CONFLICT (run_id) DO UPDATE SET note = excluded.note, created_by = excluded.created_by",
         )
         .bind(crate::clean_text(note).into_owned())
         .bind(now_ms)
         .bind(run_id)
+        .bind(crate::clean_text(by).into_owned())
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
@@ -46,7 +49,7 @@ impl Catalog {
     /// All bookmarks, newest first.
     pub async fn bookmarks(&self) -> Result<Vec<Bookmark>, CatalogError> {
         let rows = sqlx::query(
-            "SELECT run_id, note, created_ms FROM bookmarks ORDER BY created_ms DESC, run_id DESC",
+            "SELECT run_id, note, created_ms, created_by FROM bookmarks ORDER BY created_ms DESC, run_id DESC",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -56,6 +59,7 @@ impl Catalog {
                     run_id: r.try_get("run_id")?,
                     note: r.try_get("note")?,
                     created_ms: r.try_get("created_ms")?,
+                    created_by: r.try_get("created_by")?,
                 })
             })
             .collect()

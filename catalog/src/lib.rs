@@ -7,6 +7,7 @@
 //! Pagination is by keyset everywhere: a cursor names the last row seen.
 
 pub mod analytics;
+pub mod audit;
 mod bookmarks;
 mod builds;
 pub use builds::BARS;

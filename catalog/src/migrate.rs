@@ -77,6 +77,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/shared/0011_task_templates.sql"),
         include_str!("../migrations/shared/0011_task_templates.sql"),
     ),
+    (
+        12,
+        "the audit trail, who made each bookmark",
+        include_str!("../migrations/sqlite/0012_audit.sql"),
+        include_str!("../migrations/postgres/0012_audit.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -271,9 +271,13 @@ async fn filters(cat: &Catalog) {
         .is_empty()
     );
 
-    assert!(cat.set_bookmark(17, "look at this", 5).await.unwrap());
-    assert!(cat.set_bookmark(18, "", 6).await.unwrap());
-    assert!(!cat.set_bookmark(99_999, "", 6).await.unwrap());
+    assert!(
+        cat.set_bookmark(17, "look at this", "ana", 5)
+            .await
+            .unwrap()
+    );
+    assert!(cat.set_bookmark(18, "", "ben", 6).await.unwrap());
+    assert!(!cat.set_bookmark(99_999, "", "ben", 6).await.unwrap());
     let marked = all_pages(
         cat,
         RunQuery {
@@ -287,6 +291,14 @@ async fn filters(cat: &Catalog) {
         cat.run(17).await.unwrap().unwrap().bookmark_note.as_deref(),
         Some("look at this")
     );
+    let who: Vec<(i64, Option<String>)> = cat
+        .bookmarks()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| (b.run_id, b.created_by))
+        .collect();
+    assert_eq!(who, [(18, Some("ben".into())), (17, Some("ana".into()))]);
     let all = all_pages(cat, query(500)).await;
     assert_eq!(all.len(), 1234);
     let page = cat
@@ -348,7 +360,7 @@ async fn import_beside_a_writing_server_is_never_locked_out() {
         tokio::spawn(async move {
             while !stop.load(Ordering::Relaxed) {
                 let id = 1 + writes.load(Ordering::Relaxed) % 100;
-                server.set_bookmark(id, "busy", id).await.unwrap();
+                server.set_bookmark(id, "busy", "load", id).await.unwrap();
                 server.remove_bookmark(id).await.unwrap();
                 writes.fetch_add(1, Ordering::Relaxed);
             }
@@ -678,5 +690,70 @@ async fn session_metrics_follow_the_logs_sqlite() {
 async fn session_metrics_follow_the_logs_postgres() {
     if let Some(db) = catalog::testing::postgres().await {
         session_metrics_follow_the_logs(db).await;
+    }
+}
+
+/// The audit trail pages newest first, cleans what it is given, and is
+/// there again after the catalog is opened anew.
+async fn the_audit_trail_pages_newest_first_and_outlives_a_restart(db: catalog::testing::TestDb) {
+    use catalog::audit::AuditNote;
+    use model::AuditAction;
+    let cat = &db.catalog;
+    for i in 0..7i64 {
+        let note = AuditNote {
+            actor: if i % 2 == 0 { "ana" } else { "ben" },
+            action: if i == 3 {
+                AuditAction::TokenCreate
+            } else {
+                AuditAction::Bookmark
+            },
+            target: Some(format!("run {i}")),
+            address: Some("10.0.0.9".into()),
+            detail: (i == 3).then(|| "odd\0note".into()),
+        };
+        cat.audit(&note, 100 + i).await.unwrap();
+    }
+    let reopened = Catalog::open(&db.url).await.unwrap();
+    let (mut seen, mut before) = (Vec::new(), None);
+    loop {
+        let page = reopened.audit_page(before, 3).await.unwrap();
+        assert!(page.entries.len() <= 3);
+        seen.extend(page.entries);
+        match page.next {
+            Some(n) => before = Some(n),
+            None => break,
+        }
+    }
+    let targets: Vec<String> = seen.iter().filter_map(|e| e.target.clone()).collect();
+    assert_eq!(
+        targets,
+        (0..7).rev().map(|i| format!("run {i}")).collect::<Vec<_>>()
+    );
+    assert!(
+        seen.windows(2)
+            .all(|w| w[0].id > w[1].id && w[0].at_ms > w[1].at_ms)
+    );
+    let token = &seen[3];
+    assert_eq!(
+        (token.actor.as_str(), token.action),
+        ("ben", AuditAction::TokenCreate)
+    );
+    assert_eq!(token.address.as_deref(), Some("10.0.0.9"));
+    assert!(!token.detail.as_deref().unwrap().contains('\0'));
+    assert!(reopened.audit_page(None, 0).await.is_err());
+    reopened.close().await;
+    db.drop_schema().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_trail_pages_newest_first_and_outlives_a_restart_sqlite() {
+    the_audit_trail_pages_newest_first_and_outlives_a_restart(catalog::testing::sqlite().await)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_trail_pages_newest_first_and_outlives_a_restart_postgres() {
+    if let Some(db) = catalog::testing::postgres().await {
+        the_audit_trail_pages_newest_first_and_outlives_a_restart(db).await;
     }
 }

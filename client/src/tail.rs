@@ -10,6 +10,8 @@ use futures::StreamExt;
 use model::Backoff;
 use model::live::{Line, Stream, ViewerMsg};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http;
 
 /// Options of `logdeck tail`.
 #[derive(Debug, Clone, Args)]
@@ -20,6 +22,10 @@ pub struct TailArgs {
     /// The logdeck server.
     #[arg(long, env = "LOGDECK_SERVER", default_value = "http://127.0.0.1:3000")]
     pub server: url::Url,
+    /// A producer token, for a server that asks people to sign in (it
+    /// reads as a viewer).
+    #[arg(long, env = "LOGDECK_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     /// Start at this seq (line number).
     #[arg(long, conflicts_with = "last")]
     pub from: Option<u64>,
@@ -70,6 +76,8 @@ pub struct Follow<'a> {
     /// Keep going until the log is sealed (else stop at the end the log had
     /// when the first connection opened).
     pub follow: bool,
+    /// A producer token to present (`Authorization: Bearer`).
+    pub token: Option<&'a str>,
 }
 
 /// Follows a log, calling `line` for each line in order, exactly once,
@@ -86,6 +94,7 @@ pub async fn follow(
         from,
         last,
         follow,
+        token,
     } = what;
     let mut next: Option<u64> = from;
     let mut stop_at: Option<u64> = None;
@@ -105,35 +114,43 @@ pub async fn follow(
         // read, and a viewer gets many small messages.
         let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
             .read_buffer_size(READ_CHUNK);
-        let ws =
-            match tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), false)
-                .await
+        let mut request = url.as_str().into_client_request()?;
+        if let Some(t) = token {
+            request.headers_mut().insert(
+                http::header::AUTHORIZATION,
+                format!("Bearer {t}")
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("the token is not a valid header value"))?,
+            );
+        }
+        let ws = match tokio_tungstenite::connect_async_with_config(request, Some(config), false)
+            .await
+        {
+            Ok((ws, _)) => ws,
+            Err(tokio_tungstenite::tungstenite::Error::Http(res))
+                if res.status().is_client_error() =>
             {
-                Ok((ws, _)) => ws,
-                Err(tokio_tungstenite::tungstenite::Error::Http(res))
-                    if res.status().is_client_error() =>
-                {
-                    let body = res
-                        .body()
-                        .as_deref()
-                        .map(String::from_utf8_lossy)
-                        .unwrap_or_default();
-                    let reason = serde_json::from_str::<serde_json::Value>(&body)
-                        .ok()
-                        .and_then(|v| v["error"].as_str().map(str::to_owned))
-                        .unwrap_or_else(|| body.trim().to_string());
-                    bail!("{}: {reason}", res.status());
+                let body = res
+                    .body()
+                    .as_deref()
+                    .map(String::from_utf8_lossy)
+                    .unwrap_or_default();
+                let reason = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v["error"].as_str().map(str::to_owned))
+                    .unwrap_or_else(|| body.trim().to_string());
+                bail!("{}: {reason}", res.status());
+            }
+            Err(e) => {
+                let wait = backoff.fail();
+                if backoff.failures() > MAX_FAILURES {
+                    bail!("cannot reach {server}: {e}");
                 }
-                Err(e) => {
-                    let wait = backoff.fail();
-                    if backoff.failures() > MAX_FAILURES {
-                        bail!("cannot reach {server}: {e}");
-                    }
-                    notice(&format!("cannot reach {server}: {e}; retrying"));
-                    tokio::time::sleep(wait).await;
-                    continue;
-                }
-            };
+                notice(&format!("cannot reach {server}: {e}; retrying"));
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+        };
         let (_tx, mut rx) = ws.split();
         while let Some(msg) = rx.next().await {
             let Ok(msg) = msg else { break };
@@ -225,6 +242,7 @@ pub async fn run(args: TailArgs) -> anyhow::Result<()> {
             from: args.from,
             last: args.last,
             follow: args.follow,
+            token: args.token.as_deref(),
         },
         |l| {
             let mut s = String::with_capacity(l.text.len() + 40);

@@ -188,6 +188,123 @@ pub struct ServeArgs {
     /// What one connection may hold.
     #[command(flatten)]
     pub connections: ConnectionArgs,
+    /// Who may use the dashboard.
+    #[command(flatten)]
+    pub auth: AuthArgs,
+}
+
+/// How people are authenticated, and what their roles are (see the
+/// README's "Sign-in and roles").
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Sign-in and roles")]
+pub struct AuthArgs {
+    /// How people are authenticated: `none` (whoever reaches the server may
+    /// do anything; the default only while listening on a loopback
+    /// address) or `proxy` (a reverse proxy such as oauth2-proxy signs
+    /// people in and names them in a header; needs --trusted-proxy).
+    #[arg(long, env = "LOGDECK_AUTH", value_enum)]
+    pub auth: Option<AuthKind>,
+    /// The header a trusted proxy names the signed-in person in.
+    #[arg(
+        long,
+        env = "LOGDECK_PROXY_USER_HEADER",
+        default_value = "X-Forwarded-User"
+    )]
+    pub proxy_user_header: server::auth::proxy::HeaderName,
+    /// The header a trusted proxy lists their groups in, separated by
+    /// commas (`none`: groups are not read).
+    #[arg(
+        long,
+        env = "LOGDECK_PROXY_GROUPS_HEADER",
+        default_value = "X-Forwarded-Groups"
+    )]
+    pub proxy_groups_header: String,
+    /// An address or network the proxy connects from (`10.0.0.5`,
+    /// `10.0.0.0/8`); identity headers from anywhere else are ignored.
+    /// Repeat, or separate with commas in the environment variable.
+    #[arg(long = "trusted-proxy", env = "LOGDECK_TRUSTED_PROXIES", value_delimiter = ',',
+        value_parser = server::auth::proxy::parse_net)]
+    pub trusted_proxies: Vec<server::auth::proxy::IpNet>,
+    /// `ROLE=GROUP`: members of GROUP get ROLE (viewer, editor or admin);
+    /// a person in several groups gets the highest. Repeat, or separate
+    /// with commas in the environment variable.
+    #[arg(long = "role", env = "LOGDECK_ROLES", value_delimiter = ',',
+        value_parser = server::auth::parse_role_rule)]
+    pub roles: Vec<(String, model::Role)>,
+    /// The role of a signed-in person whose groups have none: viewer,
+    /// editor, admin, or `none` (they may do nothing).
+    #[arg(long, env = "LOGDECK_DEFAULT_ROLE", default_value = "viewer", value_parser = parse_default_role)]
+    pub default_role: DefaultRole,
+}
+
+/// `--default-role`: a role, or none at all.
+#[derive(Debug, Clone, Copy)]
+pub struct DefaultRole(pub Option<model::Role>);
+
+/// `--auth` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthKind {
+    None,
+    Proxy,
+}
+
+fn parse_default_role(s: &str) -> Result<DefaultRole, String> {
+    if s == "none" {
+        return Ok(DefaultRole(None));
+    }
+    s.parse()
+        .map(|r| DefaultRole(Some(r)))
+        .map_err(|e| format!("{e} or none"))
+}
+
+impl AuthArgs {
+    /// The authentication for a server listening on `listen`: without
+    /// `--auth`, nobody signs in on a loopback address, and any other
+    /// address is refused (with how to choose).
+    pub fn build(&self, listen: SocketAddr) -> anyhow::Result<server::auth::Auth> {
+        use server::auth::{Auth, AuthMode, RoleMap, proxy::Proxy};
+        let kind = match self.auth {
+            Some(kind) => kind,
+            None if listen.ip().is_loopback() => AuthKind::None,
+            None => anyhow::bail!(
+                "listening on {listen}, which other machines can reach, needs a way to know who \
+                 people are: --auth proxy behind a reverse proxy that signs them in (with \
+                 --trusted-proxy ADDRESS), or --auth none to let anyone who reaches it do anything"
+            ),
+        };
+        let mode = match kind {
+            AuthKind::None => {
+                if !listen.ip().is_loopback() {
+                    tracing::warn!(%listen, "--auth none: anyone who reaches this address may read every log and manage tokens");
+                }
+                AuthMode::None
+            }
+            AuthKind::Proxy => {
+                if self.trusted_proxies.is_empty() {
+                    anyhow::bail!(
+                        "--auth proxy needs --trusted-proxy: the address (or network) of the proxy, \
+                         the only place identity headers are believed from"
+                    );
+                }
+                let groups_header = match self.proxy_groups_header.trim() {
+                    "" | "none" => None,
+                    h => Some(h.parse().map_err(|_| {
+                        anyhow::anyhow!("--proxy-groups-header {h:?} is not a header name")
+                    })?),
+                };
+                AuthMode::Proxy(Proxy {
+                    user_header: self.proxy_user_header.clone(),
+                    groups_header,
+                    trusted: self.trusted_proxies.clone(),
+                    roles: RoleMap {
+                        groups: self.roles.clone(),
+                        default: self.default_role.0,
+                    },
+                })
+            }
+        };
+        Ok(Auth { mode })
+    }
 }
 
 /// What one connection may hold (see the README's Security section).

@@ -225,6 +225,7 @@ async fn watch_from(addr: SocketAddr, run: i64, from: Option<u64>) -> Vec<Line> 
         from,
         last: None,
         follow: true,
+        token: None,
     };
     let end = follow(what, |l| got.push(l.clone()), |_| {}).await.unwrap();
     assert_eq!(end, End::Sealed);
@@ -1008,6 +1009,7 @@ async fn a_revoked_token_closes_its_open_producer() {
             from: None,
             last: Some(1),
             follow: false,
+            token: None,
         };
         let _ = follow(what, |_| got += 1, |_| {}).await;
         if got > 0 {

@@ -85,4 +85,7 @@ pub struct Bookmark {
     pub note: String,
     /// When it was set, in milliseconds since the Unix epoch.
     pub created_ms: i64,
+    /// Who set it (none for bookmarks made before this was recorded).
+    #[serde(default)]
+    pub created_by: Option<String>,
 }

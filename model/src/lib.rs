@@ -6,6 +6,7 @@
 //! their `as_str`/`FromStr` (see [`words::words!`]). No leptos here: the catalog,
 //! the server, the clients and the browser all build on this crate.
 
+pub mod access;
 pub mod analytics;
 pub mod backoff;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod series;
 pub mod summary;
 pub mod time;
 
+pub use access::{AuditAction, AuditEntry, AuditPage, Me, NewToken, Role, TokenInfo};
 pub use analytics::{Bucket, ErrorLatencyPoint, ErrorsVsLatency, Histogram, TopTemplate};
 pub use backoff::Backoff;
 pub use error::ApiError;

@@ -11,6 +11,7 @@
 pub mod api;
 pub mod archive;
 pub mod assets;
+pub mod auth;
 pub mod edge;
 pub mod events;
 pub mod import;

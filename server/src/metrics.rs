@@ -41,6 +41,12 @@ pub async fn metrics(State(s): State<AppState>) -> Response {
     let g = &s.live.tokens.guesses;
     for (name, kind, help, v) in [
         (
+            "logdeck_identity_headers_ignored_total",
+            "counter",
+            "Identity headers (--auth proxy) ignored for not coming from a trusted proxy.",
+            s.http.untrusted_identities(),
+        ),
+        (
             "logdeck_connections_open",
             "gauge",
             "Connections open now, upgraded ones included.",

@@ -40,6 +40,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(malformed_calls))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            crate::auth::identify,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             crate::metrics::count,
         ))
         .layer(axum::middleware::from_fn_with_state(

@@ -45,6 +45,8 @@ pub struct AppState {
     /// Turns for scans of a whole log (`lines?q=`), which run on the
     /// blocking pool: one per core.
     pub scans: Arc<tokio::sync::Semaphore>,
+    /// How people are authenticated.
+    pub auth: Arc<crate::auth::Auth>,
 }
 
 impl AppState {
@@ -74,6 +76,7 @@ impl AppState {
                 .time_to_live(RETRY_COOLDOWN)
                 .build(),
             scans: Arc::new(tokio::sync::Semaphore::new(scan_slots())),
+            auth: Arc::default(),
         }
     }
 }
@@ -93,8 +96,24 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-/// Requests answered, by status class (1xx … 5xx), for `/metrics`.
+/// Requests answered, by status class (1xx … 5xx), and identity headers
+/// ignored, for `/metrics`.
 #[derive(Debug, Default)]
 pub struct HttpStats {
     pub(crate) by_class: [std::sync::atomic::AtomicU64; 5],
+    untrusted_identities: std::sync::atomic::AtomicU64,
+}
+
+impl HttpStats {
+    /// Counts a proxy's identity header that came from elsewhere.
+    pub fn untrusted_identity(&self) {
+        self.untrusted_identities
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Identity headers ignored for not coming from a trusted proxy.
+    pub fn untrusted_identities(&self) -> u64 {
+        self.untrusted_identities
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
 }

@@ -1074,3 +1074,198 @@ fn the_document_check_can_fail() {
     assert!(check("/api/totals", 503, r#"{"error":"down"}"#));
     assert!(!check("/api/totals", 503, r#"{"message":"down"}"#));
 }
+
+/// The operations and what each needs, from the README's table.
+fn readme_roles() -> std::collections::BTreeMap<String, String> {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let table = readme
+        .split("<!-- roles -->")
+        .nth(1)
+        .and_then(|t| t.split("<!-- /roles -->").next())
+        .expect("the README has a roles table between <!-- roles --> markers");
+    table
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let op = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            Some((op.to_string(), cells.get(2)?.to_string()))
+        })
+        .collect()
+}
+
+/// Every operation of the OpenAPI document, asked as no one, a viewer, an
+/// editor and an admin (named by a trusted proxy), answers as the README's
+/// table says, which is what the document says; a name from an untrusted
+/// address is no one; changes land in the audit trail with who and where.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_answers_each_role_as_the_readme_says() {
+    use model::Role;
+    use server::auth::{
+        Auth, AuthMode, RoleMap,
+        proxy::{Proxy, parse_net},
+    };
+    let db = catalog::testing::sqlite().await;
+    let f = fixture(&db.catalog, 20, None).await;
+    let mut state = f.state.clone();
+    state.auth = std::sync::Arc::new(Auth {
+        mode: AuthMode::Proxy(Proxy {
+            user_header: "x-forwarded-user".parse().unwrap(),
+            groups_header: Some("x-forwarded-groups".parse().unwrap()),
+            trusted: vec![parse_net("10.9.0.0/16").unwrap()],
+            roles: RoleMap {
+                groups: vec![("qa".into(), Role::Editor), ("ops".into(), Role::Admin)],
+                default: Some(Role::Viewer),
+            },
+        }),
+    });
+    let app = router(state);
+    let table = readme_roles();
+    let doc = support::openapi::document();
+    let mut documented = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let need = op["x-role"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no x-role"));
+            documented.insert(
+                format!("{} {path}", method.to_uppercase()),
+                need.to_string(),
+            );
+        }
+    }
+    assert_eq!(
+        documented, table,
+        "the README's roles table and the document differ"
+    );
+
+    let run = f.inventory[0]["connection_id"].as_i64().unwrap();
+    let user = f.inventory[0]["username"].as_str().unwrap().to_string();
+    // (who, the proxy's user and groups headers, their role)
+    type Person<'a> = (&'a str, Option<(&'a str, &'a str)>, Option<Role>);
+    let people: [Person; 4] = [
+        ("no one", None, None),
+        ("viewer", Some(("vi", "")), Some(Role::Viewer)),
+        ("editor", Some(("ed", "x, qa")), Some(Role::Editor)),
+        ("admin", Some(("ad", "ops")), Some(Role::Admin)),
+    ];
+    let request =
+        |method: &str, uri: &str, person: Option<(&str, &str)>, from: [u8; 4], body: &str| {
+            let mut req = Request::builder().method(method).uri(uri);
+            if let Some((name, groups)) = person {
+                req = req
+                    .header("x-forwarded-user", name)
+                    .header("x-forwarded-groups", groups);
+            }
+            let mut req = req.body(Body::from(body.to_string())).unwrap();
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                    from, 40000,
+                ))));
+            req
+        };
+    for (op, need) in &table {
+        let (method, path) = op.split_once(' ').unwrap();
+        let uri = path
+            .replace("{id}", &run.to_string())
+            .replace("{log}", "server")
+            .replace(
+                "{name}",
+                &urlencode(if path.contains("tokens") {
+                    "no-such-token"
+                } else {
+                    &user
+                }),
+            );
+        let body = if op == "POST /api/tokens" {
+            r#"{"name": "made"}"#
+        } else {
+            ""
+        };
+        // Websockets and the event stream: the status only (a stream does
+        // not end).
+        let socket =
+            path.ends_with("/live") || path.ends_with("/ingest") || path.ends_with("/stream");
+        for (who, person, role) in &people {
+            let req = request(method, &uri, *person, [10, 9, 0, 1], body);
+            let status = if socket {
+                use tower::ServiceExt;
+                app.clone().oneshot(req).await.unwrap().status()
+            } else {
+                send(&app, req).await.0
+            };
+            let refused = matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN);
+            let expected = match need.as_str() {
+                "anyone" => None,
+                // Without a token the producer's operations refuse anyone.
+                "producer" if method == "POST" => Some(StatusCode::UNAUTHORIZED),
+                "producer" => None,
+                word => {
+                    let needed: Role = word.parse().unwrap();
+                    match role {
+                        None => Some(StatusCode::UNAUTHORIZED),
+                        Some(r) if !r.allows(needed) => Some(StatusCode::FORBIDDEN),
+                        Some(_) => None,
+                    }
+                }
+            };
+            match expected {
+                Some(want) => assert_eq!(status, want, "{op} as {who}"),
+                None if need != "producer" => assert!(!refused, "{op} as {who}: {status}"),
+                None => {}
+            }
+        }
+    }
+    // The page needs a viewer too; its bundle and health probes do not.
+    for (uri, who, want) in [
+        ("/", None, StatusCode::UNAUTHORIZED),
+        ("/", Some(("vi", "")), StatusCode::OK),
+        ("/healthz", None, StatusCode::OK),
+    ] {
+        let (status, _, _) = send(&app, request("GET", uri, who, [10, 9, 0, 1], "")).await;
+        assert_eq!(status, want, "{uri} as {who:?}");
+    }
+    // A name from an address that is not the proxy's is no one's.
+    let forged = request("GET", "/api/audit", Some(("ad", "ops")), [10, 10, 0, 1], "");
+    assert_eq!(send(&app, forged).await.0, StatusCode::UNAUTHORIZED);
+    // Who changed what, and from where.
+    let (status, _, body) = send(
+        &app,
+        request("GET", "/api/audit", Some(("ad", "ops")), [10, 9, 0, 1], ""),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let page: model::AuditPage = serde_json::from_slice(&body).unwrap();
+    let seen: Vec<(String, String, Option<String>)> = page
+        .entries
+        .iter()
+        .map(|e| (e.actor.clone(), e.action.to_string(), e.address.clone()))
+        .collect();
+    let at = Some("10.9.0.1".to_string());
+    assert!(
+        seen.contains(&("ed".into(), "bookmark".into(), at.clone())),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&("ad".into(), "token.create".into(), at.clone())),
+        "{seen:?}"
+    );
+    assert!(!seen.iter().any(|s| s.0 == "vi"), "{seen:?}");
+    let marked: Vec<model::Bookmark> = serde_json::from_slice(
+        &send(
+            &app,
+            request("GET", "/api/bookmarks", Some(("vi", "")), [10, 9, 0, 1], ""),
+        )
+        .await
+        .2,
+    )
+    .unwrap();
+    assert_eq!(
+        marked
+            .iter()
+            .map(|b| b.created_by.as_deref())
+            .collect::<Vec<_>>(),
+        [Some("ad")]
+    );
+    db.drop_schema().await;
+}

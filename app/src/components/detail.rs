@@ -77,6 +77,7 @@ fn RunBody(d: RunDetail, version: RwSignal<u32>) -> impl IntoView {
     let note = RwSignal::new(d.bookmark_note.clone().unwrap_or_default());
     let busy = RwSignal::new(None::<String>);
     let bookmarks = expect_context::<super::analytics::BookmarksChanged>().0;
+    let signed = super::me::Signed::get();
     let toggle = move |_| {
         let body =
             (!bookmarked).then(|| serde_json::json!({ "note": note.get_untracked() }).to_string());
@@ -124,12 +125,16 @@ fn RunBody(d: RunDetail, version: RwSignal<u32>) -> impl IntoView {
             </p>
         })}
         <div class="bookmark">
-            <button data-testid="bookmark" class:on=bookmarked on:click=toggle>
-                {if bookmarked { "★ Bookmarked" } else { "☆ Bookmark" }}
-            </button>
-            {(!bookmarked).then(|| view! {
-                <input type="text" placeholder="note (optional)" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
-            })}
+            // Only editors bookmark; others see whether it is marked.
+            <Show when=move || signed.may(model::Role::Editor)
+                fallback=move || bookmarked.then(|| view! { <span class="muted" data-testid="bookmarked">"★ Bookmarked"</span> })>
+                <button data-testid="bookmark" class:on=bookmarked on:click=toggle>
+                    {if bookmarked { "★ Bookmarked" } else { "☆ Bookmark" }}
+                </button>
+                {(!bookmarked).then(|| view! {
+                    <input type="text" placeholder="note (optional)" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
+                })}
+            </Show>
             {bookmarked.then(|| d.bookmark_note.clone().filter(|n| !n.is_empty()).map(|n| view! { <span class="muted">{n}</span> }))}
             {move || busy.get().map(|e| view! { <span class="error">{e}</span> })}
         </div>
@@ -331,8 +336,10 @@ fn RetryLog(id: i64, name: LogName) -> impl IntoView {
             answer.set(Some(send("PUT", url, None).await));
         });
     };
+    let signed = super::me::Signed::get();
     view! {
         {move || match answer.get() {
+            None if !signed.may(model::Role::Editor) => ().into_any(),
             None => view! {
                 <button class="small" data-testid=format!("retry-{}", name.as_str()) on:click=retry>"Retry"</button>
             }

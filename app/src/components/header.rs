@@ -35,6 +35,7 @@ pub fn Header() -> impl IntoView {
         <header class="topbar">
             <a class="brand" href="/">"logdeck"</a>
             <BuildsLink/>
+            <AdminLink/>
             <Transition fallback=|| view! { <span class="totals muted">"Loading totals…"</span> }>
                 {move || Suspend::new(async move {
                     match totals.await {
@@ -56,6 +57,7 @@ pub fn Header() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <super::me::MeBadge/>
         </header>
         <Controls/>
     }
@@ -79,6 +81,30 @@ fn BuildsLink() -> impl IntoView {
             on:click=move |ev| { ev.prevent_default(); nav.push(toggled) }>
             "Builds"
         </a>
+    }
+}
+
+/// The admin page's link, for admins.
+#[component]
+fn AdminLink() -> impl IntoView {
+    let nav = Nav::get();
+    let signed = super::me::Signed::get();
+    let on = move || nav.view.with(|v| v.page == Page::Admin);
+    let toggled = move |v: &mut crate::view::View| {
+        v.page = if v.page == Page::Admin {
+            Page::Runs
+        } else {
+            Page::Admin
+        };
+    };
+    move || {
+        signed.may(model::Role::Admin).then(|| view! {
+            <a class="pagelink" class:on=on aria-current=move || on().then_some("page") data-testid="nav-admin"
+                href=move || nav.view.with(|v| v.href_after(toggled))
+                on:click=move |ev| { ev.prevent_default(); nav.push(toggled) }>
+                "Admin"
+            </a>
+        })
     }
 }
 

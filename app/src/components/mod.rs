@@ -1,5 +1,6 @@
 //! The page and its parts.
 
+mod admin;
 mod analytics;
 mod builds;
 pub mod chart;
@@ -14,6 +15,7 @@ mod livecharts;
 mod livelog;
 mod loaded;
 mod logview;
+mod me;
 mod nav;
 mod split;
 mod table;
@@ -83,6 +85,7 @@ fn Dashboard() -> impl IntoView {
     let nav = nav::Nav::provide();
     feed::Feed::provide();
     header::PageTotals::provide();
+    me::Signed::provide();
     viewer_prefs::ViewerPrefs::provide();
     provide_context(analytics::BookmarksChanged(RwSignal::new(0)));
     let has_detail = Memo::new(move |_| nav.view.with(|v| v.run.is_some()));
@@ -105,6 +108,9 @@ fn Dashboard() -> impl IntoView {
             }.into_any(),
             crate::view::Page::History(user) => view! {
                 <main class="content page"><history::History user/></main>
+            }.into_any(),
+            crate::view::Page::Admin => view! {
+                <main class="content page"><admin::Admin/></main>
             }.into_any(),
         }}
     }

@@ -14,6 +14,7 @@ use server::state::AppState;
 
 /// Runs the server.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let auth = args.auth.build(args.listen)?;
     let catalog = args.storage.open_catalog().await?;
     let stores = args.storage.open_stores()?;
     first_start(&args, &catalog).await?;
@@ -55,6 +56,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut state = AppState::new(options, catalog.clone(), stores, live);
     state.public_hosts = std::sync::Arc::new(server::edge::public_hosts(&args.public_urls));
     state.population = args.population.rules();
+    state.auth = std::sync::Arc::new(auth);
     state.indexer.spawn(args.workers);
     server::population::spawn(
         catalog.clone(),

@@ -458,7 +458,11 @@ mod tests {
     description = "Queues the log's indexing job again with its attempts reset; the log and its run read `pending` until a worker takes it. 409 when the log's indexing has not failed; 429 (with `Retry-After`) within 10 s of the log's last retry.",
     params(("id" = i64, Path, description = "Run id"), ("log" = LogName, Path, description = "Which log of the run")),
     responses((status = 202, description = "Queued again"), (status = "default", description = "An error: `{\"error\": …}`", body = crate::problem::ErrorBody)))]
-pub async fn retry(State(s): State<AppState>, path: RunLog) -> ApiResult<Response> {
+pub async fn retry(
+    State(s): State<AppState>,
+    caller: crate::auth::Caller,
+    path: RunLog,
+) -> ApiResult<Response> {
     // The run and its log exist (else 404), whatever became of the job.
     location(&s, path).await?;
     let RunLog { id, log } = path;
@@ -491,6 +495,14 @@ pub async fn retry(State(s): State<AppState>, path: RunLog) -> ApiResult<Respons
     if s.catalog.retry_job(id, log, catalog::now_ms()).await? {
         s.retried.insert((id, log), ()).await;
         s.indexer.wake();
+        caller
+            .record(
+                &s,
+                model::AuditAction::Retry,
+                Some(format!("run {id} {log}")),
+                None,
+            )
+            .await;
         Ok(StatusCode::ACCEPTED.into_response())
     } else {
         Err(not_failed())

@@ -1,5 +1,6 @@
 //! The JSON API: everything the dashboard shows, for curl and Grafana too.
 
+pub mod access;
 pub mod analytics;
 pub mod export;
 pub mod feed;
@@ -13,39 +14,109 @@ pub mod runs;
 
 use axum::Router;
 use axum::routing::any;
-use utoipa_axum::router::OpenApiRouter;
+use model::Role;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
+use crate::auth::Need;
 use crate::state::AppState;
 
 /// Every endpoint, each registered with its OpenAPI description (the
 /// handler's `#[utoipa::path]`, which also gives the route's path and
-/// methods): what is served and what is documented cannot differ.
+/// methods) and what it needs of the person asking ([`needs`]): what is
+/// served, what is documented and who may use it cannot differ.
 fn endpoints() -> OpenApiRouter<AppState> {
+    use Need::{Anyone, Producer};
+    let viewer = Need::Role(Role::Viewer);
+    let editor = Need::Role(Role::Editor);
+    let admin = Need::Role(Role::Admin);
     OpenApiRouter::with_openapi(openapi::about())
-        .routes(routes!(runs::list))
-        .routes(routes!(export::export))
-        .routes(routes!(runs::get))
-        .routes(routes!(runs::put_bookmark, runs::delete_bookmark))
-        .routes(routes!(logs::series))
-        .routes(routes!(logs::lines))
-        .routes(routes!(logs::raw))
-        .routes(routes!(logs::retry))
-        .routes(routes!(live::viewer::live))
-        .routes(routes!(live::ingest::create_run))
-        .routes(routes!(live::ingest::ingest))
-        .routes(routes!(runs::totals))
-        .routes(routes!(runs::jobs))
-        .routes(routes!(runs::events))
-        .routes(routes!(feed::stream))
-        .routes(routes!(runs::bookmarks))
-        .routes(routes!(analytics::templates))
-        .routes(routes!(analytics::errors_vs_latency))
-        .routes(routes!(analytics::latency_histogram))
-        .routes(routes!(population::builds))
-        .routes(routes!(population::history))
-        .routes(routes!(openapi::serve))
-        .routes(routes!(crate::metrics::metrics))
+        .routes(needs(viewer, routes!(runs::list)))
+        .routes(needs(viewer, routes!(export::export)))
+        .routes(needs(viewer, routes!(runs::get)))
+        .routes(needs(
+            editor,
+            routes!(runs::put_bookmark, runs::delete_bookmark),
+        ))
+        .routes(needs(viewer, routes!(logs::series)))
+        .routes(needs(viewer, routes!(logs::lines)))
+        .routes(needs(viewer, routes!(logs::raw)))
+        .routes(needs(editor, routes!(logs::retry)))
+        .routes(needs(viewer, routes!(live::viewer::live)))
+        .routes(needs(Producer, routes!(live::ingest::create_run)))
+        .routes(needs(Producer, routes!(live::ingest::ingest)))
+        .routes(needs(viewer, routes!(runs::totals)))
+        .routes(needs(viewer, routes!(runs::jobs)))
+        .routes(needs(viewer, routes!(runs::events)))
+        .routes(needs(viewer, routes!(feed::stream)))
+        .routes(needs(viewer, routes!(runs::bookmarks)))
+        .routes(needs(viewer, routes!(analytics::templates)))
+        .routes(needs(viewer, routes!(analytics::errors_vs_latency)))
+        .routes(needs(viewer, routes!(analytics::latency_histogram)))
+        .routes(needs(viewer, routes!(population::builds)))
+        .routes(needs(viewer, routes!(population::history)))
+        .routes(needs(viewer, routes!(access::me)))
+        .routes(needs(admin, routes!(access::tokens, access::create_token)))
+        .routes(needs(admin, routes!(access::revoke_token)))
+        .routes(needs(admin, routes!(access::audit)))
+        .routes(needs(Anyone, routes!(openapi::serve)))
+        .routes(needs(viewer, routes!(crate::metrics::metrics)))
+}
+
+/// An operation that needs `need`: checked before its handler runs (see
+/// [`crate::auth`]), and said in the document as `x-role`, with the 401
+/// and 403 a person without that role gets.
+fn needs(
+    need: Need,
+    (schemas, mut paths, router): UtoipaMethodRouter<AppState>,
+) -> UtoipaMethodRouter<AppState> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let refusal = |what: &str| {
+        ResponseBuilder::new()
+            .description(what)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    };
+    for item in paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+            &mut item.options,
+            &mut item.trace,
+        ];
+        for op in ops.into_iter().flatten() {
+            op.extensions
+                .get_or_insert_default()
+                .insert("x-role".into(), need.word().into());
+            if let Need::Role(role) = need {
+                let answers = &mut op.responses.responses;
+                answers.insert(
+                    "401".into(),
+                    refusal("Nobody is signed in (when the server asks people to sign in)").into(),
+                );
+                answers.insert(
+                    "403".into(),
+                    refusal(&format!("The person signed in lacks the {role} role")).into(),
+                );
+            }
+        }
+    }
+    let router = match need {
+        Need::Role(_) => router.route_layer(axum::middleware::from_fn(move |req, next| {
+            crate::auth::require(need, req, next)
+        })),
+        Need::Anyone | Need::Producer => router,
+    };
+    (schemas, paths, router)
 }
 
 /// The API's routes; any other `/api/…` path is a JSON 404.

@@ -95,3 +95,36 @@ impl<S: Send + Sync> FromRequestParts<S> for UserName {
         Ok(UserName(name.to_string()))
     }
 }
+
+/// `{name}`: a producer token's name (see [`token_name`]).
+#[derive(Debug, Clone)]
+pub struct TokenName(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for TokenName {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<TokenName, Problem> {
+        let p = params(parts, state).await?;
+        token_name(param(&p, "name")?)
+            .map(TokenName)
+            .map_err(Problem::bad_request)
+    }
+}
+
+/// Longest producer token name, in characters.
+pub const MAX_TOKEN_NAME: usize = 100;
+
+/// A producer token's name, trimmed: 1 to 100 characters, no control
+/// characters (the one rule of `logdeck token create` and the API).
+pub fn token_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_TOKEN_NAME
+        || name.chars().any(char::is_control)
+    {
+        return Err(format!(
+            "a token name is 1 to {MAX_TOKEN_NAME} characters without control characters"
+        ));
+    }
+    Ok(name.to_string())
+}

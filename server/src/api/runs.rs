@@ -6,14 +6,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use catalog::now_ms;
 use model::{
-    Bookmark, Event, JobStatus, Level, LogName, RunDetail, RunPage, RunQuery, Sort, TemplateRef,
-    Totals,
+    AuditAction, Bookmark, Event, JobStatus, Level, LogName, RunDetail, RunPage, RunQuery, Sort,
+    TemplateRef, Totals,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::path::RunId;
 use super::query::{Int, NoParams, Query, from_text_opt};
+use crate::auth::Caller;
 use crate::problem::{ApiResult, ErrorBody, Problem};
 use crate::state::AppState;
 
@@ -204,6 +205,7 @@ pub struct BookmarkBody {
     responses((status = 204, description = "Bookmarked"), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
 pub async fn put_bookmark(
     State(s): State<AppState>,
+    caller: Caller,
     RunId(id): RunId,
     body: Bytes,
 ) -> ApiResult<StatusCode> {
@@ -213,7 +215,14 @@ pub async fn put_bookmark(
         serde_json::from_slice(&body)
             .map_err(|e| Problem::bad_request(format!("body must be {{\"note\": \"…\"}}: {e}")))?
     };
-    if s.catalog.set_bookmark(id, &body.note, now_ms()).await? {
+    if s.catalog
+        .set_bookmark(id, &body.note, caller.name(), now_ms())
+        .await?
+    {
+        let note = (!body.note.is_empty()).then_some(body.note);
+        caller
+            .record(&s, AuditAction::Bookmark, Some(format!("run {id}")), note)
+            .await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(Problem::not_found(format!("no run {id}")))
@@ -224,8 +233,15 @@ pub async fn put_bookmark(
 #[utoipa::path(delete, path = "/api/runs/{id}/bookmark", summary = "Remove a bookmark",
     params(("id" = i64, Path, description = "Run id")),
     responses((status = 204, description = "Removed"), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
-pub async fn delete_bookmark(State(s): State<AppState>, RunId(id): RunId) -> ApiResult<StatusCode> {
+pub async fn delete_bookmark(
+    State(s): State<AppState>,
+    caller: Caller,
+    RunId(id): RunId,
+) -> ApiResult<StatusCode> {
     if s.catalog.remove_bookmark(id).await? {
+        caller
+            .record(&s, AuditAction::Unbookmark, Some(format!("run {id}")), None)
+            .await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(Problem::not_found(format!("run {id} is not bookmarked")))

@@ -43,6 +43,10 @@ pub enum AuthError {
     Unavailable(String),
 }
 
+/// The name a token given with `--ingest-token` goes by (in the audit
+/// trail, as the person a `tail` reads for).
+pub const CONFIGURED: &str = "configured token";
+
 /// The SHA-256 of a token, in hex: what the catalog keeps.
 pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
@@ -146,8 +150,8 @@ impl Tokens {
     }
 
     /// Checks the request's bearer token against the configured tokens,
-    /// then the catalog's.
-    pub async fn check(&self, headers: &HeaderMap, catalog: &Catalog) -> Result<(), AuthError> {
+    /// then the catalog's; a valid one's name (see [`Tokens::check_bearer`]).
+    pub async fn check(&self, headers: &HeaderMap, catalog: &Catalog) -> Result<String, AuthError> {
         self.check_bearer(bearer(headers), catalog).await
     }
 
@@ -160,7 +164,7 @@ impl Tokens {
         headers: &HeaderMap,
         catalog: &Catalog,
         client: Option<std::net::IpAddr>,
-    ) -> Result<(), AuthError> {
+    ) -> Result<String, AuthError> {
         let now = std::time::Instant::now();
         if let Some(ip) = client
             && let Some(wait) = self.guesses.refused_for(ip, now)
@@ -184,31 +188,31 @@ impl Tokens {
         checked
     }
 
-    /// Checks a bearer token (or why there is none) as [`Tokens::check`].
+    /// Checks a bearer token (or why there is none) as [`Tokens::check`]:
+    /// a valid one's name is the catalog's, or [`CONFIGURED`].
     pub async fn check_bearer(
         &self,
         given: Result<&str, AuthError>,
         catalog: &Catalog,
-    ) -> Result<(), AuthError> {
+    ) -> Result<String, AuthError> {
         if let Ok(g) = given
             && self.configured(g)
         {
-            return Ok(());
+            return Ok(CONFIGURED.to_string());
         }
         let unavailable = |e: catalog::CatalogError| AuthError::Unavailable(e.to_string());
         if let Ok(g) = given
-            && catalog
+            && let Some(name) = catalog
                 .token_by_hash(&token_hash(g))
                 .await
                 .map_err(unavailable)?
-                .is_some()
         {
-            return Ok(());
+            return Ok(name);
         }
         if self.tokens.is_empty() && catalog.tokens().await.map_err(unavailable)?.is_empty() {
             return Err(AuthError::NoTokens);
         }
-        given.map(|_| ()).and(Err(AuthError::Wrong))
+        given.and(Err(AuthError::Wrong))
     }
 }
 
@@ -263,7 +267,10 @@ mod tests {
             Err(AuthError::NoTokens)
         );
         let t = Tokens::new(["s3cret".to_string(), String::new()]);
-        assert_eq!(t.check(&bearer_of("s3cret"), c).await, Ok(()));
+        assert_eq!(
+            t.check(&bearer_of("s3cret"), c).await,
+            Ok(CONFIGURED.into())
+        );
         assert_eq!(t.check(&bearer_of("s3cre"), c).await, Err(AuthError::Wrong));
         assert_eq!(
             t.check(&bearer_of("s3cret2"), c).await,
@@ -274,8 +281,8 @@ mod tests {
         let made = new_token();
         assert!(made.starts_with("ldk_") && made.len() == 52);
         c.create_token("ci", &token_hash(&made), 1).await.unwrap();
-        assert_eq!(none.check(&bearer_of(&made), c).await, Ok(()));
-        assert_eq!(t.check(&bearer_of(&made), c).await, Ok(()));
+        assert_eq!(none.check(&bearer_of(&made), c).await, Ok("ci".into()));
+        assert_eq!(t.check(&bearer_of(&made), c).await, Ok("ci".into()));
         assert_eq!(
             none.check(&bearer_of("other"), c).await,
             Err(AuthError::Wrong)

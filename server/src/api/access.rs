@@ -1,0 +1,138 @@
+//! Who is signed in, producer tokens managed from the page and the API,
+//! and the audit trail.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use model::{AuditAction, AuditPage, Me, NewToken, TokenInfo};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::path::{TokenName, token_name};
+use super::query::{Int, NoParams, Query};
+use crate::auth::Caller;
+use crate::live::tokens::{new_token, token_hash};
+use crate::problem::{ApiResult, ErrorBody, Problem};
+use crate::state::AppState;
+
+/// `GET /api/me`
+#[utoipa::path(get, path = "/api/me", summary = "Who is signed in, and their role",
+    responses((status = 200, description = "The person the request is for", body = Me), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+pub async fn me(caller: Caller, _: Query<NoParams>) -> ApiResult<Json<Me>> {
+    caller
+        .who
+        .as_ref()
+        .and_then(|w| w.me())
+        .map(Json)
+        .ok_or_else(|| Problem {
+            status: StatusCode::UNAUTHORIZED,
+            message: "nobody is signed in".into(),
+        })
+}
+
+/// `GET /api/tokens`
+#[utoipa::path(get, path = "/api/tokens", summary = "Producer tokens (their names; the secrets are never shown again)",
+    responses((status = 200, description = "Tokens by name", body = Vec<TokenInfo>), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+pub async fn tokens(
+    State(s): State<AppState>,
+    _: Query<NoParams>,
+) -> ApiResult<Json<Vec<TokenInfo>>> {
+    let tokens = s.catalog.tokens().await?;
+    Ok(Json(
+        tokens
+            .into_iter()
+            .map(|(name, created_ms)| TokenInfo { name, created_ms })
+            .collect(),
+    ))
+}
+
+/// Body of `POST /api/tokens`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenBody {
+    /// 1 to 100 characters, unique.
+    #[schema(min_length = 1, max_length = 100)]
+    name: String,
+}
+
+/// `POST /api/tokens` with `{"name": "…"}`
+#[utoipa::path(post, path = "/api/tokens", summary = "Create a producer token; its secret is in this answer only",
+    request_body(content = TokenBody),
+    responses((status = 201, description = "Created", body = NewToken), (status = 409, description = "A token has that name", body = ErrorBody), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+pub async fn create_token(
+    State(s): State<AppState>,
+    caller: Caller,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<NewToken>)> {
+    let body: TokenBody = serde_json::from_slice(&body)
+        .map_err(|e| Problem::bad_request(format!("body must be {{\"name\": \"…\"}}: {e}")))?;
+    let name = token_name(&body.name).map_err(Problem::bad_request)?;
+    let token = new_token();
+    if !s
+        .catalog
+        .create_token(&name, &token_hash(&token), catalog::now_ms())
+        .await?
+    {
+        return Err(Problem {
+            status: StatusCode::CONFLICT,
+            message: format!("a token named {name:?} exists; revoke it first or pick another name"),
+        });
+    }
+    caller
+        .record(&s, AuditAction::TokenCreate, Some(name.clone()), None)
+        .await;
+    Ok((StatusCode::CREATED, Json(NewToken { name, token })))
+}
+
+/// `DELETE /api/tokens/{name}`
+#[utoipa::path(delete, path = "/api/tokens/{name}", summary = "Revoke a producer token: its producers' sockets close",
+    params(("name" = String, Path, description = "The token's name", min_length = 1, max_length = 100)),
+    responses((status = 204, description = "Revoked"), (status = 404, description = "No token has that name", body = ErrorBody), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+pub async fn revoke_token(
+    State(s): State<AppState>,
+    caller: Caller,
+    TokenName(name): TokenName,
+) -> ApiResult<StatusCode> {
+    if !s.catalog.revoke_token(&name).await? {
+        return Err(Problem::not_found(format!("no token named {name:?}")));
+    }
+    caller
+        .record(&s, AuditAction::TokenRevoke, Some(name), None)
+        .await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Parameters of the audit trail.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// Entries older than this one (the previous page's `next`).
+    #[param(minimum = 1)]
+    before: Option<i64>,
+    /// Entries in the page.
+    #[param(inline)]
+    limit: AuditLimit,
+}
+
+/// Entries in one page of the audit trail.
+type AuditLimit = Int<1, 500, 100>;
+
+/// `GET /api/audit?before=&limit=100`
+#[utoipa::path(get, path = "/api/audit", summary = "The audit trail: who changed what, when and from where, newest first",
+    params(AuditParams),
+    responses((status = 200, description = "A page of entries and the cursor of the next", body = AuditPage), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+pub async fn audit(
+    State(s): State<AppState>,
+    Query(p): Query<AuditParams>,
+) -> ApiResult<Json<AuditPage>> {
+    if p.before.is_some_and(|b| b < 1) {
+        return Err(Problem::bad_request(
+            "before must be an entry's id (1 or more)",
+        ));
+    }
+    Ok(Json(
+        s.catalog.audit_page(p.before, p.limit.0 as u32).await?,
+    ))
+}

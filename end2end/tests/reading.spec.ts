@@ -741,7 +741,7 @@ test.describe('accessibility', () => {
         const context = await browser.newContext({ baseURL, viewport: vp, colorScheme: scheme, bypassCSP: true });
         const page = await context.newPage();
         const { run } = await longClientLog(page);
-        const pages = ['/', `/?run=${run.id}&log=client&line=3`, '/?page=builds', '/?history=e2e.history%40example.org'];
+        const pages = ['/', `/?run=${run.id}&log=client&line=3`, '/?page=builds', '/?history=e2e.history%40example.org', '/?page=admin'];
         for (const url of pages) {
           await page.goto(url);
           await hydrated(page);

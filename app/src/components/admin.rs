@@ -129,7 +129,7 @@ fn Audit() -> impl IntoView {
                     return view! { <p class="muted">"Nothing changed yet."</p> }.into_any();
                 }
                 view! {
-                    <table class="audit">
+                    <div class="scroll"><table class="audit">
                         <thead><tr><th>"when (UTC)"</th><th>"who"</th><th>"what"</th><th>"on"</th><th>"from"</th><th>"detail"</th></tr></thead>
                         <tbody>
                             {entries.get().into_iter().map(|e| view! {
@@ -143,7 +143,7 @@ fn Audit() -> impl IntoView {
                                 </tr>
                             }).collect_view()}
                         </tbody>
-                    </table>
+                    </table></div>
                 }.into_any()
             })}
             {move || next.get().map(|n| view! {

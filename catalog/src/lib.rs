@@ -10,6 +10,7 @@ pub mod analytics;
 pub mod audit;
 mod bookmarks;
 mod builds;
+pub mod sessions;
 pub use builds::BARS;
 mod cursor;
 mod events;

@@ -83,6 +83,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0012_audit.sql"),
         include_str!("../migrations/postgres/0012_audit.sql"),
     ),
+    (
+        13,
+        "signed-in sessions",
+        include_str!("../migrations/shared/0013_sessions.sql"),
+        include_str!("../migrations/shared/0013_sessions.sql"),
+    ),
 ];
 
 #[derive(Debug)]

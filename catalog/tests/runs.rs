@@ -757,3 +757,40 @@ async fn the_audit_trail_pages_newest_first_and_outlives_a_restart_postgres() {
         the_audit_trail_pages_newest_first_and_outlives_a_restart(db).await;
     }
 }
+
+/// Sessions: found until they expire, renewed, ended; only by their hash.
+async fn sessions_expire_renew_and_end(cat: &Catalog) {
+    use catalog::sessions::Session;
+    let s = Session {
+        name: "ana".into(),
+        role: Some(model::Role::Editor),
+        created_ms: 1_000,
+        expires_ms: 5_000,
+    };
+    cat.create_session("h1", &s).await.unwrap();
+    cat.create_session(
+        "h2",
+        &Session {
+            role: None,
+            ..s.clone()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(cat.session("h1", 4_999).await.unwrap(), Some(s.clone()));
+    assert_eq!(cat.session("h1", 5_000).await.unwrap(), None, "expired");
+    assert_eq!(cat.session("nope", 0).await.unwrap(), None);
+    assert_eq!(cat.session("h2", 0).await.unwrap().unwrap().role, None);
+    cat.renew_session("h1", 9_000).await.unwrap();
+    assert_eq!(
+        cat.session("h1", 8_000).await.unwrap().unwrap().expires_ms,
+        9_000
+    );
+    assert!(cat.end_session("h1", 6_000).await.unwrap());
+    assert_eq!(cat.session("h1", 0).await.unwrap(), None);
+    // Ending one clears the expired ones too.
+    assert_eq!(cat.session("h2", 0).await.unwrap(), None);
+    assert!(!cat.end_session("h1", 6_000).await.unwrap());
+}
+
+on_both!(sessions_expire_renew_and_end);

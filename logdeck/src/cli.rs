@@ -36,7 +36,7 @@ pub struct Cli {
 impl Cli {
     /// The subcommand to run: `serve` when none is named.
     pub fn into_command(self) -> Command {
-        self.command.unwrap_or(Command::Serve(self.serve))
+        self.command.unwrap_or(Command::Serve(Box::new(self.serve)))
     }
 }
 
@@ -45,7 +45,7 @@ impl Cli {
 pub enum Command {
     /// Serve the dashboard (default). On first start with an empty data
     /// directory, a sample corpus is generated so there is something to see.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Write a deterministic sample corpus: an inventory and its session logs.
     Sample(SampleArgs),
     /// Parse log files and print their counts, metrics and most common errors.
@@ -200,8 +200,10 @@ pub struct ServeArgs {
 pub struct AuthArgs {
     /// How people are authenticated: `none` (whoever reaches the server may
     /// do anything; the default only while listening on a loopback
-    /// address) or `proxy` (a reverse proxy such as oauth2-proxy signs
-    /// people in and names them in a header; needs --trusted-proxy).
+    /// address), `proxy` (a reverse proxy such as oauth2-proxy signs
+    /// people in and names them in a header; needs --trusted-proxy) or
+    /// `oidc` (people sign in with an OpenID Connect provider; needs
+    /// --oidc-issuer, --oidc-client-id and --public-url).
     #[arg(long, env = "LOGDECK_AUTH", value_enum)]
     pub auth: Option<AuthKind>,
     /// The header a trusted proxy names the signed-in person in.
@@ -235,6 +237,41 @@ pub struct AuthArgs {
     /// editor, admin, or `none` (they may do nothing).
     #[arg(long, env = "LOGDECK_DEFAULT_ROLE", default_value = "viewer", value_parser = parse_default_role)]
     pub default_role: DefaultRole,
+    /// The OpenID Connect provider's issuer URL (its discovery document is
+    /// under it at `/.well-known/openid-configuration`).
+    #[arg(long, env = "LOGDECK_OIDC_ISSUER")]
+    pub oidc_issuer: Option<url::Url>,
+    /// This dashboard's client id at the provider. Register
+    /// `PUBLIC_URL/auth/callback` as its redirect URI and
+    /// `PUBLIC_URL/auth/signed-out` as its post-logout redirect URI.
+    #[arg(long, env = "LOGDECK_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// The client's secret (none: a public client, PKCE alone).
+    #[arg(long, env = "LOGDECK_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// Scopes asked for besides `openid`.
+    #[arg(
+        long,
+        env = "LOGDECK_OIDC_SCOPES",
+        default_value = "profile email groups",
+        value_delimiter = ' '
+    )]
+    pub oidc_scopes: Vec<String>,
+    /// The claim that names the person (else `preferred_username`, `email`,
+    /// `sub`).
+    #[arg(
+        long,
+        env = "LOGDECK_OIDC_NAME_CLAIM",
+        default_value = "preferred_username"
+    )]
+    pub oidc_name_claim: String,
+    /// The claim that lists the person's groups (mapped by --role).
+    #[arg(long, env = "LOGDECK_OIDC_GROUPS_CLAIM", default_value = "groups")]
+    pub oidc_groups_claim: String,
+    /// Hours a signed-in session lasts without being used; used past half
+    /// of that it is renewed.
+    #[arg(long, env = "LOGDECK_SESSION_HOURS", default_value_t = 12.0)]
+    pub session_hours: f64,
 }
 
 /// `--default-role`: a role, or none at all.
@@ -246,6 +283,7 @@ pub struct DefaultRole(pub Option<model::Role>);
 pub enum AuthKind {
     None,
     Proxy,
+    Oidc,
 }
 
 fn parse_default_role(s: &str) -> Result<DefaultRole, String> {
@@ -261,8 +299,17 @@ impl AuthArgs {
     /// The authentication for a server listening on `listen`: without
     /// `--auth`, nobody signs in on a loopback address, and any other
     /// address is refused (with how to choose).
-    pub fn build(&self, listen: SocketAddr) -> anyhow::Result<server::auth::Auth> {
+    pub fn build(
+        &self,
+        listen: SocketAddr,
+        public_urls: &[url::Url],
+    ) -> anyhow::Result<server::auth::Auth> {
+        use server::auth::oidc::{Oidc, OidcConfig};
         use server::auth::{Auth, AuthMode, RoleMap, proxy::Proxy};
+        let roles = RoleMap {
+            groups: self.roles.clone(),
+            default: self.default_role.0,
+        };
         let kind = match self.auth {
             Some(kind) => kind,
             None if listen.ip().is_loopback() => AuthKind::None,
@@ -296,11 +343,42 @@ impl AuthArgs {
                     user_header: self.proxy_user_header.clone(),
                     groups_header,
                     trusted: self.trusted_proxies.clone(),
-                    roles: RoleMap {
-                        groups: self.roles.clone(),
-                        default: self.default_role.0,
-                    },
+                    roles,
                 })
+            }
+            AuthKind::Oidc => {
+                let (Some(issuer), Some(client_id)) = (&self.oidc_issuer, &self.oidc_client_id)
+                else {
+                    anyhow::bail!(
+                        "--auth oidc needs --oidc-issuer (the provider's issuer URL) and --oidc-client-id \
+                         (this dashboard's client at the provider)"
+                    );
+                };
+                let Some(public_url) = public_urls.first() else {
+                    anyhow::bail!(
+                        "--auth oidc needs --public-url: the address people open the dashboard at, \
+                         under which the provider sends them back (PUBLIC_URL/auth/callback)"
+                    );
+                };
+                if !(self.session_hours > 0.0 && self.session_hours <= 24.0 * 90.0) {
+                    anyhow::bail!("--session-hours must be more than 0 and at most 2160 (90 days)");
+                }
+                AuthMode::Oidc(std::sync::Arc::new(Oidc::new(OidcConfig {
+                    issuer: issuer.clone(),
+                    client_id: client_id.clone(),
+                    client_secret: self.oidc_client_secret.clone().filter(|s| !s.is_empty()),
+                    public_url: public_url.clone(),
+                    scopes: self
+                        .oidc_scopes
+                        .iter()
+                        .filter(|s| !s.is_empty())
+                        .cloned()
+                        .collect(),
+                    name_claim: self.oidc_name_claim.clone(),
+                    groups_claim: self.oidc_groups_claim.clone(),
+                    roles,
+                    session: std::time::Duration::from_secs_f64(self.session_hours * 3600.0),
+                })?))
             }
         };
         Ok(Auth { mode })

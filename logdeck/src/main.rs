@@ -14,7 +14,7 @@ fn main() -> anyhow::Result<()> {
     match cli.into_command() {
         Command::Serve(args) => {
             init_tracing();
-            tokio::runtime::Runtime::new()?.block_on(cmd::serve::run(args))
+            tokio::runtime::Runtime::new()?.block_on(cmd::serve::run(*args))
         }
         Command::Replay(args) => {
             tokio::runtime::Runtime::new()?.block_on(client::replay::run(args))

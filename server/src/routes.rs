@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(crate::api::routes())
+        .merge(crate::auth::oidc::routes())
         .merge(crate::assets::routes(&root, published(&options)))
         .leptos_routes_with_context(&state, routes, page_context.clone(), move || {
             shell(options.clone())

@@ -41,6 +41,11 @@ pub fn MeBadge() -> impl IntoView {
                 <span class="me" data-testid="me" title=format!("Signed in as {} ({})", m.name, m.role)>
                     <span class="me-name">{m.name.clone()}</span>
                     <span class="badge role">{m.role.as_str()}</span>
+                    {m.can_sign_out.then(|| view! {
+                        <form method="post" action="/auth/sign-out" class="sign-out">
+                            <button type="submit" class="link" data-testid="sign-out">"Sign out"</button>
+                        </form>
+                    })}
                 </span>
             }
         })

@@ -14,7 +14,7 @@ use server::state::AppState;
 
 /// Runs the server.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let auth = args.auth.build(args.listen)?;
+    let auth = args.auth.build(args.listen, &args.public_urls)?;
     let catalog = args.storage.open_catalog().await?;
     let stores = args.storage.open_stores()?;
     first_start(&args, &catalog).await?;

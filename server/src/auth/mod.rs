@@ -15,6 +15,7 @@
 //! request that may not is answered 401 (no one) or 403 (naming the role
 //! needed), as JSON.
 
+pub mod oidc;
 pub mod proxy;
 
 use std::net::IpAddr;
@@ -50,6 +51,8 @@ pub enum How {
     Proxy,
     /// A producer token.
     Token,
+    /// A session begun by signing in with the identity provider.
+    Session,
 }
 
 impl Who {
@@ -59,7 +62,7 @@ impl Who {
             name: self.name.clone(),
             role: self.role?,
             signed_in: self.how != How::Open,
-            can_sign_out: false,
+            can_sign_out: self.how == How::Session,
         })
     }
 }
@@ -95,6 +98,8 @@ pub enum AuthMode {
     None,
     /// A reverse proxy in front authenticates and names the person.
     Proxy(proxy::Proxy),
+    /// People sign in with an OpenID Connect provider.
+    Oidc(Arc<oidc::Oidc>),
 }
 
 /// Which groups give which role, and the role of a person in none of them.
@@ -163,6 +168,19 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
     if page_needs_viewer(path)
         && let Err(refusal) = allowed(who.as_ref(), Need::Role(Role::Viewer), &state.auth)
     {
+        // A browser asking for the page goes to sign in, and comes back.
+        if who.is_none()
+            && matches!(state.auth.mode, AuthMode::Oidc(_))
+            && req.method() == axum::http::Method::GET
+            && !path.starts_with("/api/")
+        {
+            let next = req.uri().path_and_query().map_or("/", |p| p.as_str());
+            let to = format!(
+                "/auth/sign-in?next={}",
+                url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            );
+            return axum::response::Redirect::to(&to).into_response();
+        }
         return refusal.into_response();
     }
     if let Some(who) = who {
@@ -200,6 +218,7 @@ async fn who(
             return (Some(local), None);
         }
         AuthMode::Proxy(p) => p.person(headers, peer, &state.http),
+        AuthMode::Oidc(o) => o.person(state, headers).await,
     };
     if by_proxy.is_some() || !headers.contains_key(axum::http::header::AUTHORIZATION) {
         return (by_proxy, None);
@@ -221,6 +240,7 @@ fn page_needs_viewer(path: &str) -> bool {
     !(path == "/healthz"
         || path == "/readyz"
         || path.starts_with("/pkg/")
+        || path.starts_with("/auth/")
         || path == "/favicon.ico"
         || (path.starts_with("/api/") && !path.starts_with("/api/fn/")))
 }
@@ -258,6 +278,7 @@ pub fn allowed(who: Option<&Who>, need: Need, auth: &Auth) -> Result<(), Refusal
     let Some(who) = who else {
         let how = match auth.mode {
             AuthMode::Proxy(_) => "through the proxy in front of this server",
+            AuthMode::Oidc(_) => "at /auth/sign-in",
             AuthMode::None => "",
         };
         return Err(Refusal {

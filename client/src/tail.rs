@@ -242,7 +242,7 @@ pub async fn run(args: TailArgs) -> anyhow::Result<()> {
             from: args.from,
             last: args.last,
             follow: args.follow,
-            token: args.token.as_deref(),
+            token: args.token.as_deref().filter(|t| !t.is_empty()),
         },
         |l| {
             let mut s = String::with_capacity(l.text.len() + 40);

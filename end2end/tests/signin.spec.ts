@@ -60,6 +60,18 @@ async function as(browser: Browser, user: string, groups: string, size = { width
   return ctx.newPage();
 }
 
+/** Runs the logdeck binary against the signed-in server. */
+function program(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(bin, args, { env: { ...process.env, LOGDECK_SERVER: base, LOGDECK_TOKEN: '' } });
+    let out = '';
+    let err = '';
+    p.stdout!.on('data', (d) => (out += d.toString()));
+    p.stderr!.on('data', (d) => (err += d.toString()));
+    p.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
 async function hydrated(page: Page) {
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 20_000 });
 }
@@ -129,6 +141,19 @@ test('an editor bookmarks (recorded as theirs); an admin makes a token, shown on
     expect(listed).not.toContain(secret);
     const withToken = await admin.request.get(`${base}/api/totals`, { headers: { Authorization: `Bearer ${secret}`, 'X-Forwarded-User': '' } });
     expect(withToken.status()).toBe(200);
+    if (scheme === 'light') {
+      // Programs keep working with it: run streams, tail reads (with the
+      // token; without one it is told to sign in).
+      const run = await program(['run', '--token', secret, '--', 'python3', '-c', 'print("hello from a signed-in server")']);
+      expect(run.code).toBe(0);
+      const id = /run (\d+) at/.exec(run.err)![1];
+      const tail = await program(['tail', '--token', secret, id]);
+      expect(tail.code).toBe(0);
+      expect(tail.out).toBe('hello from a signed-in server\n');
+      const anonymous = await program(['tail', id]);
+      expect(anonymous.code).not.toBe(0);
+      expect(anonymous.err).toContain('401');
+    }
     // The audit trail: the editor's bookmark and this token, with who and from where.
     await admin.reload();
     await hydrated(admin);

@@ -8,7 +8,7 @@ import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as net from 'net';
+import { freePort, up } from './spawned';
 import * as crypto from 'crypto';
 
 const shots = process.env.LOGDECK_E2E_SHOTS ?? 'screenshots';
@@ -19,28 +19,6 @@ let server: ChildProcess;
 let base: string;
 let issuer: string;
 let data: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function up(url: string) {
-  for (let i = 0; i < 120; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} did not answer`);
-}
 
 test.beforeAll(async () => {
   data = fs.mkdtempSync(path.join(os.tmpdir(), 'logdeck-oidc-'));

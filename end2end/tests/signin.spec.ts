@@ -7,7 +7,7 @@ import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as net from 'net';
+import { freePort, up } from './spawned';
 
 const shots = process.env.LOGDECK_E2E_SHOTS ?? 'screenshots';
 const bin = process.env.LOGDECK_E2E_BIN ?? '../target/debug/logdeck';
@@ -16,16 +16,6 @@ let server: ChildProcess;
 let base: string;
 let data: string;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 test.beforeAll(async () => {
   data = fs.mkdtempSync(path.join(os.tmpdir(), 'logdeck-signin-'));
   base = `http://127.0.0.1:${await freePort()}`;
@@ -33,15 +23,7 @@ test.beforeAll(async () => {
     'serve', '--listen', base.slice('http://'.length), '--data-dir', data, '--sample-connections', '20',
     '--auth', 'proxy', '--trusted-proxy', '127.0.0.1', '--role', 'editor=qa', '--role', 'admin=ops',
   ], { env: { ...process.env, LOGDECK_LOG: 'warn' }, stdio: 'ignore' });
-  for (let i = 0; i < 120; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('the signed-in server did not start');
+  await up(`${base}/readyz`);
 });
 
 test.afterAll(async () => {

@@ -129,7 +129,7 @@ fn Audit() -> impl IntoView {
                     return view! { <p class="muted">"Nothing changed yet."</p> }.into_any();
                 }
                 view! {
-                    <div class="scroll"><table class="audit">
+                    <div class="scroll" tabindex="0" role="region" aria-label="Audit trail entries"><table class="audit">
                         <thead><tr><th>"when (UTC)"</th><th>"who"</th><th>"what"</th><th>"on"</th><th>"from"</th><th>"detail"</th></tr></thead>
                         <tbody>
                             {entries.get().into_iter().map(|e| view! {

@@ -34,7 +34,7 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="topbar">
             <a class="brand" href="/">"logdeck"</a>
-            <BuildsLink/>
+            <PageLink page=Page::Builds label="Builds" testid="nav-builds"/>
             <AdminLink/>
             <Transition fallback=|| view! { <span class="totals muted">"Loading totals…"</span> }>
                 {move || Suspend::new(async move {
@@ -63,23 +63,26 @@ pub fn Header() -> impl IntoView {
     }
 }
 
-/// The way to the builds view (and back).
+/// The way to a page of its own (and back to the runs): `page=builds`,
+/// `page=admin`.
 #[component]
-fn BuildsLink() -> impl IntoView {
+fn PageLink(page: Page, label: &'static str, testid: &'static str) -> impl IntoView {
     let nav = Nav::get();
-    let on = move || nav.view.with(|v| v.page == Page::Builds);
+    let target = page.clone();
+    let on = move || nav.view.with(|v| v.page == target);
     let toggled = move |v: &mut crate::view::View| {
-        v.page = if v.page == Page::Builds {
+        v.page = if v.page == page {
             Page::Runs
         } else {
-            Page::Builds
+            page.clone()
         };
     };
+    let go = toggled.clone();
     view! {
-        <a class="pagelink" class:on=on aria-current=move || on().then_some("page") data-testid="nav-builds"
-            href=move || nav.view.with(|v| v.href_after(toggled))
-            on:click=move |ev| { ev.prevent_default(); nav.push(toggled) }>
-            "Builds"
+        <a class="pagelink" class:on=on.clone() aria-current=move || on().then_some("page") data-testid=testid
+            href=move || nav.view.with(|v| v.href_after(toggled.clone()))
+            on:click=move |ev| { ev.prevent_default(); nav.push(go.clone()) }>
+            {label}
         </a>
     }
 }
@@ -87,24 +90,11 @@ fn BuildsLink() -> impl IntoView {
 /// The admin page's link, for admins.
 #[component]
 fn AdminLink() -> impl IntoView {
-    let nav = Nav::get();
     let signed = super::me::Signed::get();
-    let on = move || nav.view.with(|v| v.page == Page::Admin);
-    let toggled = move |v: &mut crate::view::View| {
-        v.page = if v.page == Page::Admin {
-            Page::Runs
-        } else {
-            Page::Admin
-        };
-    };
     move || {
-        signed.may(model::Role::Admin).then(|| view! {
-            <a class="pagelink" class:on=on aria-current=move || on().then_some("page") data-testid="nav-admin"
-                href=move || nav.view.with(|v| v.href_after(toggled))
-                on:click=move |ev| { ev.prevent_default(); nav.push(toggled) }>
-                "Admin"
-            </a>
-        })
+        signed
+            .may(model::Role::Admin)
+            .then(|| view! { <PageLink page=Page::Admin label="Admin" testid="nav-admin"/> })
     }
 }
 

@@ -1269,3 +1269,94 @@ async fn every_operation_answers_each_role_as_the_readme_says() {
     );
     db.drop_schema().await;
 }
+
+/// With `--auth oidc`, a session cookie is a person until the session ends:
+/// used past half its life it is renewed; ended or made up, the API says
+/// 401 and the page sends the browser to sign in (and back).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_identify_until_they_end_and_are_renewed_when_used() {
+    use catalog::sessions::Session;
+    use model::Role;
+    use server::auth::oidc::{Oidc, OidcConfig, session_hash};
+    use server::auth::{Auth, AuthMode, RoleMap};
+    let db = catalog::testing::sqlite().await;
+    let f = fixture(&db.catalog, 5, None).await;
+    let mut state = f.state.clone();
+    let hour = std::time::Duration::from_secs(3600);
+    let oidc = Oidc::new(OidcConfig {
+        issuer: "http://127.0.0.1:9/".parse().unwrap(),
+        client_id: "logdeck".into(),
+        client_secret: None,
+        public_url: "http://127.0.0.1:3000".parse().unwrap(),
+        scopes: vec![],
+        name_claim: "preferred_username".into(),
+        groups_claim: "groups".into(),
+        roles: RoleMap::default(),
+        session: hour,
+    })
+    .unwrap();
+    state.auth = std::sync::Arc::new(Auth {
+        mode: AuthMode::Oidc(std::sync::Arc::new(oidc)),
+    });
+    let app = router(state);
+    let now = catalog::now_ms();
+    let session = |expires_ms| Session {
+        name: "ana".into(),
+        role: Some(Role::Editor),
+        created_ms: now,
+        expires_ms,
+    };
+    // Fresh, nearly over, and over.
+    for (secret, expires) in [
+        ("fresh", now + 3_500_000),
+        ("late", now + 600_000),
+        ("over", now - 1),
+    ] {
+        db.catalog
+            .create_session(&session_hash(secret), &session(expires))
+            .await
+            .unwrap();
+    }
+    let with = |uri: &str, secret: &str| {
+        Request::get(uri)
+            .header(
+                header::COOKIE,
+                format!("theme=dark; logdeck_session={secret}"),
+            )
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (status, _, body) = send(&app, with("/api/me", "fresh")).await;
+    assert_eq!(status, StatusCode::OK);
+    let me: model::Me = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (me.name.as_str(), me.role, me.can_sign_out),
+        ("ana", Role::Editor, true)
+    );
+    // Used past half its life: renewed to a whole one.
+    assert_eq!(
+        send(&app, with("/api/totals", "late")).await.0,
+        StatusCode::OK
+    );
+    let renewed = db
+        .catalog
+        .session(&session_hash("late"), now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(renewed.expires_ms >= now + 3_500_000, "{renewed:?}");
+    // Over, or made up: no one.
+    for secret in ["over", "made-up"] {
+        assert_eq!(
+            send(&app, with("/api/totals", secret)).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        let (status, headers, _) = send(&app, with("/?run=3&log=client", secret)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{secret}");
+        assert_eq!(
+            headers[header::LOCATION],
+            "/auth/sign-in?next=%2F%3Frun%3D3%26log%3Dclient"
+        );
+    }
+    db.drop_schema().await;
+}

@@ -343,6 +343,23 @@ impl Oidc {
         let jwk = found.ok_or_else(|| {
             SignInError::Token("signed with a key the provider does not publish".into())
         })?;
+        // The algorithm is the key's, not only the token's say: a token
+        // that names HMAC (a shared secret) or another algorithm than its
+        // key's is refused.
+        use jsonwebtoken::Algorithm::{HS256, HS384, HS512};
+        if matches!(head.alg, HS256 | HS384 | HS512) {
+            return Err(SignInError::Token(
+                "HMAC-signed ID tokens are not accepted".into(),
+            ));
+        }
+        if let Some(alg) = jwk.common.key_algorithm
+            && alg.to_string() != format!("{:?}", head.alg)
+        {
+            return Err(SignInError::Token(format!(
+                "signed with {:?}, but its key is for {alg}",
+                head.alg
+            )));
+        }
         let key = jsonwebtoken::DecodingKey::from_jwk(&jwk)
             .map_err(|e| SignInError::Token(e.to_string()))?;
         let mut rules = jsonwebtoken::Validation::new(head.alg);
@@ -448,7 +465,7 @@ fn random() -> String {
 }
 
 /// What the catalog keeps of a session's secret.
-fn session_hash(secret: &str) -> String {
+pub fn session_hash(secret: &str) -> String {
     Sha256::digest(secret.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -684,6 +701,123 @@ fn page(status: StatusCode, title: &str, text: &str, go: Option<&str>) -> Respon
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A key made for these tests only (a PKCS#8 PEM) and its public
+    /// modulus, as a provider would publish it.
+    const TEST_KEY: &str = include_str!("oidc_test_key.pem");
+    const TEST_N: &str = "sCgtLDZHK-yD0r8vQPFJmF2xti4yFGMXPE1-UtJlSaBLaYbsmBJyGE63wEpApzkakDi-yt9BJztfJICkfG-c-QvGnig4wHp1tJmJ6XZloILJsoeMnYD2FJVd7NQBmXELBB2srvWXPcci1tk3XLzA1pMjDdTXhC0qgeerPzTj4krVT8uNnNsguafqsmpFVvh01qCaIJ26kyesfmwh_2YRGQN8suIcV2yRdOLB_uTG99OzDN4KxrMzuBajBoaKI8HXb41Nt7sy3Zm03JJzLQYbAdx8EqW3-0o0bAhTRMNB640aBqXMaguOw0GqzZIgjOSnqlmhNMFtm06SOe3faz5Cpw";
+
+    /// A provider that publishes its discovery document and `TEST_KEY`'s
+    /// public half as `k1`, on a port of its own.
+    async fn provider() -> Oidc {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let doc = serde_json::json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/auth"),
+            "token_endpoint": format!("{issuer}/token"),
+            "jwks_uri": format!("{issuer}/jwks"),
+        });
+        let keys = serde_json::json!({"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": TEST_N, "e": "AQAB"}]});
+        let app = Router::new()
+            .route(
+                "/.well-known/openid-configuration",
+                get(move || async move { axum::Json(doc) }),
+            )
+            .route("/jwks", get(move || async move { axum::Json(keys) }));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Oidc::new(OidcConfig {
+            issuer: issuer.parse().unwrap(),
+            client_id: "logdeck".into(),
+            client_secret: None,
+            public_url: "https://logs.example.com".parse().unwrap(),
+            scopes: vec![],
+            name_claim: "preferred_username".into(),
+            groups_claim: "groups".into(),
+            roles: RoleMap::default(),
+            session: Duration::from_secs(3600),
+        })
+        .unwrap()
+    }
+
+    fn token(
+        o: &Oidc,
+        alg: jsonwebtoken::Algorithm,
+        kid: &str,
+        change: impl FnOnce(&mut serde_json::Value),
+    ) -> String {
+        let now = jsonwebtoken::get_current_timestamp();
+        let mut claims = serde_json::json!({
+            "iss": o.config.issuer.as_str().trim_end_matches('/'),
+            "aud": "logdeck", "sub": "u1", "nonce": "n1",
+            "iat": now, "exp": now + 300, "preferred_username": "ana",
+        });
+        change(&mut claims);
+        let mut head = jsonwebtoken::Header::new(alg);
+        head.kid = Some(kid.into());
+        let key = match alg {
+            jsonwebtoken::Algorithm::HS256 => {
+                jsonwebtoken::EncodingKey::from_secret(TEST_N.as_bytes())
+            }
+            _ => jsonwebtoken::EncodingKey::from_rsa_pem(TEST_KEY.as_bytes()).unwrap(),
+        };
+        jsonwebtoken::encode(&head, &claims, &key).unwrap()
+    }
+
+    #[tokio::test]
+    async fn id_tokens_are_verified_against_the_providers_keys() {
+        use jsonwebtoken::Algorithm::{HS256, RS256};
+        let o = provider().await;
+        let good = token(&o, RS256, "k1", |_| {});
+        assert_eq!(
+            o.verify(&good, "n1").await.unwrap()["preferred_username"],
+            "ana"
+        );
+        let refused = [
+            ("another sign-in's nonce", good.clone(), "n2"),
+            (
+                "for another client",
+                token(&o, RS256, "k1", |c| c["aud"] = "other".into()),
+                "n1",
+            ),
+            (
+                "from another issuer",
+                token(&o, RS256, "k1", |c| {
+                    c["iss"] = "https://evil.example".into()
+                }),
+                "n1",
+            ),
+            (
+                "expired",
+                token(&o, RS256, "k1", |c| c["exp"] = 1_000.into()),
+                "n1",
+            ),
+            ("an unpublished key", token(&o, RS256, "k9", |_| {}), "n1"),
+            (
+                "HMAC with public data as the secret",
+                token(&o, HS256, "k1", |_| {}),
+                "n1",
+            ),
+            (
+                "without a nonce",
+                token(&o, RS256, "k1", |c| {
+                    c.as_object_mut().unwrap().remove("nonce");
+                }),
+                "n1",
+            ),
+        ];
+        for (what, t, nonce) in refused {
+            assert!(
+                o.verify(&t, nonce).await.is_err(),
+                "accepted a token {what}"
+            );
+        }
+        // A tampered payload breaks the signature.
+        let mut parts: Vec<String> = good.split('.').map(str::to_string).collect();
+        parts[1] = B64
+            .encode(br#"{"iss":"x","aud":"logdeck","sub":"root","nonce":"n1","exp":9999999999}"#);
+        assert!(o.verify(&parts.join("."), "n1").await.is_err());
+    }
 
     #[test]
     fn only_local_paths_are_gone_to_after_signing_in() {

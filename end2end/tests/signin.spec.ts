@@ -84,6 +84,8 @@ test('a viewer reads everything but may not bookmark, retry or manage tokens', a
   await expect(page.locator('.facts').first()).toBeVisible();
   await expect(page.getByTestId('bookmark')).toHaveCount(0);
   await expect(page.getByTestId('nav-admin')).toHaveCount(0);
+  await page.getByTestId('analytics').getByRole('button', { name: 'Analytics' }).click();
+  await expect(page.getByTestId('bookmarks')).toContainText('editors make them');
   const refused = await page.request.put(`/api/runs/${id}/bookmark`, { data: {} });
   expect(refused.status()).toBe(403);
   expect((await refused.json()).error).toBe('this needs the editor role; vera has the viewer role');
@@ -102,6 +104,9 @@ test('an editor bookmarks (recorded as theirs); an admin makes a token, shown on
   await expect(editor.getByTestId('bookmark')).toContainText('Bookmarked');
   const marks = await (await editor.request.get('/api/bookmarks')).json();
   expect(marks.find((b: { run_id: number }) => b.run_id === id).created_by).toBe('eddie');
+  // The bookmarks card says who made each.
+  await editor.getByTestId('analytics').getByRole('button', { name: 'Analytics' }).click();
+  await expect(editor.getByTestId('bookmarks')).toContainText('by eddie');
   await editor.context().close();
 
   for (const [size, scheme] of [[{ width: 1440, height: 900 }, 'light'], [{ width: 390, height: 844 }, 'dark']] as const) {

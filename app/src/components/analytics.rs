@@ -207,6 +207,7 @@ fn Scatter() -> impl IntoView {
 #[component]
 fn Bookmarks() -> impl IntoView {
     let nav = Nav::get();
+    let signed = super::me::Signed::get();
     let changed = expect_context::<BookmarksChanged>().0;
     let list = LocalResource::new(move || {
         changed.track();
@@ -215,15 +216,17 @@ fn Bookmarks() -> impl IntoView {
     view! {
         <div class="card" data-testid="bookmarks">
             <h3>"Bookmarks"</h3>
-            {move || loaded(list.get(), "Loading…", |v| match v {
-                b if b.is_empty() => view! { <p class="muted">"No bookmarks. Open a run and press “Bookmark”."</p> }.into_any(),
+            {move || loaded(list.get(), "Loading…", move |v| match v {
+                b if b.is_empty() && signed.may(model::Role::Editor) => view! { <p class="muted">"No bookmarks. Open a run and press “Bookmark”."</p> }.into_any(),
+                b if b.is_empty() => view! { <p class="muted">"No bookmarks yet (editors make them)."</p> }.into_any(),
                 b => view! {
                     <ul class="marks">
                         {b.into_iter().map(|b| {
                             let id = b.run_id;
                             view! {
                                 <li><button class="link mono" on:click=move |_| nav.push(|v| v.run = Some(id))>{id}</button>
-                                    " " <span class="muted">{b.note}</span></li>
+                                    " " <span class="muted">{b.note}</span>
+                                    {b.created_by.filter(|_| signed.signed_in()).map(|by| view! { " " <span class="small muted">{format!("by {by}")}</span> })}</li>
                             }
                         }).collect_view()}
                     </ul>

@@ -23,6 +23,14 @@ impl Signed {
         expect_context()
     }
 
+    /// Whether the server asks people to sign in (names are worth showing
+    /// then): false until known (tracked).
+    pub fn signed_in(self) -> bool {
+        self.0
+            .get()
+            .is_some_and(|m| m.as_ref().is_ok_and(|m| m.signed_in))
+    }
+
     /// Whether they may do what `role` may: false until known (tracked).
     pub fn may(self, role: Role) -> bool {
         self.0

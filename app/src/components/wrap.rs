@@ -273,6 +273,8 @@ mod tests {
         );
         assert_eq!(lines("a     b", 3), ["a     ", "b"]);
         assert_eq!(lines("abc de", 5), ["abc ", "de"]);
+        // A word wider than a line after a space: its own lines, cut.
+        assert_eq!(lines(" bcabc日", 6), [" ", "bcabc", "日"]);
         // Leading spaces take room; a line of spaces alone is a line.
         assert_eq!(lines("      word", 6), ["      ", "word"]);
         // A word wider than a line starts its own and is cut at the width.
@@ -317,12 +319,16 @@ mod tests {
         fn lines_fit_keep_words_whole_and_are_full(text in text(), cols in 1usize..30) {
             let got = lines(&text, cols);
             prop_assert_eq!(got.concat(), text.clone());
+            let mut at = 0;
             for (i, line) in got.iter().enumerate() {
+                at += line.len();
                 let kept = line.trim_end_matches(is_space);
                 prop_assert!(text_width(kept) <= cols.max(2), "{line:?} at {cols}");
                 let Some(next) = got.get(i + 1) else { continue };
                 prop_assert!(!next.starts_with(is_space));
-                let word: String = next.chars().take_while(|&c| !is_space(c)).collect();
+                // The whole word the next line starts with, which may go on
+                // past it when it is cut.
+                let word: String = text[at..].chars().take_while(|&c| !is_space(c)).collect();
                 if !line.ends_with(is_space) {
                     // Inside a word: only a word wider than a whole line is
                     // cut, so it is the whole line, taken as far as it goes.

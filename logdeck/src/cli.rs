@@ -315,8 +315,10 @@ impl AuthArgs {
             None if listen.ip().is_loopback() => AuthKind::None,
             None => anyhow::bail!(
                 "listening on {listen}, which other machines can reach, needs a way to know who \
-                 people are: --auth proxy behind a reverse proxy that signs them in (with \
-                 --trusted-proxy ADDRESS), or --auth none to let anyone who reaches it do anything"
+                 people are: --auth oidc to sign them in with an OpenID Connect provider (with \
+                 --oidc-issuer, --oidc-client-id and --public-url), --auth proxy behind a reverse \
+                 proxy that signs them in (with --trusted-proxy ADDRESS), or --auth none to let \
+                 anyone who reaches it do anything"
             ),
         };
         let mode = match kind {

@@ -96,6 +96,27 @@ fn serve_reports_an_unreachable_catalog_and_a_bad_store() {
 }
 
 #[test]
+fn serve_refuses_an_open_address_without_a_way_to_sign_in() {
+    let dir = temp("open");
+    for (args, says) in [
+        (vec![], "--auth oidc to sign them in"),
+        (
+            vec!["--auth", "proxy"],
+            "--auth proxy needs --trusted-proxy",
+        ),
+        (vec!["--auth", "oidc"], "--auth oidc needs --oidc-issuer"),
+    ] {
+        assert_fails_with(
+            logdeck()
+                .args(["serve", "--listen", "0.0.0.0:0", "--data-dir"])
+                .arg(&dir)
+                .args(args),
+            says,
+        );
+    }
+}
+
+#[test]
 fn serve_reports_a_broken_inventory() {
     let dir = temp("broken");
     std::fs::create_dir_all(&dir).unwrap();

@@ -1272,9 +1272,10 @@ async fn every_operation_answers_each_role_as_the_readme_says() {
 
 /// With `--auth oidc`, a session cookie is a person until the session ends:
 /// used past half its life it is renewed; ended or made up, the API says
-/// 401 and the page sends the browser to sign in (and back).
+/// 401 and the page sends the browser to sign in (and back). Refused
+/// sign-ins from one address are limited.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sessions_identify_until_they_end_and_are_renewed_when_used() {
+async fn sessions_identify_until_they_end_and_failed_sign_ins_are_limited() {
     use catalog::sessions::Session;
     use model::Role;
     use server::auth::oidc::{Oidc, OidcConfig, session_hash};
@@ -1358,5 +1359,33 @@ async fn sessions_identify_until_they_end_and_are_renewed_when_used() {
             "/auth/sign-in?next=%2F%3Frun%3D3%26log%3Dclient"
         );
     }
+    // Answers to sign-ins never started here: refused and recorded, until
+    // the address has failed too often; then 429 with Retry-After, and the
+    // audit trail stops growing for it.
+    let limit = server::live::guesses::LIMIT;
+    for i in 0..limit + 5 {
+        let mut req = Request::get(format!("/auth/callback?code=c{i}&state=s{i}"))
+            .body(Body::empty())
+            .unwrap();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                [10, 0, 0, 7],
+                40000,
+            ))));
+        let (status, headers, _) = send(&app, req).await;
+        if i < limit {
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+        } else {
+            assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "attempt {i}");
+            assert!(headers.contains_key(header::RETRY_AFTER));
+        }
+    }
+    let trail = db.catalog.audit_page(None, 500).await.unwrap();
+    let failed = trail
+        .entries
+        .iter()
+        .filter(|e| e.action == model::AuditAction::SignInFailed)
+        .count();
+    assert_eq!(failed as u32, limit);
     db.drop_schema().await;
 }

@@ -146,13 +146,6 @@ pub struct Auth {
     pub mode: AuthMode,
 }
 
-impl Auth {
-    /// Whether people must be identified (anything but `--auth none`).
-    pub fn required(&self) -> bool {
-        !matches!(self.mode, AuthMode::None)
-    }
-}
-
 /// Identifies the request's person (see the module's documentation) and
 /// puts a [`Who`] in its extensions when there is one; the page and its
 /// server functions need a viewer.
@@ -184,10 +177,6 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
         return refusal.into_response();
     }
     if let Some(who) = who {
-        // The page's server functions read what it shows of them.
-        if let Some(me) = who.me() {
-            req.extensions_mut().insert(me);
-        }
         req.extensions_mut().insert(who);
     }
     req.extensions_mut().insert(state.auth.clone());

@@ -89,6 +89,10 @@ pub struct Oidc {
     pub config: OidcConfig,
     http: reqwest::Client,
     provider: RwLock<Option<(Discovered, jsonwebtoken::jwk::JwkSet)>>,
+    /// Refused sign-ins by client address: past the limit an address is
+    /// refused (429) for a while, which also bounds what it can write to
+    /// the audit trail.
+    failures: crate::live::guesses::Guesses,
 }
 
 /// Why a sign-in is refused: said to the person and kept in the audit
@@ -117,6 +121,7 @@ impl Oidc {
             config,
             http,
             provider: RwLock::new(None),
+            failures: Default::default(),
         })
     }
 
@@ -546,6 +551,25 @@ async fn callback(
         return Redirect::to("/").into_response();
     };
     let clear = o.cookie(SIGNIN_COOKIE, "", Some(Duration::ZERO), "/auth/");
+    let now = std::time::Instant::now();
+    if let Some(ip) = caller.address
+        && let Some(wait) = o.failures.refused_for(ip, now)
+    {
+        let mut res = page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many failed sign-ins",
+            &format!(
+                "Too many sign-ins from this address failed; try again in {} s.",
+                wait.as_secs().max(1)
+            ),
+            None,
+        );
+        res.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(wait.as_secs().max(1)),
+        );
+        return with_cookie(res, &clear);
+    }
     let result = match o.finish(&headers, &answer).await {
         Ok((who, next)) => start_session(&s, &o, who, next).await,
         Err(e) => Err(e),
@@ -561,6 +585,9 @@ async fn callback(
             with_cookie(res, &session_cookie)
         }
         Err(e) => {
+            if let Some(ip) = caller.address {
+                o.failures.failed(ip, now);
+            }
             caller
                 .record(&s, AuditAction::SignInFailed, None, Some(e.to_string()))
                 .await;

@@ -105,10 +105,12 @@ pub struct HttpStats {
 }
 
 impl HttpStats {
-    /// Counts a proxy's identity header that came from elsewhere.
-    pub fn untrusted_identity(&self) {
+    /// Counts a proxy's identity header that came from elsewhere; the count
+    /// so far, this one included.
+    pub fn untrusted_identity(&self) -> u64 {
         self.untrusted_identities
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1
     }
 
     /// Identity headers ignored for not coming from a trusted proxy.

@@ -150,6 +150,11 @@ pub struct Auth {
 /// puts a [`Who`] in its extensions when there is one; the page and its
 /// server functions need a viewer.
 pub async fn identify(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    // The bundle's files and the health probes are anyone's: no session
+    // or token is looked up for them.
+    if open_to_anyone(req.uri().path()) {
+        return next.run(req).await;
+    }
     let peer = crate::edge::client_ip(req.extensions());
     let (who, token) = who(&state, req.headers(), peer).await;
     if let Some(checked) = token {
@@ -226,12 +231,15 @@ async fn who(
 /// renders) and its server functions. Health probes, the bundle's files
 /// and the API (which checks per operation) are not among them.
 fn page_needs_viewer(path: &str) -> bool {
-    !(path == "/healthz"
-        || path == "/readyz"
-        || path.starts_with("/pkg/")
+    !(open_to_anyone(path)
         || path.starts_with("/auth/")
-        || path == "/favicon.ico"
         || (path.starts_with("/api/") && !path.starts_with("/api/fn/")))
+}
+
+/// Paths anyone may fetch, whoever they are: the health probes and the
+/// browser bundle's files.
+fn open_to_anyone(path: &str) -> bool {
+    path == "/healthz" || path == "/readyz" || path.starts_with("/pkg/") || path == "/favicon.ico"
 }
 
 /// Why a request may not go on.

@@ -54,12 +54,17 @@ impl Proxy {
         // test) is not the proxy either.
         let trusted = peer.is_some_and(|ip| self.trusted.iter().any(|n| n.contains(&ip)));
         if !trusted {
-            stats.untrusted_identity();
-            tracing::warn!(
-                client = ?peer,
-                header = %self.user_header,
-                "an identity header from an address that is not a trusted proxy was ignored"
-            );
+            // Logged the 1st, 2nd, 4th, 8th… time: a client sending the
+            // header on every request cannot fill the log.
+            let seen = stats.untrusted_identity();
+            if seen.is_power_of_two() {
+                tracing::warn!(
+                    client = ?peer,
+                    header = %self.user_header,
+                    ignored_so_far = seen,
+                    "an identity header from an address that is not a trusted proxy was ignored"
+                );
+            }
             return None;
         }
         let name = named.to_str().ok()?.trim();

@@ -129,6 +129,12 @@ impl View {
     /// The query string (without `?`) that restores this state; defaults
     /// are left out.
     pub fn to_query(&self) -> String {
+        self.query_with("1")
+    }
+
+    /// [`View::to_query`] with flags written as `on` (the page's own URL
+    /// writes `1`; the API takes `true`).
+    fn query_with(&self, on: &str) -> String {
         let mut pairs: Vec<(&str, String)> = Vec::new();
         if !self.user.is_empty() {
             pairs.push(("user", self.user.clone()));
@@ -140,7 +146,7 @@ impl View {
             }
         }
         if self.has_errors {
-            pairs.push(("has_errors", "1".into()));
+            pairs.push(("has_errors", on.into()));
         }
         let mut missing = String::new();
         for (on, log) in [
@@ -158,13 +164,13 @@ impl View {
             pairs.push(("missing", missing));
         }
         if self.bookmarked {
-            pairs.push(("bookmarked", "1".into()));
+            pairs.push(("bookmarked", on.into()));
         }
         if let Some(v) = &self.version {
             pairs.push(("version", v.clone()));
         }
         if self.outliers {
-            pairs.push(("outliers", "1".into()));
+            pairs.push(("outliers", on.into()));
         }
         if self.sort != Sort::default() {
             pairs.push(("sort", self.sort.as_str().into()));
@@ -236,7 +242,7 @@ impl View {
             sort: self.sort,
             ..View::default()
         };
-        let q = list.to_query();
+        let q = list.query_with("true");
         let sep = if q.is_empty() { "" } else { "&" };
         format!("/api/runs/export?format={format}{sep}{q}")
     }
@@ -423,7 +429,7 @@ mod tests {
         let v = parse("user=ann&has_errors=1&sort=oldest&run=5&log=client&line=9&find=x");
         assert_eq!(
             v.export_href(ExportFormat::Csv),
-            "/api/runs/export?format=csv&user=ann&has_errors=1&sort=oldest"
+            "/api/runs/export?format=csv&user=ann&has_errors=true&sort=oldest"
         );
         assert_eq!(
             View::default().export_href(ExportFormat::Jsonl),

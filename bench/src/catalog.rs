@@ -694,6 +694,11 @@ async fn log_bench(args: &BenchArgs) -> anyhow::Result<()> {
 /// wide, the whole log).
 fn latency_series(report: &logparse::LogReport) -> anyhow::Result<model::Series> {
     let m = logparse::Metric::Latency;
-    model::series::series_of(m, report.points(m), 1000, false, (None, None))
-        .map_err(anyhow::Error::msg)
+    Ok(model::series::series_of(
+        m,
+        report.points(m),
+        1000,
+        false,
+        (None, None),
+    ))
 }

@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use crate::{Catalog, CatalogError};
 
-/// Longest note accepted, in bytes.
+/// Longest note accepted, in characters.
 pub const MAX_NOTE: usize = 2000;
 
 impl Catalog {
@@ -18,10 +18,10 @@ impl Catalog {
         by: &str,
         now_ms: i64,
     ) -> Result<bool, CatalogError> {
-        if note.len() > MAX_NOTE {
+        let chars = note.chars().count();
+        if chars > MAX_NOTE {
             return Err(CatalogError::BadRequest(format!(
-                "note is {} bytes; at most {MAX_NOTE} are kept",
-                note.len()
+                "note is {chars} characters; at most {MAX_NOTE} are kept"
             )));
         }
         let done = sqlx::query(

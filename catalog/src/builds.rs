@@ -352,7 +352,7 @@ impl Catalog {
         let picked = match baseline.map(str::trim).filter(|b| !b.is_empty()) {
             None => None,
             Some(b) => Some(builds.iter().position(|s| s.version == b).ok_or_else(|| {
-                CatalogError::BadRequest(format!("baseline: no build {b:?} has a session"))
+                CatalogError::NotFound(format!("baseline: no build {b:?} has a session"))
             })?),
         };
         let base_of: Vec<Option<usize>> = (0..builds.len())

@@ -9,6 +9,7 @@
 pub mod analytics;
 pub mod audit;
 mod bookmarks;
+pub use bookmarks::MAX_NOTE;
 mod builds;
 pub mod sessions;
 pub use builds::BARS;
@@ -99,6 +100,13 @@ pub enum CatalogError {
     /// A request parameter is invalid (answered with 400).
     #[error("{0}")]
     BadRequest(String),
+    /// A well-formed request names something that is not there (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// A well-formed request that does not fit what it continues, such as
+    /// a page's cursor given for another order (409).
+    #[error("{0}")]
+    Conflict(String),
     /// A stored value could not be read back.
     #[error("corrupt catalog row: {0}")]
     Corrupt(String),
@@ -106,7 +114,10 @@ pub enum CatalogError {
 
 impl From<CursorError> for CatalogError {
     fn from(e: CursorError) -> Self {
-        CatalogError::BadRequest(e.to_string())
+        match e {
+            CursorError::Malformed(_) => CatalogError::BadRequest(e.to_string()),
+            CursorError::WrongSort { .. } => CatalogError::Conflict(e.to_string()),
+        }
     }
 }
 

@@ -169,7 +169,7 @@ test.describe('outliers', () => {
     await expect(tableRows(page).first()).toBeVisible();
     const n = await tableRows(page).count();
     await expect(tableRows(page).getByTestId('outlier-badge')).toHaveCount(n);
-    const api = await (await page.request.get('/api/runs?outliers=1&limit=500')).json();
+    const api = await (await page.request.get('/api/runs?outliers=true&limit=500')).json();
     expect(api.rows.every((r: { outlier?: string }) => !!r.outlier)).toBe(true);
     expect(api.rows.map((r: { id: number }) => String(r.id))).toEqual(expect.arrayContaining(PLANTED_OUTLIERS));
     // A session that is not an outlier has no reason.

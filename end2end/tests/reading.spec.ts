@@ -111,11 +111,11 @@ test.describe('export', () => {
     await page.getByTestId('chip-errors').click();
     await expect(page).toHaveURL(/has_errors=1/);
     const withErrors: number[] = [];
-    for (let q = 'has_errors=1&limit=500'; ;) {
+    for (let q = 'has_errors=true&limit=500'; ;) {
       const p = await api<{ rows: Run[]; next: string | null }>(page, `/api/runs?${q}`);
       withErrors.push(...p.rows.map((r) => r.id));
       if (!p.next) break;
-      q = `has_errors=1&limit=500&after=${encodeURIComponent(p.next)}`;
+      q = `has_errors=true&limit=500&after=${encodeURIComponent(p.next)}`;
     }
     const [jsonl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-jsonl').click()]);
     const lines = fs.readFileSync((await jsonl.path())!, 'utf8').split('\n').filter((l) => l);

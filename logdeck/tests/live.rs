@@ -657,7 +657,7 @@ async fn producers_need_the_token_and_viewers_cannot_write() {
         }
     };
     assert_eq!(
-        refused(format!("/api/runs/{run}/logs/output/live?from=1&last=2")).await,
+        refused(format!("/api/runs/{run}/logs/output/live?from=")).await,
         400
     );
     assert_eq!(
@@ -729,8 +729,23 @@ async fn the_event_feed_streams_new_events_and_resumes() {
             .send()
     };
     assert_eq!(create("first").await.unwrap().status(), 201);
+    // Asked for anything but an event stream, the feed answers what is
+    // stored now, as JSON, and ends.
+    let stored = http
+        .get(format!("{base}/api/events/stream?after=0"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let stored: Vec<serde_json::Value> = serde_json::from_slice(&stored).unwrap();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0]["topic"], "run.started");
+    let sse = "text/event-stream";
     let feed = http
         .get(format!("{base}/api/events/stream?after=0"))
+        .header("accept", sse)
         .send()
         .await
         .unwrap();
@@ -754,6 +769,7 @@ async fn the_event_feed_streams_new_events_and_resumes() {
     // Reconnecting with Last-Event-ID replays only what came after it.
     let again = http
         .get(format!("{base}/api/events/stream"))
+        .header("accept", sse)
         .header("last-event-id", got[0].0.to_string())
         .send()
         .await
@@ -762,6 +778,7 @@ async fn the_event_feed_streams_new_events_and_resumes() {
     // `after=now` skips what is stored and gets only what happens next.
     let now = http
         .get(format!("{base}/api/events/stream?after=now"))
+        .header("accept", sse)
         .send()
         .await
         .unwrap();

@@ -11,6 +11,9 @@ pub enum ApiError {
     BadRequest(String),
     /// No such thing (404).
     NotFound(String),
+    /// The request does not fit what it continues (409), such as a page's
+    /// cursor given for another order.
+    Conflict(String),
     /// The server cannot answer now, e.g. its catalog failed (503). The
     /// message names an error id; the details are in the server's log.
     Unavailable(String),
@@ -22,6 +25,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => 400,
             ApiError::NotFound(_) => 404,
+            ApiError::Conflict(_) => 409,
             ApiError::Unavailable(_) => 503,
         }
     }
@@ -29,7 +33,10 @@ impl ApiError {
     /// What a person is told.
     pub fn message(&self) -> &str {
         match self {
-            ApiError::BadRequest(m) | ApiError::NotFound(m) | ApiError::Unavailable(m) => m,
+            ApiError::BadRequest(m)
+            | ApiError::NotFound(m)
+            | ApiError::Conflict(m)
+            | ApiError::Unavailable(m) => m,
         }
     }
 }

@@ -62,15 +62,74 @@ pub struct Line {
 /// What `POST /api/live/runs` takes.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct NewLiveRun {
-    /// A short name shown in the table (the command, or `--name`).
+    /// A short name shown in the table (the command, or `--name`); stored
+    /// without the white space around it, of which it is not only made.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::name))]
     pub name: String,
     /// The command line, if the producer runs one.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::command))]
+    #[serde(default)]
     pub command: Option<String>,
     /// Free labels `k=v`, each `[k, v]`.
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<String>>))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::labels))]
+    #[serde(default)]
     pub labels: Vec<(String, String)>,
+}
+
+/// What `char::is_whitespace` (and `str::trim`) counts as white space, as
+/// a character class every regular expression engine reads alike.
+pub const WHITE_SPACE_CLASS: &str =
+    "\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+
+/// The schemas of [`NewLiveRun`]'s fields, from its limits.
+#[cfg(feature = "openapi")]
+mod schemas {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+
+    use super::{NewLiveRun, WHITE_SPACE_CLASS};
+
+    /// Text of at most `max` characters, not only white space.
+    fn not_blank(max: usize) -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(max))
+            .pattern(Some(format!("[^{WHITE_SPACE_CLASS}]")))
+    }
+
+    pub fn name() -> Schema {
+        not_blank(NewLiveRun::MAX_NAME).into()
+    }
+
+    pub fn command() -> Schema {
+        ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                Type::String,
+                Type::Null,
+            ]))
+            .max_length(Some(NewLiveRun::MAX_COMMAND))
+            .into()
+    }
+
+    pub fn labels() -> Schema {
+        let value = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(NewLiveRun::MAX_LABEL_VALUE));
+        let pair = ArrayBuilder::new()
+            .prefix_items([
+                Schema::from(not_blank(NewLiveRun::MAX_LABEL_KEY)),
+                Schema::from(value),
+            ])
+            .items(utoipa::openapi::schema::ArrayItems::False)
+            .min_items(Some(2))
+            .max_items(Some(2));
+        ArrayBuilder::new()
+            .items(pair)
+            .max_items(Some(NewLiveRun::MAX_LABELS))
+            .into()
+    }
 }
 
 impl NewLiveRun {
@@ -87,12 +146,11 @@ impl NewLiveRun {
     pub const MAX_LABEL_VALUE: usize = 256;
 
     /// Why the server refuses this run, if it does: a blank or too long
-    /// name (after trimming), a too long command, too many labels, or a
-    /// blank or too long label.
+    /// name, a too long command, too many labels, or a blank or too long
+    /// label (the limits the schema states).
     pub fn check(&self) -> Result<(), String> {
         let chars = |s: &str| s.chars().count();
-        let name = self.name.trim();
-        if name.is_empty() || chars(name) > Self::MAX_NAME {
+        if self.name.trim().is_empty() || chars(&self.name) > Self::MAX_NAME {
             return Err(format!("name must be 1-{} characters", Self::MAX_NAME));
         }
         if self

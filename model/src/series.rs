@@ -10,31 +10,30 @@ use crate::Series;
 /// (`full`, or when there are at most `2 × width`), else the minimum and
 /// maximum of each of `width` buckets; only those within the `(from, to)`
 /// window when one is given. `stats` are over every point of the window (of
-/// the whole series without one), so they follow a chart's zoom. `Err` when
-/// the window ends before it starts.
+/// the whole series without one), so they follow a chart's zoom. A window
+/// that ends before it starts holds no point.
 pub fn series_of(
     metric: Metric,
     all: &[Point],
     width: usize,
     full: bool,
     (from, to): (Option<f64>, Option<f64>),
-) -> Result<Series, String> {
+) -> Series {
     let t0 = from.unwrap_or_else(|| all.first().map_or(0.0, |p| p.t));
     let t1 = to.unwrap_or_else(|| all.last().map_or(0.0, |p| p.t));
-    if t1 < t0 {
-        return Err(format!("from ({t0}) is after to ({t1})"));
-    }
     let windowed = from.is_some() || to.is_some();
     let inside = |p: &&Point| !windowed || (p.t >= t0 && p.t <= t1);
     let stats = Stats::of(all.iter().filter(inside).map(|p| p.v));
-    let (kept, downsampled): (Vec<&Point>, bool) = if full || all.len() <= 2 * width {
+    let (kept, downsampled): (Vec<&Point>, bool) = if t1 < t0 {
+        (Vec::new(), false)
+    } else if full || all.len() <= 2 * width {
         (all.iter().filter(inside).collect(), false)
     } else {
         let xy: Vec<[f64; 2]> = all.iter().map(|p| [p.t, p.v]).collect();
         let picked = minmax_indices(&xy, width, t0, t1);
         (picked.into_iter().map(|i| &all[i]).collect(), true)
     };
-    Ok(Series {
+    Series {
         metric,
         unit: if metric == Metric::EncodeSize {
             "bytes"
@@ -51,7 +50,7 @@ pub fn series_of(
             Vec::new()
         },
         stats,
-    })
+    }
 }
 
 /// At most `2 × buckets` points of `points` (sorted by t): in each of
@@ -130,7 +129,7 @@ mod tests {
 
     #[test]
     fn reduced_points_keep_their_lines() {
-        let s = series_of(Metric::Latency, &pts(1000), 10, false, (None, None)).unwrap();
+        let s = series_of(Metric::Latency, &pts(1000), 10, false, (None, None));
         assert!(s.downsampled);
         assert_eq!(s.lines.len(), s.points.len());
         for (p, n) in s.points.iter().zip(&s.lines) {
@@ -142,16 +141,18 @@ mod tests {
     #[test]
     fn statistics_follow_the_window() {
         let all = pts(100);
-        let whole = series_of(Metric::Latency, &all, 1000, false, (None, None)).unwrap();
+        let whole = series_of(Metric::Latency, &all, 1000, false, (None, None));
         assert_eq!(whole.stats.count, 100);
         assert_eq!(whole.stats.max, Some(1000.0));
-        let zoomed =
-            series_of(Metric::Latency, &all, 1000, false, (Some(40.0), Some(49.0))).unwrap();
+        let zoomed = series_of(Metric::Latency, &all, 1000, false, (Some(40.0), Some(49.0)));
         assert_eq!(zoomed.stats.count, 10);
         assert_eq!(zoomed.stats.max, Some(6.0), "the spike at 37 is outside");
         assert_eq!(zoomed.total, 100);
         assert_eq!(zoomed.lines.first(), Some(&90));
-        assert!(series_of(Metric::Latency, &all, 10, false, (Some(5.0), Some(4.0))).is_err());
+        let empty = series_of(Metric::Latency, &all, 10, false, (Some(5.0), Some(4.0)));
+        assert!(empty.points.is_empty());
+        assert_eq!(empty.stats.count, 0);
+        assert_eq!(empty.total, 100);
     }
 
     #[test]

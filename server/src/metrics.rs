@@ -22,7 +22,10 @@ pub async fn count(State(s): State<AppState>, req: Request, next: Next) -> Respo
 /// `GET /metrics`
 #[utoipa::path(get, path = "/metrics", summary = "Prometheus metrics",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
-pub async fn metrics(State(s): State<AppState>) -> Response {
+pub async fn metrics(
+    State(s): State<AppState>,
+    _: crate::api::query::Query<crate::api::query::NoParams>,
+) -> Response {
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -75,6 +75,8 @@ pub fn incident(what: &str, error: &dyn std::fmt::Display) -> String {
 pub fn api_error(e: CatalogError) -> ApiError {
     match e {
         CatalogError::BadRequest(m) => ApiError::BadRequest(m),
+        CatalogError::NotFound(m) => ApiError::NotFound(m),
+        CatalogError::Conflict(m) => ApiError::Conflict(m),
         other => ApiError::Unavailable(incident("reading the catalog", &other)),
     }
 }
@@ -90,7 +92,10 @@ impl From<ApiError> for Problem {
         Problem {
             status: StatusCode::from_u16(e.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
             message: match e {
-                ApiError::BadRequest(m) | ApiError::NotFound(m) | ApiError::Unavailable(m) => m,
+                ApiError::BadRequest(m)
+                | ApiError::NotFound(m)
+                | ApiError::Conflict(m)
+                | ApiError::Unavailable(m) => m,
             },
         }
     }

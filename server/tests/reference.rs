@@ -550,7 +550,8 @@ fn uri(q: &GenQuery, after: Option<&str>) -> String {
     if q.bookmarked {
         s.append_pair("bookmarked", "true");
     }
-    if let Some(u) = &q.user {
+    // An empty parameter is refused (leaving it out is the default).
+    if let Some(u) = q.user.as_ref().filter(|u| !u.is_empty()) {
         s.append_pair("user", u);
     }
     if let Some((level, t)) = q.template {

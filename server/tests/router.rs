@@ -201,11 +201,40 @@ async fn bad_requests_say_what_is_wrong(cat: &Catalog) {
         ),
         ("/api/runs?limit=ten", "limit must be an integer"),
         ("/api/runs?sort=bogus", "sort must be one of newest"),
-        ("/api/runs?after=garbage", "invalid cursor"),
+        (
+            "/api/runs?after=garbage",
+            "after must be the `next` of the page before",
+        ),
+        (
+            "/api/runs?user=",
+            "user has no value; leave the parameter out",
+        ),
+        ("/api/runs?has_errors", "has_errors has no value"),
+        ("/api/runs?has_errors=1", "has_errors must be true or false"),
+        ("/api/runs?limit=%207", "limit must be an integer"),
+        (
+            "/api/runs?template_level=error&template=x",
+            "template_level must be ERROR or WARNING",
+        ),
+        (
+            "/api/runs/1/logs/client/lines?level=error",
+            "level must be levels among DEBUG, INFO, WARNING and ERROR",
+        ),
+        (
+            "/api/runs/1/logs/client/series?from=.5",
+            "from must be a number",
+        ),
+        ("/api/audit?before=0", "before must be an integer from 1"),
+        (
+            "/api/events/stream?after=-1",
+            "after must be now or an integer",
+        ),
         ("/api/runs?missing=both", "missing must be client, server"),
         ("/api/runs?colour=red", "unknown parameter \"colour\""),
         ("/api/runs?limit=5&limit=6", "given twice"),
-        ("/api/runs/abc", "run id must be a positive integer"),
+        ("/api/runs/abc", "id must be an integer from 1 to"),
+        ("/api/runs/0", "id must be an integer from 1 to"),
+        ("/api/runs/+3", "id must be an integer from 1 to"),
         (
             "/api/runs/1/logs/middle/series",
             "log must be one of client, server, output, not \"middle\"",
@@ -213,11 +242,11 @@ async fn bad_requests_say_what_is_wrong(cat: &Catalog) {
         // The websockets' paths are read by the same extractors: JSON too.
         (
             "/api/runs/abc/logs/output/live",
-            "run id must be a positive integer",
+            "id must be an integer from 1 to",
         ),
         (
             "/api/live/runs/-4/logs/output/ingest",
-            "run id must be a positive integer",
+            "id must be an integer from 1 to",
         ),
         (
             "/api/live/runs/4/logs/stdout/ingest",
@@ -310,7 +339,7 @@ async fn a_run_its_series_lines_and_raw_log(cat: &Catalog) {
     }
     let errs: LinePage = ok(
         &f.app,
-        &format!("/api/runs/{with}/logs/client/lines?level=error&limit=5000"),
+        &format!("/api/runs/{with}/logs/client/lines?level=ERROR&limit=5000"),
     )
     .await;
     assert!(errs.lines.iter().all(|l| l.level == Some(Level::Error)));
@@ -332,7 +361,7 @@ async fn a_run_its_series_lines_and_raw_log(cat: &Catalog) {
     // matches unmarked and the rest marked as context.
     let around: LinePage = ok(
         &f.app,
-        &format!("/api/runs/{with}/logs/client/lines?level=error&context=2&limit=5000"),
+        &format!("/api/runs/{with}/logs/client/lines?level=ERROR&context=2&limit=5000"),
     )
     .await;
     let matches: std::collections::BTreeSet<u64> = errs.lines.iter().map(|l| l.n).collect();
@@ -383,7 +412,7 @@ async fn a_run_its_series_lines_and_raw_log(cat: &Catalog) {
     assert_eq!(send(&f.app, req).await.0, StatusCode::RANGE_NOT_SATISFIABLE);
     let (_, h, _) = send(
         &f.app,
-        get(&format!("/api/runs/{with}/logs/client/raw?download=1")),
+        get(&format!("/api/runs/{with}/logs/client/raw?download=true")),
     )
     .await;
     assert!(
@@ -807,9 +836,19 @@ async fn the_edge_refuses_foreign_hosts_and_sets_its_policies(cat: &Catalog) {
             .body(Body::from(body.to_string()))
             .unwrap()
     };
+    let (status, _, _) = send(
+        &f.app,
+        post(serde_json::json!({"name": "big", "command": "y".repeat(1_500_000), "labels": []})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     for body in [
-        serde_json::json!({"name": "big", "command": "y".repeat(1_500_000), "labels": []}),
+        serde_json::json!({"name": "y", "command": "y".repeat(2001), "labels": []}),
         serde_json::json!({"name": "n".repeat(201), "labels": []}),
+        serde_json::json!({"name": " \u{3000}\t", "labels": []}),
+        serde_json::json!({"labels": []}),
+        serde_json::json!([]),
+        serde_json::json!({"name": "x", "labels": [["k", "v", "w"]]}),
         serde_json::json!({"name": "labels", "labels": (0..33).map(|i| [format!("k{i}"), "v".to_string()]).collect::<Vec<_>>()}),
         serde_json::json!({"name": "label", "labels": [["k", "v".repeat(257)]]}),
     ] {
@@ -941,6 +980,7 @@ async fn the_bundle_and_answers_go_out_compressed(cat: &Catalog) {
 
     // An event stream is never compressed: each event must go out at once.
     let req = Request::get("/api/events/stream")
+        .header(header::ACCEPT, "text/event-stream")
         .header(header::ACCEPT_ENCODING, "gzip, br")
         .body(Body::empty())
         .unwrap();
@@ -987,11 +1027,11 @@ async fn the_view_exports_as_csv_and_json_lines(cat: &Catalog) {
         .collect();
     assert_eq!(ids, all, "every run, in the list's order, across pages");
 
-    let filtered = paged("has_errors=1&sort=errors").await;
+    let filtered = paged("has_errors=true&sort=errors").await;
     assert!(!filtered.is_empty());
     let (status, headers, body) = send(
         &f.app,
-        get("/api/runs/export?format=jsonl&has_errors=1&sort=errors"),
+        get("/api/runs/export?format=jsonl&has_errors=true&sort=errors"),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -1012,7 +1052,7 @@ async fn the_view_exports_as_csv_and_json_lines(cat: &Catalog) {
         ("format=xml", "format must be one of"),
         ("limit=10", "leave limit out"),
         ("sort=sideways", "sort"),
-        ("after=garbage", "cursor"),
+        ("after=garbage", "the `next` of the page before"),
     ] {
         let (status, v) = get_json(&f.app, &format!("/api/runs/export?{q}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{q}: {v}");

@@ -261,7 +261,7 @@ pub fn LogViewer(id: i64, log: LogName) -> impl IntoView {
                 // `download` (and `rel=external`): the browser saves the file; the
                 // app's router leaves the link alone.
                 <a class="download" data-testid="download-log" download="" rel="external"
-                    href=format!("/api/runs/{id}/logs/{}/raw?download=1", log.as_str())>"Download"</a>
+                    href=format!("/api/runs/{id}/logs/{}/raw?download=true", log.as_str())>"Download"</a>
                 <button data-testid="to-end" title="Jump to the last line"
                     disabled=move || total.get().is_none_or(|t| t == 0)
                     on:click=move |_| {

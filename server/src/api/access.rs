@@ -2,13 +2,13 @@
 //! and the audit trail.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use model::{AuditAction, AuditPage, Me, NewToken, TokenInfo};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::param::Id;
 use super::path::{TokenName, token_name};
 use super::query::{Int, NoParams, Query};
 use crate::auth::Caller;
@@ -18,7 +18,7 @@ use crate::state::AppState;
 
 /// `GET /api/me`
 #[utoipa::path(get, path = "/api/me", summary = "Who is signed in, and their role",
-    responses((status = 200, description = "The person the request is for", body = Me), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+    responses((status = 200, description = "The person the request is for", body = Me)))]
 pub async fn me(caller: Caller, _: Query<NoParams>) -> ApiResult<Json<Me>> {
     caller
         .who
@@ -33,7 +33,7 @@ pub async fn me(caller: Caller, _: Query<NoParams>) -> ApiResult<Json<Me>> {
 
 /// `GET /api/tokens`
 #[utoipa::path(get, path = "/api/tokens", summary = "Producer tokens (their names; the secrets are never shown again)",
-    responses((status = 200, description = "Tokens by name", body = Vec<TokenInfo>), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+    responses((status = 200, description = "Tokens by name", body = Vec<TokenInfo>)))]
 pub async fn tokens(
     State(s): State<AppState>,
     _: Query<NoParams>,
@@ -51,22 +51,24 @@ pub async fn tokens(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenBody {
-    /// 1 to 100 characters, unique.
-    #[schema(min_length = 1, max_length = 100)]
+    /// 1 to 100 characters without control characters; unique.
+    #[schema(schema_with = super::path::token_name_schema)]
     name: String,
 }
 
 /// `POST /api/tokens` with `{"name": "…"}`
 #[utoipa::path(post, path = "/api/tokens", summary = "Create a producer token; its secret is in this answer only",
     request_body(content = TokenBody),
-    responses((status = 201, description = "Created", body = NewToken), (status = 409, description = "A token has that name", body = ErrorBody), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = NewToken,
+        links(("revoke" = (operation_id = "revoke_token", parameters(("name" = "$response.body#/name")), description = "Revoke it")))),
+        (status = 409, description = "A token has that name", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody)))]
 pub async fn create_token(
     State(s): State<AppState>,
     caller: Caller,
-    body: Bytes,
+    _: Query<NoParams>,
+    super::body::Json(body): super::body::Json<TokenBody>,
 ) -> ApiResult<(StatusCode, Json<NewToken>)> {
-    let body: TokenBody = serde_json::from_slice(&body)
-        .map_err(|e| Problem::bad_request(format!("body must be {{\"name\": \"…\"}}: {e}")))?;
     let name = token_name(&body.name).map_err(Problem::bad_request)?;
     let token = new_token();
     if !s
@@ -87,12 +89,13 @@ pub async fn create_token(
 
 /// `DELETE /api/tokens/{name}`
 #[utoipa::path(delete, path = "/api/tokens/{name}", summary = "Revoke a producer token: its producers' sockets close",
-    params(("name" = String, Path, description = "The token's name", min_length = 1, max_length = 100)),
-    responses((status = 204, description = "Revoked"), (status = 404, description = "No token has that name", body = ErrorBody), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+    params(TokenName),
+    responses((status = 204, description = "Revoked"), (status = 404, description = "No token has that name", body = ErrorBody)))]
 pub async fn revoke_token(
     State(s): State<AppState>,
     caller: Caller,
     TokenName(name): TokenName,
+    _: Query<NoParams>,
 ) -> ApiResult<StatusCode> {
     if !s.catalog.revoke_token(&name).await? {
         return Err(Problem::not_found(format!("no token named {name:?}")));
@@ -109,8 +112,8 @@ pub async fn revoke_token(
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// Entries older than this one (the previous page's `next`).
-    #[param(minimum = 1)]
-    before: Option<i64>,
+    #[param(inline)]
+    before: Option<Id>,
     /// Entries in the page.
     #[param(inline)]
     limit: AuditLimit,
@@ -122,17 +125,16 @@ type AuditLimit = Int<1, 500, 100>;
 /// `GET /api/audit?before=&limit=100`
 #[utoipa::path(get, path = "/api/audit", summary = "The audit trail: who changed what, when and from where, newest first",
     params(AuditParams),
-    responses((status = 200, description = "A page of entries and the cursor of the next", body = AuditPage), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+    responses((status = 200, description = "A page of entries and the cursor of the next", body = AuditPage,
+        links(("older" = (operation_id = "audit", parameters(("before" = "$response.body#/next")), description = "The page of older entries")))))
+    )]
 pub async fn audit(
     State(s): State<AppState>,
     Query(p): Query<AuditParams>,
 ) -> ApiResult<Json<AuditPage>> {
-    if p.before.is_some_and(|b| b < 1) {
-        return Err(Problem::bad_request(
-            "before must be an entry's id (1 or more)",
-        ));
-    }
     Ok(Json(
-        s.catalog.audit_page(p.before, p.limit.0 as u32).await?,
+        s.catalog
+            .audit_page(p.before.map(|Id(b)| b), p.limit.0 as u32)
+            .await?,
     ))
 }

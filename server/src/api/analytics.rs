@@ -6,8 +6,9 @@ use model::{ErrorsVsLatency, Histogram, Level, TopTemplate};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::query::{Int, Query, from_text_opt};
-use crate::problem::{ApiResult, ErrorBody};
+use super::param::TemplateLevel;
+use super::query::{Int, Query};
+use crate::problem::ApiResult;
 use crate::state::AppState;
 
 /// Parameters of the templates endpoint.
@@ -16,8 +17,7 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct TemplateParams {
     /// `ERROR` (default) or `WARNING`.
-    #[serde(deserialize_with = "from_text_opt")]
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     level: Option<TemplateLevel>,
     /// Templates.
     #[param(inline)]
@@ -27,27 +27,11 @@ pub struct TemplateParams {
 /// Templates in one answer.
 type TemplateCount = Int<1, 500, 20>;
 
-/// The level of a template: only ERROR and WARNING lines have them (any
-/// case).
-#[derive(Debug, Clone, Copy)]
-struct TemplateLevel(Level);
-
-impl std::str::FromStr for TemplateLevel {
-    type Err = String;
-    fn from_str(s: &str) -> Result<TemplateLevel, String> {
-        let upper = s.to_ascii_uppercase();
-        match upper.parse() {
-            Ok(l @ (Level::Error | Level::Warning)) => Ok(TemplateLevel(l)),
-            _ => Err(format!("must be ERROR or WARNING, not {upper:?}")),
-        }
-    }
-}
-
 /// `GET /api/analytics/templates?level=ERROR&limit=20`
 #[utoipa::path(get, path = "/api/analytics/templates",
     summary = "Most common error or warning templates across all logs",
     params(TemplateParams),
-    responses((status = 200, description = "Templates with line and run counts", body = Vec<TopTemplate>), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+    responses((status = 200, description = "Templates with line and run counts", body = Vec<TopTemplate>)))]
 pub async fn templates(
     State(s): State<AppState>,
     Query(p): Query<TemplateParams>,
@@ -72,7 +56,7 @@ pub struct SessionParams {
 #[utoipa::path(get, path = "/api/analytics/errors-vs-latency",
     summary = "Error % against median latency per session, with Pearson and Spearman correlation",
     params(SessionParams),
-    responses((status = 200, description = "Points and correlations", body = ErrorsVsLatency), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+    responses((status = 200, description = "Points and correlations", body = ErrorsVsLatency)))]
 pub async fn errors_vs_latency(
     State(s): State<AppState>,
     Query(p): Query<SessionParams>,
@@ -99,7 +83,7 @@ type Buckets = Int<1, 200, 30>;
 #[utoipa::path(get, path = "/api/analytics/latency-histogram",
     summary = "Distribution of median latency over sessions",
     params(HistogramParams),
-    responses((status = 200, description = "Histogram", body = Histogram), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+    responses((status = 200, description = "Histogram", body = Histogram)))]
 pub async fn latency_histogram(
     State(s): State<AppState>,
     Query(p): Query<HistogramParams>,

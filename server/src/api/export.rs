@@ -22,15 +22,30 @@ use crate::state::AppState;
 /// Runs read per page while exporting.
 const EXPORT_PAGE: u32 = model::MAX_PAGE;
 
-/// `format`, beside the list's own parameters: for the document only, as
-/// [`split_format`] reads it.
+/// `format`, beside the list's own parameters, as [`split_format`] reads
+/// it.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct FormatParam {
+struct FormatParam {
     /// `csv` (default) or `jsonl`.
     #[param(inline)]
     #[allow(dead_code)]
     format: Option<ExportFormat>,
+}
+
+/// The parameters of an export: the list's, without `limit` (an export
+/// has every row, and refuses one), and `format`.
+pub struct ExportParams;
+
+impl IntoParams for ExportParams {
+    fn into_params(
+        place: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        let mut params = RunParams::into_params(&place);
+        params.retain(|p| p.name != "limit");
+        params.extend(FormatParam::into_params(&place));
+        params
+    }
 }
 
 /// The columns of a CSV export, in order.
@@ -57,10 +72,10 @@ pub const CSV_COLUMNS: [&str; 17] = [
 /// `GET /api/runs/export`
 #[utoipa::path(get, path = "/api/runs/export", summary = "Every run of a view, as CSV or JSON Lines, streamed",
     description = "Takes the parameters of `GET /api/runs` (its filters, search and sort; `after` starts after a cursor) and `format`. `limit` is not taken: an export has every row.",
-    params(RunParams, FormatParam),
+    params(ExportParams),
     responses(
         (status = 200, description = "The runs, streamed", content((String = "text/csv"), (String = "application/x-ndjson"))),
-        (status = "default", description = "An error: `{\"error\": …}`", body = crate::problem::ErrorBody)))]
+        (status = 409, description = "`after` is a cursor of another order", body = crate::problem::ErrorBody)))]
 pub async fn export(State(s): State<AppState>, uri: axum::http::Uri) -> ApiResult<Response> {
     let (format, rest) = split_format(super::query::pairs(uri.query().unwrap_or_default())?)?;
     if rest.iter().any(|(k, _)| k == "limit") {
@@ -120,8 +135,12 @@ fn split_format(
 ) -> ApiResult<(ExportFormat, Vec<(String, String)>)> {
     let format = match pairs.iter().position(|(k, _)| k == "format") {
         None => ExportFormat::default(),
-        Some(i) => match pairs.remove(i).1.trim() {
-            "" => ExportFormat::default(),
+        Some(i) => match pairs.remove(i).1.as_str() {
+            "" => {
+                return Err(Problem::bad_request(
+                    "format has no value; leave the parameter out for its default",
+                ));
+            }
             v => v
                 .parse()
                 .map_err(|e| Problem::bad_request(format!("format {e}")))?,

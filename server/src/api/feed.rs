@@ -1,5 +1,7 @@
 //! `GET /api/events/stream?after=SEQ|now`: the event feed as server-sent
-//! events (`after=now`: only events from now on).
+//! events (`after=now`: only events from now on), for a client that asks
+//! for them (`Accept: text/event-stream`, as `EventSource` does); any other
+//! is answered at once with the events there are now, as JSON.
 //!
 //! Each event carries its seq as the SSE id, so a browser's `EventSource`
 //! resumes after a dropped connection from the last event it saw (it sends
@@ -10,15 +12,16 @@
 //! catalog only when there is something new for them.
 
 use std::collections::VecDeque;
-use std::convert::Infallible;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use futures::Stream;
 use model::Event;
 
-use super::query::{Query, from_text_opt};
+use axum::response::{IntoResponse, Response};
+
+use super::param::StreamStart;
+use super::query::Query;
 use crate::events::POLL;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -30,31 +33,30 @@ use crate::state::AppState;
 pub struct StreamParams {
     /// Last seq seen (from the first event when absent); `now`: only new
     /// events.
-    #[serde(deserialize_with = "from_text_opt")]
-    #[param(value_type = Option<String>)]
-    after: Option<After>,
+    #[param(inline)]
+    after: Option<StreamStart>,
 }
 
-/// `after=SEQ` or `after=now` (only events from now on).
-#[derive(Debug, Clone, Copy)]
-enum After {
-    Now,
-    Seq(i64),
-}
+/// `Last-Event-ID`, which a browser's `EventSource` sends when it
+/// reconnects: the seq of the last event it saw; it wins over `after`.
+struct Resume;
 
-impl std::str::FromStr for After {
-    type Err = String;
-    fn from_str(s: &str) -> Result<After, String> {
-        if s == "now" {
-            return Ok(After::Now);
-        }
-        match s.parse::<i64>() {
-            Ok(n) if n >= 0 => Ok(After::Seq(n)),
-            _ => Err(format!(
-                "must be now or an integer from 0 to {}, not {s:?}",
-                i64::MAX
-            )),
-        }
+impl utoipa::IntoParams for Resume {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::PartialSchema;
+        vec![
+            utoipa::openapi::path::ParameterBuilder::new()
+                .name("Last-Event-ID")
+                .parameter_in(utoipa::openapi::path::ParameterIn::Header)
+                .description(Some(
+                    "The seq of the last event seen (an `EventSource` sends it when it \
+                     reconnects); it wins over `after`",
+                ))
+                .schema(Some(super::query::Bounded::<0, { i64::MAX }>::schema()))
+                .build(),
+        ]
     }
 }
 
@@ -62,32 +64,43 @@ impl std::str::FromStr for After {
 /// first, then new ones as they are stored.
 #[utoipa::path(get, path = "/api/events/stream",
     summary = "Server-sent events: every event after a seq, then new ones as they happen (SSE id = seq; Last-Event-ID resumes; event = topic, data = the event)",
-    params(StreamParams),
-    responses((status = 200, description = "The feed", content_type = "text/event-stream"),
-        (status = "default", description = "An error", body = crate::problem::ErrorBody)))]
+    description = "Asked for `text/event-stream` (as `EventSource` does), the feed stays open and sends each event as it is stored. Asked for anything else, it answers the events stored after the position now (up to 1,000), as JSON, and ends.",
+    params(StreamParams, Resume),
+    responses((status = 200, description = "The feed", content(
+        (String = "text/event-stream"),
+        (Vec<Event> = "application/json")))))]
 pub async fn stream(
     State(s): State<AppState>,
     headers: HeaderMap,
     Query(p): Query<StreamParams>,
-) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, Problem> {
+) -> Result<Response, Problem> {
     let resume = match headers.get("last-event-id") {
         Some(v) => Some(
             v.to_str()
                 .ok()
-                .and_then(|t| t.trim().parse::<i64>().ok())
+                .and_then(super::query::integer)
                 .filter(|n| *n >= 0)
-                .ok_or_else(|| Problem::bad_request("Last-Event-ID must be an event seq"))?,
+                .ok_or_else(|| {
+                    Problem::bad_request(format!(
+                        "Last-Event-ID must be an integer from 0 to {}",
+                        i64::MAX
+                    ))
+                })?,
         ),
         None => None,
     };
     let after = match resume {
         Some(seq) => seq,
         None => match p.after {
-            Some(After::Now) => s.catalog.last_event_seq().await?,
-            Some(After::Seq(seq)) => seq,
+            Some(StreamStart::Now) => s.catalog.last_event_seq().await?,
+            Some(StreamStart::After(seq)) => seq,
             None => 0,
         },
     };
+    if !wants_stream(&headers) {
+        let now = s.catalog.events_after(after, catalog::MAX_EVENTS).await?;
+        return Ok(axum::Json(now).into_response());
+    }
     let newest = s.events.subscribe(&s.catalog);
     let state = (s, after, VecDeque::<Event>::new(), newest);
     let events = futures::stream::unfold(
@@ -112,8 +125,28 @@ pub async fn stream(
                 .id(e.seq.to_string())
                 .event(e.topic.name())
                 .data(serde_json::to_string(&e).expect("events serialise"));
-            Some((Ok(sse), (s, after, pending, newest)))
+            Some((
+                Ok::<_, std::convert::Infallible>(sse),
+                (s, after, pending, newest),
+            ))
         },
     );
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
+
+/// Whether the client asked for the live feed (`Accept` names
+/// `text/event-stream`).
+fn wants_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| {
+            t.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/event-stream"))
+        })
 }

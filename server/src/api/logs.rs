@@ -11,8 +11,9 @@ use model::{Level, LinePage, LogLine, LogName, Series};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::param::{Levels, Text};
 use super::path::RunLog;
-use super::query::{Int, Query, from_text_opt};
+use super::query::{Int, NoParams, Query, from_text_opt};
 use crate::problem::{ApiResult, ErrorBody, Problem};
 use crate::state::AppState;
 
@@ -58,10 +59,14 @@ pub struct SeriesParams {
 type Width = Int<1, MAX_WIDTH, 1000>;
 
 /// `GET /api/runs/{id}/logs/{log}/series?metric=latency[&width=800|&full=true][&from=&to=]`
-#[utoipa::path(get, path = "/api/runs/{id}/logs/{log}/series",
+#[utoipa::path(get, path = "/api/runs/{id}/logs/{log}/series", operation_id = "log_series",
     summary = "A metric's points; reduced to min/max per bucket unless full=true",
-    params(("id" = i64, Path, description = "Run id"), ("log" = LogName, Path, description = "Which log of the run"), SeriesParams),
-    responses((status = 200, description = "The series", body = Series), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+    params(RunLog, SeriesParams),
+    responses((status = 200, description = "The series (no points when `to` is before `from`)", body = Series),
+        (status = 404, description = "No run has this id, it has no such log, or the log is not in its store", body = ErrorBody),
+        (status = 413, description = "The log is larger than the server reads whole", body = ErrorBody),
+        (status = 502, description = "The log's store failed", body = ErrorBody),
+        (status = 504, description = "The log's store did not answer in time", body = ErrorBody),))]
 pub async fn series(
     State(s): State<AppState>,
     path: RunLog,
@@ -76,11 +81,11 @@ pub async fn series(
         p.full,
         p.from,
         p.to,
-    )?))
+    )))
 }
 
 /// A metric's points of a parsed log, as [`model::series::series_of`] reduces
-/// them; a window that ends before it starts is a bad request.
+/// them.
 pub fn series_of(
     report: &logparse::LogReport,
     metric: Metric,
@@ -88,9 +93,8 @@ pub fn series_of(
     full: bool,
     from: Option<f64>,
     to: Option<f64>,
-) -> ApiResult<Series> {
+) -> Series {
     model::series::series_of(metric, report.points(metric), width, full, (from, to))
-        .map_err(Problem::bad_request)
 }
 
 /// Parameters of the lines endpoint.
@@ -105,16 +109,19 @@ pub struct LineParams {
     #[param(inline)]
     limit: LineCount,
     /// Levels to keep: `DEBUG`, `INFO`, `WARNING`, `ERROR`, comma-separated.
-    #[serde(deserialize_with = "from_text_opt")]
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     level: Option<Levels>,
     /// Case-insensitive text to look for.
-    q: Option<String>,
+    #[param(inline)]
+    q: Option<FindText>,
     /// Lines shown before and after each line the level or text filter
     /// keeps (marked `context`), as `grep -C` does.
     #[param(inline)]
     context: ContextLines,
 }
+
+/// Text a `lines` request looks for, up to 1,000 characters.
+type FindText = Text<1000>;
 
 /// Lines of context around a match.
 type ContextLines = Int<0, 50, 0>;
@@ -123,30 +130,15 @@ type LineNumber = Int<1, { i64::MAX }, 1>;
 /// Lines in one answer.
 type LineCount = Int<1, 5000, 200>;
 
-/// `level=ERROR,WARNING`: lines of any of these levels (any case).
-#[derive(Debug, Default)]
-struct Levels(Vec<Level>);
-
-impl std::str::FromStr for Levels {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Levels, String> {
-        s.split(',')
-            .map(|part| {
-                let part = part.trim().to_ascii_uppercase();
-                part.parse().map_err(|_| {
-                    format!("must be DEBUG, INFO, WARNING or ERROR (comma-separated), not {part:?}")
-                })
-            })
-            .collect::<Result<_, _>>()
-            .map(Levels)
-    }
-}
-
 /// `GET /api/runs/{id}/logs/{log}/lines?from=1&limit=200[&level=ERROR,WARNING][&q=text]`
-#[utoipa::path(get, path = "/api/runs/{id}/logs/{log}/lines",
+#[utoipa::path(get, path = "/api/runs/{id}/logs/{log}/lines", operation_id = "log_lines",
     summary = "Lines of a log by line number, filtered by level and text",
-    params(("id" = i64, Path, description = "Run id"), ("log" = LogName, Path, description = "Which log of the run"), LineParams),
-    responses((status = 200, description = "A page of lines", body = LinePage), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+    params(RunLog, LineParams),
+    responses((status = 200, description = "A page of lines", body = LinePage),
+        (status = 404, description = "No run has this id, it has no such log, or the log is not in its store", body = ErrorBody),
+        (status = 413, description = "The log is larger than the server reads whole", body = ErrorBody),
+        (status = 502, description = "The log's store failed", body = ErrorBody),
+        (status = 504, description = "The log's store did not answer in time", body = ErrorBody)))]
 pub async fn lines(
     State(s): State<AppState>,
     path: RunLog,
@@ -156,7 +148,7 @@ pub async fn lines(
         from: p.from.0 as usize,
         limit: p.limit.0 as usize,
         levels: p.level.unwrap_or_default().0,
-        needle: p.q.map(|q| q.to_lowercase()),
+        needle: p.q.map(|Text(q)| q.to_lowercase()),
         program_output: path.log == LogName::Output,
         context: p.context.0 as usize,
     };
@@ -344,11 +336,15 @@ pub struct RawParams {
 
 /// `GET /api/runs/{id}/logs/{log}/raw[?download=true]`: the log as stored,
 /// streamed, with single-range requests honoured.
-#[utoipa::path(get, path = "/api/runs/{id}/logs/{log}/raw",
+#[utoipa::path(get, path = "/api/runs/{id}/logs/{log}/raw", operation_id = "raw_log",
     summary = "The log as stored; honours a single Range",
-    params(("id" = i64, Path, description = "Run id"), ("log" = LogName, Path, description = "Which log of the run"), RawParams),
+    params(RunLog, RawParams),
     responses((status = 200, description = "The log", content_type = "text/plain"),
-        (status = 206, description = "Part of the log", content_type = "text/plain"), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+        (status = 206, description = "Part of the log (a `Range` of one span was sent)", content_type = "text/plain"),
+        (status = 404, description = "No run has this id, it has no such log, or the log is not in its store", body = ErrorBody),
+        (status = 416, description = "The `Range` sent lies outside the log", body = ErrorBody),
+        (status = 502, description = "The log's store failed", body = ErrorBody),
+        (status = 504, description = "The log's store did not answer in time", body = ErrorBody)))]
 pub async fn raw(
     State(s): State<AppState>,
     path: RunLog,
@@ -454,14 +450,19 @@ mod tests {
 ///
 /// A `PUT`, not a `POST`: a page on another site cannot send it without the
 /// browser asking this server first (a preflight it does not grant).
-#[utoipa::path(put, path = "/api/runs/{id}/logs/{log}/retry", summary = "Index again a log whose indexing failed",
+#[utoipa::path(put, path = "/api/runs/{id}/logs/{log}/retry", operation_id = "retry_log", summary = "Index again a log whose indexing failed",
     description = "Queues the log's indexing job again with its attempts reset; the log and its run read `pending` until a worker takes it. 409 when the log's indexing has not failed; 429 (with `Retry-After`) within 10 s of the log's last retry.",
-    params(("id" = i64, Path, description = "Run id"), ("log" = LogName, Path, description = "Which log of the run")),
-    responses((status = 202, description = "Queued again"), (status = "default", description = "An error: `{\"error\": …}`", body = crate::problem::ErrorBody)))]
+    params(RunLog),
+    responses((status = 202, description = "Queued again"),
+        (status = 404, description = "No run has this id, or it has no such log", body = ErrorBody),
+        (status = 409, description = "The log's indexing has not failed", body = ErrorBody),
+        (status = 429, description = "The log was retried less than 10 s ago", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn retry(
     State(s): State<AppState>,
     caller: crate::auth::Caller,
     path: RunLog,
+    _: Query<NoParams>,
 ) -> ApiResult<Response> {
     // The run and its log exist (else 404), whatever became of the job.
     location(&s, path).await?;

@@ -2,11 +2,13 @@
 
 pub mod access;
 pub mod analytics;
+pub mod body;
 pub mod export;
 pub mod feed;
 pub mod live;
 pub mod logs;
 pub mod openapi;
+pub mod param;
 pub mod path;
 pub mod population;
 pub mod query;
@@ -65,7 +67,8 @@ fn endpoints() -> OpenApiRouter<AppState> {
 
 /// An operation that needs `need`: checked before its handler runs (see
 /// [`crate::auth`]), and said in the document as `x-role`, with the 401
-/// and 403 a person without that role gets.
+/// and 403 a person without that role gets; and with the answers every
+/// operation may give, whatever its handler (the layers in front of it).
 fn needs(
     need: Need,
     (schemas, mut paths, router): UtoipaMethodRouter<AppState>,
@@ -97,17 +100,51 @@ fn needs(
             op.extensions
                 .get_or_insert_default()
                 .insert("x-role".into(), need.word().into());
-            if let Need::Role(role) = need {
-                let answers = &mut op.responses.responses;
-                answers.insert(
-                    "401".into(),
-                    refusal("Nobody is signed in (when the server asks people to sign in)").into(),
-                );
-                answers.insert(
-                    "403".into(),
-                    refusal(&format!("The person signed in lacks the {role} role")).into(),
+            let answers = &mut op.responses.responses;
+            let mut answer = |status: &str, what: &str| {
+                answers.insert(status.into(), refusal(what).into());
+            };
+            answer(
+                "400",
+                "A parameter this operation does not take, one given twice or with no value, \
+                 one out of its range or pattern, or a body that is not the one described",
+            );
+            let (unauthorized, forbidden) = match need {
+                Need::Role(role) => (
+                    "Nobody is signed in (when the server asks people to sign in)".to_string(),
+                    format!(
+                        "The person signed in lacks the {role} role, or the request comes from \
+                         a page of another site"
+                    ),
+                ),
+                Need::Producer => (
+                    "No producer token, or one the server does not know".to_string(),
+                    "The request comes from a page of another site".to_string(),
+                ),
+                Need::Anyone => (
+                    String::new(),
+                    "The request comes from a page of another site".to_string(),
+                ),
+            };
+            if !unauthorized.is_empty() {
+                answer("401", &unauthorized);
+            }
+            answer("403", &forbidden);
+            answer(
+                "421",
+                "The request's Host is not one of this server's public addresses",
+            );
+            if need == Need::Producer {
+                answer(
+                    "429",
+                    "This address gave wrong tokens too often; wait as `Retry-After` says",
                 );
             }
+            answer(
+                "503",
+                "The server cannot answer now (its catalog or store failed; the message has \
+                 an error id for the server's log)",
+            );
         }
     }
     let router = match need {

@@ -19,7 +19,7 @@ this endpoint does not take, given twice, or out of range is a 400 that names it
 #[derive(OpenApi)]
 #[openapi(
     info(title = "logdeck API", description = ABOUT),
-    components(schemas(model::Event)),
+    components(schemas(model::Event, crate::problem::ErrorBody)),
     modifiers(&Bearer)
 )]
 struct Api;
@@ -43,13 +43,75 @@ impl utoipa::Modify for Bearer {
     }
 }
 
+/// The document as this deployment answers it: with the ways its people
+/// sign in (`--auth`) as security schemes, required by every operation that
+/// needs a role. With `--auth none` nobody signs in, and only the producers'
+/// operations ask for something (their token).
+pub fn document_for(auth: &crate::auth::Auth) -> Value {
+    use crate::auth::AuthMode;
+    let mut doc = document();
+    let (person, scheme) = match &auth.mode {
+        AuthMode::None => return doc,
+        AuthMode::Proxy(p) => (
+            "proxy",
+            serde_json::json!({
+                "type": "apiKey",
+                "in": "header",
+                "name": p.user_header.as_str(),
+                "description": "The person, named by the proxy in front of this server \
+                    (believed only from its addresses, --trusted-proxy)",
+            }),
+        ),
+        AuthMode::Oidc(o) => {
+            let mut discovery = o.config.issuer.to_string();
+            if !discovery.ends_with('/') {
+                discovery.push('/');
+            }
+            discovery.push_str(".well-known/openid-configuration");
+            doc["components"]["securitySchemes"]["oidc"] = serde_json::json!({
+                "type": "openIdConnect",
+                "openIdConnectUrl": discovery,
+                "description": "Sign in at /auth/sign-in, which leads to this provider",
+            });
+            (
+                "session",
+                serde_json::json!({
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": crate::auth::oidc::SESSION_COOKIE,
+                    "description": "The session a sign-in at /auth/sign-in opens",
+                }),
+            )
+        }
+    };
+    doc["components"]["securitySchemes"][person] = scheme;
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return doc;
+    };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for op in item.values_mut() {
+            let needs = op["x-role"].as_str().unwrap_or_default().to_string();
+            let ways = match needs.as_str() {
+                // A producer token reads as a viewer named after it.
+                "viewer" => serde_json::json!([{ person: [] }, { "bearer": [] }]),
+                "editor" | "admin" => serde_json::json!([{ person: [] }]),
+                _ => continue,
+            };
+            op["security"] = ways;
+        }
+    }
+    doc
+}
+
 /// The document, made once.
 pub fn document() -> Value {
     static DOC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
     DOC.get_or_init(|| {
         let mut doc = super::described();
         doc.info.version = env!("CARGO_PKG_VERSION").into();
-        serde_json::to_value(doc).expect("the document serialises")
+        let mut doc = serde_json::to_value(doc).expect("the document serialises");
+        super::query::state_empty_rule(&mut doc);
+        doc
     })
     .clone()
 }
@@ -57,6 +119,9 @@ pub fn document() -> Value {
 /// `GET /api/openapi.json`
 #[utoipa::path(get, path = "/api/openapi.json", summary = "This document",
     responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
-pub async fn serve() -> Json<Value> {
-    Json(document())
+pub async fn serve(
+    axum::extract::State(s): axum::extract::State<crate::state::AppState>,
+    _: super::query::Query<super::query::NoParams>,
+) -> Json<Value> {
+    Json(document_for(&s.auth))
 }

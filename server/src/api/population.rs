@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::path::UserName;
-use super::query::Query;
+use super::query::{NoParams, Query};
 use crate::problem::{ApiResult, ErrorBody, Problem};
 use crate::state::AppState;
 
@@ -18,7 +18,8 @@ use crate::state::AppState;
 pub struct BuildsParams {
     /// Compare every build with this one. Default: each build with the
     /// build first seen before it.
-    baseline: Option<String>,
+    #[param(inline)]
+    baseline: Option<super::runs::BuildName>,
 }
 
 /// `GET /api/builds?baseline=…`
@@ -26,14 +27,15 @@ pub struct BuildsParams {
     summary = "Every protocol build with its sessions' distributions, compared with a baseline (worse builds first)",
     description = "Per build and measure (median and p95 of latency, decode time, encode time and encode size per session, and error %): the distribution of its sessions' values and a Mann-Whitney U test against the baseline, with Cliff's delta and the change of medians. A build is `worse` when a measure's Holm-adjusted p-value (over every comparison in the answer) is at most `rules.alpha` and Cliff's delta at least `rules.min_delta`; builds or baselines with fewer than `rules.min_sessions` measured sessions are `too_few`. Figures are kept as logs are indexed; `updating` counts builds being brought up to date.",
     params(BuildsParams),
-    responses((status = 200, description = "The builds", body = BuildsReport), (status = "default", description = "An error: `{\"error\": …}`", body = ErrorBody)))]
+    responses((status = 200, description = "The builds", body = BuildsReport),
+        (status = 404, description = "No build named `baseline` has a session", body = ErrorBody)))]
 pub async fn builds(
     State(s): State<AppState>,
     Query(p): Query<BuildsParams>,
 ) -> ApiResult<Json<BuildsReport>> {
     Ok(Json(
         s.catalog
-            .builds_report(p.baseline.as_deref(), &s.population)
+            .builds_report(p.baseline.as_ref().map(|t| t.0.as_str()), &s.population)
             .await?,
     ))
 }
@@ -41,11 +43,13 @@ pub async fn builds(
 /// `GET /api/users/{name}/history`
 #[utoipa::path(get, path = "/api/users/{name}/history",
     summary = "A user's newest sessions (up to 1,000), oldest first, with each session's figures",
-    params(("name" = String, Path, description = "The username exactly as runs carry it")),
-    responses((status = 200, description = "Their sessions", body = UserHistory), (status = "default", description = "An error: `{\"error\": …}`; 404 when no run has the name", body = ErrorBody)))]
+    params(UserName),
+    responses((status = 200, description = "Their sessions", body = UserHistory),
+        (status = 404, description = "No run has this username", body = ErrorBody)))]
 pub async fn history(
     State(s): State<AppState>,
     UserName(name): UserName,
+    _: Query<NoParams>,
 ) -> ApiResult<Json<UserHistory>> {
     s.catalog
         .user_history(&name)

@@ -4,8 +4,13 @@
 //! Strict and explicit, as the API promises: a name the struct does not
 //! have, a name given twice, or a value that does not read is a 400 that
 //! says which parameter and why (`limit must be an integer from 1 to 500,
-//! not "ten"`). Values are trimmed; a blank value is an absent one for an
-//! `Option`, and a bare name (`?has_errors`) is `true` for a flag.
+//! not "ten"`). Values are taken exactly as sent, never trimmed, and read
+//! as the document says: integers and numbers as JSON writes them, flags as
+//! `true` or `false`.
+//!
+//! The one rule for empty values: a parameter given with none (`x=`, or a
+//! bare `x`) is a 400 whatever its type; leaving it out is how a request
+//! asks for its default. [`state_empty_rule`] says so in the document.
 
 use std::fmt;
 use std::str::FromStr;
@@ -93,12 +98,37 @@ impl<'de, const MIN: i64, const MAX: i64, const DEFAULT: i64> serde::Deserialize
 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(d)?;
-        match raw.trim().parse::<i64>() {
-            Ok(n) if (MIN..=MAX).contains(&n) => Ok(Int(n)),
+        match integer(&raw) {
+            Some(n) if (MIN..=MAX).contains(&n) => Ok(Int(n)),
             _ => Err(de::Error::custom(format!(
                 "must be an integer from {MIN} to {MAX}, not {raw:?}"
             ))),
         }
+    }
+}
+
+/// An integer parameter in `MIN..=MAX` with no default (an `Option` of it
+/// is absent when not given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounded<const MIN: i64, const MAX: i64>(pub i64);
+
+impl<const MIN: i64, const MAX: i64> utoipa::PartialSchema for Bounded<MIN, MAX> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(MIN))
+            .maximum(Some(MAX))
+            .into()
+    }
+}
+
+impl<const MIN: i64, const MAX: i64> utoipa::ToSchema for Bounded<MIN, MAX> {}
+
+impl<'de, const MIN: i64, const MAX: i64> serde::Deserialize<'de> for Bounded<MIN, MAX> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Int(n) = Int::<MIN, MAX, MIN>::deserialize(d)?;
+        Ok(Bounded(n))
     }
 }
 
@@ -111,7 +141,7 @@ where
     T::Err: fmt::Display,
 {
     let raw = String::deserialize(d)?;
-    raw.trim().parse().map_err(de::Error::custom)
+    raw.parse().map_err(de::Error::custom)
 }
 
 /// [`from_text`] for an optional parameter (blank is absent).
@@ -123,7 +153,71 @@ where
 {
     match Option::<String>::deserialize(d)? {
         None => Ok(None),
-        Some(raw) => raw.trim().parse().map(Some).map_err(de::Error::custom),
+        Some(raw) => raw.parse().map(Some).map_err(de::Error::custom),
+    }
+}
+
+/// An integer as JSON writes it (`-12`; no sign `+`, no spaces), that fits
+/// an `i64`.
+pub(crate) fn integer(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// A finite number as JSON writes it (`-1.5e3`; no `+`, `inf`, `.5` or
+/// `1.`).
+fn number(text: &str) -> Option<f64> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => (&unsigned[..at], Some(&unsigned[at + 1..])),
+        None => (unsigned, None),
+    };
+    let (whole, fraction) = match mantissa.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (mantissa, None),
+    };
+    let exponent_ok = exponent.is_none_or(|e| {
+        digits(
+            e.strip_prefix('-')
+                .or_else(|| e.strip_prefix('+'))
+                .unwrap_or(e),
+        )
+    });
+    if !digits(whole) || !fraction.is_none_or(digits) || !exponent_ok {
+        return None;
+    }
+    text.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+/// States the rule for empty values in the document: every query
+/// parameter that is text has at least one character (the rule itself is
+/// in [`Fields`], for every type).
+pub fn state_empty_rule(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for op in item.values_mut() {
+            let Some(params) = op.get_mut("parameters").and_then(|p| p.as_array_mut()) else {
+                continue;
+            };
+            for p in params {
+                if p["in"] != "query" {
+                    continue;
+                }
+                let schema = &mut p["schema"];
+                if schema["type"] == "string" && schema.get("minLength").is_none() {
+                    schema["minLength"] = 1.into();
+                }
+            }
+        }
     }
 }
 
@@ -218,6 +312,11 @@ impl<'de> de::MapAccess<'de> for Fields<'_> {
         seed: V,
     ) -> Result<V::Value, ParamError> {
         let (name, raw) = self.value.take().expect("a key was read first");
+        if raw.is_empty() {
+            return Err(ParamError(format!(
+                "{name} has no value; leave the parameter out for its default"
+            )));
+        }
         seed.deserialize(Value(raw))
             .map_err(|e| ParamError(format!("{name} {}", e.0)))
     }
@@ -234,36 +333,32 @@ impl<'de> Deserializer<'de> for Value<'_> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ParamError> {
-        let v = self.0.trim();
-        if v.is_empty() {
-            visitor.visit_none()
-        } else {
-            visitor.visit_some(Value(v))
-        }
+        visitor.visit_some(self)
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ParamError> {
         match self.0 {
-            "false" | "0" | "no" => visitor.visit_bool(false),
-            "" | "true" | "1" | "yes" => visitor.visit_bool(true),
+            "false" => visitor.visit_bool(false),
+            "true" => visitor.visit_bool(true),
             other => Err(ParamError(format!("must be true or false, not {other:?}"))),
         }
     }
 
     fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ParamError> {
-        match self.0.trim().parse::<u64>() {
-            Ok(n) => visitor.visit_u64(n),
-            Err(_) => Err(ParamError(format!(
-                "must be a whole number, not {:?}",
+        match integer(self.0).and_then(|n| u64::try_from(n).ok()) {
+            Some(n) => visitor.visit_u64(n),
+            None => Err(ParamError(format!(
+                "must be an integer from 0 to {}, not {:?}",
+                i64::MAX,
                 self.0
             ))),
         }
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ParamError> {
-        match self.0.trim().parse::<f64>() {
-            Ok(n) if n.is_finite() => visitor.visit_f64(n),
-            _ => Err(ParamError(format!("must be a number, not {:?}", self.0))),
+        match number(self.0) {
+            Some(n) => visitor.visit_f64(n),
+            None => Err(ParamError(format!("must be a number, not {:?}", self.0))),
         }
     }
 
@@ -298,20 +393,56 @@ mod tests {
     fn values_read_as_their_types() {
         assert_eq!(read("").unwrap(), Sample::default());
         assert_eq!(read("").unwrap().limit, Int(100));
-        let s = read("user=+noah%20&has_errors&limit=7&sort=oldest&from=1.5&last=3").unwrap();
+        let s =
+            read("user=+noah%20&has_errors=true&limit=7&sort=oldest&from=1.5e1&last=3").unwrap();
         assert_eq!(
             s,
             Sample {
-                user: Some("noah".into()),
+                user: Some(" noah ".into()),
                 has_errors: true,
                 limit: Int(7),
                 sort: Some(model::Sort::Oldest),
-                from: Some(1.5),
+                from: Some(15.0),
                 last: Some(3),
             }
         );
-        let blank = read("user=%20&sort=&from=&has_errors=0").unwrap();
-        assert_eq!(blank, Sample::default());
+        assert!(!read("has_errors=false").unwrap().has_errors);
+    }
+
+    #[test]
+    fn numbers_are_read_as_json_writes_them() {
+        for (text, n) in [("0", 0.0), ("-2.5", -2.5), ("1e-05", 1e-5), ("3E+2", 300.0)] {
+            assert_eq!(number(text), Some(n), "{text}");
+        }
+        for bad in [
+            "", "+1", ".5", "1.", "inf", "NaN", "1e", "1e999", " 1", "0x10", "1_0",
+        ] {
+            assert_eq!(number(bad), None, "{bad:?}");
+        }
+        for bad in ["", "+1", "-", " 1", "1 ", "9223372036854775808", "1.0"] {
+            assert_eq!(integer(bad), None, "{bad:?}");
+        }
+        assert_eq!(integer("-9223372036854775808"), Some(i64::MIN));
+    }
+
+    #[test]
+    fn an_empty_value_is_refused_whatever_its_type() {
+        for q in [
+            "user=",
+            "has_errors",
+            "has_errors=",
+            "limit=",
+            "sort=",
+            "from=",
+            "last=",
+        ] {
+            let name = q.trim_end_matches('=');
+            assert_eq!(
+                read(q).unwrap_err(),
+                format!("{name} has no value; leave the parameter out for its default"),
+                "{q}"
+            );
+        }
     }
 
     #[test]
@@ -334,7 +465,14 @@ mod tests {
                 "sort must be one of newest, oldest, errors, latency_p95, not \"up\"",
             ),
             ("from=inf", "from must be a number, not \"inf\""),
-            ("last=-1", "last must be a whole number, not \"-1\""),
+            (
+                "last=-1",
+                "last must be an integer from 0 to 9223372036854775807, not \"-1\"",
+            ),
+            (
+                "has_errors=1",
+                "has_errors must be true or false, not \"1\"",
+            ),
             ("limit=1&limit=2", "parameter \"limit\" is given twice"),
             (
                 "colour=red&b=1",

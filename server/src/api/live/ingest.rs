@@ -1,7 +1,7 @@
 //! The producer side: creating a live run and the ingest websocket.
 
 use axum::Json;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -10,6 +10,7 @@ use livestore::{Line, LiveError, LogKey};
 use model::live::{IngestMsg, LiveRunCreated, NewLiveRun, ProducerMsg, close};
 use model::{LogName, RunKind, RunStatus};
 
+use crate::api::live::upgrade::Handshake;
 use crate::api::path::RunLog;
 use crate::live::tokens::{AuthError, bearer, token_hash};
 use crate::problem::Problem;
@@ -101,14 +102,18 @@ const MAX_TAKEN_IDS: usize = 10;
 /// `POST /api/live/runs`: creates a live task run.
 #[utoipa::path(post, path = "/api/live/runs", summary = "Start a live task run (producer token required)",
     request_body = NewLiveRun, security(("bearer" = [])),
-    responses((status = 201, description = "The run and the log to stream into", body = LiveRunCreated),
-        (status = "default", description = "An error", body = crate::problem::ErrorBody)))]
+    responses((status = 201, description = "The run and the log to stream into", body = LiveRunCreated,
+        links(("ingest" = (operation_id = "ingest", parameters(("id" = "$response.body#/run"), ("log" = "$response.body#/log")), description = "Stream its lines")),
+            ("follow" = (operation_id = "follow_log", parameters(("id" = "$response.body#/run"), ("log" = "$response.body#/log")), description = "Follow its lines")),
+            ("run" = (operation_id = "get_run", parameters(("id" = "$response.body#/run")), description = "The run")))),
+        (status = 409, description = "The live store holds logs for the next run ids already", body = crate::problem::ErrorBody),
+        (status = 413, description = "The body is too large", body = crate::problem::ErrorBody)))]
 pub async fn create_run(
     State(s): State<AppState>,
     producer: Producer,
-    body: Result<Json<NewLiveRun>, axum::extract::rejection::JsonRejection>,
+    _: crate::api::query::Query<crate::api::query::NoParams>,
+    crate::api::body::Json(new): crate::api::body::Json<NewLiveRun>,
 ) -> Result<Response, Problem> {
-    let Json(new) = body.map_err(|e| Problem::bad_request(e.body_text()))?;
     new.check().map_err(Problem::bad_request)?;
     let name = new.name.trim();
     // A new run's log must be empty in the live store. It is not when
@@ -176,16 +181,20 @@ pub async fn create_run(
 
 /// `GET /api/live/runs/{id}/logs/{log}/ingest`: the producer's websocket.
 #[utoipa::path(get, path = "/api/live/runs/{id}/logs/{log}/ingest",
-    summary = "Websocket for the producer (token required; messages: model::live::ProducerMsg up, IngestMsg down)",
-    params(("id" = i64, Path, description = "Run id"), ("log" = LogName, Path, description = "Which log (a live run has `output`)")),
+    summary = "Websocket for the producer (token required)",
+    description = "With a websocket handshake (RFC 6455, as for `/live`), the answer is `101`: the server sends `IngestMsg` frames (`ready` first, `ack` as lines are stored, `sealed` at the end) and the producer sends `ProducerMsg` frames (`lines`, then `finish`), each JSON text. The server closes with 4400 (a frame that is not a message), 4401 (the token was revoked), 4403 (another token created the run), 4409 (the log is sealed), 4413 (a frame too large) or 4500 (storing failed: reconnect and resend). A handshake with a wrong header is a 400 that names it. Without `Upgrade`, the answer is the `ready` message alone: where the stored log ends. See docs/formats.md, *Websockets*.",
+    params(RunLog),
     security(("bearer" = [])),
-    responses((status = 101, description = "Switching to the websocket"),
-        (status = "default", description = "An error", body = crate::problem::ErrorBody)))]
+    responses((status = 200, description = "No handshake: where the stored log ends (a `ready` message)", body = IngestMsg),
+        (status = 101, description = "Switching to the websocket; `IngestMsg` frames follow"),
+        (status = 404, description = "No live run has this id and log", body = crate::problem::ErrorBody),
+        (status = 409, description = "The run has finished", body = crate::problem::ErrorBody)))]
 pub async fn ingest(
     State(s): State<AppState>,
     RunLog { id, log }: RunLog,
-    ws: WebSocketUpgrade,
     producer: Producer,
+    handshake: Handshake,
+    _: crate::api::query::Query<crate::api::query::NoParams>,
 ) -> Result<Response, Problem> {
     let key = LogKey::new(id, log.as_str()).map_err(|e| Problem::bad_request(e.to_string()))?;
     let status = s
@@ -210,6 +219,22 @@ pub async fn ingest(
         .producer
         .as_ref()
         .is_some_and(|creator| *creator != producer.identity());
+    let Handshake::Upgrade(ws) = handshake else {
+        if foreign {
+            return Err(Problem {
+                status: StatusCode::FORBIDDEN,
+                message: format!(
+                    "run {id} was created with another producer token; this one may not write to it"
+                ),
+            });
+        }
+        let progress = s.live.store.progress(&key).await.map_err(|e| Problem {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            message: crate::problem::incident("reading the live store", &e),
+        })?;
+        let last_seq = progress.unwrap_or_default().last_seq;
+        return Ok(Json(IngestMsg::Ready { last_seq }).into_response());
+    };
     Ok(ws
         .max_message_size(crate::live::MAX_FRAME)
         .max_frame_size(crate::live::MAX_FRAME)

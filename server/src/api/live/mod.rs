@@ -2,4 +2,5 @@
 //! creation) and a viewer's (`viewer`).
 
 pub mod ingest;
+pub mod upgrade;
 pub mod viewer;

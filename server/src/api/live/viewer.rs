@@ -11,17 +11,19 @@
 //! the connection, and a quiet connection is pinged every [`PING`] and
 //! dropped when the client has not answered for three of them.
 
+use axum::Json;
 use axum::extract::State;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::response::Response;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 use livestore::LogKey;
 use model::live::{ViewerMsg, close};
 use model::{LogName, RunKind};
 use serde::Deserialize;
 
+use crate::api::live::upgrade::Handshake;
 use crate::api::path::RunLog;
-use crate::api::query::Query;
+use crate::api::query::{Bounded, Query};
 use crate::archive;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -43,26 +45,28 @@ const LAG_LINES: u64 = 100_000;
 #[into_params(parameter_in = Query)]
 pub struct From {
     /// First seq wanted (default 1).
-    from: Option<u64>,
-    /// Or: the last N lines stored now.
-    last: Option<u64>,
+    #[param(inline)]
+    from: Option<Bounded<0, { i64::MAX }>>,
+    /// The last N lines stored now (with `from` too: whichever starts
+    /// later).
+    #[param(inline)]
+    last: Option<Bounded<0, { i64::MAX }>>,
 }
 
 /// Upgrades to the viewer websocket.
-#[utoipa::path(get, path = "/api/runs/{id}/logs/{log}/live",
-    summary = "Websocket: follow a live log (messages: model::live::ViewerMsg as JSON)",
-    params(("id" = i64, Path, description = "Run id"), ("log" = LogName, Path, description = "Which log (a live run has `output`)"), From),
-    responses((status = 101, description = "Switching to the websocket"),
-        (status = "default", description = "An error", body = crate::problem::ErrorBody)))]
+#[utoipa::path(get, path = "/api/runs/{id}/logs/{log}/live", operation_id = "follow_log",
+    summary = "Websocket: follow a live log",
+    description = "With a websocket handshake (RFC 6455: `Upgrade: websocket`, `Connection: Upgrade`, `Sec-WebSocket-Version: 13`, `Sec-WebSocket-Key`), the answer is `101` and the server sends `ViewerMsg` text frames (JSON; see the schema): `start`, then `lines` from the position asked for, as they arrive, then `sealed` (or `gap` where lines cannot be delivered, `lagging` when the viewer falls behind). The viewer sends nothing but pongs. A handshake with a wrong header is a 400 that names it. Without `Upgrade`, the answer is the `start` message alone: where the log stands now. See docs/formats.md, *Websockets*.",
+    params(RunLog, From),
+    responses((status = 200, description = "No handshake: where the log stands now (a `start` message)", body = ViewerMsg),
+        (status = 101, description = "Switching to the websocket; `ViewerMsg` frames follow"),
+        (status = 404, description = "No live log has this run and name", body = crate::problem::ErrorBody)))]
 pub async fn live(
     State(s): State<AppState>,
     RunLog { id, log }: RunLog,
     Query(from): Query<From>,
-    ws: WebSocketUpgrade,
+    handshake: Handshake,
 ) -> Result<Response, Problem> {
-    if from.from.is_some() && from.last.is_some() {
-        return Err(Problem::bad_request("give from or last, not both"));
-    }
     let key = LogKey::new(id, log.as_str()).map_err(|e| Problem::bad_request(e.to_string()))?;
     let progress = s.live.store.progress(&key).await.map_err(|e| Problem {
         status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
@@ -93,6 +97,13 @@ pub async fn live(
             .await
             .map_err(unavailable)?;
         let start = start_at(&from, last_seq);
+        let Handshake::Upgrade(ws) = handshake else {
+            return Ok(Json(ViewerMsg::Start {
+                last_seq,
+                sealed: true,
+            })
+            .into_response());
+        };
         // Each message is written as it is sent: a client that stops reading
         // leaves at most one message here, not a buffer of them.
         return Ok(ws
@@ -116,6 +127,13 @@ pub async fn live(
             }));
     }
     let start = start_at(&from, progress.last_seq);
+    let Handshake::Upgrade(ws) = handshake else {
+        return Ok(Json(ViewerMsg::Start {
+            last_seq: progress.last_seq,
+            sealed: progress.sealed,
+        })
+        .into_response());
+    };
     // A viewer sends next to nothing: a small read chunk (tungstenite zeroes
     // the whole chunk before each read) keeps a thousand viewers cheap.
     Ok(ws
@@ -130,11 +148,11 @@ pub async fn live(
 
 /// The first seq to send, for a log whose last line is `last_seq`.
 fn start_at(from: &From, last_seq: u64) -> u64 {
-    match (from.from, from.last) {
-        (_, Some(n)) => (last_seq + 1).saturating_sub(n).max(1),
-        (Some(f), None) => f.max(1),
-        (None, None) => 1,
-    }
+    let first = from.from.map_or(1, |Bounded(f)| f as u64).max(1);
+    let tail = from
+        .last
+        .map_or(1, |Bounded(n)| (last_seq + 1).saturating_sub(n as u64));
+    first.max(tail).max(1)
 }
 
 fn text(msg: &ViewerMsg) -> Message {

@@ -16,6 +16,7 @@ setup_postgres
 setup_redis
 setup_moto
 setup_scipy
+setup_api_fuzzer
 STEP_NAMES+=("set-up")
 STEP_SECS+=($((SECONDS - SCRIPT_START)))
 
@@ -77,6 +78,7 @@ step "cargo fmt --check" cargo fmt --all --check
 step "cargo clippy (native, all targets)" cargo clippy --all-targets -- -D warnings
 step "cargo clippy (frontend, wasm32)" cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 step "Rust tests${HAVE_NEXTEST:+ (cargo nextest)}" rust_tests
+step "API against its OpenAPI document (schemathesis)" scripts/api_contract.sh target/debug/logdeck
 step "browser bundle (wasm-release, wasm-opt)" cargo xtask build --release --site-only
 step "browser tests (Playwright in Chromium)" browser_tests
 

@@ -140,3 +140,17 @@ report_steps() {
   done
   printf '%-52s %3dm%02ds\n' "total (with set-up)" $((total / 60)) $((total % 60)) >&2
 }
+
+# The API fuzzer (schemathesis) and an OpenAPI validator, every package
+# pinned (scripts/api-fuzz-requirements.txt), in their own virtualenv.
+setup_api_fuzzer() {
+  local venv="$PWD/target/fuzzenv"
+  local wanted="$PWD/scripts/api-fuzz-requirements.txt"
+  if [ ! -x "$venv/bin/st" ] || ! cmp -s "$wanted" "$venv/requirements.txt"; then
+    log "installing schemathesis and openapi-spec-validator (pinned)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$wanted"
+    cp "$wanted" "$venv/requirements.txt"
+  fi
+  export LOGDECK_FUZZENV="$venv"
+}

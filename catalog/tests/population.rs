@@ -172,7 +172,7 @@ async fn a_planted_regression_is_flagged_on_its_metric(cat: &Catalog) {
     assert_eq!(of("1.1"), Verdict::Same);
     assert!(matches!(
         cat.builds_report(Some("nope"), &rules()).await,
-        Err(catalog::CatalogError::BadRequest(_))
+        Err(catalog::CatalogError::NotFound(_))
     ));
 
     // Indexing a log again makes its build stale, and only it.

@@ -55,18 +55,23 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A server function called with a body that is not its arguments is the
-/// caller's mistake: Leptos answers 500 with its own text encoding
-/// (`Args|…`); this makes it the 400 with a JSON error every other endpoint
-/// gives. (Errors the functions themselves return keep Leptos's encoding,
-/// which the page decodes.)
+/// A server function called with a body that is not its arguments, or with
+/// arguments it refuses, is the caller's mistake: Leptos answers 500 or
+/// 400 with its own text encoding (`Args|…`, `ServerError|…`); this makes
+/// it the 400 with a JSON error every other endpoint gives. (The page
+/// never sends such a call; the other errors a function returns, such as
+/// a 503, keep Leptos's encoding, which the page decodes.)
 async fn malformed_calls(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let server_fn = req.uri().path().starts_with("/api/fn/");
     let res = next.run(req).await;
-    if !server_fn || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+    let refused = matches!(
+        res.status(),
+        StatusCode::INTERNAL_SERVER_ERROR | StatusCode::BAD_REQUEST
+    );
+    if !server_fn || !refused {
         return res;
     }
     let (parts, body) = res.into_parts();
@@ -85,6 +90,11 @@ async fn malformed_calls(
             ))
             .into_response();
         }
+    }
+    if parts.status == StatusCode::BAD_REQUEST
+        && let Some(reason) = text.strip_prefix("ServerError|")
+    {
+        return crate::problem::Problem::bad_request(reason).into_response();
     }
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }

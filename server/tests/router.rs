@@ -544,12 +544,22 @@ async fn server_functions_page_with_a_cursor(cat: &Catalog) {
     let page2: RunPage = serde_json::from_slice(&body).unwrap();
     assert_eq!(page2.rows.len(), 10);
     assert_eq!(page2.next, None);
+    // Arguments the function refuses are a 400 with the JSON error too.
     let (status, _, body) = send(&f.app, form("query[limit]=0")).await;
     assert_eq!(
         status,
         StatusCode::BAD_REQUEST,
         "{}",
         String::from_utf8_lossy(&body)
+    );
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["error"], "limit must be between 1 and 500, not 0");
+    let (status, _, body) = send(&f.app, form("query[after]=newest~x~1&query[limit]=5")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        v["error"].as_str().unwrap().contains("invalid cursor"),
+        "{v}"
     );
     // A body that is not the function's arguments is the client's fault:
     // 400 with the JSON error every other endpoint answers.

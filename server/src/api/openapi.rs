@@ -12,14 +12,17 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 const ABOUT: &str = "Runs (connections of streaming sessions, and task runs streamed live) with \
 their logs, summaries, metric series, log lines and analytics. Lists use keyset cursors: pass a \
 page's `next` as `after`. Errors are `{\"error\": \"…\"}` with a 4xx/5xx status; a parameter \
-this endpoint does not take, given twice, or out of range is a 400 that names it.";
+this endpoint does not take, given twice, or out of its schema is a 400 that names it. Values \
+are taken as sent (never trimmed); a parameter given with no value (`x=`, or a bare `x`) is a \
+400 whatever its type: leave it out for its default. The websockets' messages and close codes \
+are in docs/formats.md, *Websockets*.";
 
 /// What the document says besides the operations, which
 /// [`super::routes`] adds with their routes.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "logdeck API", description = ABOUT),
-    components(schemas(model::Event, crate::problem::ErrorBody)),
+    components(schemas(model::Event, crate::problem::ErrorBody, model::live::ProducerMsg)),
     modifiers(&Bearer)
 )]
 struct Api;

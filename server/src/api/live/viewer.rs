@@ -370,3 +370,32 @@ async fn follow(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(f: Option<i64>, l: Option<i64>) -> From {
+        From {
+            from: f.map(Bounded),
+            last: l.map(Bounded),
+        }
+    }
+
+    #[test]
+    fn a_viewer_starts_at_the_later_of_from_and_last() {
+        // A log whose last line is 100.
+        assert_eq!(start_at(&from(None, None), 100), 1);
+        assert_eq!(start_at(&from(Some(0), None), 100), 1);
+        assert_eq!(start_at(&from(Some(40), None), 100), 40);
+        assert_eq!(start_at(&from(None, Some(10)), 100), 91);
+        assert_eq!(start_at(&from(None, Some(0)), 100), 101, "nothing old");
+        assert_eq!(start_at(&from(None, Some(500)), 100), 1);
+        assert_eq!(start_at(&from(Some(40), Some(10)), 100), 91);
+        assert_eq!(start_at(&from(Some(95), Some(10)), 100), 95);
+        assert_eq!(
+            start_at(&from(Some(i64::MAX), Some(i64::MAX)), 100),
+            i64::MAX as u64
+        );
+    }
+}

@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use crate::time::parse_last_updated;
 
 /// One valid inventory entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct InventoryRow {
     /// Unique connection id (positive).
     pub connection_id: i64,

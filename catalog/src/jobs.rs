@@ -32,6 +32,9 @@ pub struct Job {
     pub location: String,
     /// Attempts so far, this one included.
     pub attempts: i64,
+    /// Since when the log has been expected at `location` (ms): when the
+    /// inventory first named it there.
+    pub named_ms: i64,
     /// The worker holding the lease.
     pub owner: String,
 }
@@ -55,6 +58,15 @@ pub enum JobOutcome {
 /// Delay before attempt `attempts + 1`: 1 s, 2 s, 4 s … at most 5 min.
 pub fn backoff_ms(attempts: i64) -> i64 {
     (1000_i64 << attempts.clamp(1, 20).saturating_sub(1)).min(300_000)
+}
+
+/// Delay before looking again for a log that has not been uploaded in the
+/// `waited_ms` since the inventory named it: a quarter of that, from 15 s
+/// to 15 min. A log uploaded a minute late is found within seconds of its
+/// upload, one a day late within 15 minutes, and a log never uploaded
+/// costs about 100 looks a day.
+pub fn await_ms(waited_ms: i64) -> i64 {
+    (waited_ms / 4).clamp(15_000, 900_000)
 }
 
 /// The `runs` column that mirrors a log's indexing state.
@@ -94,7 +106,7 @@ impl Catalog {
                     WHERE state = 'queued' AND run_after <= $3 \
                     ORDER BY run_after, id LIMIT 1{lock}) AS queued \
              ) AS due ORDER BY run_after, id LIMIT 1) \
-             RETURNING id, run_id, log_name, location, attempts"
+             RETURNING id, run_id, log_name, location, attempts, created_ms"
         );
         let row = sqlx::query(&sql)
             .bind(owner.to_string())
@@ -109,6 +121,7 @@ impl Catalog {
             log: crate::runs::word(&row, "log_name")?,
             location: row.try_get("location")?,
             attempts: row.try_get("attempts")?,
+            named_ms: row.try_get("created_ms")?,
             owner: owner.to_string(),
         }))
     }
@@ -255,6 +268,58 @@ impl Catalog {
         }
         tx.commit().await?;
         Ok(outcome)
+    }
+
+    /// Records that a job's log is not in its store yet. Until `until_ms`
+    /// the job is queued again (after [`await_ms`], its attempts back to 0:
+    /// looks for a log not yet there are not failures) and the log and its
+    /// run say `awaited`;
+    /// from then on it fails for good, as [`Catalog::fail_job`] with
+    /// `reason`.
+    pub async fn await_job(
+        &self,
+        job: &Job,
+        reason: &str,
+        until_ms: i64,
+        now_ms: i64,
+    ) -> Result<JobOutcome, CatalogError> {
+        if now_ms >= until_ms {
+            return self.fail_job(job, reason, true, now_ms).await;
+        }
+        let after_ms = await_ms(now_ms - job.named_ms).min(until_ms - now_ms);
+        let mut tx = self.begin_write().await?;
+        let claimed = sqlx::query(
+            "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1, last_error = $2, \
+             lease_owner = NULL, \
+             lease_until = NULL, updated_ms = $3 \
+             WHERE id = $4 AND lease_owner = $5 AND state = 'running'",
+        )
+        .bind(now_ms + after_ms)
+        .bind(crate::clean_text(reason).into_owned())
+        .bind(now_ms)
+        .bind(job.id)
+        .bind(job.owner.clone())
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(JobOutcome::LeaseLost);
+        }
+        sqlx::query("UPDATE logs SET state = $1, reason = $2 WHERE run_id = $3 AND name = $4")
+            .bind(LogState::Awaited.as_str())
+            .bind(crate::clean_text(reason).into_owned())
+            .bind(job.run_id)
+            .bind(job.log.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let state_col = state_column(job.log);
+        sqlx::query(&format!("UPDATE runs SET {state_col} = $1 WHERE id = $2"))
+            .bind(LogState::Awaited.as_str())
+            .bind(job.run_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(JobOutcome::Retrying { after_ms })
     }
 
     /// Queues again the job of a log whose indexing failed for good, with

@@ -26,6 +26,7 @@ mod migrate;
 mod runs;
 mod search;
 mod session_metrics;
+pub mod sources;
 pub use search::{MAX_TERM_CHARS, SearchLimits, fold};
 pub use templates::template_key;
 mod sql;

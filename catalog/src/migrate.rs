@@ -89,6 +89,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/shared/0013_sessions.sql"),
         include_str!("../migrations/shared/0013_sessions.sql"),
     ),
+    (
+        14,
+        "token scopes, inventory sources",
+        include_str!("../migrations/shared/0014_sources.sql"),
+        include_str!("../migrations/shared/0014_sources.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -297,7 +297,7 @@ impl Catalog {
             .collect();
         let backend = self.backend;
         let mut tx = self.begin_write().await?;
-        let existing = upsert::count_existing(&mut tx, backend, &rows).await?;
+        let existing = upsert::existing_ids(&mut tx, backend, &rows).await?;
         upsert::forget_replaced_templates(&mut tx, backend, &rows).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.connection_id).collect();
         crate::builds::mark_runs_changed(&mut tx, backend, &ids).await?;
@@ -316,10 +316,22 @@ impl Catalog {
         let named = upsert::named_logs(&rows);
         upsert::write_logs(&mut tx, backend, &named).await?;
         let jobs_queued = upsert::queue_jobs(&mut tx, backend, &named, now_ms).await?;
+        let added = rows.iter().filter(|r| !existing.contains(&r.connection_id));
+        if let Some(newest) = added
+            .clone()
+            .max_by_key(|r| (r.updated_at, r.connection_id))
+        {
+            let topic = model::Topic::RunsAdded(model::event::RunsAdded {
+                run_id: newest.connection_id,
+                count: added.count() as u64,
+                updated_at: newest.updated_at,
+            });
+            crate::events::append_event(&mut tx, backend, now_ms, &topic).await?;
+        }
         tx.commit().await?;
         Ok(UpsertStats {
-            inserted: rows.len() as u64 - existing,
-            updated: existing,
+            inserted: (rows.len() - existing.len()) as u64,
+            updated: existing.len() as u64,
             jobs_queued,
         })
     }

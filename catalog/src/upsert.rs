@@ -15,16 +15,19 @@ use crate::{Backend, CatalogError};
 /// A named log of an entry: run id, which log, where it is.
 pub(crate) type NamedLog<'a> = (i64, LogName, &'a str);
 
-/// How many of the entries' runs exist already.
-pub(crate) async fn count_existing(
+/// The entries' runs that exist already.
+pub(crate) async fn existing_ids(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     rows: &[&InventoryRow],
-) -> Result<u64, CatalogError> {
-    let mut q = Sql::new(backend, "SELECT COUNT(*) AS n FROM runs WHERE id IN (");
+) -> Result<std::collections::HashSet<i64>, CatalogError> {
+    let mut q = Sql::new(backend, "SELECT id FROM runs WHERE id IN (");
     q.list(rows.iter().map(|r| r.connection_id)).push(")");
-    let n: i64 = q.fetch_one(&mut **tx).await?.try_get("n")?;
-    Ok(n as u64)
+    q.fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get("id")?))
+        .collect()
 }
 
 /// Takes back from the template totals what indexed logs counted, for the
@@ -204,7 +207,9 @@ pub(crate) async fn queue_jobs(
         " ON CONFLICT (run_id, log_name) DO UPDATE SET location = excluded.location, \
          state = 'queued', attempts = 0, run_after = excluded.run_after, \
          lease_owner = NULL, lease_until = NULL, last_error = NULL, \
-         updated_ms = excluded.updated_ms \
+         updated_ms = excluded.updated_ms, \
+         created_ms = CASE WHEN jobs.location <> excluded.location THEN excluded.created_ms \
+            ELSE jobs.created_ms END \
          WHERE jobs.location <> excluded.location OR jobs.state = 'failed'",
     );
     Ok(q.execute(&mut **tx).await?.rows_affected())

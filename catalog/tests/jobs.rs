@@ -379,7 +379,12 @@ async fn events_replay_from_any_seq(cat: &Catalog) {
     }
     assert_eq!(cat.run(3).await.unwrap().unwrap().run.latency_p50, None);
     let all = cat.events_after(0, 100).await.unwrap();
-    assert_eq!(all.len(), 5);
+    // The runs' arrival (one event for the batch), then each log indexed.
+    assert_eq!(all.len(), 6);
+    match &all[0].topic {
+        model::Topic::RunsAdded(a) => assert_eq!(a.count, 5),
+        other => panic!("{other:?}"),
+    }
     assert!(all.windows(2).all(|w| w[0].seq < w[1].seq));
     let tail = cat.events_after(all[2].seq, 100).await.unwrap();
     assert_eq!(tail, all[3..].to_vec());

@@ -104,21 +104,47 @@ async fn task_runs_get_their_own_ids_and_finish_once(c: &Catalog) {
 on_both!(tokens_are_created_found_by_hash_and_revoked);
 
 async fn tokens_are_created_found_by_hash_and_revoked(c: &Catalog) {
+    use model::{TokenInfo, TokenScope};
     assert!(c.tokens().await.unwrap().is_empty());
-    assert!(c.create_token("ci", "aa11", 5).await.unwrap());
+    assert!(!c.has_tokens(TokenScope::Producer).await.unwrap());
     assert!(
-        !c.create_token("ci", "bb22", 6).await.unwrap(),
+        c.create_token("ci", "aa11", TokenScope::Producer, 5)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !c.create_token("ci", "bb22", TokenScope::Inventory, 6)
+            .await
+            .unwrap(),
         "names are unique"
     );
-    assert!(c.create_token("laptop", "cc33", 7).await.unwrap());
+    assert!(!c.has_tokens(TokenScope::Inventory).await.unwrap());
+    assert!(
+        c.create_token("service", "cc33", TokenScope::Inventory, 7)
+            .await
+            .unwrap()
+    );
+    assert!(c.has_tokens(TokenScope::Inventory).await.unwrap());
     assert_eq!(
-        c.token_by_hash("aa11").await.unwrap().as_deref(),
-        Some("ci")
+        c.token_by_hash("aa11").await.unwrap(),
+        Some(("ci".to_string(), TokenScope::Producer))
+    );
+    assert_eq!(
+        c.token_by_hash("cc33").await.unwrap(),
+        Some(("service".to_string(), TokenScope::Inventory))
     );
     assert_eq!(c.token_by_hash("bb22").await.unwrap(), None);
+    let info = |name: &str, scope, created_ms| TokenInfo {
+        name: name.into(),
+        scope,
+        created_ms,
+    };
     assert_eq!(
         c.tokens().await.unwrap(),
-        vec![("ci".to_string(), 5), ("laptop".to_string(), 7)]
+        vec![
+            info("ci", TokenScope::Producer, 5),
+            info("service", TokenScope::Inventory, 7)
+        ]
     );
     assert!(c.revoke_token("ci").await.unwrap());
     assert!(!c.revoke_token("ci").await.unwrap());

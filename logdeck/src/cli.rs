@@ -92,11 +92,16 @@ pub enum TokenAction {
     Create {
         /// A name for the token (who or what uses it).
         name: String,
+        /// What it may do: `producer` (stream runs with `logdeck run`, read
+        /// them with `logdeck tail`) or `inventory` (send inventory entries
+        /// to `POST /api/inventory`, nothing else).
+        #[arg(long, default_value = "producer")]
+        scope: model::TokenScope,
         /// The catalog.
         #[command(flatten)]
         storage: StorageArgs,
     },
-    /// List the tokens' names and when they were created.
+    /// List the tokens' names, scopes and when they were created.
     List {
         /// The catalog.
         #[command(flatten)]
@@ -191,6 +196,53 @@ pub struct ServeArgs {
     /// Who may use the dashboard.
     #[command(flatten)]
     pub auth: AuthArgs,
+    /// Where new sessions come from.
+    #[command(flatten)]
+    pub intake: IntakeArgs,
+}
+
+/// Where new sessions come from besides `logdeck import`: inventory
+/// sources polled by the server, entries sent to `POST /api/inventory`,
+/// and logs uploaded after their entries.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "New sessions")]
+pub struct IntakeArgs {
+    /// An inventory source to poll: `[EVERY:]LOCATION`, LOCATION an
+    /// inventory URL answering JSON, JSON Lines or CSV
+    /// (`https://svc/api/inventory.csv`; fetched with ETag and
+    /// If-Modified-Since, redirects not followed) or an S3 prefix where
+    /// inventory files land (`s3://bucket/inventory/?endpoint=…`, options
+    /// as for --store; each file imported once, by one server), and EVERY
+    /// its own interval (`30s:https://…`). Repeat, or separate with commas
+    /// in the environment variable.
+    #[arg(long = "source", env = "LOGDECK_SOURCES", value_delimiter = ',',
+        value_parser = clap::value_parser!(server::sources::SourceSpec))]
+    pub sources: Vec<server::sources::SourceSpec>,
+    /// Time between polls of a source that gives none (`30s`, `5m`, `1h`).
+    #[arg(long, env = "LOGDECK_SOURCE_INTERVAL", default_value = "60s",
+        value_parser = server::sources::parse_duration)]
+    pub source_interval: std::time::Duration,
+    /// How long a connection's log named by the inventory but not yet in
+    /// its store is looked for (with backoff) before it counts as failed;
+    /// meanwhile the table shows it as "not yet uploaded". `0s`: at once.
+    #[arg(long, env = "LOGDECK_LATE_LOGS", default_value = "1d",
+        value_parser = parse_window)]
+    pub late_logs: std::time::Duration,
+    /// Largest inventory read at once, in MiB: a body sent to
+    /// `POST /api/inventory` (413 above it), an inventory URL's answer or
+    /// a file of an S3 source.
+    #[arg(long, env = "LOGDECK_MAX_INVENTORY_MIB", default_value_t = 64,
+        value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_inventory_mib: u64,
+}
+
+/// `--late-logs`: a duration, or `0` (`0s`, `0h` …) for none.
+fn parse_window(s: &str) -> Result<std::time::Duration, String> {
+    let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    if digits > 0 && s[..digits].bytes().all(|b| b == b'0') {
+        return Ok(std::time::Duration::ZERO);
+    }
+    server::sources::parse_duration(s)
 }
 
 /// How people are authenticated, and what their roles are (see the

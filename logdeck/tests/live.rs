@@ -991,7 +991,12 @@ async fn start_with_created_token(name: &str) -> (tempfile::TempDir, Server, Cat
     let catalog = Catalog::open(&url).await.unwrap();
     let token = server::live::tokens::new_token();
     let hash = server::live::tokens::token_hash(&token);
-    assert!(catalog.create_token(name, &hash, 1).await.unwrap());
+    assert!(
+        catalog
+            .create_token(name, &hash, model::TokenScope::Producer, 1)
+            .await
+            .unwrap()
+    );
     (data, server, catalog, token)
 }
 

@@ -206,6 +206,17 @@ pub struct Resolved {
     raw: String,
 }
 
+/// An object a listing found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Its location, as a log or inventory names it.
+    pub location: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// When it was last written, in ms since the Unix epoch.
+    pub modified_ms: i64,
+}
+
 /// An open log: its size and a stream of the requested bytes.
 pub struct LogRead {
     /// Size of the whole object.
@@ -450,6 +461,78 @@ impl LogStores {
             })?;
         }
         Ok(())
+    }
+
+    /// Up to `limit` objects under the folder `prefix` (a location ending
+    /// in `/`) whose paths sort after `after` (a location an earlier listing
+    /// returned), in path order: a prefix where files keep arriving is read
+    /// a page at a time, from where the last listing stopped. Only S3 and
+    /// local stores can be listed.
+    pub async fn list_after(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Listed>, StoreError> {
+        let bad = |reason: String| StoreError::BadLocation {
+            location: prefix.to_string(),
+            reason,
+        };
+        let mut found = None;
+        for store in &self.stores {
+            if let Some(path) = store.spec.folder(prefix).map_err(bad)? {
+                found = Some((store, path));
+                break;
+            }
+        }
+        let Some((store, dir)) = found else {
+            return Err(StoreError::NotAllowed(prefix.to_string()));
+        };
+        let Backend::Object(object) = &store.inner else {
+            return Err(StoreError::Refused {
+                location: prefix.to_string(),
+                reason: "an HTTP store cannot be listed".into(),
+            });
+        };
+        let offset = match after {
+            Some(a) => Some(
+                store
+                    .spec
+                    .relative(a)
+                    .map_err(bad)?
+                    .ok_or_else(|| StoreError::NotAllowed(a.to_string()))?
+                    .path,
+            ),
+            None => None,
+        };
+        let dir = (!dir.as_ref().is_empty()).then_some(dir);
+        let mut listing = match &offset {
+            Some(o) => object.list_with_offset(dir.as_ref(), o),
+            None => object.list(dir.as_ref()),
+        };
+        let mut out = Vec::new();
+        let deadline = tokio::time::Instant::now() + self.limits.read_deadline;
+        // S3 lists in path order, a page at a time: the first `limit` are
+        // the ones wanted. A local folder's listing comes in no order.
+        let sorted = !matches!(store.spec.kind(), StoreKind::Local(_));
+        while !sorted || out.len() < limit {
+            let next = tokio::time::timeout_at(deadline, listing.next())
+                .await
+                .map_err(|_| StoreError::TimedOut {
+                    location: prefix.to_string(),
+                    after: self.limits.read_deadline,
+                })?;
+            let Some(meta) = next else { break };
+            let meta = meta.map_err(|e| StoreError::backend(prefix, e))?;
+            out.push(Listed {
+                location: store.spec.location_of(&meta.location),
+                size: meta.size,
+                modified_ms: meta.last_modified.timestamp_millis(),
+            });
+        }
+        out.sort_by(|a, b| a.location.cmp(&b.location));
+        out.truncate(limit);
+        Ok(out)
     }
 
     /// Reads a whole log into memory.

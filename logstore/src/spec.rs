@@ -334,6 +334,49 @@ fn percent_decode(s: &str) -> Result<String, String> {
     String::from_utf8(out).map_err(|_| format!("{s:?} is not UTF-8 once decoded"))
 }
 
+impl StoreSpec {
+    /// The object path of a folder `location` (ending in `/`, or the
+    /// store's own prefix) in this store, as [`StoreSpec::relative`] finds
+    /// an object's: `Ok(None)` when the store does not cover it.
+    pub(crate) fn folder(&self, location: &str) -> Result<Option<Path>, String> {
+        let Some(inner) = location.strip_suffix('/') else {
+            return Err(format!("{location:?} is not a folder: end it with `/`"));
+        };
+        let own = match (&self.kind, &self.prefix) {
+            (StoreKind::Local(_), _) => inner.is_empty() || inner == ".",
+            (_, Some(prefix)) => prefix.as_str().trim_end_matches('/') == inner,
+            _ => false,
+        };
+        if own {
+            return Ok(Some(self.root()));
+        }
+        Ok(self.relative(inner)?.map(|r| r.path))
+    }
+
+    /// The object path of the store's own prefix: an S3 store's key prefix
+    /// (its root is the bucket); the root of the others.
+    fn root(&self) -> Path {
+        match (&self.kind, &self.prefix) {
+            (StoreKind::S3, Some(prefix)) => {
+                safe_path(prefix.path().trim_matches('/')).unwrap_or_else(|_| Path::from(""))
+            }
+            _ => Path::from(""),
+        }
+    }
+
+    /// The location of the object at `path` in this store, as a log or
+    /// inventory names it.
+    pub(crate) fn location_of(&self, path: &Path) -> String {
+        match (&self.kind, &self.prefix) {
+            (StoreKind::S3, Some(prefix)) => {
+                format!("s3://{}/{path}", prefix.host_str().unwrap_or_default())
+            }
+            (StoreKind::Http, Some(prefix)) => format!("{prefix}{path}"),
+            _ => path.to_string(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

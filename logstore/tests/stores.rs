@@ -2,7 +2,6 @@
 //! folder; and proves that nothing outside them can be read.
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use logstore::{Limits, LogStores, StoreError, StoreSpec};
@@ -10,82 +9,11 @@ use object_store::aws::AmazonS3Builder;
 use object_store::path::Path;
 use object_store::{ObjectStoreExt, PutPayload};
 
-/// A moto S3 server on a free port, stopped when dropped.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
+use testenv::moto::{Moto, S3_OPTIONS};
 
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn moto_binary() -> String {
-    if let Ok(p) = std::env::var("LOGDECK_MOTO_SERVER") {
-        return p;
-    }
-    let local = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../target/pyenv/bin/moto_server"
-    );
-    if std::path::Path::new(local).exists() {
-        return local.to_string();
-    }
-    "moto_server".to_string()
-}
-
-/// A moto server on a free port, or `None` when moto is not installed (the
-/// test skips, see `testenv`).
 async fn moto() -> Option<Moto> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let bin = moto_binary();
-    let spawned = Command::new(&bin)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    let child = match spawned {
-        Ok(child) => child,
-        Err(e) => {
-            testenv::missing(
-                "the S3 server (moto)",
-                format!("cannot start {bin}: {e}"),
-                "pip install 'moto[server]' or set LOGDECK_MOTO_SERVER",
-            );
-            return None;
-        }
-    };
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let moto = Moto { child, endpoint };
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if client
-            .get(format!("{}/", moto.endpoint))
-            .send()
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "moto_server did not start on port {port}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Some(moto)
+    Moto::start()
 }
-
-const S3_OPTIONS: &str =
-    "region=us-east-1&access_key_id=test&secret_access_key=test&allow_http=true";
 
 fn log_text(lines: usize) -> Vec<u8> {
     (0..lines)

@@ -104,11 +104,28 @@ pub struct AuditPage {
     pub next: Option<i64>,
 }
 
-/// A producer token as listed: its secret is shown once, when created.
+words! {
+    /// What a token may do: each scope only its own.
+    #[derive(Default)]
+    pub enum TokenScope {
+        /// Stream runs (`logdeck run`) and read the runs it streams
+        /// (`logdeck tail`).
+        #[default]
+        Producer = "producer",
+        /// Send inventory entries (`POST /api/inventory`), nothing else: for
+        /// the streaming service's backend.
+        Inventory = "inventory",
+    }
+}
+
+/// A token as listed: its secret is shown once, when created.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenInfo {
     pub name: String,
+    /// What it may do.
+    #[serde(default)]
+    pub scope: TokenScope,
     /// When it was created, in milliseconds since the Unix epoch.
     pub created_ms: i64,
 }
@@ -118,6 +135,9 @@ pub struct TokenInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewToken {
     pub name: String,
+    /// What it may do.
+    #[serde(default)]
+    pub scope: TokenScope,
     /// Give it to `logdeck run --token` or `LOGDECK_TOKEN`; it is kept
     /// only as a hash and cannot be shown again.
     pub token: String,

@@ -23,6 +23,8 @@ words! {
         LogIndexed = "log.indexed",
         /// [`IndexFailed`].
         IndexFailed = "index.failed",
+        /// [`RunsAdded`].
+        RunsAdded = "runs.added",
     }
 }
 
@@ -115,6 +117,20 @@ pub struct IndexFailed {
     pub attempts: i64,
 }
 
+/// Runs new to the catalog arrived from an inventory (an import, a push
+/// or a source), as one event per committed batch: a page sorted newest
+/// first counts them to offer "N new sessions".
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunsAdded {
+    /// The newest of them (greatest `updated_at`, then id).
+    pub run_id: i64,
+    /// How many runs are new (runs updated in place are not counted).
+    pub count: u64,
+    /// The newest one's `updated_at`, in seconds since the Unix epoch.
+    pub updated_at: i64,
+}
+
 /// What happened: the topic and its payload.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Topic {
@@ -128,6 +144,8 @@ pub enum Topic {
     LogIndexed(LogIndexed),
     /// `index.failed`
     IndexFailed(IndexFailed),
+    /// `runs.added`
+    RunsAdded(RunsAdded),
 }
 
 impl Topic {
@@ -139,6 +157,7 @@ impl Topic {
             Topic::LogSealed(_) => TopicName::LogSealed,
             Topic::LogIndexed(_) => TopicName::LogIndexed,
             Topic::IndexFailed(_) => TopicName::IndexFailed,
+            Topic::RunsAdded(_) => TopicName::RunsAdded,
         }
     }
 
@@ -155,6 +174,7 @@ impl Topic {
             Topic::LogSealed(p) => p.run_id,
             Topic::LogIndexed(p) => p.run_id,
             Topic::IndexFailed(p) => p.run_id,
+            Topic::RunsAdded(p) => p.run_id,
         }
     }
 
@@ -166,6 +186,7 @@ impl Topic {
             Topic::LogSealed(p) => serde_json::to_string(p),
             Topic::LogIndexed(p) => serde_json::to_string(p),
             Topic::IndexFailed(p) => serde_json::to_string(p),
+            Topic::RunsAdded(p) => serde_json::to_string(p),
         };
         // Plain structs of numbers, strings and words: never fails.
         json.unwrap_or_else(|_| "null".into())
@@ -235,6 +256,11 @@ impl Topic {
                 reason: text("reason")?,
                 attempts: p["attempts"].as_i64()?,
             }),
+            TopicName::RunsAdded => Topic::RunsAdded(RunsAdded {
+                run_id,
+                count: p["count"].as_u64()?,
+                updated_at: p["updated_at"].as_i64()?,
+            }),
         })
     }
 }
@@ -295,7 +321,8 @@ impl utoipa::PartialSchema for Event {
             .item(Ref::from_schema_name(RunFinished::name()))
             .item(Ref::from_schema_name(LogSealed::name()))
             .item(Ref::from_schema_name(LogIndexed::name()))
-            .item(Ref::from_schema_name(IndexFailed::name()));
+            .item(Ref::from_schema_name(IndexFailed::name()))
+            .item(Ref::from_schema_name(RunsAdded::name()));
         let integer = || ObjectBuilder::new().schema_type(Type::Integer);
         ObjectBuilder::new()
             .description(Some("Something that happened, in the order it happened"))
@@ -333,6 +360,7 @@ impl utoipa::ToSchema for Event {
         schemas.push((LogSealed::name().into(), LogSealed::schema()));
         schemas.push((LogIndexed::name().into(), LogIndexed::schema()));
         schemas.push((IndexFailed::name().into(), IndexFailed::schema()));
+        schemas.push((RunsAdded::name().into(), RunsAdded::schema()));
         <RunFinished as ToSchema>::schemas(schemas);
         <LogSealed as ToSchema>::schemas(schemas);
     }
@@ -422,6 +450,11 @@ mod tests {
                 location: "s3://b/k".into(),
                 reason: "gone".into(),
                 attempts: 3,
+            }),
+            Topic::RunsAdded(RunsAdded {
+                run_id: 6,
+                count: 500,
+                updated_at: 1_765_000_000,
             }),
         ];
         let names: Vec<&str> = all.iter().map(Topic::name).collect();

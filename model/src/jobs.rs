@@ -33,6 +33,46 @@ pub struct JobStatus {
     pub failed: i64,
     /// The most recent failures, newest first.
     pub recent_failures: Vec<JobFailure>,
+    /// Inventory sources this server polls (`serve --source`), in the
+    /// order configured.
+    #[serde(default)]
+    pub sources: Vec<SourceStatus>,
+}
+
+/// Where an inventory source stands: what this server was configured with,
+/// and what every server polling it recorded in the catalog.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceStatus {
+    /// The source as configured, credentials left out: an inventory URL or
+    /// an `s3://bucket/prefix/`.
+    pub name: String,
+    /// Seconds between polls.
+    pub interval_s: f64,
+    /// The last poll's start, in ms since the Unix epoch; none before the
+    /// first.
+    pub polled_ms: Option<i64>,
+    /// The last poll that succeeded.
+    pub ok_ms: Option<i64>,
+    /// When this server polls it next (later than the interval after a
+    /// failure: failures back off).
+    pub next_ms: Option<i64>,
+    /// Inventory entries read from it so far, by every server.
+    pub rows: i64,
+    /// Of them, runs that were new to the catalog.
+    pub added: i64,
+    /// Entries skipped as invalid (each is logged with its line and reason).
+    pub skipped: i64,
+    /// Inventory files imported from it (an S3 prefix), or changed
+    /// inventories read (a URL).
+    pub files: i64,
+    /// Polls that failed.
+    pub errors: i64,
+    /// Why the last poll failed, while it is the latest news.
+    pub last_error: Option<String>,
+    /// From the newest file's upload (its `Last-Modified`) to its runs
+    /// being in the catalog, in ms; none until one is imported.
+    pub lag_ms: Option<i64>,
 }
 
 impl JobStatus {

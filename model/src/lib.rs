@@ -11,6 +11,7 @@ pub mod analytics;
 pub mod backoff;
 pub mod error;
 pub mod event;
+pub mod inventory;
 pub mod jobs;
 pub mod live;
 pub mod output;
@@ -20,12 +21,13 @@ pub mod series;
 pub mod summary;
 pub mod time;
 
-pub use access::{AuditAction, AuditEntry, AuditPage, Me, NewToken, Role, TokenInfo};
+pub use access::{AuditAction, AuditEntry, AuditPage, Me, NewToken, Role, TokenInfo, TokenScope};
 pub use analytics::{Bucket, ErrorLatencyPoint, ErrorsVsLatency, Histogram, TopTemplate};
 pub use backoff::Backoff;
 pub use error::ApiError;
 pub use event::{Event, Topic, TopicName};
-pub use jobs::{Bookmark, JobFailure, JobState, JobStatus};
+pub use inventory::{InventoryReport, SkippedEntry};
+pub use jobs::{Bookmark, JobFailure, JobState, JobStatus, SourceStatus};
 pub use logparse::{Level, Metric};
 pub use population::{
     BuildMeasure, BuildReport, BuildsReport, Comparison, HistoryPoint, Measure, MeasureAxis,

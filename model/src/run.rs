@@ -92,6 +92,9 @@ words! {
         Missing = "missing",
         /// Named, not yet indexed.
         Pending = "pending",
+        /// Named, but not in its store yet: looked for again, with backoff,
+        /// until the server's wait for late logs (`--late-logs`) ends.
+        Awaited = "awaited",
         /// Fetched, parsed and summarised.
         Indexed = "indexed",
         /// Indexing failed for good; the reason is recorded.

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use anyhow::Context;
-use catalog::inventory::{self, RowError};
+use catalog::inventory::{self, InventoryRow, RowError};
 use catalog::{Catalog, UpsertStats, now_ms};
 
 /// Rows written per step: each step is one committed transaction, so an
@@ -31,33 +31,67 @@ pub struct ImportReport {
 pub async fn import_bytes(
     catalog: &Catalog,
     bytes: &[u8],
-    mut progress: impl FnMut(u64, u64),
+    progress: impl FnMut(u64, u64),
 ) -> anyhow::Result<ImportReport> {
     let started = Instant::now();
     let parsed = inventory::parse(bytes).context("cannot read the inventory")?;
-    let total = parsed.rows.len() as u64;
+    let mut report = import_rows(catalog, &parsed.rows, progress).await?;
+    report.skipped = parsed.errors;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Writes entries already read, in steps of [`STEP`] (each one
+/// transaction); an error says how many were written.
+pub async fn import_rows(
+    catalog: &Catalog,
+    rows: &[InventoryRow],
+    mut progress: impl FnMut(u64, u64),
+) -> Result<ImportReport, Stopped> {
+    let started = Instant::now();
+    let total = rows.len() as u64;
     let mut stats = UpsertStats::default();
     let now = now_ms();
     let mut done = 0;
     progress(0, total);
-    for chunk in parsed.rows.chunks(STEP) {
-        let written = catalog.upsert_runs(chunk, now).await.with_context(|| {
-            format!(
-                "the import stopped after {done} of {total} entries were written (in file order); \
-                 running it again finishes it (entries already written are updated in place)"
-            )
-        })?;
+    for chunk in rows.chunks(STEP) {
+        let written = catalog
+            .upsert_runs(chunk, now)
+            .await
+            .map_err(|source| Stopped {
+                written: done,
+                total,
+                source,
+            })?;
         stats += written;
         done += chunk.len() as u64;
         progress(done, total);
     }
-    if total >= ANALYZE_AFTER {
-        catalog.analyze().await?;
+    if total >= ANALYZE_AFTER
+        && let Err(e) = catalog.analyze().await
+    {
+        tracing::warn!(error = %e, "cannot refresh the planner's statistics after an import");
     }
     Ok(ImportReport {
         rows: total,
-        skipped: parsed.errors,
+        skipped: Vec::new(),
         stats,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// An import that stopped part way: the entries before `written` (in
+/// order) are in the catalog, the others are not.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the import stopped after {written} of {total} entries were written (in order); \
+     importing the same entries again finishes it (entries already written are updated in place): {source}"
+)]
+pub struct Stopped {
+    /// Entries written.
+    pub written: u64,
+    /// Entries there were to write.
+    pub total: u64,
+    /// Why it stopped.
+    pub source: catalog::CatalogError,
 }

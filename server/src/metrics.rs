@@ -179,10 +179,95 @@ pub async fn metrics(
             );
         }
     }
+    if !s.sources.is_empty() {
+        match s.sources.status(&s.catalog).await {
+            Ok(sources) => write_sources(&mut out, &sources),
+            Err(e) => tracing::warn!(error = %e, "metrics: cannot read the sources' status"),
+        }
+    }
     let mut res = out.into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     res
+}
+
+/// Each inventory source's counts, as every server recorded them, labelled
+/// by the source's name.
+fn write_sources(out: &mut String, sources: &[model::SourceStatus]) {
+    type Series = (
+        &'static str,
+        &'static str,
+        &'static str,
+        fn(&model::SourceStatus) -> f64,
+    );
+    let series: [Series; 8] = [
+        (
+            "logdeck_source_rows_total",
+            "counter",
+            "Inventory entries read from the source.",
+            |s| s.rows as f64,
+        ),
+        (
+            "logdeck_source_added_total",
+            "counter",
+            "Runs new to the catalog from the source.",
+            |s| s.added as f64,
+        ),
+        (
+            "logdeck_source_skipped_total",
+            "counter",
+            "Invalid entries skipped.",
+            |s| s.skipped as f64,
+        ),
+        (
+            "logdeck_source_files_total",
+            "counter",
+            "Inventory files imported (or changed inventories read).",
+            |s| s.files as f64,
+        ),
+        (
+            "logdeck_source_errors_total",
+            "counter",
+            "Polls that failed.",
+            |s| s.errors as f64,
+        ),
+        (
+            "logdeck_source_up",
+            "gauge",
+            "Whether the last poll succeeded.",
+            |s| f64::from(u8::from(s.polled_ms.is_some() && s.polled_ms == s.ok_ms)),
+        ),
+        (
+            "logdeck_source_last_success_timestamp_seconds",
+            "gauge",
+            "When a poll last succeeded.",
+            |s| s.ok_ms.map_or(f64::NAN, |ms| ms as f64 / 1000.0),
+        ),
+        (
+            "logdeck_source_lag_seconds",
+            "gauge",
+            "From the newest inventory file's upload to its runs being in the catalog.",
+            |s| s.lag_ms.map_or(f64::NAN, |ms| ms as f64 / 1000.0),
+        ),
+    ];
+    for (name, kind, help, value) in series {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for src in sources {
+            let _ = writeln!(
+                out,
+                "{name}{{source=\"{}\"}} {}",
+                label(&src.name),
+                value(src)
+            );
+        }
+    }
+}
+
+/// A label value as the text format writes it.
+fn label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }

@@ -47,6 +47,12 @@ pub struct AppState {
     pub scans: Arc<tokio::sync::Semaphore>,
     /// How people are authenticated.
     pub auth: Arc<crate::auth::Auth>,
+    /// Turns for inventory pushes, whose bodies are read whole: two.
+    pub pushes: Arc<tokio::sync::Semaphore>,
+    /// Largest inventory body or source file read, in bytes.
+    pub inventory_limit: usize,
+    /// The inventory sources this server polls.
+    pub sources: Arc<crate::sources::Sources>,
 }
 
 impl AppState {
@@ -57,7 +63,7 @@ impl AppState {
         let indexer = Indexer::new(catalog.clone(), stores.clone());
         AppState {
             leptos,
-            source: Arc::new(crate::source::CatalogSource::new(catalog.clone())),
+            source: Arc::new(crate::page_data::CatalogSource::new(catalog.clone())),
             logs: Arc::new(LogCache::new(
                 stores.clone(),
                 crate::logcache::DEFAULT_BUDGET,
@@ -77,9 +83,16 @@ impl AppState {
                 .build(),
             scans: Arc::new(tokio::sync::Semaphore::new(scan_slots())),
             auth: Arc::default(),
+            pushes: Arc::new(tokio::sync::Semaphore::new(2)),
+            inventory_limit: DEFAULT_INVENTORY_LIMIT,
+            sources: Arc::default(),
         }
     }
 }
+
+/// Largest inventory body or source file read by default: 64 MiB (about
+/// 250,000 entries).
+pub const DEFAULT_INVENTORY_LIMIT: usize = 64 << 20;
 
 /// Scans of a whole log that may run at once: one per core.
 pub fn scan_slots() -> usize {

@@ -8,6 +8,8 @@
 //! `LOGDECK_REQUIRE_SERVICES=1`, a missing service fails the test instead, so
 //! nothing is skipped in silence there.
 
+pub mod moto;
+
 use std::fmt::Display;
 use std::io::Write;
 

@@ -301,9 +301,52 @@ fn Indexing() -> impl IntoView {
                                 }).collect_view()}
                             </ul>
                         })}
+                        {(!s.sources.is_empty()).then(|| view! { <Sources sources=s.sources.clone()/> })}
                     }
                     .into_any()
             })}
         </div>
+    }
+}
+
+/// The inventory sources the server polls: when each was polled, what it
+/// brought, how late, and why its last poll failed.
+#[component]
+fn Sources(sources: Vec<model::SourceStatus>) -> impl IntoView {
+    use super::format::{ago, now_secs, span};
+    let now = now_secs();
+    view! {
+        <h4 class="sources-head">"Inventory sources"</h4>
+        <ul class="sources" data-testid="sources">
+            {sources.into_iter().map(|s| {
+                let polled = match (s.polled_ms, s.ok_ms) {
+                    (None, _) => "not polled yet".to_string(),
+                    (Some(p), Some(ok)) if ok == p => format!("polled {}", ago(p / 1000, now)),
+                    (Some(p), _) => format!("last poll failed {}", ago(p / 1000, now)),
+                };
+                let every = format!("every {}", span(s.interval_s));
+                let lag = s.lag_ms.map(|l| format!(" · lag {}", span(l as f64 / 1000.0)));
+                view! {
+                    <li data-testid="source">
+                        <span class="mono source-name" title=s.name.clone()>{s.name.clone()}</span>
+                        <span class="muted small">
+                            {format!(
+                                " {polled} ({every}) · {} entries, {} new · {} files{} · {} failed polls",
+                                group_thousands(s.rows),
+                                group_thousands(s.added),
+                                group_thousands(s.files),
+                                lag.unwrap_or_default(),
+                                group_thousands(s.errors)
+                            )}
+                            {(s.skipped > 0).then(|| format!(" · {} entries skipped", group_thousands(s.skipped)))}
+                        </span>
+                        {s.last_error.map(|e| {
+                            let title = e.clone();
+                            view! { <span class="error small reason" data-testid="source-error" title=title>{e}</span> }
+                        })}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
     }
 }

@@ -293,6 +293,11 @@ fn LogCounts(id: i64, info: Option<LogInfo>, name: LogName) -> impl IntoView {
         Some(i) => match (i.state, i.summary) {
             // Most connections never upload a client log: quiet, not an alarm.
             (LogState::Missing, _) => view! { <span class="absent" data-testid=format!("{label}-absent")>"none"</span> " — this connection did not upload a " {label} " log" }.into_any(),
+            (LogState::Awaited, _) => view! {
+                <span class="badge awaited" data-testid=format!("{label}-awaited")>"not yet uploaded"</span>
+                " — the inventory names it, but it is not in its store yet; the server looks again, with backoff, and indexes it when it appears"
+            }
+            .into_any(),
             (LogState::Failed, _) => view! {
                 <span class="badge failed">"failed"</span> " " {i.reason.unwrap_or_default()} " "
                 <RetryLog id name/>

@@ -20,6 +20,17 @@ pub fn ms(seconds: f64) -> String {
     }
 }
 
+/// A span of time in its largest fitting unit: `250 ms`, `45 s`, `15 min`,
+/// `2 h`.
+pub fn span(seconds: f64) -> String {
+    match seconds {
+        s if s < 1.0 => format!("{:.0} ms", s * 1000.0),
+        s if s < 120.0 => format!("{s:.0} s"),
+        s if s < 7200.0 => format!("{:.0} min", s / 60.0),
+        s => format!("{:.0} h", s / 3600.0),
+    }
+}
+
 /// Bytes with a unit: `48211` → `47.1 KiB`.
 pub fn bytes(b: f64) -> String {
     let units = ["B", "KiB", "MiB", "GiB"];

@@ -195,12 +195,111 @@ impl Pages {
     }
 }
 
+/// Runs that arrived from an inventory after the list was loaded, and
+/// match it: offered above a newest-first list as "N new sessions" rather
+/// than pushed in while the reader reads.
+#[derive(Clone, Copy)]
+struct Arrivals {
+    /// The new rows, newest first (at most a first page of them).
+    rows: RwSignal<Vec<Run>>,
+    /// Whether a count is planned or running.
+    planned: StoredValue<bool>,
+}
+
+/// Least time between two counts of new runs while they keep arriving.
+const ARRIVALS_EVERY_MS: u64 = 1500;
+
+impl Arrivals {
+    fn new() -> Arrivals {
+        Arrivals {
+            rows: RwSignal::new(Vec::new()),
+            planned: StoredValue::new(false),
+        }
+    }
+
+    /// Counts, after [`ARRIVALS_EVERY_MS`], the runs of the list's query
+    /// newer than its top row and not loaded (one count at a time).
+    fn plan(self, nav: Nav, rows: Rows) {
+        if self.planned.get_value() {
+            return;
+        }
+        self.planned.set_value(true);
+        set_timeout(
+            move || {
+                let query = nav.view.get_untracked().run_query(None, FIRST_PAGE);
+                spawn_local(async move {
+                    if let Ok(page) = list_runs(query).await {
+                        let top = rows.at(0).map(|r| (r.updated_at, r.id));
+                        let new: Vec<Run> = page
+                            .rows
+                            .into_iter()
+                            .filter(|r| top.is_none_or(|t| (r.updated_at, r.id) > t))
+                            .filter(|r| rows.position(r.id).is_none())
+                            .collect();
+                        self.rows.set(new);
+                    }
+                    self.planned.set_value(false);
+                });
+            },
+            std::time::Duration::from_millis(ARRIVALS_EVERY_MS),
+        );
+    }
+
+    /// Puts the new rows on top: in view when the reader is at the top,
+    /// above the rows in view (which stay where they are) otherwise.
+    fn show(self, rows: Rows, list: VirtualList) {
+        let new = self.rows.get_untracked();
+        if new.is_empty() {
+            return;
+        }
+        let n = new.len();
+        rows.first.update(|r| {
+            r.splice(0..0, new);
+        });
+        list.shift(n);
+        self.rows.set(Vec::new());
+    }
+}
+
+/// "N new sessions" above the list, while there are any.
+#[component]
+fn NewRuns(arrivals: Arrivals, rows: Rows, list: VirtualList) -> impl IntoView {
+    move || {
+        let n = arrivals.rows.with(Vec::len);
+        (n > 0).then(|| {
+            let more = if n >= FIRST_PAGE as usize { "+" } else { "" };
+            let noun = if n == 1 { "session" } else { "sessions" };
+            view! {
+                <button class="new-runs" data-testid="new-runs" aria-live="polite"
+                    on:click=move |_| arrivals.show(rows, list)>
+                    {format!("\u{2191} {n}{more} new {noun}")}
+                    <span class="muted">" \u{2014} show them"</span>
+                </button>
+            }
+        })
+    }
+}
+
 /// Follows the page's event feed (opened from `event_seq` if it is not
 /// open yet): a run the feed names is read again and its row replaced; in
-/// the unfiltered newest-first list a new run goes on top, and the rows in
-/// view stay where they are.
-fn follow_feed(rows: Rows, list: VirtualList, event_seq: i64, default_view: bool) {
+/// the unfiltered newest-first list a new task run goes on top, and the rows
+/// in view stay where they are; runs that arrive from an inventory are
+/// counted for a newest-first list and offered ([`Arrivals`]).
+fn follow_feed(
+    rows: Rows,
+    list: VirtualList,
+    event_seq: i64,
+    default_view: bool,
+    arrivals: Arrivals,
+) {
+    let nav = Nav::get();
     let on_event = move |e: model::Event| {
+        if let Topic::RunsAdded(_) = e.topic {
+            if nav.view.with_untracked(|v| v.sort == Sort::Newest) {
+                arrivals.plan(nav, rows);
+            }
+            return;
+        }
         let id = e.topic.run_id();
         let started = matches!(e.topic, Topic::RunStarted(_));
         spawn_local(async move {
@@ -272,7 +371,8 @@ fn TableBody(page: RunPage) -> impl IntoView {
                 ..Default::default()
             }
     });
-    follow_feed(rows, list, event_seq, default_view);
+    let arrivals = Arrivals::new();
+    follow_feed(rows, list, event_seq, default_view, arrivals);
 
     let visible = move || {
         let r = list.range(rows.len());
@@ -299,6 +399,7 @@ fn TableBody(page: RunPage) -> impl IntoView {
             }
     });
     view! {
+            <NewRuns arrivals rows list/>
             <div
                 class="table-scroll"
                 node_ref=list.scroller
@@ -554,6 +655,13 @@ pub fn LogCell(
         .into_any(),
         (Some(loc), LogState::Failed) => view! {
             <span class="badge failed" title=format!("{loc} could not be indexed")>"failed"</span>
+        }
+        .into_any(),
+        // Named by the inventory, not in its store yet: expected, not lost.
+        (Some(loc), LogState::Awaited) => view! {
+            <span class="badge awaited" data-testid="awaited" title=format!(
+                "{loc} is not uploaded yet; the server looks for it again, with backoff, until its wait for late logs ends"
+            )>"not yet uploaded"</span>
         }
         .into_any(),
         (Some(loc), state) => {

@@ -57,7 +57,37 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     state.public_hosts = std::sync::Arc::new(server::edge::public_hosts(&args.public_urls));
     state.population = args.population.rules();
     state.auth = std::sync::Arc::new(auth);
+    state.inventory_limit = (args.intake.max_inventory_mib << 20) as usize;
+    state.indexer = state
+        .indexer
+        .with_late_window(args.intake.late_logs.as_millis() as i64);
+    state.sources = std::sync::Arc::new(
+        server::sources::Sources::new(
+            args.intake.sources.clone(),
+            args.intake.source_interval,
+            state.inventory_limit,
+        )
+        .map_err(anyhow::Error::msg)?,
+    );
     state.indexer.spawn(args.workers);
+    state.sources.spawn(server::sources::Context {
+        catalog: catalog.clone(),
+        indexer: state.indexer.clone(),
+        limit: state.inventory_limit,
+        owner: format!(
+            "{}:{}:{:x}",
+            std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into()),
+            std::process::id(),
+            catalog::now_ms()
+        ),
+    });
+    for w in state.sources.iter() {
+        println!(
+            "logdeck: polling the inventory source {} every {} s",
+            w.name,
+            w.every.as_secs_f64()
+        );
+    }
     server::population::spawn(
         catalog.clone(),
         state.population,

@@ -16,17 +16,17 @@ pub async fn run(args: TokenArgs) -> anyhow::Result<()> {
     };
     let catalog = storage.open_catalog().await?;
     match args.action {
-        TokenAction::Create { name, .. } => {
+        TokenAction::Create { name, scope, .. } => {
             let name = token_name(&name).map_err(anyhow::Error::msg)?;
             let token = new_token();
             if !catalog
-                .create_token(&name, &token_hash(&token), catalog::now_ms())
+                .create_token(&name, &token_hash(&token), scope, catalog::now_ms())
                 .await?
             {
                 bail!("a token named {name:?} exists; revoke it first or pick another name");
             }
             audit(&catalog, AuditAction::TokenCreate, &name).await?;
-            eprintln!("logdeck: created token {name:?}; it is shown only now:");
+            eprintln!("logdeck: created {scope} token {name:?}; it is shown only now:");
             println!("{token}");
         }
         TokenAction::List { .. } => {
@@ -34,8 +34,8 @@ pub async fn run(args: TokenArgs) -> anyhow::Result<()> {
             if tokens.is_empty() {
                 eprintln!("logdeck: no tokens; create one with `logdeck token create NAME`");
             }
-            for (name, created_ms) in tokens {
-                println!("{name}\tcreated {}", created_ms / 1000);
+            for t in tokens {
+                println!("{}\t{}\tcreated {}", t.name, t.scope, t.created_ms / 1000);
             }
         }
         TokenAction::Revoke { name, .. } => {

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use model::{AuditAction, AuditPage, Me, NewToken, TokenInfo};
+use model::{AuditAction, AuditPage, Me, NewToken, TokenInfo, TokenScope};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -32,19 +32,13 @@ pub async fn me(caller: Caller, _: Query<NoParams>) -> ApiResult<Json<Me>> {
 }
 
 /// `GET /api/tokens`
-#[utoipa::path(get, path = "/api/tokens", summary = "Producer tokens (their names; the secrets are never shown again)",
+#[utoipa::path(get, path = "/api/tokens", summary = "Tokens (their names and scopes; the secrets are never shown again)",
     responses((status = 200, description = "Tokens by name", body = Vec<TokenInfo>)))]
 pub async fn tokens(
     State(s): State<AppState>,
     _: Query<NoParams>,
 ) -> ApiResult<Json<Vec<TokenInfo>>> {
-    let tokens = s.catalog.tokens().await?;
-    Ok(Json(
-        tokens
-            .into_iter()
-            .map(|(name, created_ms)| TokenInfo { name, created_ms })
-            .collect(),
-    ))
+    Ok(Json(s.catalog.tokens().await?))
 }
 
 /// Body of `POST /api/tokens`.
@@ -54,10 +48,13 @@ pub struct TokenBody {
     /// 1 to 100 characters without control characters; unique.
     #[schema(schema_with = super::path::token_name_schema)]
     name: String,
+    /// What it may do: stream runs (the default) or send inventory entries.
+    #[serde(default)]
+    scope: TokenScope,
 }
 
 /// `POST /api/tokens` with `{"name": "…"}`
-#[utoipa::path(post, path = "/api/tokens", summary = "Create a producer token; its secret is in this answer only",
+#[utoipa::path(post, path = "/api/tokens", summary = "Create a token (a producer's, or one that sends inventory entries); its secret is in this answer only",
     request_body(content = TokenBody),
     responses((status = 201, description = "Created", body = NewToken,
         links(("revoke" = (operation_id = "revoke_token", parameters(("name" = "$response.body#/name")), description = "Revoke it")))),
@@ -73,7 +70,7 @@ pub async fn create_token(
     let token = new_token();
     if !s
         .catalog
-        .create_token(&name, &token_hash(&token), catalog::now_ms())
+        .create_token(&name, &token_hash(&token), body.scope, catalog::now_ms())
         .await?
     {
         return Err(Problem {
@@ -84,7 +81,14 @@ pub async fn create_token(
     caller
         .record(&s, AuditAction::TokenCreate, Some(name.clone()), None)
         .await;
-    Ok((StatusCode::CREATED, Json(NewToken { name, token })))
+    Ok((
+        StatusCode::CREATED,
+        Json(NewToken {
+            name,
+            scope: body.scope,
+            token,
+        }),
+    ))
 }
 
 /// `DELETE /api/tokens/{name}`

@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod body;
 pub mod export;
 pub mod feed;
+pub mod inventory;
 pub mod live;
 pub mod logs;
 pub mod openapi;
@@ -28,7 +29,9 @@ use crate::state::AppState;
 /// methods) and what it needs of the person asking ([`needs`]): what is
 /// served, what is documented and who may use it cannot differ.
 fn endpoints() -> OpenApiRouter<AppState> {
-    use Need::{Anyone, Producer};
+    use Need::Anyone;
+    let producer = Need::Token(model::TokenScope::Producer);
+    let inventory = Need::Token(model::TokenScope::Inventory);
     let viewer = Need::Role(Role::Viewer);
     let editor = Need::Role(Role::Editor);
     let admin = Need::Role(Role::Admin);
@@ -45,8 +48,9 @@ fn endpoints() -> OpenApiRouter<AppState> {
         .routes(needs(viewer, routes!(logs::raw)))
         .routes(needs(editor, routes!(logs::retry)))
         .routes(needs(viewer, routes!(live::viewer::live)))
-        .routes(needs(Producer, routes!(live::ingest::create_run)))
-        .routes(needs(Producer, routes!(live::ingest::ingest)))
+        .routes(needs(producer, routes!(live::ingest::create_run)))
+        .routes(needs(producer, routes!(live::ingest::ingest)))
+        .routes(needs(inventory, routes!(inventory::push)))
         .routes(needs(viewer, routes!(runs::totals)))
         .routes(needs(viewer, routes!(runs::jobs)))
         .routes(needs(viewer, routes!(runs::events)))
@@ -117,9 +121,12 @@ fn needs(
                          a page of another site"
                     ),
                 ),
-                Need::Producer => (
-                    "No producer token, or one the server does not know".to_string(),
-                    "The request comes from a page of another site".to_string(),
+                Need::Token(scope) => (
+                    "No token, or one the server does not know".to_string(),
+                    format!(
+                        "The token's scope is not {scope}, or the request comes from a page of \
+                         another site"
+                    ),
                 ),
                 Need::Anyone => (
                     String::new(),
@@ -134,7 +141,7 @@ fn needs(
                 "421",
                 "The request's Host is not one of this server's public addresses",
             );
-            if need == Need::Producer {
+            if matches!(need, Need::Token(_)) {
                 answer(
                     "429",
                     "This address gave wrong tokens too often; wait as `Retry-After` says",
@@ -151,7 +158,7 @@ fn needs(
         Need::Role(_) => router.route_layer(axum::middleware::from_fn(move |req, next| {
             crate::auth::require(need, req, next)
         })),
-        Need::Anyone | Need::Producer => router,
+        Need::Anyone | Need::Token(_) => router,
     };
     (schemas, paths, router)
 }

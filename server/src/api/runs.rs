@@ -138,10 +138,12 @@ pub async fn totals(State(s): State<AppState>, _: Query<NoParams>) -> ApiResult<
 }
 
 /// `GET /api/jobs`
-#[utoipa::path(get, path = "/api/jobs", summary = "Indexing jobs by state and the latest failures",
+#[utoipa::path(get, path = "/api/jobs", summary = "Indexing jobs by state, the latest failures, and the inventory sources this server polls",
     responses((status = 200, description = "Job status", body = JobStatus)))]
 pub async fn jobs(State(s): State<AppState>, _: Query<NoParams>) -> ApiResult<Json<JobStatus>> {
-    Ok(Json(s.catalog.job_status().await?))
+    let mut status = s.catalog.job_status().await?;
+    status.sources = s.sources.status(&s.catalog).await?;
+    Ok(Json(status))
 }
 
 /// Parameters of `GET /api/events`.

@@ -74,9 +74,9 @@ pub enum Need {
     Anyone,
     /// A person with at least this role.
     Role(Role),
-    /// A producer token, which the operation checks itself (it also ties
-    /// the run to the token that created it).
-    Producer,
+    /// A token of this scope, which the operation checks itself (a
+    /// producer's also ties the run to the token that created it).
+    Token(model::TokenScope),
 }
 
 impl Need {
@@ -84,7 +84,7 @@ impl Need {
     pub fn word(self) -> &'static str {
         match self {
             Need::Anyone => "anyone",
-            Need::Producer => "producer",
+            Need::Token(scope) => scope.as_str(),
             Need::Role(r) => r.as_str(),
         }
     }
@@ -190,7 +190,7 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
 
 /// A producer token's check, made once per request (see [`identify`]).
 #[derive(Debug, Clone)]
-pub struct TokenChecked(pub Result<String, crate::live::tokens::AuthError>);
+pub struct TokenChecked(pub Result<crate::live::tokens::Holder, crate::live::tokens::AuthError>);
 
 /// The person of a request, if any, and the check of the producer token it
 /// presented, if one was checked.
@@ -200,7 +200,7 @@ async fn who(
     peer: Option<IpAddr>,
 ) -> (
     Option<Who>,
-    Option<Result<String, crate::live::tokens::AuthError>>,
+    Option<Result<crate::live::tokens::Holder, crate::live::tokens::AuthError>>,
 ) {
     let by_proxy = match &state.auth.mode {
         AuthMode::None => {
@@ -217,13 +217,18 @@ async fn who(
     if by_proxy.is_some() || !headers.contains_key(axum::http::header::AUTHORIZATION) {
         return (by_proxy, None);
     }
-    // A producer token's holder: a viewer named after the token.
+    // A producer token's holder: a viewer named after the token. An
+    // inventory token's may only send entries.
     let checked = state.live.tokens.admit(headers, &state.catalog, peer).await;
-    let who = checked.as_ref().ok().map(|name| Who {
-        name: name.clone(),
-        role: Some(Role::Viewer),
-        how: How::Token,
-    });
+    let who = checked
+        .as_ref()
+        .ok()
+        .filter(|h| h.scope == model::TokenScope::Producer)
+        .map(|h| Who {
+            name: h.name.clone(),
+            role: Some(Role::Viewer),
+            how: How::Token,
+        });
     (who, Some(checked))
 }
 
@@ -269,7 +274,7 @@ impl IntoResponse for Refusal {
 /// Whether `who` may do what needs `need`.
 pub fn allowed(who: Option<&Who>, need: Need, auth: &Auth) -> Result<(), Refusal> {
     let role = match need {
-        Need::Anyone | Need::Producer => return Ok(()),
+        Need::Anyone | Need::Token(_) => return Ok(()),
         Need::Role(r) => r,
     };
     let Some(who) = who else {

@@ -17,6 +17,10 @@ use tokio::sync::Notify;
 /// How long a lease lasts before another worker may take the job.
 pub const LEASE_MS: i64 = 60_000;
 
+/// How long a log the inventory names is looked for by default before it
+/// counts as failed: a day.
+pub const DEFAULT_LATE_MS: i64 = 86_400_000;
+
 /// How often an idle worker looks for work another process queued.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -155,6 +159,8 @@ pub struct Indexer {
     stores: Arc<LogStores>,
     wake: Arc<Notify>,
     lease_ms: i64,
+    /// How long a connection's log is awaited after the inventory names it.
+    late_ms: i64,
     /// Counters.
     pub stats: Arc<IndexerStats>,
 }
@@ -167,6 +173,7 @@ impl Indexer {
             stores,
             wake: Arc::new(Notify::new()),
             lease_ms: LEASE_MS,
+            late_ms: DEFAULT_LATE_MS,
             stats: Arc::default(),
         }
     }
@@ -174,6 +181,14 @@ impl Indexer {
     /// The same indexer with leases of `ms` milliseconds.
     pub fn with_lease(mut self, ms: i64) -> Indexer {
         self.lease_ms = ms.max(3);
+        self
+    }
+
+    /// The same indexer, looking for a connection's log not yet in its
+    /// store for `ms` milliseconds after the inventory names it (0: a log
+    /// not found fails at once).
+    pub fn with_late_window(mut self, ms: i64) -> Indexer {
+        self.late_ms = ms.max(0);
         self
     }
 
@@ -270,8 +285,38 @@ impl Indexer {
                 }
                 r
             }
+            // A connection's log the inventory names may be uploaded
+            // later than its entry: looked for again until the window ends.
+            Err(IndexError::Store(StoreError::NotFound(ref location)))
+                if job.log != model::LogName::Output
+                    && now_ms() < job.named_ms.saturating_add(self.late_ms) =>
+            {
+                let reason = format!("not yet uploaded: {location} is not in its store");
+                let r = self
+                    .catalog
+                    .await_job(&job, &reason, job.named_ms + self.late_ms, now_ms())
+                    .await;
+                if let Ok(JobOutcome::Retrying { after_ms }) = &r {
+                    tracing::debug!(
+                        run = job.run_id,
+                        log = job.log.as_str(),
+                        "log not yet uploaded; looking again in {after_ms} ms"
+                    );
+                }
+                r
+            }
             Err(e) => {
-                let reason = e.to_string();
+                let reason = match &e {
+                    IndexError::Store(StoreError::NotFound(location))
+                        if job.log != model::LogName::Output && self.late_ms > 0 =>
+                    {
+                        format!(
+                            "not uploaded within {} of the inventory naming it: {location} is not in its store",
+                            crate::indexer::span(self.late_ms)
+                        )
+                    }
+                    e => e.to_string(),
+                };
                 let r = self
                     .catalog
                     .fail_job(&job, &reason, e.is_permanent(), now_ms())
@@ -301,5 +346,15 @@ impl Indexer {
             tracing::warn!(job = job.id, error = %e, "cannot record the job's result");
             JobOutcome::LeaseLost
         })
+    }
+}
+
+/// A span of time as a person writes it: `36 h`, `15 min`, `40 s`, `5 ms`.
+pub fn span(ms: i64) -> String {
+    match ms {
+        ms if ms >= 3_600_000 && ms % 3_600_000 == 0 => format!("{} h", ms / 3_600_000),
+        ms if ms >= 120_000 => format!("{} min", ms / 60_000),
+        ms if ms >= 1000 => format!("{} s", ms / 1000),
+        ms => format!("{ms} ms"),
     }
 }

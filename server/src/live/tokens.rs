@@ -1,8 +1,11 @@
-//! Producer tokens: from the server's configuration (`--ingest-token`), or
-//! created with `logdeck token create` and kept in the catalog as a SHA-256.
+//! Tokens: producers' from the server's configuration (`--ingest-token`),
+//! or any scope's created with `logdeck token create` and kept in the
+//! catalog as a SHA-256. A token is checked whatever its scope; each
+//! operation then asks for its own ([`Holder::with_scope`]).
 
 use axum::http::HeaderMap;
 use catalog::Catalog;
+use model::TokenScope;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -38,9 +41,43 @@ pub enum AuthError {
         .0.as_secs()
     )]
     TooManyFailures(std::time::Duration),
+    /// A valid token of another scope than the operation needs.
+    #[error(
+        "this token may only {}; this needs a token of scope {needs} (`logdeck token create NAME --scope {needs}`)",
+        match has { TokenScope::Producer => "stream runs", TokenScope::Inventory => "send inventory entries" }
+    )]
+    OtherScope {
+        /// The token's scope.
+        has: TokenScope,
+        /// The one needed.
+        needs: TokenScope,
+    },
     /// The catalog could not be asked.
     #[error("cannot check the token: {0}")]
     Unavailable(String),
+}
+
+/// Whose a valid token is, and what it may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// The token's name (the catalog's, or [`CONFIGURED`]).
+    pub name: String,
+    /// What it may do.
+    pub scope: TokenScope,
+}
+
+impl Holder {
+    /// The holder, if the token has scope `needs`.
+    pub fn with_scope(self, needs: TokenScope) -> Result<Holder, AuthError> {
+        if self.scope == needs {
+            Ok(self)
+        } else {
+            Err(AuthError::OtherScope {
+                has: self.scope,
+                needs,
+            })
+        }
+    }
 }
 
 /// The name a token given with `--ingest-token` goes by (in the audit
@@ -150,8 +187,8 @@ impl Tokens {
     }
 
     /// Checks the request's bearer token against the configured tokens,
-    /// then the catalog's; a valid one's name (see [`Tokens::check_bearer`]).
-    pub async fn check(&self, headers: &HeaderMap, catalog: &Catalog) -> Result<String, AuthError> {
+    /// then the catalog's; a valid one's holder (see [`Tokens::check_bearer`]).
+    pub async fn check(&self, headers: &HeaderMap, catalog: &Catalog) -> Result<Holder, AuthError> {
         self.check_bearer(bearer(headers), catalog).await
     }
 
@@ -164,7 +201,7 @@ impl Tokens {
         headers: &HeaderMap,
         catalog: &Catalog,
         client: Option<std::net::IpAddr>,
-    ) -> Result<String, AuthError> {
+    ) -> Result<Holder, AuthError> {
         let now = std::time::Instant::now();
         if let Some(ip) = client
             && let Some(wait) = self.guesses.refused_for(ip, now)
@@ -189,25 +226,29 @@ impl Tokens {
     }
 
     /// Checks a bearer token (or why there is none) as [`Tokens::check`]:
-    /// a valid one's name is the catalog's, or [`CONFIGURED`].
+    /// a configured one is a producer's named [`CONFIGURED`]; a created one
+    /// has the catalog's name and scope.
     pub async fn check_bearer(
         &self,
         given: Result<&str, AuthError>,
         catalog: &Catalog,
-    ) -> Result<String, AuthError> {
+    ) -> Result<Holder, AuthError> {
         if let Ok(g) = given
             && self.configured(g)
         {
-            return Ok(CONFIGURED.to_string());
+            return Ok(Holder {
+                name: CONFIGURED.to_string(),
+                scope: TokenScope::Producer,
+            });
         }
         let unavailable = |e: catalog::CatalogError| AuthError::Unavailable(e.to_string());
         if let Ok(g) = given
-            && let Some(name) = catalog
+            && let Some((name, scope)) = catalog
                 .token_by_hash(&token_hash(g))
                 .await
                 .map_err(unavailable)?
         {
-            return Ok(name);
+            return Ok(Holder { name, scope });
         }
         if self.tokens.is_empty() && catalog.tokens().await.map_err(unavailable)?.is_empty() {
             return Err(AuthError::NoTokens);
@@ -267,10 +308,13 @@ mod tests {
             Err(AuthError::NoTokens)
         );
         let t = Tokens::new(["s3cret".to_string(), String::new()]);
-        assert_eq!(
-            t.check(&bearer_of("s3cret"), c).await,
-            Ok(CONFIGURED.into())
-        );
+        let producer = |name: &str| {
+            Ok(Holder {
+                name: name.into(),
+                scope: TokenScope::Producer,
+            })
+        };
+        assert_eq!(t.check(&bearer_of("s3cret"), c).await, producer(CONFIGURED));
         assert_eq!(t.check(&bearer_of("s3cre"), c).await, Err(AuthError::Wrong));
         assert_eq!(
             t.check(&bearer_of("s3cret2"), c).await,
@@ -280,9 +324,23 @@ mod tests {
         // A created token works with or without configured ones.
         let made = new_token();
         assert!(made.starts_with("ldk_") && made.len() == 52);
-        c.create_token("ci", &token_hash(&made), 1).await.unwrap();
-        assert_eq!(none.check(&bearer_of(&made), c).await, Ok("ci".into()));
-        assert_eq!(t.check(&bearer_of(&made), c).await, Ok("ci".into()));
+        c.create_token("ci", &token_hash(&made), TokenScope::Producer, 1)
+            .await
+            .unwrap();
+        assert_eq!(none.check(&bearer_of(&made), c).await, producer("ci"));
+        assert_eq!(t.check(&bearer_of(&made), c).await, producer("ci"));
+        // A token of another scope is valid, and says what it may not do.
+        let feed = new_token();
+        c.create_token("feed", &token_hash(&feed), TokenScope::Inventory, 1)
+            .await
+            .unwrap();
+        let holder = none.check(&bearer_of(&feed), c).await.unwrap();
+        assert_eq!(holder.scope, TokenScope::Inventory);
+        let refused = holder.with_scope(TokenScope::Producer).unwrap_err();
+        assert!(
+            refused.to_string().contains("send inventory entries"),
+            "{refused}"
+        );
         assert_eq!(
             none.check(&bearer_of("other"), c).await,
             Err(AuthError::Wrong)

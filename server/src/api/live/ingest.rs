@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use livestore::{Line, LiveError, LogKey};
 use model::live::{IngestMsg, LiveRunCreated, NewLiveRun, ProducerMsg, close};
-use model::{LogName, RunKind, RunStatus};
+use model::{LogName, RunKind, RunStatus, TokenScope};
 
 use crate::api::live::upgrade::Handshake;
 use crate::api::path::RunLog;
@@ -30,6 +30,7 @@ impl Producer {
             .tokens
             .check_bearer(Ok(&self.token), &s.catalog)
             .await
+            .and_then(|h| h.with_scope(TokenScope::Producer))
             .map(drop)
     }
 
@@ -53,7 +54,7 @@ impl FromRequestParts<AppState> for Producer {
                     .await
             }
         };
-        match checked {
+        match checked.and_then(|h| h.with_scope(TokenScope::Producer)) {
             Ok(_) => Ok(Producer {
                 token: bearer(&parts.headers).unwrap_or_default().to_string(),
             }),
@@ -62,12 +63,13 @@ impl FromRequestParts<AppState> for Producer {
     }
 }
 
-/// The answer to a producer whose token is not accepted: 401, 429 with
-/// `Retry-After` for a client that guessed too often, 503 when the catalog
-/// cannot say.
+/// The answer to a client whose token is not accepted: 401, 403 for a
+/// token of another scope, 429 with `Retry-After` for a client that
+/// guessed too often, 503 when the catalog cannot say.
 pub fn refusal(e: AuthError) -> Response {
     let status = match e {
         AuthError::TooManyFailures(_) => StatusCode::TOO_MANY_REQUESTS,
+        AuthError::OtherScope { .. } => StatusCode::FORBIDDEN,
         AuthError::Unavailable(ref reason) => {
             return Problem {
                 status: StatusCode::SERVICE_UNAVAILABLE,

@@ -93,9 +93,14 @@ pub struct Parsed {
     pub errors: Vec<RowError>,
 }
 
-/// Reads an inventory in any of the three layouts.
+/// Reads an inventory in any of the three layouts; an empty one (or only
+/// white space) has no entries.
 pub fn parse(bytes: &[u8]) -> Result<Parsed, InventoryError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // Nothing at all (an inventory with no entries yet) has no layout.
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Parsed::default());
+    }
     let read = match Format::detect(bytes) {
         Format::JsonArray => parse_json_array(bytes)?,
         Format::JsonLines => parse_json_lines(bytes),
@@ -447,6 +452,14 @@ mod tests {
             vec![4, 5, 6]
         );
         assert!(p.errors[1].message.contains("7"), "{}", p.errors[1]);
+    }
+
+    #[test]
+    fn an_empty_inventory_has_no_entries() {
+        for empty in [&b""[..], b"\n  \r\n", b"\xEF\xBB\xBF"] {
+            let p = parse(empty).unwrap();
+            assert!(p.rows.is_empty() && p.errors.is_empty());
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use bench::catalog::BenchArgs;
 use bench::live::BenchLiveArgs;
+use bench::sources::BenchSourcesArgs;
 use clap::{Args, Parser, Subcommand};
 use client::replay::ReplayArgs;
 use client::run::RunArgs;
@@ -74,6 +75,10 @@ pub enum Command {
     /// Measure live streaming on loopback (a server in this process): one
     /// producer's ingest rate, producer → viewer latency, many viewers.
     BenchLive(BenchLiveArgs),
+    /// Measure new sessions from an S3 prefix (a server in this process
+    /// polling an S3 server): the lag from a file's upload to its runs in
+    /// /api/runs, and the rate sustained while pages are read.
+    BenchSources(BenchSourcesArgs),
 }
 
 /// Options of `logdeck token`.

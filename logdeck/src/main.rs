@@ -34,6 +34,10 @@ fn main() -> anyhow::Result<()> {
             init_tracing();
             tokio::runtime::Runtime::new()?.block_on(bench::live::run(args))
         }
+        Command::BenchSources(args) => {
+            init_tracing();
+            tokio::runtime::Runtime::new()?.block_on(bench::sources::run(args))
+        }
         Command::Tail(args) => tokio::runtime::Runtime::new()?.block_on(client::tail::run(args)),
         Command::Import(args) => {
             init_tracing();

@@ -41,14 +41,24 @@ const TYPES: &[&str] = &[
         (status = 413, description = "The body is larger than the server takes", body = ErrorBody),
         (status = 415, description = "Not JSON, JSON Lines or CSV", body = ErrorBody)))]
 pub async fn push(State(s): State<AppState>, _: Query<NoParams>, req: Request) -> Response {
-    match receive(&s, req).await {
+    let (parts, body) = req.into_parts();
+    if let Err(refused) = admit(&s, &parts).await {
+        // A client still sending its body when the answer comes may see the
+        // connection reset instead: a small body is read first.
+        let _ = axum::body::to_bytes(body, REFUSED_BODY).await;
+        return refused;
+    }
+    match receive(&s, body).await {
         Ok(report) => Json(report).into_response(),
         Err(refused) => refused,
     }
 }
 
-async fn receive(s: &AppState, req: Request) -> Result<InventoryReport, Response> {
-    let (parts, body) = req.into_parts();
+/// Most of a refused request's body read before answering.
+const REFUSED_BODY: usize = 64 << 10;
+
+/// Checks the token (scope inventory) and the content type.
+async fn admit(s: &AppState, parts: &axum::http::request::Parts) -> Result<(), Response> {
     let client = crate::edge::client_ip(&parts.extensions);
     let checked = match parts.extensions.get::<crate::auth::TokenChecked>() {
         Some(c) => c.0.clone(),
@@ -79,6 +89,11 @@ async fn receive(s: &AppState, req: Request) -> Result<InventoryReport, Response
             .into_response());
         }
     }
+    Ok(())
+}
+
+/// Reads and writes the entries of an admitted push.
+async fn receive(s: &AppState, body: axum::body::Body) -> Result<InventoryReport, Response> {
     // One body in memory per turn: the wait costs a sender time, not the
     // server memory.
     let _turn = s.pushes.acquire().await.map_err(|_| {

@@ -263,12 +263,16 @@ impl Sources {
         self.list.iter()
     }
 
-    /// Starts one task per source; they run until the process ends.
-    pub fn spawn(&self, ctx: Context) {
-        for w in &self.list {
-            let (w, ctx) = (w.clone(), ctx.clone());
-            tokio::spawn(async move { w.watch(ctx).await });
-        }
+    /// Starts one task per source; they run until the process ends or
+    /// their handles abort them.
+    pub fn spawn(&self, ctx: Context) -> Vec<tokio::task::JoinHandle<()>> {
+        self.list
+            .iter()
+            .map(|w| {
+                let (w, ctx) = (w.clone(), ctx.clone());
+                tokio::spawn(async move { w.watch(ctx).await })
+            })
+            .collect()
     }
 
     /// Where each source stands: this server's schedule and what the

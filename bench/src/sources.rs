@@ -65,27 +65,6 @@ impl Rng {
     }
 }
 
-/// `MM/DD/YYYY, HH:MM` of `secs` since the epoch (UTC).
-fn stamp(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{m:02}/{d:02}/{y}, {:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60
-    )
-}
-
 /// `n` JSON Lines entries from id `first`, newer than every earlier one.
 fn entries(first: i64, n: u64, rng: &mut Rng) -> Vec<u8> {
     let now = catalog::now_ms() / 1000;
@@ -98,7 +77,7 @@ fn entries(first: i64, n: u64, rng: &mut Rng) -> Vec<u8> {
             rng.next() % 256,
             rng.next() % 256,
             rng.next() % 256,
-            stamp(now + 60),
+            model::time::iso(now + 60),
             rng.next() % 8
         ));
     }
@@ -311,17 +290,4 @@ pub async fn run(args: BenchSourcesArgs) -> anyhow::Result<()> {
     pollers.iter().for_each(|p| p.abort());
     catalog.close().await;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn stamps_are_the_inventorys_format() {
-        assert_eq!(super::stamp(1_593_550_920), "06/30/2020, 21:02");
-        let t = 1_796_526_123;
-        assert_eq!(
-            catalog::parse_last_updated(&super::stamp(t)),
-            Some(t - t % 60)
-        );
-    }
 }

@@ -78,6 +78,30 @@ pub(crate) fn state_column(log: LogName) -> &'static str {
     }
 }
 
+/// Sets the state and reason of a job's log, in its row and in its run's
+/// column, inside `tx`.
+async fn set_log_state(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    job: &Job,
+    state: LogState,
+    reason: &str,
+) -> Result<(), CatalogError> {
+    sqlx::query("UPDATE logs SET state = $1, reason = $2 WHERE run_id = $3 AND name = $4")
+        .bind(state.as_str())
+        .bind(crate::clean_text(reason).into_owned())
+        .bind(job.run_id)
+        .bind(job.log.as_str())
+        .execute(&mut **tx)
+        .await?;
+    let state_col = state_column(job.log);
+    sqlx::query(&format!("UPDATE runs SET {state_col} = $1 WHERE id = $2"))
+        .bind(state.as_str())
+        .bind(job.run_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 impl Catalog {
     /// Leases the next due job (queued and due, or running with an expired
     /// lease) to `owner` until `now_ms + lease_ms`.
@@ -238,20 +262,7 @@ impl Catalog {
             return Ok(JobOutcome::LeaseLost);
         }
         if give_up {
-            sqlx::query(
-                "UPDATE logs SET state = 'failed', reason = $1 WHERE run_id = $2 AND name = $3",
-            )
-            .bind(crate::clean_text(reason).into_owned())
-            .bind(job.run_id)
-            .bind(job.log.as_str())
-            .execute(&mut *tx)
-            .await?;
-            let state_col = state_column(job.log);
-            sqlx::query(&format!("UPDATE runs SET {state_col} = $1 WHERE id = $2"))
-                .bind(LogState::Failed.as_str())
-                .bind(job.run_id)
-                .execute(&mut *tx)
-                .await?;
+            set_log_state(&mut tx, job, LogState::Failed, reason).await?;
             append_event(
                 &mut tx,
                 self.backend,
@@ -305,19 +316,7 @@ impl Catalog {
             tx.rollback().await?;
             return Ok(JobOutcome::LeaseLost);
         }
-        sqlx::query("UPDATE logs SET state = $1, reason = $2 WHERE run_id = $3 AND name = $4")
-            .bind(LogState::Awaited.as_str())
-            .bind(crate::clean_text(reason).into_owned())
-            .bind(job.run_id)
-            .bind(job.log.as_str())
-            .execute(&mut *tx)
-            .await?;
-        let state_col = state_column(job.log);
-        sqlx::query(&format!("UPDATE runs SET {state_col} = $1 WHERE id = $2"))
-            .bind(LogState::Awaited.as_str())
-            .bind(job.run_id)
-            .execute(&mut *tx)
-            .await?;
+        set_log_state(&mut tx, job, LogState::Awaited, reason).await?;
         tx.commit().await?;
         Ok(JobOutcome::Retrying { after_ms })
     }

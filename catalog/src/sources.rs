@@ -8,26 +8,11 @@
 
 use std::collections::HashSet;
 
+use model::SourceStatus;
 use sqlx::Row;
 
 use crate::sql::Sql;
 use crate::{Catalog, CatalogError};
-
-/// What a source's row holds (see [`model::SourceStatus`] for each field).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SourceRecord {
-    /// Where the next poll starts from (the source's own format).
-    pub cursor: Option<String>,
-    pub polled_ms: Option<i64>,
-    pub ok_ms: Option<i64>,
-    pub rows: i64,
-    pub added: i64,
-    pub skipped: i64,
-    pub files: i64,
-    pub errors: i64,
-    pub last_error: Option<String>,
-    pub lag_ms: Option<i64>,
-}
 
 /// What one poll did, to add to the source's row.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,8 +30,10 @@ pub struct PollReport {
 }
 
 impl Catalog {
-    /// The recorded state of source `name`; all zero before its first poll.
-    pub async fn source(&self, name: &str) -> Result<SourceRecord, CatalogError> {
+    /// What every server polling source `name` recorded of it (all zero
+    /// before its first poll; this server's interval and schedule are the
+    /// caller's to add), and where its next poll starts.
+    pub async fn source(&self, name: &str) -> Result<(SourceStatus, Option<String>), CatalogError> {
         let row = sqlx::query(
             "SELECT cursor, polled_ms, ok_ms, rows, added, skipped, files, errors, last_error, \
              lag_ms FROM sources WHERE name = $1",
@@ -54,21 +41,23 @@ impl Catalog {
         .bind(name.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        let Some(r) = row else {
-            return Ok(SourceRecord::default());
+        let mut status = SourceStatus {
+            name: name.to_string(),
+            ..SourceStatus::default()
         };
-        Ok(SourceRecord {
-            cursor: r.try_get("cursor")?,
-            polled_ms: r.try_get("polled_ms")?,
-            ok_ms: r.try_get("ok_ms")?,
-            rows: r.try_get("rows")?,
-            added: r.try_get("added")?,
-            skipped: r.try_get("skipped")?,
-            files: r.try_get("files")?,
-            errors: r.try_get("errors")?,
-            last_error: r.try_get("last_error")?,
-            lag_ms: r.try_get("lag_ms")?,
-        })
+        let Some(r) = row else {
+            return Ok((status, None));
+        };
+        status.polled_ms = r.try_get("polled_ms")?;
+        status.ok_ms = r.try_get("ok_ms")?;
+        status.rows = r.try_get("rows")?;
+        status.added = r.try_get("added")?;
+        status.skipped = r.try_get("skipped")?;
+        status.files = r.try_get("files")?;
+        status.errors = r.try_get("errors")?;
+        status.last_error = r.try_get("last_error")?;
+        status.lag_ms = r.try_get("lag_ms")?;
+        Ok((status, r.try_get("cursor")?))
     }
 
     /// Records a poll of `name` that started at `polled_ms`: what it

@@ -59,17 +59,8 @@ const REFUSED_BODY: usize = 64 << 10;
 
 /// Checks the token (scope inventory) and the content type.
 async fn admit(s: &AppState, parts: &axum::http::request::Parts) -> Result<(), Response> {
-    let client = crate::edge::client_ip(&parts.extensions);
-    let checked = match parts.extensions.get::<crate::auth::TokenChecked>() {
-        Some(c) => c.0.clone(),
-        None => {
-            s.live
-                .tokens
-                .admit(&parts.headers, &s.catalog, client)
-                .await
-        }
-    };
-    checked
+    crate::auth::presented_token(s, parts)
+        .await
         .and_then(|h| h.with_scope(TokenScope::Inventory))
         .map_err(refusal)?;
     if let Some(given) = parts.headers.get(header::CONTENT_TYPE) {

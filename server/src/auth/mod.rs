@@ -192,6 +192,25 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
 #[derive(Debug, Clone)]
 pub struct TokenChecked(pub Result<crate::live::tokens::Holder, crate::live::tokens::AuthError>);
 
+/// The check of the request's bearer token: the one [`identify`] made, or
+/// one made now (counting a wrong token against the client).
+pub async fn presented_token(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+) -> Result<crate::live::tokens::Holder, crate::live::tokens::AuthError> {
+    match parts.extensions.get::<TokenChecked>() {
+        Some(c) => c.0.clone(),
+        None => {
+            let client = crate::edge::client_ip(&parts.extensions);
+            state
+                .live
+                .tokens
+                .admit(&parts.headers, &state.catalog, client)
+                .await
+        }
+    }
+}
+
 /// The person of a request, if any, and the check of the producer token it
 /// presented, if one was checked.
 async fn who(

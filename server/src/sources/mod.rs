@@ -5,9 +5,10 @@
 //! - An inventory URL ([`url`]) is fetched with its validators, so an
 //!   unchanged inventory costs one 304; of a changed one, only the entries
 //!   that differ from the last read are written.
-//! - An S3 prefix ([`prefix`]) is listed from the last key seen; each file
-//!   is claimed in the catalog before it is imported, so it is imported
-//!   once however many servers watch the prefix.
+//! - An S3 prefix ([`prefix`]) is listed on each poll (from the last key
+//!   seen, once it holds many files); each file is claimed in the catalog
+//!   before it is imported, so it is imported once however many servers
+//!   watch the prefix.
 //!
 //! A poll that fails is logged, recorded with its reason (the jobs panel,
 //! `/api/jobs` and `/metrics` show it) and tried again with backoff; a bad
@@ -280,22 +281,11 @@ impl Sources {
     pub async fn status(&self, catalog: &Catalog) -> Result<Vec<SourceStatus>, CatalogError> {
         let mut out = Vec::with_capacity(self.list.len());
         for w in &self.list {
-            let r = catalog.source(&w.name).await?;
+            let (mut status, _) = catalog.source(&w.name).await?;
             let next = w.next_ms.load(Ordering::Relaxed);
-            out.push(SourceStatus {
-                name: w.name.clone(),
-                interval_s: w.every.as_secs_f64(),
-                polled_ms: r.polled_ms,
-                ok_ms: r.ok_ms,
-                next_ms: (next > 0).then_some(next),
-                rows: r.rows,
-                added: r.added,
-                skipped: r.skipped,
-                files: r.files,
-                errors: r.errors,
-                last_error: r.last_error,
-                lag_ms: r.lag_ms,
-            });
+            status.interval_s = w.every.as_secs_f64();
+            status.next_ms = (next > 0).then_some(next);
+            out.push(status);
         }
         Ok(out)
     }
@@ -340,12 +330,7 @@ impl Watched {
                     unreachable!("a prefix source's state goes with its prefix")
                 };
                 state
-                    .poll(
-                        ctx,
-                        &self.name,
-                        prefix,
-                        n.is_multiple_of(prefix::FULL_EVERY),
-                    )
+                    .poll(ctx, &self.name, prefix, state.lists_all(n))
                     .await
             }
         };

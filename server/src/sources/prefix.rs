@@ -1,10 +1,15 @@
 //! A prefix where inventory files land (`s3://bucket/inventory/`): listed
-//! from the last key the catalog recorded, and, every [`FULL_EVERY`]th
-//! poll, from the start, so a file whose key sorts before one already seen
-//! (uploaded out of order) is found too. Each new file is claimed in the
+//! from the start on every poll while it holds at most [`SMALL`] files, so
+//! a file is found on the next poll whatever its key (names need not sort
+//! in upload order: per-host folders, random ids). A larger prefix is
+//! listed from the last key the catalog recorded, and from the start every
+//! [`FULL_EVERY`]th poll, which a file whose key sorts before one already
+//! seen waits for. Each new file is claimed in the
 //! catalog, read, imported and marked done; one that can never be imported
 //! (too large, not an inventory) is marked done with its reason, one that
 //! failed for a passing cause is let go for the next poll.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use catalog::inventory;
 use catalog::now_ms;
@@ -12,8 +17,12 @@ use logstore::{Limits, Listed, LogStores, StoreError, StoreSpec};
 
 use super::{Context, Polled, SourceError};
 
-/// Polls between two listings from the start of the prefix.
+/// Polls between two listings from the start of a large prefix.
 pub const FULL_EVERY: u64 = 10;
+
+/// Files a prefix may hold and still be listed from the start on every
+/// poll: ten pages of a listing.
+pub const SMALL: usize = 10 * PAGE;
 
 /// Keys listed per page.
 const PAGE: usize = 1000;
@@ -23,9 +32,11 @@ const PAGE: usize = 1000;
 /// is harmless).
 const CLAIM_MS: i64 = 10 * 60_000;
 
-/// What a prefix source keeps: the store to list and read.
+/// What a prefix source keeps: the store to list and read, and how many
+/// files the last listing from the start found.
 pub struct PrefixState {
     store: LogStores,
+    listed: AtomicUsize,
 }
 
 impl PrefixState {
@@ -38,7 +49,14 @@ impl PrefixState {
         };
         Ok(PrefixState {
             store: LogStores::new(vec![spec], limits)?,
+            listed: AtomicUsize::new(usize::MAX),
         })
+    }
+
+    /// Whether poll number `n` (from 0) of this server lists the prefix
+    /// from the start.
+    pub fn lists_all(&self, n: u64) -> bool {
+        n.is_multiple_of(FULL_EVERY) || self.listed.load(Ordering::Relaxed) <= SMALL
     }
 
     /// Lists the prefix (from the start when `full`) and imports every file
@@ -50,17 +68,19 @@ impl PrefixState {
         prefix: &str,
         full: bool,
     ) -> Result<Polled, SourceError> {
-        let recorded = ctx.catalog.source(name).await?;
-        let mut after = if full { None } else { recorded.cursor.clone() };
+        let (_, cursor) = ctx.catalog.source(name).await?;
+        let mut after = if full { None } else { cursor.clone() };
         let mut polled = Polled {
-            cursor: recorded.cursor.clone(),
+            cursor,
             ..Polled::default()
         };
+        let mut listed = 0;
         loop {
             let page = self
                 .store
                 .list_after(prefix, after.as_deref(), PAGE)
                 .await?;
+            listed += page.len();
             let Some(last) = page.last() else { break };
             after = Some(last.location.clone());
             if polled.cursor.as_deref() < after.as_deref() {
@@ -123,6 +143,9 @@ impl PrefixState {
             if page.len() < PAGE {
                 break;
             }
+        }
+        if full {
+            self.listed.store(listed, Ordering::Relaxed);
         }
         Ok(polled)
     }

@@ -58,9 +58,8 @@ impl UrlState {
         name: &str,
         url: &reqwest::Url,
     ) -> Result<Polled, SourceError> {
-        let recorded = ctx.catalog.source(name).await?;
-        let before: Validators = recorded
-            .cursor
+        let (_, cursor) = ctx.catalog.source(name).await?;
+        let before: Validators = cursor
             .as_deref()
             .and_then(|c| serde_json::from_str(c).ok())
             .unwrap_or_default();

@@ -44,16 +44,7 @@ impl FromRequestParts<AppState> for Producer {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Producer, Response> {
-        let client = crate::edge::client_ip(&parts.extensions);
-        let checked = match parts.extensions.get::<crate::auth::TokenChecked>() {
-            Some(c) => c.0.clone(),
-            None => {
-                s.live
-                    .tokens
-                    .admit(&parts.headers, &s.catalog, client)
-                    .await
-            }
-        };
+        let checked = crate::auth::presented_token(s, parts).await;
         match checked.and_then(|h| h.with_scope(TokenScope::Producer)) {
             Ok(_) => Ok(Producer {
                 token: bearer(&parts.headers).unwrap_or_default().to_string(),

@@ -27,9 +27,16 @@ bin=$(realpath "${1:-target/debug/logdeck}")
 examples=${LOGDECK_FUZZ_EXAMPLES:-25}
 seed=${LOGDECK_FUZZ_SEED:-1}
 work=$(mktemp -d)
-pids=()
+# The servers' pids, in a file: `serve` runs in a command substitution's
+# subshell, whose variables the script never sees.
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  local p
+  if [ -f "$work/pids" ]; then
+    while read -r p; do kill "$p" 2>/dev/null || true; done < "$work/pids"
+    while read -r p; do
+      while kill -0 "$p" 2>/dev/null; do sleep 0.1; done
+    done < "$work/pids"
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -45,7 +52,7 @@ serve() {
   "$bin" import --quiet --data-dir "$data" "$data/inventory.json" >/dev/null
   LOGDECK_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --data-dir "$data" \
     --ingest-token "$token" "$@" > "$work/$name.log" 2>&1 &
-  pids+=($!)
+  echo $! >> "$work/pids"
   local base="http://127.0.0.1:$port"
   for _ in $(seq 1 120); do
     curl -fsS "$base/healthz" >/dev/null 2>&1 && break

@@ -84,7 +84,7 @@ async fn pushed_entries_are_written_or_reported_with_a_token_that_may_do_only_th
     let dir = tempfile::tempdir().unwrap();
     let mut state = state(c, dir.path()).await;
     state.inventory_limit = 4096;
-    let app = router(state);
+    let app = router(state.clone());
     let (feed, producer) = (new_token(), new_token());
     c.create_token("svc", &token_hash(&feed), TokenScope::Inventory, 1)
         .await
@@ -167,6 +167,35 @@ async fn pushed_entries_are_written_or_reported_with_a_token_that_may_do_only_th
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(String::from_utf8_lossy(&body).contains("smaller batches"));
     assert!(c.run(10).await.unwrap().is_none() && c.run(11).await.unwrap().is_none());
+
+    // Behind sign-in, an inventory token still sends entries and reads
+    // nothing (a producer token's holder reads, as a viewer).
+    use server::auth::{Auth, AuthMode, RoleMap, proxy::Proxy};
+    state.auth = Arc::new(Auth {
+        mode: AuthMode::Proxy(Proxy {
+            user_header: "x-forwarded-user".parse().unwrap(),
+            groups_header: None,
+            trusted: vec![server::auth::proxy::parse_net("10.9.0.0/16").unwrap()],
+            roles: RoleMap {
+                groups: Vec::new(),
+                default: Some(model::Role::Viewer),
+            },
+        }),
+    });
+    let signed = router(state);
+    let json = "[{\"connection_id\": 12}]";
+    let (status, _, _) = send(&signed, push(&feed, "application/json", json)).await;
+    assert_eq!(status, StatusCode::OK);
+    for (token, want) in [
+        (&feed, StatusCode::UNAUTHORIZED),
+        (&producer, StatusCode::OK),
+    ] {
+        let read = Request::get("/api/runs/12")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(send(&signed, read).await.0, want);
+    }
 }
 
 fn ctx(catalog: &Catalog, owner: &str) -> Context {
@@ -284,6 +313,29 @@ async fn an_inventory_url_costs_one_304_while_unchanged_and_writes_only_what_cha
     let fresh = UrlState::new().unwrap();
     let e = fresh.poll(&small, &name, url).await.unwrap_err();
     assert!(e.to_string().contains("--max-inventory-mib"), "{e}");
+    // An inventory with no entries yet is read once, then costs 304s too.
+    let empty = Origin::default();
+    let spec: SourceSpec = format!("{}/inventory.csv", origin(empty.clone()).await)
+        .parse()
+        .unwrap();
+    let server::sources::Location::Url(url) = &spec.location else {
+        panic!()
+    };
+    let src = UrlState::new().unwrap();
+    let p = src.poll(&ctx, &spec.name(), url).await.unwrap();
+    assert_eq!((p.report.rows, p.report.files), (0, 1));
+    c.record_poll(&spec.name(), now_ms(), &p.report, p.cursor.as_deref(), None)
+        .await
+        .unwrap();
+    let p = src.poll(&ctx, &spec.name(), url).await.unwrap();
+    assert_eq!(p.report.files, 0);
+    assert_eq!(
+        (
+            empty.full.load(Ordering::SeqCst),
+            empty.not_modified.load(Ordering::SeqCst)
+        ),
+        (1, 1)
+    );
 }
 
 async fn an_s3_prefix_is_imported_once_by_two_servers_even_out_of_order(db: &TestDb) {
@@ -408,18 +460,7 @@ async fn a_log_uploaded_after_its_entry_is_awaited_then_indexed(db: &TestDb) {
     let detail = c.run(5).await.unwrap().unwrap();
     assert_eq!(detail.run.server_state, LogState::Awaited);
     assert_eq!(detail.run.client_state, LogState::Awaited);
-    let server = detail
-        .logs
-        .iter()
-        .find(|l| l.name == model::LogName::Server)
-        .unwrap();
-    assert!(
-        server
-            .reason
-            .as_deref()
-            .unwrap()
-            .contains("not yet uploaded")
-    );
+    assert!(reason(&detail, model::LogName::Server).contains("not yet uploaded"));
     // Not due yet: nothing is tried again at once.
     assert_eq!(indexer.drain("w").await.unwrap(), 0);
     // Uploaded now; once due, it is indexed.
@@ -439,18 +480,12 @@ async fn a_log_uploaded_after_its_entry_is_awaited_then_indexed(db: &TestDb) {
     let detail = c.run(5).await.unwrap().unwrap();
     assert_eq!(detail.run.server_state, LogState::Indexed);
     assert_eq!(detail.run.client_state, LogState::Failed);
-    let client = detail
-        .logs
-        .iter()
-        .find(|l| l.name == model::LogName::Client)
-        .unwrap();
-    assert!(
-        client
-            .reason
-            .as_deref()
-            .unwrap()
-            .contains("not uploaded within 1 ms"),
-        "{:?}",
-        client.reason
-    );
+    let why = reason(&detail, model::LogName::Client);
+    assert!(why.contains("not uploaded within 1 ms"), "{why}");
+}
+
+/// Why log `name` of a run is in its state.
+fn reason(detail: &model::RunDetail, name: model::LogName) -> String {
+    let log = detail.logs.iter().find(|l| l.name == name).unwrap();
+    log.reason.clone().unwrap_or_default()
 }

@@ -201,8 +201,6 @@ pub struct Context {
 
 /// One configured source and this server's view of it.
 pub struct Watched {
-    /// The configuration.
-    pub spec: SourceSpec,
     /// The name it is recorded under.
     pub name: String,
     /// Time between polls.
@@ -211,13 +209,19 @@ pub struct Watched {
     next_ms: AtomicI64,
     /// Polls made by this server.
     polls: AtomicU64,
-    /// What the kind of source keeps between polls.
-    state: Kind,
+    /// Where it is, and what that kind of source keeps between polls.
+    kind: Kind,
 }
 
 enum Kind {
-    Url(url::UrlState),
-    Prefix(prefix::PrefixState),
+    Url {
+        url: reqwest::Url,
+        state: url::UrlState,
+    },
+    Prefix {
+        prefix: String,
+        state: prefix::PrefixState,
+    },
 }
 
 /// The sources this server polls.
@@ -236,19 +240,22 @@ impl Sources {
             if !names.insert(name.clone()) {
                 return Err(format!("the source {name} is given twice"));
             }
-            let state = match &spec.location {
-                Location::Url(_) => Kind::Url(url::UrlState::new().map_err(|e| e.to_string())?),
-                Location::Prefix { store, .. } => Kind::Prefix(
-                    prefix::PrefixState::new(store.clone(), limit).map_err(|e| e.to_string())?,
-                ),
+            let kind = match spec.location {
+                Location::Url(url) => Kind::Url {
+                    url,
+                    state: url::UrlState::new().map_err(|e| e.to_string())?,
+                },
+                Location::Prefix { store, prefix } => Kind::Prefix {
+                    prefix,
+                    state: prefix::PrefixState::new(store, limit).map_err(|e| e.to_string())?,
+                },
             };
             list.push(Arc::new(Watched {
                 every: spec.every.unwrap_or(every),
-                spec,
                 name,
                 next_ms: AtomicI64::new(0),
                 polls: AtomicU64::new(0),
-                state,
+                kind,
             }));
         }
         Ok(Sources { list })
@@ -318,17 +325,9 @@ impl Watched {
     pub async fn poll_once(&self, ctx: &Context) -> Result<(), SourceError> {
         let started = now_ms();
         let n = self.polls.fetch_add(1, Ordering::Relaxed);
-        let polled = match &self.state {
-            Kind::Url(state) => {
-                let Location::Url(url) = &self.spec.location else {
-                    unreachable!("a URL source's state goes with its URL")
-                };
-                state.poll(ctx, &self.name, url).await
-            }
-            Kind::Prefix(state) => {
-                let Location::Prefix { prefix, .. } = &self.spec.location else {
-                    unreachable!("a prefix source's state goes with its prefix")
-                };
+        let polled = match &self.kind {
+            Kind::Url { url, state } => state.poll(ctx, &self.name, url).await,
+            Kind::Prefix { prefix, state } => {
                 state
                     .poll(ctx, &self.name, prefix, state.lists_all(n))
                     .await

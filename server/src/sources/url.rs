@@ -26,8 +26,9 @@ const FETCH: Duration = Duration::from_secs(120);
 /// What a URL source keeps between polls.
 pub struct UrlState {
     client: reqwest::Client,
-    /// Each entry's hash as last read, by connection id.
-    seen: Mutex<HashMap<i64, u64>>,
+    /// Each entry's hash as last read, by connection id; `None` before
+    /// this server's first read.
+    seen: Mutex<Option<HashMap<i64, u64>>>,
 }
 
 /// The validators of the last read, as the catalog keeps them.
@@ -68,7 +69,7 @@ impl UrlState {
         let mut req = self.client.get(url.clone());
         // Validators only help once this server has read the inventory: the
         // first read after a start writes everything.
-        if !seen.is_empty() {
+        if seen.is_some() {
             if let Some(etag) = &before.etag {
                 req = req.header(IF_NONE_MATCH, etag);
             }
@@ -144,7 +145,7 @@ impl UrlState {
             .filter(|row| {
                 let h = hash(row);
                 next.insert(row.connection_id, h);
-                seen.get(&row.connection_id) != Some(&h)
+                seen.as_ref().and_then(|s| s.get(&row.connection_id)) != Some(&h)
             })
             .collect();
         let mut polled = Polled {
@@ -165,7 +166,7 @@ impl UrlState {
             .and_then(|lm| httpdate::parse_http_date(lm).ok())
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map(|t| (now_ms() - t.as_millis() as i64).max(0));
-        *seen = next;
+        *seen = Some(next);
         Ok(polled)
     }
 }

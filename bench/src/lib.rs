@@ -6,3 +6,4 @@
 pub mod catalog;
 pub mod live;
 pub mod sources;
+pub mod summary;

@@ -95,6 +95,18 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/shared/0014_sources.sql"),
         include_str!("../migrations/shared/0014_sources.sql"),
     ),
+    (
+        15,
+        "one username index, no trigram index of usernames",
+        include_str!("../migrations/sqlite/0015_fewer_indexes.sql"),
+        include_str!("../migrations/postgres/0015_fewer_indexes.sql"),
+    ),
+    (
+        16,
+        "a fixed sample of the runs for estimated counts",
+        include_str!("../migrations/shared/0016_sample.sql"),
+        include_str!("../migrations/shared/0016_sample.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -11,10 +11,15 @@ use crate::cursor::{Cursor, Key};
 use crate::inventory::InventoryRow;
 use crate::sql::Sql;
 use crate::upsert;
-use crate::{Catalog, CatalogError, search};
+use crate::{Catalog, CatalogError, estimate, search};
 
 /// Rows written per statement when importing.
 const BATCH: usize = 500;
+
+/// Rows written per transaction when importing: fewer, larger commits
+/// write each touched index page once for many rows (the username and IP
+/// indexes are touched at random).
+pub const TX_ROWS: usize = 5000;
 
 /// What an import changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -259,6 +264,28 @@ impl Walk {
     }
 }
 
+/// Appends the condition of `walk`'s index (its partial index's own, or
+/// its build's).
+fn push_domain(q: &mut Sql, query: &RunQuery, walk: Walk) {
+    match walk {
+        Walk::Whole | Walk::Sorted => q.push("1 = 1"),
+        Walk::Build => q
+            .push("runs.version = ")
+            .bind(query.version.clone().unwrap_or_default()),
+        Walk::WithErrors => q.push("runs.errors > 0"),
+        Walk::NoServer => q.push("runs.server_log IS NULL"),
+        Walk::NoClient => q.push("runs.client_log IS NULL"),
+        Walk::Outliers => q.push("runs.outlier IS NOT NULL"),
+    };
+}
+
+fn bind_key(q: &mut Sql, key: Key) {
+    match key {
+        Key::Int(k) => q.bind(k),
+        Key::Real(k) => q.bind(k),
+    };
+}
+
 /// The sort key of `sort` read from column `col` (a metric key is REAL in
 /// both engines: see [`sort_key`]).
 fn read_key(row: &AnyRow, col: &str, sort: Sort) -> Result<Key, CatalogError> {
@@ -271,14 +298,15 @@ fn read_key(row: &AnyRow, col: &str, sort: Sort) -> Result<Key, CatalogError> {
 impl Catalog {
     /// Inserts or updates runs (the first occurrence of an id wins within one
     /// call), and queues an indexing job for every log that is new, moved, or
-    /// failed before. `now_ms` stamps the rows.
+    /// failed before. `now_ms` stamps the rows. Each [`TX_ROWS`] rows are
+    /// one transaction, written [`BATCH`] rows a statement.
     pub async fn upsert_runs(
         &self,
         rows: &[InventoryRow],
         now_ms: i64,
     ) -> Result<UpsertStats, CatalogError> {
         let mut stats = UpsertStats::default();
-        for chunk in rows.chunks(BATCH) {
+        for chunk in rows.chunks(TX_ROWS) {
             stats += self.upsert_chunk(chunk, now_ms).await?;
         }
         Ok(stats)
@@ -297,43 +325,48 @@ impl Catalog {
             .collect();
         let backend = self.backend;
         let mut tx = self.begin_write().await?;
-        let existing = upsert::existing_ids(&mut tx, backend, &rows).await?;
-        upsert::forget_replaced_templates(&mut tx, backend, &rows).await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.connection_id).collect();
-        crate::builds::mark_runs_changed(&mut tx, backend, &ids).await?;
-        upsert::write_runs(&mut tx, backend, &rows, now_ms).await?;
-        let mut versions: Vec<&str> = rows.iter().filter_map(|r| r.version.as_deref()).collect();
-        versions.sort_unstable();
-        versions.dedup();
-        crate::builds::mark_versions_changed(&mut tx, backend, &versions).await?;
-        search::remember_usernames(
-            &mut tx,
-            backend,
-            rows.iter().filter_map(|r| r.username.as_deref()),
-        )
-        .await?;
-        upsert::forget_unnamed_logs(&mut tx, backend, &rows).await?;
-        let named = upsert::named_logs(&rows);
-        upsert::write_logs(&mut tx, backend, &named).await?;
-        let jobs_queued = upsert::queue_jobs(&mut tx, backend, &named, now_ms).await?;
-        let added = rows.iter().filter(|r| !existing.contains(&r.connection_id));
-        if let Some(newest) = added
-            .clone()
-            .max_by_key(|r| (r.updated_at, r.connection_id))
-        {
+        let mut stats = UpsertStats::default();
+        let mut newest: Option<&InventoryRow> = None;
+        let mut names: Vec<&str> = rows.iter().filter_map(|r| r.username.as_deref()).collect();
+        names.sort_unstable();
+        names.dedup();
+        for rows in rows.chunks(BATCH) {
+            let existing = upsert::existing_ids(&mut tx, backend, rows).await?;
+            upsert::forget_replaced_templates(&mut tx, backend, rows).await?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.connection_id).collect();
+            crate::builds::mark_runs_changed(&mut tx, backend, &ids).await?;
+            upsert::write_runs(&mut tx, backend, rows, now_ms).await?;
+            let mut versions: Vec<&str> =
+                rows.iter().filter_map(|r| r.version.as_deref()).collect();
+            versions.sort_unstable();
+            versions.dedup();
+            crate::builds::mark_versions_changed(&mut tx, backend, &versions).await?;
+            upsert::forget_unnamed_logs(&mut tx, backend, rows).await?;
+            let named = upsert::named_logs(rows);
+            upsert::write_logs(&mut tx, backend, &named).await?;
+            stats.jobs_queued += upsert::queue_jobs(&mut tx, backend, &named, now_ms).await?;
+            stats.inserted += (rows.len() - existing.len()) as u64;
+            stats.updated += existing.len() as u64;
+            let added = rows.iter().filter(|r| !existing.contains(&r.connection_id));
+            newest = added
+                .copied()
+                .chain(newest)
+                .max_by_key(|r| (r.updated_at, r.connection_id));
+        }
+        // Last: in PostgreSQL this holds the names' lock until the commit.
+        for names in names.chunks(BATCH * 4) {
+            search::remember_usernames(&mut tx, backend, names.iter().copied()).await?;
+        }
+        if let Some(newest) = newest {
             let topic = model::Topic::RunsAdded(model::event::RunsAdded {
                 run_id: newest.connection_id,
-                count: added.count() as u64,
+                count: stats.inserted,
                 updated_at: newest.updated_at,
             });
             crate::events::append_event(&mut tx, backend, now_ms, &topic).await?;
         }
         tx.commit().await?;
-        Ok(UpsertStats {
-            inserted: (rows.len() - existing.len()) as u64,
-            updated: existing.len() as u64,
-            jobs_queued,
-        })
+        Ok(stats)
     }
 
     /// One page of runs matching `query`, in its order, after its cursor.
@@ -394,19 +427,28 @@ impl Catalog {
                 }
             })
         };
-        // A first page of a narrowed list says how long the list is; the
-        // count runs beside the page.
+        // A first page of a narrowed list says how long the list is. Runs
+        // found by index (or with a template alone) are counted beside the
+        // page; a list found walking an order is counted from the page
+        // itself, after it (see `estimate`).
+        let counting = cursor.is_none() && narrowed(query);
         let count = async {
-            if cursor.is_some() || !narrowed(query) {
+            if !counting {
                 return Ok(None);
             }
             if let Some(n) = known_count(query, &found) {
                 return Ok(self.counted(query, n));
             }
+            if !sorted {
+                return Ok(None);
+            }
             let n = self.count_part(query, &found).fetch_one(&self.pool).await?;
             Ok::<_, CatalogError>(self.counted(query, n.try_get("n")?))
         };
-        let (rows, matches) = tokio::try_join!(rows, count)?;
+        let (rows, mut matches) = tokio::try_join!(rows, count)?;
+        if counting && matches.is_none() {
+            matches = self.count_walked(query, &found, &rows).await?;
+        }
 
         let more = rows.len() > query.limit as usize;
         let rows = &rows[..rows.len().min(query.limit as usize)];
@@ -436,7 +478,8 @@ impl Catalog {
     async fn find(&self, query: &RunQuery) -> Result<Option<Found>, CatalogError> {
         let user = match query.user.as_deref().map(str::trim) {
             Some(term) if !term.is_empty() => {
-                let plan = search::plan(&self.pool, self.backend, self.search, term).await?;
+                let plan =
+                    search::plan(&self.pool, self.backend, &self.names, self.search, term).await?;
                 if plan.is_empty() {
                     return Ok(None);
                 }
@@ -457,36 +500,158 @@ impl Catalog {
     /// A count of `n` matches as the page gives it (`None` for a list
     /// that is not narrowed).
     fn counted(&self, query: &RunQuery, n: i64) -> Option<MatchCount> {
-        narrowed(query).then(|| MatchCount {
-            runs: n.min(self.search.count_cap) as u64,
-            more: n > self.search.count_cap,
-        })
+        narrowed(query).then(|| MatchCount::counted(n as u64, self.search.count_cap as u64))
+    }
+
+    /// The count of a first page found walking its order's index: `rows`
+    /// (up to the limit and one more) are all there is when the page is not
+    /// full; else the matches are estimated from the walk up to the last
+    /// row (see `estimate`), or counted when the index has no statistics.
+    async fn count_walked(
+        &self,
+        query: &RunQuery,
+        found: &Found,
+        rows: &[AnyRow],
+    ) -> Result<Option<MatchCount>, CatalogError> {
+        let last = match rows.last() {
+            Some(last) if rows.len() > query.limit as usize => last,
+            _ => return Ok(self.counted(query, rows.len() as i64)),
+        };
+        let walk = Walk::of(query, found);
+        let entries = match walk {
+            Walk::Build => match query.version.as_deref() {
+                Some(v) => estimate::build_sessions(&self.pool, v).await?,
+                None => None,
+            },
+            _ => estimate::index_entries(&self.pool, self.backend, &walk.index(query.sort)).await?,
+        };
+        let Some(entries) = entries.filter(|&n| n >= self.search.estimate_from) else {
+            let n = self.count_part(query, found).fetch_one(&self.pool).await?;
+            return Ok(self.counted(query, n.try_get("n")?));
+        };
+        // The page's own matches over the entries it walked through its
+        // last row …
+        let key = read_key(last, "sort_key", query.sort)?;
+        let last_id: i64 = last.try_get("id")?;
+        let walked: i64 = self
+            .walked(query, walk, key, last_id)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        let head = estimate::Head {
+            matched: rows.len() as i64,
+            walked,
+        };
+        // … and the density of matches in the rest of the walk, from the
+        // hashed sample of the runs.
+        let sampled = estimate::index_entries(&self.pool, self.backend, "runs_sample").await?;
+        let row = self
+            .tail_sample(
+                query,
+                found,
+                walk,
+                key,
+                last_id,
+                estimate::sample_size(sampled, entries - walked),
+            )
+            .fetch_one(&self.pool)
+            .await?;
+        let tail = Some(estimate::Sample {
+            present: row.try_get("present")?,
+            matched: row.try_get("matched")?,
+        });
+        let n = estimate::total(head, tail, entries).max(rows.len() as u64);
+        Ok(narrowed(query).then(|| MatchCount::about(n)))
+    }
+
+    /// The statement counting the runs among the `size` of the hashed
+    /// sample with the smallest keys that are in `walk` after `(key, id)`
+    /// in its order (`present`), and the matches of `query` among them
+    /// (`matched`). The sample is read through its own index (SQLite is
+    /// told to; PostgreSQL's planner takes it for the order and the bound).
+    fn tail_sample(
+        &self,
+        query: &RunQuery,
+        found: &Found,
+        walk: Walk,
+        key: Key,
+        id: i64,
+        size: i64,
+    ) -> Sql {
+        let (_, desc) = sort_key(query.sort);
+        let after = if desc { "<" } else { ">" };
+        let k = walk.key(query.sort);
+        let from = match self.backend {
+            crate::Backend::Sqlite => "runs INDEXED BY runs_sample",
+            crate::Backend::Postgres => "runs",
+        };
+        let mut q = Sql::new(self.backend, "SELECT COUNT(*) AS present, ");
+        q.push("CAST(COALESCE(SUM(CASE WHEN 1 = 1");
+        self.push_filters(&mut q, query, found);
+        q.push(" THEN 1 ELSE 0 END), 0) AS BIGINT) AS matched");
+        // The key and its bound are written in, not bound: each engine
+        // matches them to the index's own expression and condition.
+        q.push(&format!(
+            " FROM (SELECT * FROM {from} WHERE {sample} < {below} ORDER BY {sample} LIMIT {size}) AS runs WHERE ",
+            sample = estimate::SAMPLE_KEY,
+            below = estimate::SAMPLED_BELOW,
+        ));
+        push_domain(&mut q, query, walk);
+        q.push(&format!(" AND ({k} {after} "));
+        bind_key(&mut q, key);
+        q.push(&format!(" OR ({k} = "));
+        bind_key(&mut q, key);
+        q.push(&format!(" AND runs.id {after} "))
+            .bind(id)
+            .push("))");
+        q
+    }
+
+    /// Appends ` FROM runs … WHERE …`: the entries of `walk` (its index,
+    /// with its own condition and no other).
+    fn push_walk(&self, q: &mut Sql, query: &RunQuery, walk: Walk) {
+        let from = match self.backend {
+            crate::Backend::Sqlite => format!("runs INDEXED BY {}", walk.index(query.sort)),
+            crate::Backend::Postgres => "runs".into(),
+        };
+        q.push(&format!(" FROM {from} WHERE "));
+        push_domain(q, query, walk);
+    }
+
+    /// The statement counting the entries of `walk` from its start through
+    /// `(key, id)`: those before the key, and its ties up to the id, each a
+    /// range of the walk's index (a row value over both may be read as a
+    /// scan of every entry, as in [`Bound::Ties`]).
+    fn walked(&self, query: &RunQuery, walk: Walk, key: Key, id: i64) -> Sql {
+        let (_, desc) = sort_key(query.sort);
+        let (before, at_or_before) = if desc { (">", ">=") } else { ("<", "<=") };
+        let k = walk.key(query.sort);
+        let mut q = Sql::new(self.backend, "SELECT (SELECT COUNT(*)");
+        self.push_walk(&mut q, query, walk);
+        q.push(&format!(" AND {k} {before} "));
+        bind_key(&mut q, key);
+        q.push(") + (SELECT COUNT(*)");
+        self.push_walk(&mut q, query, walk);
+        q.push(&format!(" AND {k} = "));
+        bind_key(&mut q, key);
+        q.push(&format!(" AND runs.id {at_or_before} "))
+            .bind(id)
+            .push(") AS n");
+        q
     }
 
     /// The statement counting `query`'s runs up to one past the cap. The
     /// order does not matter here, so the count starts from what matches
     /// rather than walking the list's order: the bookmarks, or the few runs
-    /// search or a template found (as the list does); else the runs of the
-    /// matching names, IPs and id (a common term); else the runs with the
-    /// template; else the filters' own index.
+    /// search or a template found (as the list does); else the runs with
+    /// the template; else the walk's own index (a small catalog's: a large
+    /// one's walks are estimated).
     fn count_part(&self, query: &RunQuery, found: &Found) -> Sql {
-        let cap = self.search.count_cap + 1;
+        let cap = self.search.count_cap.saturating_add(1);
         let backend = self.backend;
         let sorted = Walk::of(query, found) == Walk::Sorted;
-        let no_user = Found {
-            user: None,
-            template: found.template.clone(),
-        };
-        match (&found.user, &found.template) {
-            (Some(search::Plan::Scan { folded, ips, id }), _) if !sorted => {
-                let mut q = Sql::new(backend, "SELECT COUNT(*) AS n FROM (");
-                search::push_scan_sources(&mut q, backend, folded, ips, *id, cap, |q| {
-                    self.push_filters(q, query, &no_user)
-                });
-                q.push(") AS m");
-                q
-            }
-            (_, Some(t)) if !sorted => {
+        match &found.template {
+            Some(t) if !sorted => {
                 let mut q = Sql::new(
                     backend,
                     "SELECT COUNT(*) AS n FROM (SELECT DISTINCT lt.run_id FROM log_templates lt \
@@ -706,6 +871,19 @@ impl Catalog {
         };
         sqlx::query(sql).execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// The bytes the catalog takes on disk: the database's pages in SQLite
+    /// (the write-ahead log aside), the database's files in PostgreSQL.
+    pub async fn size_on_disk(&self) -> Result<Option<i64>, CatalogError> {
+        let sql = match self.backend {
+            crate::Backend::Sqlite => {
+                "SELECT page_count * page_size AS n FROM pragma_page_count(), pragma_page_size()"
+            }
+            crate::Backend::Postgres => "SELECT pg_database_size(current_database()) AS n",
+        };
+        let row = sqlx::query(sql).fetch_one(&self.pool).await?;
+        Ok(row.try_get("n")?)
     }
 
     /// Whether the catalog holds no run.

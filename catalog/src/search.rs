@@ -9,11 +9,9 @@
 //! starts with the term (lower-cased), byte for byte; an id when it equals
 //! the term's number.
 //!
-//! The distinct names (far fewer than runs) are searched first: a trigram
-//! index of the folded names answers terms of three or more characters
-//! (FTS5 `trigram` in SQLite, `pg_trgm` in PostgreSQL); shorter ones read
-//! the names. An IP prefix is a range of the `runs_ip` index. Then, by how
-//! many runs match:
+//! The distinct names (far fewer than runs) are searched first, in memory
+//! ([`crate::names`]). An IP prefix is a range of the `runs_ip` index. Then,
+//! by how many runs match:
 //! - none: the answer is empty at once;
 //! - few (a few names and IPs, under [`SearchLimits::dense_runs`] runs):
 //!   the runs are read through the username and IP indexes and sorted
@@ -42,14 +40,19 @@ pub struct SearchLimits {
     pub many_names: i64,
     /// Runs a first page counts its list's matches up to ("more than …").
     pub count_cap: i64,
+    /// Entries (by the statistics) from which a list found walking an
+    /// order's index has its matches estimated rather than counted
+    /// (`i64::MAX`: always counted).
+    pub estimate_from: i64,
 }
 
 impl Default for SearchLimits {
     fn default() -> Self {
         SearchLimits {
             dense_runs: 5000,
-            many_names: 1000,
+            many_names: 5000,
             count_cap: 10_000,
+            estimate_from: 10_000,
         }
     }
 }
@@ -58,25 +61,6 @@ impl Default for SearchLimits {
 /// [`crate::clean_text`]), in Unicode lower case.
 pub fn fold(s: &str) -> String {
     crate::clean_text(s).to_lowercase()
-}
-
-/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
-fn like_pattern(term: &str) -> String {
-    let mut p = String::with_capacity(term.len() + 2);
-    p.push('%');
-    for c in term.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
-}
-
-/// `term` as an FTS5 phrase (quotes doubled, so it cannot become syntax).
-fn phrase(term: &str) -> String {
-    format!("\"{}\"", term.replace('"', "\"\""))
 }
 
 /// How to find the runs of a term.
@@ -143,22 +127,27 @@ impl IpRange {
     }
 }
 
-/// The IP column as `runs_ip` orders it (bytes, in PostgreSQL whatever the
-/// database's collation).
-fn ip_column(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Sqlite => "runs.ip",
-        Backend::Postgres => "runs.ip COLLATE \"C\"",
+/// The IP column in byte order (in PostgreSQL whatever the database's
+/// collation): as `runs_ip` orders it when `indexed`, else as an
+/// expression no index has, so that a planner walks the list's order
+/// testing each run rather than reading every run of a common prefix
+/// through `runs_ip` and sorting them.
+fn ip_column(backend: Backend, indexed: bool) -> &'static str {
+    match (backend, indexed) {
+        (Backend::Sqlite, true) => "runs.ip",
+        (Backend::Sqlite, false) => "(runs.ip || '')",
+        (Backend::Postgres, true) => "runs.ip COLLATE \"C\"",
+        (Backend::Postgres, false) => "(runs.ip || '') COLLATE \"C\"",
     }
 }
 
 /// Appends a condition true for the runs in one of `ips`, or `FALSE`.
-fn push_ip_match(q: &mut Sql, backend: Backend, ips: &[IpRange]) {
+fn push_ip_match(q: &mut Sql, backend: Backend, ips: &[IpRange], indexed: bool) {
     if ips.is_empty() {
         q.push("1 = 0");
         return;
     }
-    let col = ip_column(backend);
+    let col = ip_column(backend, indexed);
     for (i, r) in ips.iter().enumerate() {
         if i > 0 {
             q.push(" OR ");
@@ -171,34 +160,11 @@ fn push_ip_match(q: &mut Sql, backend: Backend, ips: &[IpRange]) {
     }
 }
 
-/// Appends a condition on `usernames` (no alias) true for the names that
-/// contain `folded`.
-fn push_name_match(q: &mut Sql, backend: Backend, folded: &str) {
-    match backend {
-        Backend::Sqlite => {
-            if folded.chars().count() >= 3 {
-                q.push("usernames.id IN (SELECT rowid FROM usernames_trigram WHERE usernames_trigram MATCH ")
-                    .bind(phrase(folded))
-                    .push(") AND ");
-            }
-            q.push("instr(usernames.folded, ")
-                .bind(folded.to_string())
-                .push(") > 0");
-        }
-        Backend::Postgres => {
-            // LIKE on the folded text is case-sensitive, as it must be, and
-            // uses the trigram index for three characters or more.
-            q.push("usernames.folded LIKE ")
-                .bind(like_pattern(folded))
-                .push(" ESCAPE '\\'");
-        }
-    }
-}
-
 /// Chooses how to search for `term` (trimmed, not empty).
 pub(crate) async fn plan(
     pool: &sqlx::AnyPool,
     backend: Backend,
+    names: &crate::names::Names,
     limits: SearchLimits,
     term: &str,
 ) -> Result<Plan, CatalogError> {
@@ -234,7 +200,7 @@ pub(crate) async fn plan(
             backend,
             "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM runs WHERE ",
         );
-        push_ip_match(&mut q, backend, &ips);
+        push_ip_match(&mut q, backend, &ips, true);
         q.push(" LIMIT ").bind(limits.dense_runs).push(") AS m");
         ip_runs = q.fetch_one(pool).await?.try_get("n")?;
         if ip_runs >= limits.dense_runs {
@@ -243,18 +209,10 @@ pub(crate) async fn plan(
     }
     let ips = if ip_runs == 0 { Vec::new() } else { ips };
 
-    let mut q = Sql::new(
-        backend,
-        "SELECT usernames.username AS name FROM usernames WHERE ",
-    );
-    push_name_match(&mut q, backend, &folded);
-    q.push(" LIMIT ").bind(limits.many_names + 1);
-    let names: Vec<String> = q
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(|r| r.try_get("name"))
-        .collect::<Result<_, _>>()?;
+    names.catch_up(pool).await?;
+    let names = names
+        .containing(&folded, limits.many_names.saturating_add(1) as usize)
+        .await;
     if names.len() as i64 > limits.many_names {
         return Ok(scan(ips));
     }
@@ -280,6 +238,7 @@ pub(crate) async fn plan(
 
 /// Appends a condition true for the runs the plan found.
 pub(crate) fn push_user_filter(q: &mut Sql, backend: Backend, plan: Plan) {
+    let few = plan.is_few();
     let (ips, id) = match plan {
         Plan::Few { names, ips, id } => {
             // NULL keeps the list valid when empty; it matches nothing.
@@ -303,7 +262,7 @@ pub(crate) fn push_user_filter(q: &mut Sql, backend: Backend, plan: Plan) {
     };
     if !ips.is_empty() {
         q.push(" OR ");
-        push_ip_match(q, backend, &ips);
+        push_ip_match(q, backend, &ips, few);
     }
     if let Some(id) = id {
         q.push(" OR runs.id = ").bind(id);
@@ -311,48 +270,9 @@ pub(crate) fn push_user_filter(q: &mut Sql, backend: Backend, plan: Plan) {
     q.push(")");
 }
 
-/// Appends `SELECT id FROM (…) UNION …` over where a common term's runs
-/// are (for counting them, in no order): the runs of the matching names
-/// (through the username index), of the IP ranges, and the id, each part
-/// with the conditions `filters` appends (` AND …`) and at most `cap` rows.
-/// Each part is capped, so the union holds more than `cap - 1` runs exactly
-/// when the matches do.
-pub(crate) fn push_scan_sources(
-    q: &mut Sql,
-    backend: Backend,
-    folded: &str,
-    ips: &[IpRange],
-    id: Option<i64>,
-    cap: i64,
-    filters: impl Fn(&mut Sql),
-) {
-    // In SQLite, CROSS JOIN keeps the names outermost.
-    let join = match backend {
-        Backend::Sqlite => "CROSS JOIN",
-        Backend::Postgres => "JOIN",
-    };
-    q.push(&format!(
-        "SELECT id FROM (SELECT runs.id AS id FROM usernames {join} runs \
-         ON runs.username = usernames.username WHERE "
-    ));
-    push_name_match(q, backend, folded);
-    filters(q);
-    q.push(" LIMIT ").bind(cap).push(") AS by_name");
-    if !ips.is_empty() {
-        q.push(" UNION SELECT id FROM (SELECT runs.id AS id FROM runs WHERE (");
-        push_ip_match(q, backend, ips);
-        q.push(")");
-        filters(q);
-        q.push(" LIMIT ").bind(cap).push(") AS by_ip");
-    }
-    if let Some(id) = id {
-        q.push(" UNION SELECT runs.id AS id FROM runs WHERE runs.id = ")
-            .bind(id);
-        filters(q);
-    }
-}
-
-/// Adds the usernames of newly written runs to the searchable names.
+/// Adds the usernames of newly written runs to the searchable names. In
+/// PostgreSQL this takes [`crate::names::NAMES_LOCK`] until the transaction
+/// ends, so it belongs at the end of one.
 pub(crate) async fn remember_usernames<'c>(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
@@ -363,6 +283,12 @@ pub(crate) async fn remember_usernames<'c>(
     names.dedup();
     if names.is_empty() {
         return Ok(());
+    }
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(crate::names::NAMES_LOCK)
+            .execute(&mut *conn)
+            .await?;
     }
     let mut q = Sql::new(backend, "INSERT INTO usernames (username, folded) VALUES ");
     q.values(&names, |b, name| {
@@ -411,11 +337,6 @@ pub(crate) async fn fold_migrated_usernames(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_like_wildcards() {
-        assert_eq!(like_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
-    }
 
     #[test]
     fn an_ip_prefix_is_a_byte_range() {

@@ -341,7 +341,181 @@ async fn bad_parameters_are_bad_requests(cat: &Catalog) {
     ));
 }
 
+/// A list found walking an order's index, with statistics and more
+/// entries than `estimate_from`, has its count estimated from the walk
+/// (said to be an estimate, and near the truth on evenly spread runs); a
+/// page that is not full counts exactly, as does a walk without
+/// statistics.
+async fn counts_are_estimated_where_counting_costs_more_than_the_page(cat: &Catalog) {
+    cat.upsert_runs(&inventory(), 1).await.unwrap();
+    let limits = catalog::SearchLimits {
+        // Every term with matches walks the list.
+        dense_runs: 1,
+        many_names: 0,
+        count_cap: 10_000,
+        estimate_from: 100,
+    };
+    let count = |cat: Catalog, q: RunQuery| async move {
+        cat.with_search_limits(limits)
+            .list_runs(&q)
+            .await
+            .unwrap()
+            .matches
+            .unwrap()
+    };
+    let someone = RunQuery {
+        user: Some("someone".into()),
+        ..query(50)
+    };
+    // No statistics yet: counted.
+    let m = count(cat.clone(), someone.clone()).await;
+    let users = |u: &str, rows: &[InventoryRow]| {
+        rows.iter()
+            .filter(|r| r.username.as_deref().is_some_and(|n| n.contains(u)))
+            .count() as u64
+    };
+    let truth = users("someone", &inventory());
+    assert_eq!((m.runs, m.estimate), (truth, false));
+
+    cat.analyze().await.unwrap();
+    let near = |m: model::MatchCount, truth: u64| {
+        assert!(m.estimate, "{m:?} is an estimate");
+        let (lo, hi) = (truth * 3 / 4, truth * 5 / 4);
+        assert!((lo..=hi).contains(&m.runs), "{m:?} is near {truth}");
+        assert!(m.to_string().starts_with("about "));
+    };
+    // A full page: the page's own walk; a page of one: the walk's start.
+    near(count(cat.clone(), someone.clone()).await, truth);
+    near(
+        count(
+            cat.clone(),
+            RunQuery {
+                limit: 1,
+                ..someone.clone()
+            },
+        )
+        .await,
+        truth,
+    );
+    // Sorted by errors, through that order's index.
+    near(
+        count(
+            cat.clone(),
+            RunQuery {
+                sort: Sort::Errors,
+                ..someone.clone()
+            },
+        )
+        .await,
+        truth,
+    );
+    // A filter alone walks its partial index: about its entries.
+    let no_client_runs: Vec<InventoryRow> = inventory()
+        .into_iter()
+        .filter(|r| r.client_logs.is_none())
+        .collect();
+    let no_client = no_client_runs.len() as u64;
+    near(
+        count(
+            cat.clone(),
+            RunQuery {
+                missing_client: true,
+                ..query(100)
+            },
+        )
+        .await,
+        no_client,
+    );
+    // A search within that filter.
+    near(
+        count(
+            cat.clone(),
+            RunQuery {
+                missing_client: true,
+                ..someone.clone()
+            },
+        )
+        .await,
+        users("someone", &no_client_runs),
+    );
+    // A page that holds every match counts them.
+    let noah = count(
+        cat.clone(),
+        RunQuery {
+            user: Some("noah".into()),
+            ..query(500)
+        },
+    )
+    .await;
+    assert_eq!(
+        (noah.runs, noah.estimate),
+        (users("Noah", &inventory()), false)
+    );
+    // Below `estimate_from`, counted.
+    let exact = cat
+        .clone()
+        .with_search_limits(catalog::SearchLimits {
+            estimate_from: 2000,
+            ..limits
+        })
+        .list_runs(&someone)
+        .await
+        .unwrap()
+        .matches
+        .unwrap();
+    assert_eq!((exact.runs, exact.estimate), (truth, false));
+}
+
+/// Matches gathered in one part of the order (an address range the older
+/// runs had, a user who stopped): the page's walk sees none of them or all
+/// of them, yet the estimate is near the count.
+async fn estimates_hold_where_matches_cluster_in_the_order(cat: &Catalog) {
+    // 6,400 runs: the newest 1,600 from one domain with the lowest ids, the
+    // older from another with ids in a block millions up, the oldest of
+    // them nearly a trillion up (ids evenly over their range would find
+    // almost none of the runs).
+    let runs: Vec<InventoryRow> = (1..=6400)
+        .map(|i| {
+            let (id, user) = match i {
+                1 => (900_000_000_000, "old@past.example"),
+                ..=4800 => (5_000_000 + i, "old@past.example"),
+                _ => (i - 4800, "fresh@new.example"),
+            };
+            row(id, Some(user), i)
+        })
+        .collect();
+    cat.upsert_runs(&runs, 1).await.unwrap();
+    cat.analyze().await.unwrap();
+    let cat = cat.clone().with_search_limits(catalog::SearchLimits {
+        dense_runs: 1,
+        many_names: 0,
+        count_cap: 10_000,
+        estimate_from: 100,
+    });
+    for (term, truth) in [
+        ("past.example", 4800u64),
+        ("new.example", 1600),
+        ("example", 6400),
+    ] {
+        for (limit, sort) in [(100, Sort::Newest), (1, Sort::Newest), (100, Sort::Oldest)] {
+            let q = RunQuery {
+                user: Some(term.into()),
+                sort,
+                ..query(limit)
+            };
+            let m = cat.list_runs(&q).await.unwrap().matches.unwrap();
+            let (lo, hi) = (truth * 4 / 5, truth * 6 / 5);
+            assert!(
+                m.estimate && (lo..=hi).contains(&m.runs),
+                "{term} ({limit}, {sort:?}): {m:?} is near {truth}"
+            );
+        }
+    }
+}
+
 on_both!(
+    counts_are_estimated_where_counting_costs_more_than_the_page,
+    estimates_hold_where_matches_cluster_in_the_order,
     pages_cover_every_run_once_in_order,
     reimport_updates_and_requeues_only_what_changed,
     search_is_case_insensitive_substring_over_all_rows,

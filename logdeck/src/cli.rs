@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use bench::catalog::BenchArgs;
-use bench::live::BenchLiveArgs;
+use bench::live::{BenchLiveArgs, ViewersArgs};
 use bench::sources::BenchSourcesArgs;
 use clap::{Args, Parser, Subcommand};
 use client::replay::ReplayArgs;
@@ -54,8 +54,10 @@ pub enum Command {
     /// Import an inventory (JSON array, JSON Lines or CSV) into the catalog
     /// and queue its logs for indexing. Re-importing updates.
     Import(ImportArgs),
-    /// Measure the catalog with many runs (page at any depth, user search,
-    /// import) and the metrics of a large log, on the configured engine.
+    /// Measure the catalog with many runs (import, pages at any depth,
+    /// search, templates, the population, indexing) and the metrics of a
+    /// large log, on one engine or several, ending with each figure beside
+    /// its goal.
     Bench(BenchArgs),
     /// Run a program and stream its output live to a logdeck server, passing
     /// it through to this terminal; exits with the program's exit code.
@@ -75,6 +77,10 @@ pub enum Command {
     /// Measure live streaming on loopback (a server in this process): one
     /// producer's ingest rate, producer → viewer latency, many viewers.
     BenchLive(BenchLiveArgs),
+    /// The viewers of `bench-live --viewers-apart`, in their own process:
+    /// follows one run with many viewers and prints what they saw.
+    #[command(hide = true)]
+    BenchViewers(ViewersArgs),
     /// Measure new sessions from an S3 prefix (a server in this process
     /// polling an S3 server): the lag from a file's upload to its runs in
     /// /api/runs, and the rate sustained while pages are read.

@@ -34,6 +34,9 @@ fn main() -> anyhow::Result<()> {
             init_tracing();
             tokio::runtime::Runtime::new()?.block_on(bench::live::run(args))
         }
+        Command::BenchViewers(args) => {
+            tokio::runtime::Runtime::new()?.block_on(bench::live::viewers(args))
+        }
         Command::BenchSources(args) => {
             init_tracing();
             tokio::runtime::Runtime::new()?.block_on(bench::sources::run(args))

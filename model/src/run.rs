@@ -268,25 +268,57 @@ pub struct RunPage {
     pub matches: Option<MatchCount>,
 }
 
-/// How many runs a list holds, counted up to a cap (counting every match
-/// of a common term over a million runs would cost more than the page).
+/// How many runs a list holds: counted up to a cap, or estimated where
+/// counting would cost more than the page (a common term over a million
+/// runs).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MatchCount {
-    /// Runs counted: all of them, or the cap when `more`.
+    /// Runs counted: all of them, or the cap when `more`; or, when
+    /// `estimate`, about how many (two significant digits).
     pub runs: u64,
     /// Whether more runs than `runs` match.
     pub more: bool,
+    /// Whether `runs` is an estimate: the density of matches in the walk
+    /// that found the first page, times the length of that walk's list
+    /// from the database's statistics.
+    #[serde(default)]
+    pub estimate: bool,
+}
+
+impl MatchCount {
+    /// An exact count of `runs`, at most `cap` ("more than `cap`").
+    pub fn counted(runs: u64, cap: u64) -> MatchCount {
+        MatchCount {
+            runs: runs.min(cap),
+            more: runs > cap,
+            estimate: false,
+        }
+    }
+
+    /// About `runs`, rounded to two significant digits.
+    pub fn about(runs: u64) -> MatchCount {
+        let mut unit = 1;
+        while runs / unit >= 100 {
+            unit *= 10;
+        }
+        MatchCount {
+            runs: (runs + unit / 2) / unit * unit,
+            more: false,
+            estimate: true,
+        }
+    }
 }
 
 impl std::fmt::Display for MatchCount {
-    /// "1 run", "47 runs", "more than 10,000 runs".
+    /// "1 run", "47 runs", "more than 10,000 runs", "about 170,000 runs".
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let n = crate::group_thousands(self.runs as i64);
-        match (self.more, self.runs) {
-            (true, _) => write!(f, "more than {n} runs"),
-            (false, 1) => f.write_str("1 run"),
-            (false, _) => write!(f, "{n} runs"),
+        match (self.estimate, self.more, self.runs) {
+            (true, _, _) => write!(f, "about {n} runs"),
+            (false, true, _) => write!(f, "more than {n} runs"),
+            (false, false, 1) => f.write_str("1 run"),
+            (false, false, _) => write!(f, "{n} runs"),
         }
     }
 }
@@ -366,11 +398,17 @@ mod tests {
 
     #[test]
     fn a_count_reads_as_words() {
-        let c = |runs, more| MatchCount { runs, more }.to_string();
-        assert_eq!(c(0, false), "0 runs");
-        assert_eq!(c(1, false), "1 run");
-        assert_eq!(c(47, false), "47 runs");
-        assert_eq!(c(10_000, true), "more than 10,000 runs");
+        let c = |runs, cap| MatchCount::counted(runs, cap).to_string();
+        assert_eq!(c(0, 10), "0 runs");
+        assert_eq!(c(1, 10), "1 run");
+        assert_eq!(c(47, 100), "47 runs");
+        assert_eq!(c(10_001, 10_000), "more than 10,000 runs");
+        let about = |runs| MatchCount::about(runs).to_string();
+        assert_eq!(about(7), "about 7 runs");
+        assert_eq!(about(99), "about 99 runs");
+        assert_eq!(about(104), "about 100 runs");
+        assert_eq!(about(166_666), "about 170,000 runs");
+        assert_eq!(about(1_234_567), "about 1,200,000 runs");
     }
 
     #[test]

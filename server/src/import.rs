@@ -8,7 +8,7 @@ use catalog::{Catalog, UpsertStats, now_ms};
 
 /// Rows written per step: each step is one committed transaction, so an
 /// import that stops keeps every step before it.
-const STEP: usize = 500;
+const STEP: usize = catalog::TX_ROWS;
 
 /// Imports at least this large refresh the planner's statistics.
 const ANALYZE_AFTER: u64 = 10_000;

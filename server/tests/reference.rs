@@ -366,16 +366,19 @@ const LIMITS: [catalog::SearchLimits; 3] = [
         dense_runs: 5000,
         many_names: 1000,
         count_cap: 10_000,
+        estimate_from: i64::MAX,
     },
     catalog::SearchLimits {
         dense_runs: 1,
         many_names: 0,
         count_cap: 1,
+        estimate_from: i64::MAX,
     },
     catalog::SearchLimits {
         dense_runs: 3,
         many_names: 2,
         count_cap: 4,
+        estimate_from: i64::MAX,
     },
 ];
 
@@ -632,10 +635,7 @@ fn check(
                 prop_assert_eq!(distinct.len(), got.len(), "{}: a run listed twice", name);
                 prop_assert_eq!(&got, &want, "{}: {:?}", name, q);
                 let cap = limits.count_cap as usize;
-                let count = narrowed.then_some(MatchCount {
-                    runs: want.len().min(cap) as u64,
-                    more: want.len() > cap,
-                });
+                let count = narrowed.then_some(MatchCount::counted(want.len() as u64, cap as u64));
                 prop_assert_eq!(matches, count, "{}: the count of {:?}", name, q);
             }
         }

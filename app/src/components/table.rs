@@ -469,7 +469,17 @@ fn TableFooter(
     view! {
         <footer class="table-footer">
             // How many runs the search or filters found, over the whole list.
-            {matches.map(|m| view! { <strong class="matches" data-testid="matches">{m.to_string()}</strong> })}
+            // An estimate says so, and how it was made.
+            {matches.map(|m| {
+                let title = m.estimate.then_some(
+                    "An estimate from this page and a fixed sample of the whole catalog; counting every match would take longer than the page",
+                );
+                view! {
+                    <strong class="matches" class:estimate=m.estimate data-testid="matches" title=title>
+                        {m.to_string()}
+                    </strong>
+                }
+            })}
             <span class="muted" data-testid="shown">
                 {move || format!("{} loaded{}", group_thousands(rows.len() as i64), if pages.has_more() { "" } else { " (all)" })}
             </span>

@@ -18,6 +18,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let catalog = args.storage.open_catalog().await?;
     let stores = args.storage.open_stores()?;
     first_start(&args, &catalog).await?;
+    // The usernames searches look in, read now rather than by the first
+    // search (about a second for half a million names).
+    let names = catalog.clone();
+    tokio::spawn(async move {
+        if let Err(e) = names.load_names().await {
+            tracing::warn!(error = %e, "cannot read the usernames for search yet; the first search will");
+        }
+    });
     let root = site::resolve_root(args.site_root.as_deref());
     let options = site::leptos_options(&root);
     let missing = site::bundle_missing(&options);

@@ -58,7 +58,7 @@ use sqlx::{AnyPool, ConnectOptions, Connection};
 pub use cursor::CursorError;
 pub use inventory::{InventoryRow, RowError};
 pub use jobs::{Job, JobOutcome};
-pub use runs::{TX_ROWS, UpsertStats};
+pub use runs::UpsertStats;
 pub use time::{now_ms, parse_last_updated};
 
 /// Which engine holds the catalog.

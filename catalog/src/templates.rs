@@ -65,11 +65,24 @@ impl TemplatePlan {
     }
 
     /// Appends a condition true for the runs with the template.
-    pub fn push_filter(&self, q: &mut Sql) {
+    ///
+    /// The few are read by id. PostgreSQL is handed them as one array
+    /// (`= ANY(ARRAY(…))`, computed once): written as `IN (SELECT …)` its
+    /// planner costs the thousands of lookups above a scan of a whole
+    /// order's index, and at 1M runs chose the scan — 235 ms for a template
+    /// on 6,346 runs against 30–40 ms for the lookups.
+    pub fn push_filter(&self, q: &mut Sql, backend: Backend) {
         if self.few {
-            q.push("runs.id IN (SELECT lt.run_id FROM log_templates lt WHERE lt.tkey = ")
-                .bind(self.key)
-                .push(")");
+            q.push(match backend {
+                Backend::Sqlite => "runs.id IN (SELECT lt.run_id",
+                Backend::Postgres => "runs.id = ANY(ARRAY(SELECT lt.run_id",
+            })
+            .push(" FROM log_templates lt WHERE lt.tkey = ")
+            .bind(self.key)
+            .push(match backend {
+                Backend::Sqlite => ")",
+                Backend::Postgres => "))",
+            });
         } else {
             q.push("EXISTS (SELECT 1 FROM log_templates lt WHERE lt.tkey = ")
                 .bind(self.key)

@@ -218,6 +218,7 @@ test.describe('search that finds what people type', () => {
     await page.getByTestId('search').fill('10.0.');
     await expect(page.getByTestId('matches')).toHaveText(counted(many.matches!));
     await expect(page.getByTestId('matches')).toHaveAttribute('title', /estimate/);
+    await page.screenshot({ path: `${shots}/search-estimate.png` });
 
     // A connection id, as typed or as #id.
     const id = extra.rows[extra.rows.length - 1].id;

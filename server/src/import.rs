@@ -6,10 +6,6 @@ use anyhow::Context;
 use catalog::inventory::{self, InventoryRow, RowError};
 use catalog::{Catalog, UpsertStats, now_ms};
 
-/// Rows written per step: each step is one committed transaction, so an
-/// import that stops keeps every step before it.
-const STEP: usize = catalog::TX_ROWS;
-
 /// Imports at least this large refresh the planner's statistics.
 const ANALYZE_AFTER: u64 = 10_000;
 
@@ -41,8 +37,9 @@ pub async fn import_bytes(
     Ok(report)
 }
 
-/// Writes entries already read, in steps of [`STEP`] (each one
-/// transaction); an error says how many were written.
+/// Writes entries already read, in steps of the catalog's
+/// [`tx_rows`](Catalog::tx_rows) (each one transaction, so an import that
+/// stops keeps every step before it); an error says how many were written.
 pub async fn import_rows(
     catalog: &Catalog,
     rows: &[InventoryRow],
@@ -54,7 +51,7 @@ pub async fn import_rows(
     let now = now_ms();
     let mut done = 0;
     progress(0, total);
-    for chunk in rows.chunks(STEP) {
+    for chunk in rows.chunks(catalog.tx_rows()) {
         let written = catalog
             .upsert_runs(chunk, now)
             .await

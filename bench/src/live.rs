@@ -88,6 +88,7 @@ pub async fn run(args: BenchLiveArgs) -> anyhow::Result<()> {
         None => Live::open(dir.path(), None, "", Tokens::new([TOKEN.to_string()])).await?,
     };
     println!("live store: {}", live.store.kind());
+    let connected = live.viewers.clone();
     let state = server::state::AppState::new(
         server::site::leptos_options(&dir.path().join("no-site")),
         catalog.clone(),
@@ -103,7 +104,8 @@ pub async fn run(args: BenchLiveArgs) -> anyhow::Result<()> {
 
     let run = ingest_rate(&server, args.lines).await?;
     archived(&catalog, run, args.lines).await?;
-    latency(&server, args.rate, args.seconds, 1, Place::InProcess).await?;
+    let on = Connected(connected);
+    latency(&server, &on, args.rate, args.seconds, 1, Place::InProcess).await?;
     if args.viewers > 1 {
         let place = if args.viewers_apart {
             Place::Apart
@@ -114,7 +116,8 @@ pub async fn run(args: BenchLiveArgs) -> anyhow::Result<()> {
         for _ in 0..args.rounds.max(1) {
             let before = cpu_seconds();
             let wall = Instant::now();
-            let figure = latency(&server, args.rate, args.seconds, args.viewers, place).await?;
+            let figure =
+                latency(&server, &on, args.rate, args.seconds, args.viewers, place).await?;
             met += u32::from(figure.p99_ms < VIEWER_P99_GOAL_MS && figure.complete == args.viewers);
             println!(
                 "many viewers: this process ({}) used {:.1} CPU-seconds in {:.1} s; peak memory {} MiB",
@@ -320,23 +323,46 @@ async fn follow_all(
 }
 
 /// `logdeck bench-viewers`: follows a run with many viewers, says `ready`
-/// once they are connecting, and prints what they saw as one JSON line.
+/// once they are connecting (the parent then waits until the server
+/// counts them all), and prints what they saw as one JSON line.
 pub async fn viewers(args: ViewersArgs) -> anyhow::Result<()> {
     let seen = tokio::spawn({
         let server = args.server.clone();
         async move { follow_all(&server, args.run, args.viewers, args.lines).await }
     });
-    tokio::time::sleep(Duration::from_millis(300 + args.viewers as u64)).await;
     println!("ready");
     let seen = seen.await??;
     println!("{}", serde_json::to_string(&seen)?);
     Ok(())
 }
 
+/// The server's count of connected viewers.
+struct Connected(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl Connected {
+    /// Waits until `n` viewers are connected: the clock of a figure starts
+    /// when its viewers are watching, not while they connect.
+    async fn wait_for(&self, n: usize) -> anyhow::Result<()> {
+        let start = Instant::now();
+        loop {
+            let now = self.0.load(std::sync::atomic::Ordering::Relaxed);
+            if now >= n as u64 {
+                return Ok(());
+            }
+            anyhow::ensure!(
+                start.elapsed() < Duration::from_secs(120),
+                "only {now} of {n} viewers connected within two minutes"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
 /// A producer at `rate` lines/s for `seconds`, `viewers` viewers following
 /// from the start; latency is capture time → the viewer's callback.
 async fn latency(
     server: &url::Url,
+    connected: &Connected,
     rate: u64,
     seconds: u64,
     viewers: usize,
@@ -347,8 +373,15 @@ async fn latency(
         (_, Place::InProcess) => "many viewers",
         (_, Place::Apart) => "many viewers in another process",
     };
+    // Each figure's run has a name of its own: the run to follow is the
+    // newest task run with it (not an earlier round's, archived by now).
+    static FIGURES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name = format!(
+        "{what} #{}",
+        FIGURES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+    );
     let (tx, rx) = mpsc::channel(65_536);
-    let up = tokio::spawn(producer::stream(target(server, what), rx, |_| {}));
+    let up = tokio::spawn(producer::stream(target(server, &name), rx, |_| {}));
     // The run id: the producer creates it; the newest task run.
     let run = loop {
         let body = reqwest::get(server.join("api/runs?limit=1")?)
@@ -357,8 +390,7 @@ async fn latency(
             .await?;
         let v: serde_json::Value = serde_json::from_str(&body)?;
         let id = v["rows"][0]["id"].as_i64().unwrap_or(0);
-        let name = v["rows"][0]["username"].as_str().unwrap_or("");
-        if id > catalog::TASK_ID_BASE && name == what {
+        if id > catalog::TASK_ID_BASE && v["rows"][0]["username"].as_str() == Some(&name) {
             break id;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -367,10 +399,7 @@ async fn latency(
     let seen: tokio::task::JoinHandle<anyhow::Result<Seen>> = match place {
         Place::InProcess => {
             let server = server.clone();
-            let seen = tokio::spawn(async move { follow_all(&server, run, viewers, total).await });
-            // Let the viewers connect before the clock starts.
-            tokio::time::sleep(Duration::from_millis(300 + viewers as u64)).await;
-            seen
+            tokio::spawn(async move { follow_all(&server, run, viewers, total).await })
         }
         Place::Apart => {
             use tokio::io::AsyncBufReadExt;
@@ -401,6 +430,7 @@ async fn latency(
             })
         }
     };
+    connected.wait_for(viewers).await?;
     let start = Instant::now();
     let mut ticker = tokio::time::interval(Duration::from_millis(10));
     let per_tick = (rate / 100).max(1);

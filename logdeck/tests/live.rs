@@ -1247,3 +1247,79 @@ async fn a_log_over_the_whole_log_limit_stays_readable_once_archived() {
     assert_eq!(tail.len(), 10);
     server.task.abort();
 }
+
+/// Many viewers of a busy log each get every line in order, in messages
+/// paced by the viewers' shared tick: about one a tick, not one for every
+/// append of the producer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_viewers_get_every_line_in_one_message_a_tick() {
+    use futures::StreamExt;
+    use server::api::live::viewer::{MANY, TICK};
+    use tokio_tungstenite::tungstenite::Message;
+    const N: u64 = 1500;
+    let data = tempfile::tempdir().unwrap();
+    let server = start(data.path(), Kind::Embedded, "", 0).await;
+    let (tx, rx) = mpsc::channel(1024);
+    let producer = tokio::spawn(producer::stream(target(server.addr), rx, |_| {}));
+    tx.send(feed_line(1)).await.unwrap();
+    let run = first_run(server.addr).await;
+    let url = format!(
+        "ws://{}/api/runs/{run}/logs/output/live?from=1",
+        server.addr
+    );
+    let viewers: Vec<_> = (0..MANY + 8)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let (ws, _) = tokio_tungstenite::connect_async(url.as_str())
+                    .await
+                    .unwrap();
+                let (_tx, mut rx) = ws.split();
+                let (mut next, mut messages) = (1, 0u32);
+                let mut first_at = None;
+                while let Some(Ok(m)) = rx.next().await {
+                    let Message::Text(t) = m else { continue };
+                    match model::live::ViewerMsg::from_json(t.as_str()).unwrap() {
+                        model::live::ViewerMsg::Lines { lines } => {
+                            first_at.get_or_insert_with(std::time::Instant::now);
+                            messages += 1;
+                            for l in lines {
+                                assert_eq!(l.seq, next, "in order, none lost or repeated");
+                                assert_eq!(l.text, text_of(next));
+                                next += 1;
+                            }
+                        }
+                        model::live::ViewerMsg::Sealed { .. } => break,
+                        model::live::ViewerMsg::Start { .. } => {}
+                        other => panic!("unexpected {other:?}"),
+                    }
+                }
+                (next - 1, messages, first_at.unwrap().elapsed())
+            })
+        })
+        .collect();
+    // Every viewer connected, then about 100 appends a second.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    for seq in 2..=N {
+        if seq % 10 == 2 {
+            tick.tick().await;
+        }
+        tx.send(feed_line(seq)).await.unwrap();
+    }
+    tx.send(Feed::Done { exit_code: Some(0) }).await.unwrap();
+    producer.await.unwrap().unwrap();
+    for v in viewers {
+        let (got, messages, took) = tokio::time::timeout(Duration::from_secs(60), v)
+            .await
+            .expect("every viewer sees the seal")
+            .unwrap();
+        assert_eq!(got, N);
+        let ticks = (took.as_millis() / TICK.as_millis()) as u32;
+        assert!(
+            messages <= ticks + 3,
+            "{messages} messages of lines in {took:?}: more than one a tick"
+        );
+    }
+    server.task.abort();
+}

@@ -38,6 +38,17 @@ pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30)
 pub const PING: std::time::Duration = std::time::Duration::from_secs(20);
 /// Lines behind the end at which a viewer is told it lags.
 const LAG_LINES: u64 = 100_000;
+/// With more than [`MANY`] viewers on the server, a viewer at the end of a
+/// log sends what arrived at most once per tick of this clock, on the same
+/// ticks as every other viewer: a thousand viewers of a busy log then send
+/// a message each per tick, not one per append, and read the same lines at
+/// the same moment, so the first encodes them and the rest reuse the bytes
+/// ([`Batches`](crate::live::Batches)). A line waits for the next tick at
+/// most.
+pub const TICK: std::time::Duration = std::time::Duration::from_millis(20);
+/// Viewers on the server above which they send on [`TICK`]s; fewer send
+/// each line as it arrives.
+pub const MANY: u64 = 32;
 
 /// Where a viewer starts.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -144,6 +155,25 @@ pub async fn live(
                 tracing::debug!(log = %key, "viewer left: {e}");
             }
         }))
+}
+
+/// Waits, when the server has many viewers, for the next tick of their
+/// shared clock (see [`TICK`]); says whether it waited.
+async fn pace(s: &AppState) -> bool {
+    let many = s.live.viewers.load(std::sync::atomic::Ordering::Relaxed) > MANY;
+    if many {
+        tokio::time::sleep_until(next_tick(tokio::time::Instant::now())).await;
+    }
+    many
+}
+
+/// The first tick of the viewers' shared clock after `now`.
+fn next_tick(now: tokio::time::Instant) -> tokio::time::Instant {
+    static EPOCH: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
+    let epoch = *EPOCH.get_or_init(|| now);
+    let tick = TICK.as_nanos() as u64;
+    let ticks = now.duration_since(epoch).as_nanos() as u64 / tick + 1;
+    epoch + std::time::Duration::from_nanos(ticks * tick)
 }
 
 /// The first seq to send, for a log whose last line is `last_seq`.
@@ -296,6 +326,7 @@ async fn follow(
             }
         };
         if let Some((to, text)) = found {
+            let full = to + 1 - next >= BATCH as u64;
             next = to + 1;
             let behind = watch.borrow().last_seq.saturating_sub(to);
             tx.send(Message::Text(text)).await?;
@@ -305,7 +336,10 @@ async fn follow(
             } else if behind <= LAG_LINES / 2 {
                 told_lagging = false;
             }
-            continue;
+            if full {
+                // Catching up: the next batch at once.
+                continue;
+            }
         }
         let p = *watch.borrow_and_update();
         if p.removed && next <= p.last_seq {
@@ -346,9 +380,12 @@ async fn follow(
             return Ok(());
         }
         if p.last_seq >= next {
-            // The store said more than the read returned (a reader in
-            // another process is ahead of this one): read again shortly.
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            // More has arrived since the read, or the store's readers in
+            // another process are ahead of this one: read again on the
+            // next tick, or shortly.
+            if !pace(s).await {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
             continue;
         }
         tokio::select! {
@@ -356,6 +393,7 @@ async fn follow(
                 if changed.is_err() {
                     return Err(ViewerEnded::StoreGone);
                 }
+                pace(s).await;
             }
             incoming = rx.next() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
@@ -380,6 +418,27 @@ mod tests {
             from: f.map(Bounded),
             last: l.map(Bounded),
         }
+    }
+
+    #[test]
+    fn viewers_woken_within_one_tick_send_on_the_same_next_tick() {
+        let t0 = tokio::time::Instant::now();
+        let first = next_tick(t0);
+        assert!(first > t0 && first - t0 <= TICK);
+        for ms in [1, 5, 13, 19] {
+            let now = t0 + std::time::Duration::from_millis(ms);
+            let at = next_tick(now);
+            assert!(at > now && at - now <= TICK, "{ms} ms");
+        }
+        let a = next_tick(first + std::time::Duration::from_millis(1));
+        let b = next_tick(first + TICK - std::time::Duration::from_millis(1));
+        assert_eq!(a, b, "one tick, one moment");
+        assert_eq!(a, first + TICK);
+        assert_eq!(
+            next_tick(first),
+            first + TICK,
+            "a tick's own moment waits for the next"
+        );
     }
 
     #[test]

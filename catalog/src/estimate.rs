@@ -191,33 +191,21 @@ mod tests {
         Head { matched, walked }
     }
 
+    fn sample(present: i64, matched: i64) -> Option<Sample> {
+        Some(Sample { present, matched })
+    }
+
     #[test]
     fn the_rest_of_the_walk_is_counted_at_the_samples_density() {
         // The page's 100 matches in the first 400 entries of 20,300; every
         // sampled run beyond them matches: nearly all the walk.
-        let s = Sample {
-            present: 980,
-            matched: 960,
-        };
-        assert_eq!(total(head(100, 400), Some(s), 20_300), 19_594);
+        assert_eq!(total(head(100, 400), sample(980, 960), 20_300), 19_594);
         // Too few sampled matches to stand alone, a longer walk: pooled.
-        let s = Sample {
-            present: 1000,
-            matched: 5,
-        };
-        assert_eq!(total(head(100, 20_000), Some(s), 1_000_000), 5_000);
+        assert_eq!(total(head(100, 20_000), sample(1000, 5), 1_000_000), 5_000);
         // A shorter walk (the matches clustered at its start): the sample.
-        let s = Sample {
-            present: 1000,
-            matched: 20,
-        };
-        assert_eq!(total(head(100, 100), Some(s), 10_000), 298);
+        assert_eq!(total(head(100, 100), sample(1000, 20), 10_000), 298);
         // Too few sampled runs (a walk through a small part): the head's density.
-        let s = Sample {
-            present: 10,
-            matched: 10,
-        };
-        assert_eq!(total(head(101, 606), Some(s), 1_000_000), 166_667);
+        assert_eq!(total(head(101, 606), sample(10, 10), 1_000_000), 166_667);
         assert_eq!(total(head(101, 606), None, 1_000_000), 166_667);
         // Every entry matched: the walk's length.
         assert_eq!(total(head(101, 101), None, 50_000), 50_000);

@@ -325,6 +325,7 @@ async fn follow(
                 })
             }
         };
+        let sent = found.is_some();
         if let Some((to, text)) = found {
             let full = to + 1 - next >= BATCH as u64;
             next = to + 1;
@@ -380,11 +381,12 @@ async fn follow(
             return Ok(());
         }
         if p.last_seq >= next {
-            // More has arrived since the read, or the store's readers in
-            // another process are ahead of this one: read again on the
-            // next tick, or shortly.
-            if !pace(s).await {
-                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            // More has arrived since the lines just sent: read again (on the
+            // next tick, with many viewers). Or the read found nothing: the
+            // store's readers in another process are ahead of this one's;
+            // read again shortly.
+            if !pace(s).await && !sent {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             }
             continue;
         }

@@ -19,6 +19,7 @@ mod events;
 mod history;
 pub use events::MAX_EVENTS;
 pub use history::MAX_HISTORY;
+mod import;
 pub mod inventory;
 mod jobs;
 mod live;
@@ -56,6 +57,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Connection};
 
 pub use cursor::CursorError;
+pub use import::UpsertStopped;
 pub use inventory::{InventoryRow, RowError};
 pub use jobs::{Job, JobOutcome};
 pub use runs::UpsertStats;

@@ -107,6 +107,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/shared/0016_sample.sql"),
         include_str!("../migrations/shared/0016_sample.sql"),
     ),
+    (
+        17,
+        "job indexes of running and failed jobs only; no reference from logs to runs",
+        include_str!("../migrations/sqlite/0017_lighter_import.sql"),
+        include_str!("../migrations/postgres/0017_lighter_import.sql"),
+    ),
 ];
 
 #[derive(Debug)]

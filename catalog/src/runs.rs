@@ -8,25 +8,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::cursor::{Cursor, Key};
-use crate::inventory::InventoryRow;
 use crate::sql::Sql;
-use crate::upsert;
 use crate::{Catalog, CatalogError, estimate, search};
-
-/// Rows written per statement when importing.
-const BATCH: usize = 500;
-
-/// Rows written per transaction when importing into SQLite. Each commit
-/// writes every page it touched to the log again, and the username and IP
-/// indexes are touched at random: at 1M runs, 5,000 rows a transaction
-/// took 72–77 s, 25,000 took 57 s (50,000: 56 s). The write lock is held
-/// about a second and a half.
-const SQLITE_TX_ROWS: usize = 25_000;
-
-/// Rows written per transaction when importing into PostgreSQL, which logs
-/// rows rather than pages, so larger transactions gain nothing there (at
-/// 1M runs: 72–88 s with 5,000 rows a transaction, 99 s with 50,000).
-const POSTGRES_TX_ROWS: usize = 5_000;
 
 /// What an import changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -303,89 +286,6 @@ fn read_key(row: &AnyRow, col: &str, sort: Sort) -> Result<Key, CatalogError> {
 }
 
 impl Catalog {
-    /// Rows [`upsert_runs`](Catalog::upsert_runs) writes in one
-    /// transaction: an import that stops keeps every such step before it.
-    pub fn tx_rows(&self) -> usize {
-        match self.backend {
-            crate::Backend::Sqlite => SQLITE_TX_ROWS,
-            crate::Backend::Postgres => POSTGRES_TX_ROWS,
-        }
-    }
-
-    /// Inserts or updates runs (the first occurrence of an id wins within one
-    /// call), and queues an indexing job for every log that is new, moved, or
-    /// failed before. `now_ms` stamps the rows. Each
-    /// [`tx_rows`](Catalog::tx_rows) rows are one transaction, written
-    /// [`BATCH`] rows a statement.
-    pub async fn upsert_runs(
-        &self,
-        rows: &[InventoryRow],
-        now_ms: i64,
-    ) -> Result<UpsertStats, CatalogError> {
-        let mut stats = UpsertStats::default();
-        for chunk in rows.chunks(self.tx_rows()) {
-            stats += self.upsert_chunk(chunk, now_ms).await?;
-        }
-        Ok(stats)
-    }
-
-    async fn upsert_chunk(
-        &self,
-        rows: &[InventoryRow],
-        now_ms: i64,
-    ) -> Result<UpsertStats, CatalogError> {
-        // The first entry of an id counts; the others were reported.
-        let mut seen = std::collections::HashSet::with_capacity(rows.len());
-        let rows: Vec<&InventoryRow> = rows
-            .iter()
-            .filter(|r| seen.insert(r.connection_id))
-            .collect();
-        let backend = self.backend;
-        let mut tx = self.begin_write().await?;
-        let mut stats = UpsertStats::default();
-        let mut newest: Option<&InventoryRow> = None;
-        let mut names: Vec<&str> = rows.iter().filter_map(|r| r.username.as_deref()).collect();
-        names.sort_unstable();
-        names.dedup();
-        for rows in rows.chunks(BATCH) {
-            let existing = upsert::existing_ids(&mut tx, backend, rows).await?;
-            upsert::forget_replaced_templates(&mut tx, backend, rows).await?;
-            let ids: Vec<i64> = rows.iter().map(|r| r.connection_id).collect();
-            crate::builds::mark_runs_changed(&mut tx, backend, &ids).await?;
-            upsert::write_runs(&mut tx, backend, rows, now_ms).await?;
-            let mut versions: Vec<&str> =
-                rows.iter().filter_map(|r| r.version.as_deref()).collect();
-            versions.sort_unstable();
-            versions.dedup();
-            crate::builds::mark_versions_changed(&mut tx, backend, &versions).await?;
-            upsert::forget_unnamed_logs(&mut tx, backend, rows).await?;
-            let named = upsert::named_logs(rows);
-            upsert::write_logs(&mut tx, backend, &named).await?;
-            stats.jobs_queued += upsert::queue_jobs(&mut tx, backend, &named, now_ms).await?;
-            stats.inserted += (rows.len() - existing.len()) as u64;
-            stats.updated += existing.len() as u64;
-            let added = rows.iter().filter(|r| !existing.contains(&r.connection_id));
-            newest = added
-                .copied()
-                .chain(newest)
-                .max_by_key(|r| (r.updated_at, r.connection_id));
-        }
-        // Last: in PostgreSQL this holds the names' lock until the commit.
-        for names in names.chunks(BATCH * 4) {
-            search::remember_usernames(&mut tx, backend, names.iter().copied()).await?;
-        }
-        if let Some(newest) = newest {
-            let topic = model::Topic::RunsAdded(model::event::RunsAdded {
-                run_id: newest.connection_id,
-                count: stats.inserted,
-                updated_at: newest.updated_at,
-            });
-            crate::events::append_event(&mut tx, backend, now_ms, &topic).await?;
-        }
-        tx.commit().await?;
-        Ok(stats)
-    }
-
     /// One page of runs matching `query`, in its order, after its cursor.
     pub async fn list_runs(&self, query: &RunQuery) -> Result<RunPage, CatalogError> {
         // Read first: a change after it is in the feed after this seq. Only

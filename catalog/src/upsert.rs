@@ -1,8 +1,8 @@
-//! The steps of importing one chunk of inventory entries, in the order
-//! [`Catalog::upsert_runs`](crate::Catalog::upsert_runs) takes them inside
-//! one write transaction: count what exists, forget the templates of logs
-//! that are replaced, write the runs, forget logs no longer named, write
-//! the named logs, queue their indexing.
+//! The statements of importing a batch of inventory entries, in the order
+//! an import step (`crate::import`) takes them inside its transaction:
+//! find what exists, forget the templates of logs that are replaced, write
+//! the runs, forget logs no longer named, write the named logs, queue their
+//! indexing.
 
 use model::{JobState, LogName, LogState};
 use sqlx::{Any, Row, Transaction};

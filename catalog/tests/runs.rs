@@ -513,7 +513,132 @@ async fn estimates_hold_where_matches_cluster_in_the_order(cat: &Catalog) {
     }
 }
 
+/// Several steps of an import (each one transaction; on PostgreSQL two in
+/// flight at once) end as if applied one after the other in order: an id
+/// in two steps has the later step's fields, a step that updates runs
+/// already there requeues only what moved, progress counts whole steps.
+async fn an_import_in_steps_ends_as_the_steps_applied_in_order(cat: &Catalog) {
+    use std::collections::BTreeMap;
+    let step = cat.tx_rows();
+    // Runs there before, with their logs' jobs queued.
+    let before: Vec<InventoryRow> = (1..=300)
+        .map(|id| row(id, Some("early@example.com"), id))
+        .collect();
+    cat.upsert_runs(&before, 1).await.unwrap();
+    // Four steps: fresh ids; the second repeats ids of the first (and one
+    // twice in itself: the first entry counts); the third updates runs that
+    // were there before, moving the server log of one; the last is short.
+    let mut rows = Vec::new();
+    for i in 0..step as i64 {
+        rows.push(row(100_000 + i, Some("first@example.com"), 10_000 + i));
+    }
+    for i in 0..step as i64 {
+        let id = if i < 40 { 100_000 + i * 7 } else { 200_000 + i };
+        rows.push(row(id, Some("second@example.com"), 20_000 + i));
+    }
+    rows[step + 50] = row(100_000 + 14, Some("twice-first@example.com"), 1);
+    rows[step + 51] = row(100_000 + 14, Some("twice-second@example.com"), 2);
+    for i in 0..step as i64 {
+        let id = if i < 300 { i + 1 } else { 300_000 + i };
+        rows.push(row(id, Some("third@example.com"), 30_000 + i));
+    }
+    rows[2 * step + 9].server_logs = Some("moved/server10.txt".into());
+    for i in 0..123 {
+        rows.push(row(400_000 + i, None, 40_000 + i));
+    }
+    // The reference: each step's first entry of an id, steps in order.
+    let mut model: BTreeMap<i64, &InventoryRow> =
+        before.iter().map(|r| (r.connection_id, r)).collect();
+    let (mut inserted, mut queued) = (0, 0);
+    let logs = |r: &InventoryRow| [r.client_logs.clone(), r.server_logs.clone()];
+    for chunk in rows.chunks(step) {
+        let mut seen = std::collections::HashSet::new();
+        for r in chunk.iter().filter(|r| seen.insert(r.connection_id)) {
+            let was = model.insert(r.connection_id, r).map(logs);
+            inserted += u64::from(was.is_none());
+            let old = was.unwrap_or_default();
+            queued += logs(r)
+                .iter()
+                .zip(&old)
+                .filter(|(new, old)| new.is_some() && new != old)
+                .count() as u64;
+        }
+    }
+    let mut progress = Vec::new();
+    let stats = cat
+        .upsert_runs_in_steps(&rows, 2, |done| progress.push(done))
+        .await
+        .unwrap();
+    assert_eq!(progress, vec![step, 2 * step, 3 * step, 3 * step + 123]);
+    assert_eq!((stats.inserted, stats.jobs_queued), (inserted, queued));
+    assert_eq!(cat.totals().await.unwrap().connections, model.len() as i64);
+    for id in [
+        1, 10, 150, 300, 100_000, 100_007, 100_014, 100_013, 200_040, 300_300, 400_122,
+    ] {
+        let want = model[&id];
+        let got = cat.run(id).await.unwrap().unwrap().run;
+        assert_eq!(
+            (
+                got.username.as_deref(),
+                got.updated_at,
+                got.server_log.as_deref()
+            ),
+            (
+                want.username.as_deref(),
+                want.updated_at,
+                want.server_logs.as_deref()
+            ),
+            "run {id}"
+        );
+    }
+}
+
+/// A step that fails stops the import there: the steps before it are
+/// written, the one after it (on PostgreSQL already writing beside it) is
+/// not, and the error says how many rows went in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_that_fails_keeps_exactly_the_steps_before() {
+    // PostgreSQL refuses a NUL in text, which makes a step fail there;
+    // SQLite keeps it.
+    let Some(db) = catalog::testing::postgres().await else {
+        return;
+    };
+    let cat = &db.catalog;
+    let step = cat.tx_rows();
+    let mut rows: Vec<InventoryRow> = (0..4 * step as i64)
+        .map(|i| row(1_000 + i, None, i))
+        .collect();
+    // The third step fails.
+    rows[2 * step + 5].ip = "10.0.0.1\0".into();
+    let mut progress = Vec::new();
+    let err = cat
+        .upsert_runs_in_steps(&rows, 1, |done| progress.push(done))
+        .await
+        .unwrap_err();
+    assert_eq!(err.written, 2 * step, "{err}");
+    assert_eq!(progress, vec![step, 2 * step]);
+    assert_eq!(cat.totals().await.unwrap().connections, 2 * step as i64);
+    assert!(
+        cat.run(rows[2 * step].connection_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        cat.run(rows[3 * step].connection_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Importing again finishes it.
+    rows[2 * step + 5].ip = "10.0.0.1".into();
+    cat.upsert_runs(&rows, 2).await.unwrap();
+    assert_eq!(cat.totals().await.unwrap().connections, 4 * step as i64);
+    db.drop_schema().await;
+}
+
 on_both!(
+    an_import_in_steps_ends_as_the_steps_applied_in_order,
     counts_are_estimated_where_counting_costs_more_than_the_page,
     estimates_hold_where_matches_cluster_in_the_order,
     pages_cover_every_run_once_in_order,

@@ -38,8 +38,9 @@ pub async fn import_bytes(
 }
 
 /// Writes entries already read, in steps of the catalog's
-/// [`tx_rows`](Catalog::tx_rows) (each one transaction, so an import that
-/// stops keeps every step before it); an error says how many were written.
+/// [`tx_rows`](Catalog::tx_rows) (each one transaction, committed in order,
+/// so an import that stops keeps every step before it); an error says how
+/// many were written.
 pub async fn import_rows(
     catalog: &Catalog,
     rows: &[InventoryRow],
@@ -47,23 +48,16 @@ pub async fn import_rows(
 ) -> Result<ImportReport, Stopped> {
     let started = Instant::now();
     let total = rows.len() as u64;
-    let mut stats = UpsertStats::default();
     let now = now_ms();
-    let mut done = 0;
     progress(0, total);
-    for chunk in rows.chunks(catalog.tx_rows()) {
-        let written = catalog
-            .upsert_runs(chunk, now)
-            .await
-            .map_err(|source| Stopped {
-                written: done,
-                total,
-                source,
-            })?;
-        stats += written;
-        done += chunk.len() as u64;
-        progress(done, total);
-    }
+    let stats = catalog
+        .upsert_runs_in_steps(rows, now, |done| progress(done as u64, total))
+        .await
+        .map_err(|e| Stopped {
+            written: e.written as u64,
+            total,
+            source: e.source,
+        })?;
     if total >= ANALYZE_AFTER
         && let Err(e) = catalog.analyze().await
     {

@@ -94,41 +94,40 @@ impl Catalog {
             Backend::Sqlite => 1,
             Backend::Postgres => 2,
         };
-        // Each step's signals, handed to the step after it.
+        // Each step's signals, handed to the step after it. The futures
+        // start when the stream polls them, `in_flight` at a time.
         let mut handoff: Option<Before> = None;
         let mut previous_ids: HashSet<i64> = HashSet::new();
-        let mut planned = Vec::with_capacity(steps.len());
+        let mut pending = Vec::with_capacity(steps.len());
         for step in &steps {
             let ids: HashSet<i64> = step.iter().map(|r| r.connection_id).collect();
             let meets_previous = !ids.is_disjoint(&previous_ids);
             let (after, next) = if in_flight > 1 {
                 let (locked_tx, locked_rx) = oneshot::channel();
                 let (done_tx, done_rx) = oneshot::channel();
-                (
-                    After {
-                        locked: Some(locked_tx),
-                        done: Some(done_tx),
-                    },
-                    Some(Before {
-                        locked: locked_rx,
-                        done: done_rx,
-                    }),
-                )
+                let after = After {
+                    locked: Some(locked_tx),
+                    done: Some(done_tx),
+                };
+                let next = Before {
+                    locked: locked_rx,
+                    done: done_rx,
+                };
+                (after, Some(next))
             } else {
                 (After::default(), None)
             };
-            planned.push((*step, handoff.take(), after, meets_previous));
-            handoff = next;
+            let before = std::mem::replace(&mut handoff, next);
+            pending.push(Box::pin(self.upsert_step(
+                step,
+                now_ms,
+                before,
+                after,
+                meets_previous,
+            )));
             previous_ids = ids;
         }
-        // Futures start when the stream polls them: `in_flight` at a time.
-        let steps_futures: Vec<_> = planned
-            .into_iter()
-            .map(|(rows, before, after, meets)| {
-                Box::pin(self.upsert_step(rows, now_ms, before, after, meets))
-            })
-            .collect();
-        let mut results = futures::stream::iter(steps_futures).buffered(in_flight);
+        let mut results = futures::stream::iter(pending).buffered(in_flight);
         let mut stats = UpsertStats::default();
         let mut written = 0;
         for step in &steps {

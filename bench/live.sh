@@ -8,8 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
 setup_redis
-setup_moto   # the Python virtualenv under target/pyenv
-target/pyenv/bin/pip install --quiet 'redis==5.2.1'
+baseline=$(shared_venv benchenv "redis-py 5.2.1 (the baseline)" 'redis==5.2.1')
 lines=${1:-1000000}; seconds=${2:-10}; viewers=${3:-1000}
 cargo build --release -p logdeck --quiet
 export LOGDECK_LOG=warn
@@ -21,4 +20,4 @@ target/release/logdeck bench-live --redis-url redis://127.0.0.1:6379 --lines "$l
 # baseline's many-viewer figure uses at most 100 (BASELINE_VIEWERS overrides).
 base_viewers=${BASELINE_VIEWERS:-$(( viewers > 100 ? 100 : viewers ))}
 echo "== baseline: redis-py straight to Redis ($base_viewers viewers)"
-target/pyenv/bin/python bench/live_baseline.py redis://127.0.0.1:6379 "$lines" "$seconds" "$base_viewers"
+"$baseline/bin/python" bench/live_baseline.py redis://127.0.0.1:6379 "$lines" "$seconds" "$base_viewers"

@@ -48,35 +48,54 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# A real S3-compatible server for the log-store tests: moto, pinned, in a
-# virtualenv under target/ so nothing is installed system-wide.
-MOTO_VERSION=5.2.5
-SCIPY_VERSION=1.16.3
-setup_moto() {
-  local venv="$PWD/target/pyenv"
-  local have=""
-  [ -x "$venv/bin/pip" ] && have=$("$venv/bin/pip" show moto 2>/dev/null | sed -n 's/^Version: //p' || true)
-  if [ ! -x "$venv/bin/moto_server" ] || [ "$have" != "$MOTO_VERSION" ]; then
-    log "installing moto $MOTO_VERSION (S3-compatible test server)"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+# A virtualenv holding exactly what `pip install ARGS…` installs, made once
+# per machine and shared by every checkout: it lives under
+# ~/.cache/logdeck (XDG_CACHE_HOME), named by a hash of the arguments, the
+# files they name and the Python version, and target/NAME links to it (the
+# tests look there). A fresh clone then links it instead of spending a
+# minute installing the same packages again; other arguments make another
+# one. Prints the virtualenv's path.
+shared_venv() {
+  local name=$1 what=$2
+  shift 2
+  local key dir link="$PWD/target/$name"
+  key=$({
+    python3 --version
+    printf '%s\n' "$@"
+    local a
+    for a in "$@"; do [ -f "$a" ] && cat "$a"; done
+  } | sha256sum | cut -c1-16)
+  dir="${XDG_CACHE_HOME:-$HOME/.cache}/logdeck/$name-$key"
+  if [ ! -e "$dir/.complete" ]; then
+    log "installing $what (once per machine, in $dir)"
+    rm -rf "$dir"
+    mkdir -p "$(dirname "$dir")"
+    python3 -m venv "$dir" >&2
+    "$dir/bin/pip" install --quiet --disable-pip-version-check "$@" >&2
+    touch "$dir/.complete"
   fi
-  export LOGDECK_MOTO_SERVER="$venv/bin/moto_server"
+  mkdir -p "$PWD/target"
+  if [ -d "$link" ] && [ ! -L "$link" ]; then rm -rf "$link"; fi
+  ln -sfn "$dir" "$link"
+  printf '%s\n' "$dir"
 }
 
-# SciPy, the reference the population statistics are checked against
-# (`popstats/tests/scipy.rs`), in the same virtualenv as moto.
-setup_scipy() {
-  local venv="$PWD/target/pyenv"
-  local have=""
-  [ -x "$venv/bin/pip" ] && have=$("$venv/bin/pip" show scipy 2>/dev/null | sed -n 's/^Version: //p' || true)
-  if [ "$have" != "$SCIPY_VERSION" ]; then
-    log "installing SciPy $SCIPY_VERSION (reference for the statistics tests)"
-    [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "scipy==$SCIPY_VERSION"
-  fi
+# The Python the tests start: moto, a real S3-compatible server for the
+# log-store tests, and SciPy, the reference the population statistics are
+# checked against (`popstats/tests/scipy.rs`), both pinned, in one
+# virtualenv (target/pyenv) so nothing is installed system-wide.
+MOTO_VERSION=5.2.5
+SCIPY_VERSION=1.16.3
+setup_pyenv() {
+  local venv
+  venv=$(shared_venv pyenv "moto $MOTO_VERSION (S3-compatible test server) and SciPy $SCIPY_VERSION (statistics reference)" \
+    "moto[server]==$MOTO_VERSION" "scipy==$SCIPY_VERSION")
+  export LOGDECK_MOTO_SERVER="$venv/bin/moto_server"
   export LOGDECK_PYTHON="$venv/bin/python"
+  PYENV="$venv"
 }
+setup_moto() { setup_pyenv; }
+setup_scipy() { setup_pyenv; }
 
 # PostgreSQL for the catalog tests: start the local service if it is down.
 setup_postgres() {
@@ -142,15 +161,10 @@ report_steps() {
 }
 
 # The API fuzzer (schemathesis) and an OpenAPI validator, every package
-# pinned (scripts/api-fuzz-requirements.txt), in their own virtualenv.
+# pinned (scripts/api-fuzz-requirements.txt), in their own virtualenv
+# (target/fuzzenv).
 setup_api_fuzzer() {
-  local venv="$PWD/target/fuzzenv"
-  local wanted="$PWD/scripts/api-fuzz-requirements.txt"
-  if [ ! -x "$venv/bin/st" ] || ! cmp -s "$wanted" "$venv/requirements.txt"; then
-    log "installing schemathesis and openapi-spec-validator (pinned)"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$wanted"
-    cp "$wanted" "$venv/requirements.txt"
-  fi
-  export LOGDECK_FUZZENV="$venv"
+  LOGDECK_FUZZENV=$(shared_venv fuzzenv "schemathesis and openapi-spec-validator (pinned)" \
+    -r "$PWD/scripts/api-fuzz-requirements.txt")
+  export LOGDECK_FUZZENV
 }

@@ -41,6 +41,37 @@ lint_while_compiling() {
   export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 }
 
+# The tests and the browser bundle compile at once, the bundle in its own
+# target directory (target/bundle) so that neither waits for the other's
+# lock: one build alone leaves a core idle for long stretches (the last
+# large crates, links, LTO), two fill them. Only compiling overlaps: the
+# tests run after both builds end, on a quiet machine. The bundle's output
+# is kept in target/bundle.log and its summary shown when it ends.
+build_all() {
+  local log="$PWD/target/bundle.log" bundle failed=0
+  mkdir -p target
+  CARGO_TARGET_DIR="$PWD/target/bundle" cargo xtask build --release --site-only >"$log" 2>&1 &
+  bundle=$!
+  # shellcheck disable=SC2064 # the pid is fixed now
+  trap "kill $bundle 2>/dev/null || true" EXIT
+  if [ -n "$HAVE_NEXTEST" ]; then
+    cargo nextest run --no-run || failed=1
+  else
+    cargo test --no-run || failed=1
+  fi
+  # Benches are not test targets: compiled (and so linted), not run.
+  cargo test --benches --no-run --quiet || failed=1
+  if wait "$bundle"; then
+    grep '^xtask:' "$log" >&2 || true
+  else
+    cat "$log" >&2
+    echo "the browser bundle did not build (above)" >&2
+    failed=1
+  fi
+  trap - EXIT
+  return "$failed"
+}
+
 rust_tests() {
   if [ -n "$HAVE_NEXTEST" ]; then
     cargo nextest run --no-fail-fast
@@ -49,8 +80,6 @@ rust_tests() {
   else
     cargo test
   fi
-  # Benches are not test targets: compiled (and so linted), not run.
-  cargo test --benches --no-run --quiet
 }
 
 # The browser tests run against the debug `logdeck` the Rust tests built
@@ -96,9 +125,9 @@ browser_tests() {
 
 step "cargo fmt --check" cargo fmt --all --check
 lint_while_compiling
-step "Rust tests${HAVE_NEXTEST:+ (cargo nextest)}, linted by clippy" rust_tests
+step "build: tests and browser bundle at once, linted" build_all
+step "Rust tests${HAVE_NEXTEST:+ (cargo nextest)}" rust_tests
 step "API against its OpenAPI document (schemathesis)" scripts/api_contract.sh target/debug/logdeck
-step "browser bundle (wasm-release, wasm-opt), linted by clippy" cargo xtask build --release --site-only
 step "browser tests (Playwright in Chromium)" browser_tests
 
 log "all tests passed; screenshots in end2end/screenshots"

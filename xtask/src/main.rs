@@ -118,9 +118,21 @@ fn build_wasm(root: &Path, release: bool) -> anyhow::Result<()> {
     run(&mut cmd)
 }
 
+/// Where the wasm is compiled: `CARGO_TARGET_DIR` when set (cargo, which
+/// inherits it, compiles there; a bundle built beside another build of the
+/// workspace then waits for neither's lock), else `target/`. The bundle
+/// itself always goes to `target/site`.
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => root.join(dir),
+        _ => root.join("target"),
+    }
+}
+
 fn wasm_input(root: &Path, release: bool) -> PathBuf {
     let dir = if release { "wasm-release" } else { "debug" };
-    root.join("target/wasm32-unknown-unknown")
+    target_dir(root)
+        .join("wasm32-unknown-unknown")
         .join(dir)
         .join("frontend.wasm")
 }

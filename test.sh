@@ -84,43 +84,59 @@ rust_tests() {
 
 # The browser tests run against the debug `logdeck` the Rust tests built
 # (their command-line tests run it) and the release browser bundle, the one
-# a deployment serves: no second, optimised build of the server.
+# a deployment serves: no second, optimised build of the server. Two
+# Playwright workers, each with a server of its own on its own copy of the
+# same data (see end2end/playwright.config.ts).
+E2E_SERVERS=2
 browser_tests() {
-  local port data shots server token
-  port=$(free_port)
+  local token shots bin="$PWD/target/debug/logdeck" first i port data
+  local urls=() datas=() pids=()
   # A producer token the server accepts (it refuses guessable ones).
   token="e2e_$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
-  data=$(mktemp -d)
   shots="$PWD/end2end/screenshots"
   mkdir -p "$shots"
-  local bin="$PWD/target/debug/logdeck"
   [ -x "$bin" ] || cargo build --quiet -p logdeck --bin logdeck
   # The sample corpus, plus many older runs to scroll through and a log with
-  # hostile text, imported before the server starts.
-  "$bin" sample --quiet --connections 300 --out "$data" >/dev/null
-  python3 scripts/e2e_fixtures.py "$data" 20000
-  "$bin" import --quiet --data-dir "$data" "$data/inventory.json"
-  "$bin" import --quiet --data-dir "$data" "$data/extra.jsonl"
-  LOGDECK_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --data-dir "$data" \
-    --ingest-token "$token" > "$data/server.log" 2>&1 &
-  server=$!
+  # hostile text, imported before the servers start, then copied.
+  first=$(mktemp -d)
+  "$bin" sample --quiet --connections 300 --out "$first" >/dev/null
+  python3 scripts/e2e_fixtures.py "$first" 20000
+  "$bin" import --quiet --data-dir "$first" "$first/inventory.json"
+  "$bin" import --quiet --data-dir "$first" "$first/extra.jsonl"
+  for i in $(seq 1 "$E2E_SERVERS"); do
+    if [ "$i" = 1 ]; then data=$first; else data=$(mktemp -d); cp -a "$first/." "$data/"; fi
+    port=$(free_port)
+    LOGDECK_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --data-dir "$data" \
+      --ingest-token "$token" > "$data/server.log" 2>&1 &
+    pids+=("$!")
+    urls+=("http://127.0.0.1:$port")
+    datas+=("$data")
+  done
   # shellcheck disable=SC2064 # the values are fixed now
-  trap "kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf '$data'" EXIT
+  trap "kill ${pids[*]} 2>/dev/null || true; wait ${pids[*]} 2>/dev/null || true; rm -rf ${datas[*]}" EXIT
+  for i in "${!urls[@]}"; do
+    e2e_server_ready "${urls[$i]}" "${pids[$i]}" "${datas[$i]}/server.log"
+  done
+  (cd end2end && LOGDECK_E2E_URLS="${urls[*]}" LOGDECK_E2E_DATAS="${datas[*]}" LOGDECK_E2E_SHOTS="$shots" \
+    LOGDECK_E2E_BIN="$bin" LOGDECK_E2E_TOKEN="$token" npx playwright test)
+}
+
+# Waits until the server at URL (process PID, log LOG) answers and its
+# indexing workers have finished the sample's logs.
+e2e_server_ready() {
+  local url=$1 pid=$2 log=$3
   for _ in $(seq 1 120); do
-    curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-    if ! kill -0 "$server" 2>/dev/null; then
-      echo "logdeck exited early:" >&2; cat "$data/server.log" >&2; exit 1
+    curl -fsS "$url/readyz" >/dev/null 2>&1 && break
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "logdeck exited early:" >&2; cat "$log" >&2; exit 1
     fi
     sleep 0.5
   done
-  curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { echo "logdeck not ready:" >&2; cat "$data/server.log" >&2; exit 1; }
-  # Wait for the indexing workers to finish the sample's logs.
+  curl -fsS "$url/readyz" >/dev/null || { echo "logdeck not ready:" >&2; cat "$log" >&2; exit 1; }
   for _ in $(seq 1 240); do
-    curl -fsS "http://127.0.0.1:$port/api/jobs" | python3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(0 if j["queued"]+j["running"]==0 else 1)' && break
+    curl -fsS "$url/api/jobs" | python3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(0 if j["queued"]+j["running"]==0 else 1)' && break
     sleep 0.5
   done
-  (cd end2end && LOGDECK_E2E_URL="http://127.0.0.1:$port" LOGDECK_E2E_DATA="$data" LOGDECK_E2E_SHOTS="$shots" \
-    LOGDECK_E2E_BIN="$bin" LOGDECK_E2E_TOKEN="$token" npx playwright test)
 }
 
 step "cargo fmt --check" cargo fmt --all --check

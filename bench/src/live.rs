@@ -97,9 +97,21 @@ pub async fn run(args: BenchLiveArgs) -> anyhow::Result<()> {
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, server::routes::router(state)).await;
-    });
+    // The accept loop `logdeck serve` runs (its socket options, limits and
+    // watchdogs), not axum's plain one: the figures are the server's.
+    let open_files = server::listen::raise_open_files().unwrap_or(1024);
+    let limits = server::listen::Limits {
+        max_connections: server::listen::connections_that_fit(open_files),
+        ..Default::default()
+    };
+    let conns = state.conns.clone();
+    tokio::spawn(server::listen::serve(
+        listener,
+        server::routes::router(state),
+        std::future::pending(),
+        limits,
+        conns,
+    ));
     let server: url::Url = format!("http://{addr}/").parse()?;
 
     let run = ingest_rate(&server, args.lines).await?;
@@ -340,6 +352,24 @@ pub async fn viewers(args: ViewersArgs) -> anyhow::Result<()> {
 struct Connected(std::sync::Arc<std::sync::atomic::AtomicU64>);
 
 impl Connected {
+    /// Waits until the server counts no viewer: the viewers of the figure
+    /// before have gone (their sockets close a moment after their process
+    /// ends), so [`Connected::wait_for`] counts only the next figure's.
+    async fn wait_for_none(&self) -> anyhow::Result<()> {
+        let start = Instant::now();
+        loop {
+            let now = self.0.load(std::sync::atomic::Ordering::Relaxed);
+            if now == 0 {
+                return Ok(());
+            }
+            anyhow::ensure!(
+                start.elapsed() < Duration::from_secs(120),
+                "{now} viewers of the figure before still connected after two minutes"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Waits until `n` viewers are connected: the clock of a figure starts
     /// when its viewers are watching, not while they connect.
     async fn wait_for(&self, n: usize) -> anyhow::Result<()> {
@@ -396,6 +426,7 @@ async fn latency(
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
     let total = rate * seconds;
+    connected.wait_for_none().await?;
     let seen: tokio::task::JoinHandle<anyhow::Result<Seen>> = match place {
         Place::InProcess => {
             let server = server.clone();

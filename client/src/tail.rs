@@ -111,7 +111,8 @@ pub async fn follow(
             (None, None) => url.query_pairs_mut().append_pair("from", "1"),
         };
         // Small reads: tungstenite zeroes its whole read chunk before each
-        // read, and a viewer gets many small messages.
+        // read, and a viewer gets many small messages. Nagle off (the last
+        // argument): a pong is never held back waiting for an ACK.
         let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
             .read_buffer_size(READ_CHUNK);
         let mut request = url.as_str().into_client_request()?;
@@ -123,34 +124,33 @@ pub async fn follow(
                     .map_err(|_| anyhow::anyhow!("the token is not a valid header value"))?,
             );
         }
-        let ws = match tokio_tungstenite::connect_async_with_config(request, Some(config), false)
-            .await
-        {
-            Ok((ws, _)) => ws,
-            Err(tokio_tungstenite::tungstenite::Error::Http(res))
-                if res.status().is_client_error() =>
-            {
-                let body = res
-                    .body()
-                    .as_deref()
-                    .map(String::from_utf8_lossy)
-                    .unwrap_or_default();
-                let reason = serde_json::from_str::<serde_json::Value>(&body)
-                    .ok()
-                    .and_then(|v| v["error"].as_str().map(str::to_owned))
-                    .unwrap_or_else(|| body.trim().to_string());
-                bail!("{}: {reason}", res.status());
-            }
-            Err(e) => {
-                let wait = backoff.fail();
-                if backoff.failures() > MAX_FAILURES {
-                    bail!("cannot reach {server}: {e}");
+        let ws =
+            match tokio_tungstenite::connect_async_with_config(request, Some(config), true).await {
+                Ok((ws, _)) => ws,
+                Err(tokio_tungstenite::tungstenite::Error::Http(res))
+                    if res.status().is_client_error() =>
+                {
+                    let body = res
+                        .body()
+                        .as_deref()
+                        .map(String::from_utf8_lossy)
+                        .unwrap_or_default();
+                    let reason = serde_json::from_str::<serde_json::Value>(&body)
+                        .ok()
+                        .and_then(|v| v["error"].as_str().map(str::to_owned))
+                        .unwrap_or_else(|| body.trim().to_string());
+                    bail!("{}: {reason}", res.status());
                 }
-                notice(&format!("cannot reach {server}: {e}; retrying"));
-                tokio::time::sleep(wait).await;
-                continue;
-            }
-        };
+                Err(e) => {
+                    let wait = backoff.fail();
+                    if backoff.failures() > MAX_FAILURES {
+                        bail!("cannot reach {server}: {e}");
+                    }
+                    notice(&format!("cannot reach {server}: {e}; retrying"));
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            };
         let (_tx, mut rx) = ws.split();
         while let Some(msg) = rx.next().await {
             let Ok(msg) = msg else { break };

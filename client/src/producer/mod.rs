@@ -234,14 +234,15 @@ async fn connection(
     let connect = tokio::time::timeout(
         Duration::from_secs(10),
         // Acks are small: a small read chunk (tungstenite zeroes the whole
-        // chunk before each read).
+        // chunk before each read). Nagle off (the last argument): a batch of
+        // lines goes out at once, not after the ACK of the one before.
         tokio_tungstenite::connect_async_with_config(
             request,
             Some(
                 tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
                     .read_buffer_size(8 * 1024),
             ),
-            false,
+            true,
         ),
     );
     let (ws, _) = match connect.await {

@@ -49,6 +49,14 @@ pub const TICK: std::time::Duration = std::time::Duration::from_millis(20);
 /// Viewers on the server above which they send on [`TICK`]s; fewer send
 /// each line as it arrives.
 pub const MANY: u64 = 32;
+/// The viewers are spread over this many phases of the [`TICK`] clock,
+/// `TICK / PHASES` apart (by the order they connected): each tick then wakes
+/// a quarter of them, not all. A thousand viewers woken at one moment queue
+/// behind each other, on the server's two cores and in their clients', and
+/// the last of them got a line tens of milliseconds after the first;
+/// viewers of one phase still read and send the same lines at the same
+/// moment, so a batch is encoded once per phase.
+const PHASES: u32 = 4;
 
 /// Where a viewer starts.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -158,21 +166,36 @@ pub async fn live(
 }
 
 /// Waits, when the server has many viewers, for the next tick of their
-/// shared clock (see [`TICK`]); says whether it waited.
-async fn pace(s: &AppState) -> bool {
-    let many = s.live.viewers.load(std::sync::atomic::Ordering::Relaxed) > MANY;
+/// shared clock in `phase` (see [`TICK`], [`PHASES`]); says whether it
+/// waited.
+async fn pace(s: &AppState, phase: u32) -> bool {
+    let many = many(s);
     if many {
-        tokio::time::sleep_until(next_tick(tokio::time::Instant::now())).await;
+        tokio::time::sleep_until(next_tick(tokio::time::Instant::now(), phase)).await;
     }
     many
 }
 
-/// The first tick of the viewers' shared clock after `now`.
-fn next_tick(now: tokio::time::Instant) -> tokio::time::Instant {
+/// Whether the server has more than [`MANY`] viewers.
+fn many(s: &AppState) -> bool {
+    s.live.viewers.load(std::sync::atomic::Ordering::Relaxed) > MANY
+}
+
+/// The phase of the next viewer to connect: they take turns.
+fn next_phase() -> u32 {
+    static VIEWERS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    VIEWERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % PHASES
+}
+
+/// The first tick of the viewers' shared clock in `phase` after `now`: the
+/// ticks of phase `p` are `p * TICK / PHASES` after those of phase 0.
+fn next_tick(now: tokio::time::Instant, phase: u32) -> tokio::time::Instant {
     static EPOCH: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
-    let epoch = *EPOCH.get_or_init(|| now);
     let tick = TICK.as_nanos() as u64;
-    let ticks = now.duration_since(epoch).as_nanos() as u64 / tick + 1;
+    let offset = tick / u64::from(PHASES) * u64::from(phase % PHASES);
+    let epoch = *EPOCH.get_or_init(|| now) + std::time::Duration::from_nanos(offset);
+    let since = now.saturating_duration_since(epoch).as_nanos() as u64;
+    let ticks = if now < epoch { 0 } else { since / tick + 1 };
     epoch + std::time::Duration::from_nanos(ticks * tick)
 }
 
@@ -304,6 +327,7 @@ async fn follow(
     }))
     .await?;
     let mut told_lagging = false;
+    let phase = next_phase();
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING, PING);
     let mut heard = tokio::time::Instant::now();
     loop {
@@ -385,18 +409,25 @@ async fn follow(
             // next tick, with many viewers). Or the read found nothing: the
             // store's readers in another process are ahead of this one's;
             // read again shortly.
-            if !pace(s).await && !sent {
+            if !pace(s, phase).await && !sent {
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             }
             continue;
         }
+        // At the end of a busy log with many viewers, the next lines are
+        // looked for on this viewer's next tick, not on each append: a
+        // thousand viewers woken by every append of the producer cost the
+        // server as much as sending them what arrived. A tick that finds
+        // nothing goes back to waiting for an append.
+        let busy = sent && many(s);
         tokio::select! {
-            changed = watch.changed() => {
+            changed = watch.changed(), if !busy => {
                 if changed.is_err() {
                     return Err(ViewerEnded::StoreGone);
                 }
-                pace(s).await;
+                pace(s, phase).await;
             }
+            () = tokio::time::sleep_until(next_tick(tokio::time::Instant::now(), phase)), if busy => {}
             incoming = rx.next() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
                 Some(Ok(_)) => heard = tokio::time::Instant::now(),
@@ -423,24 +454,34 @@ mod tests {
     }
 
     #[test]
-    fn viewers_woken_within_one_tick_send_on_the_same_next_tick() {
+    fn viewers_woken_within_one_tick_send_on_the_same_next_tick_of_their_phase() {
         let t0 = tokio::time::Instant::now();
-        let first = next_tick(t0);
+        let first = next_tick(t0, 0);
         assert!(first > t0 && first - t0 <= TICK);
-        for ms in [1, 5, 13, 19] {
-            let now = t0 + std::time::Duration::from_millis(ms);
-            let at = next_tick(now);
-            assert!(at > now && at - now <= TICK, "{ms} ms");
+        for phase in 0..PHASES {
+            for ms in [0, 1, 5, 13, 19, 20, 37] {
+                let now = t0 + std::time::Duration::from_millis(ms);
+                let at = next_tick(now, phase);
+                assert!(at > now && at - now <= TICK, "{ms} ms, phase {phase}");
+            }
         }
-        let a = next_tick(first + std::time::Duration::from_millis(1));
-        let b = next_tick(first + TICK - std::time::Duration::from_millis(1));
+        let a = next_tick(first + std::time::Duration::from_millis(1), 0);
+        let b = next_tick(first + TICK - std::time::Duration::from_millis(1), 0);
         assert_eq!(a, b, "one tick, one moment");
         assert_eq!(a, first + TICK);
         assert_eq!(
-            next_tick(first),
+            next_tick(first, 0),
             first + TICK,
             "a tick's own moment waits for the next"
         );
+        // The phases' ticks are spread evenly over a tick, in order.
+        let step = TICK / PHASES;
+        for phase in 1..PHASES {
+            assert_eq!(next_tick(first, phase), first + step * phase);
+        }
+        let later = first + std::time::Duration::from_millis(1);
+        assert_eq!(next_tick(later, 1), first + step);
+        assert_eq!(next_tick(first + step, 1), first + step + TICK);
     }
 
     #[test]

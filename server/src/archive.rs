@@ -61,10 +61,26 @@ pub enum ArchiveError {
     Inconsistent(String),
 }
 
+/// How long a run's lines stay in the live store after the run is
+/// archived, when it has just ended: its viewers a tick or two behind the
+/// end then finish from the live store, as they read the rest. Removed at
+/// once, each of them opened the archive and read it from the start to
+/// reach its last lines: a thousand viewers of a 10,000-line run ending
+/// kept the server's cores busy for eight seconds. A crash during this
+/// time leaves the lines in the live store, where they are served the
+/// same.
+pub const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Archives run `run`'s output if it has ended and is not archived yet;
-/// `true` if this call recorded it. Safe to call from several processes at
-/// once, and again after a crash at any point.
-pub async fn archive(s: &AppState, run: i64) -> Result<bool, ArchiveError> {
+/// `true` if this call recorded it. The live lines are removed `linger`
+/// after the archive is recorded ([`LINGER`] for a run that has just
+/// ended). Safe to call from several processes at once, and again after a
+/// crash at any point.
+pub async fn archive(
+    s: &AppState,
+    run: i64,
+    linger: std::time::Duration,
+) -> Result<bool, ArchiveError> {
     let key = crate::live::output_key(run)?;
     let store = &s.live.store;
     let progress = store.progress(&key).await?.unwrap_or_default();
@@ -104,6 +120,9 @@ pub async fn archive(s: &AppState, run: i64) -> Result<bool, ArchiveError> {
         tracing::info!(log = %key, lines = progress.last_seq, location = %loc, "live log archived");
     }
     // Recorded here or elsewhere: either way the archive now serves it.
+    if !linger.is_zero() {
+        tokio::time::sleep(linger).await;
+    }
     store.remove(&key).await?;
     Ok(recorded)
 }
@@ -114,7 +133,7 @@ pub async fn archive(s: &AppState, run: i64) -> Result<bool, ArchiveError> {
 pub async fn sweep(s: &AppState) -> Result<usize, ArchiveError> {
     let mut done = 0;
     for run in s.catalog.unarchived_task_runs().await? {
-        match archive(s, run).await {
+        match archive(s, run, std::time::Duration::ZERO).await {
             Ok(true) => done += 1,
             Ok(false) => {}
             Err(e) => {

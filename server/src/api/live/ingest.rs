@@ -488,7 +488,7 @@ async fn finish(
     let state = s.clone();
     let run = key.run();
     tokio::spawn(async move {
-        if let Err(e) = crate::archive::archive(&state, run).await {
+        if let Err(e) = crate::archive::archive(&state, run, crate::archive::LINGER).await {
             // The reaper's sweep tries again.
             tracing::warn!(run, error = %e, "archiving a finished run failed");
         }

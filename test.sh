@@ -103,14 +103,20 @@ browser_tests() {
   python3 scripts/e2e_fixtures.py "$first" 20000
   "$bin" import --quiet --data-dir "$first" "$first/inventory.json"
   "$bin" import --quiet --data-dir "$first" "$first/extra.jsonl"
-  for i in $(seq 1 "$E2E_SERVERS"); do
-    if [ "$i" = 1 ]; then data=$first; else data=$(mktemp -d); cp -a "$first/." "$data/"; fi
+  # Every copy is made before any server starts: a server indexes its
+  # data as it starts, and a copy taken meanwhile would hold its leases.
+  datas+=("$first")
+  for i in $(seq 2 "$E2E_SERVERS"); do
+    data=$(mktemp -d)
+    cp -a "$first/." "$data/"
+    datas+=("$data")
+  done
+  for data in "${datas[@]}"; do
     port=$(free_port)
     LOGDECK_LOG=warn "$bin" serve --listen "127.0.0.1:$port" --data-dir "$data" \
       --ingest-token "$token" > "$data/server.log" 2>&1 &
     pids+=("$!")
     urls+=("http://127.0.0.1:$port")
-    datas+=("$data")
   done
   # shellcheck disable=SC2064 # the values are fixed now
   trap "kill ${pids[*]} 2>/dev/null || true; wait ${pids[*]} 2>/dev/null || true; rm -rf ${datas[*]}" EXIT
@@ -134,9 +140,13 @@ e2e_server_ready() {
   done
   curl -fsS "$url/readyz" >/dev/null || { echo "logdeck not ready:" >&2; cat "$log" >&2; exit 1; }
   for _ in $(seq 1 240); do
-    curl -fsS "$url/api/jobs" | python3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(0 if j["queued"]+j["running"]==0 else 1)' && break
+    curl -fsS "$url/api/jobs" | python3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(0 if j["queued"]+j["running"]==0 else 1)' && return 0
     sleep 0.5
   done
+  echo "logdeck at $url still indexing its sample after 120 s:" >&2
+  curl -sS "$url/api/jobs" >&2 || true
+  cat "$log" >&2
+  exit 1
 }
 
 step "cargo fmt --check" cargo fmt --all --check

@@ -59,11 +59,14 @@ shared_venv() {
   local name=$1 what=$2
   shift 2
   local key dir link="$PWD/target/$name"
+  # The key is what is installed: the arguments, a requirements file's
+  # contents in place of its path (so every clone shares the one venv).
   key=$({
     python3 --version
-    printf '%s\n' "$@"
     local a
-    for a in "$@"; do [ -f "$a" ] && cat "$a"; done
+    for a in "$@"; do
+      if [ -f "$a" ]; then cat "$a"; else printf '%s\n' "$a"; fi
+    done
   } | sha256sum | cut -c1-16)
   dir="${XDG_CACHE_HOME:-$HOME/.cache}/logdeck/$name-$key"
   if [ ! -e "$dir/.complete" ]; then

@@ -113,6 +113,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0017_lighter_import.sql"),
         include_str!("../migrations/postgres/0017_lighter_import.sql"),
     ),
+    (
+        18,
+        "indexes of the orders by a metric carry what a search tests",
+        include_str!("../migrations/sqlite/0018_covering_orders.sql"),
+        include_str!("../migrations/postgres/0018_covering_orders.sql"),
+    ),
 ];
 
 #[derive(Debug)]

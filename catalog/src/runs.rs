@@ -653,17 +653,28 @@ impl Catalog {
 
     /// The statement for up to `limit` rows of `query`'s list within `bound`.
     ///
-    /// Runs found by index and sorted are sorted as (key, id) pairs, and
-    /// only the page's rows are then read whole: sorting thousands of whole
-    /// rows (sparklines and all) costs several times more.
+    /// The page's ids are found first, and only its rows are then read
+    /// whole, when
+    /// - the runs are found by index and sorted: they are sorted as (key,
+    ///   id) pairs (sorting thousands of whole rows, sparklines and all,
+    ///   costs several times more);
+    /// - PostgreSQL walks an order testing each run for a search or a
+    ///   template: a template's test reads only the id, and the indexes of
+    ///   the orders by a metric carry what a search's test reads
+    ///   (migration 18), so a walk that reads only the ids can read the
+    ///   index alone, where one that reads rows fetches every run it tests
+    ///   from the table.
     fn page_part(&self, query: &RunQuery, found: &Found, bound: Bound, limit: i64) -> Sql {
         let (_, desc) = sort_key(query.sort);
         let walk = Walk::of(query, found);
         let key = walk.key(query.sort);
         let dir = if desc { "DESC" } else { "ASC" };
         let columns = format!("SELECT {RUN_COLUMNS}, {key} AS sort_key");
+        let ids_first = walk == Walk::Sorted
+            || (self.backend == crate::Backend::Postgres
+                && (found.user.is_some() || found.template.is_some()));
         let mut q = Sql::new(self.backend, "");
-        if walk == Walk::Sorted {
+        if ids_first {
             q.push(&format!(
                 "{columns} FROM runs LEFT JOIN bookmarks b ON b.run_id = runs.id \
                  WHERE runs.id IN (SELECT id FROM ("
@@ -704,7 +715,7 @@ impl Catalog {
             q.push(&format!(" ORDER BY {key} {dir}, runs.id {dir} LIMIT "));
         }
         q.bind(limit);
-        if walk == Walk::Sorted {
+        if ids_first {
             q.push(&format!(") AS page) ORDER BY {key} {dir}, runs.id {dir}"));
         }
         q

@@ -1,6 +1,7 @@
 import { test, expect, Page } from '@playwright/test';
 import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 
 // A real producer (`logdeck run`) and real consumers (`logdeck tail`) talk to
 // the server under test while Chromium watches the same run.
@@ -31,12 +32,20 @@ function start(args: string[]): { proc: ChildProcess; out: () => string; err: ()
 }
 
 // Prints its clock in each line (to measure producer-to-browser delay), an
-// ANSI colour and text that looks like HTML, at a steady pace, then exits 3.
+// ANSI colour and text that looks like HTML, at a steady pace. It goes on
+// until it has printed 600 lines and the file named by its argument exists
+// (the page has checked what it checks while the run is live, however slow
+// the machine), ends on a multiple of 50 lines, writes how many it printed
+// to that name plus `.n`, and exits 3.
 const PROGRAM = [
-  'import sys, time',
-  'for i in range(1, 601):',
+  'import os, sys, time',
+  'gate = sys.argv[1]',
+  'i = 0',
+  'while i < 3000 and (i < 600 or i % 50 or not os.path.exists(gate)):',
+  '    i += 1',
   '    print(f"{time.time()*1000:.0f} tick {i} \\x1b[31mred\\x1b[0m <b>not bold</b>" + (" ERROR boom" if i % 50 == 0 else ""), flush=True)',
   '    time.sleep(0.02)',
+  'open(gate + ".n", "w").write(str(i))',
   'sys.exit(3)',
 ].join('\n');
 
@@ -47,7 +56,8 @@ test('a live run: appears without reload, lines arrive within a second, pause an
   await page.goto('/');
   await hydrated(page);
 
-  const producer = start(['run', '--quiet', '--label', 'suite=e2e', '--', 'python3', '-c', PROGRAM]);
+  const gate = `${os.tmpdir()}/logdeck-e2e-live-${process.pid}-${Date.now()}`;
+  const producer = start(['run', '--quiet', '--label', 'suite=e2e', '--', 'python3', '-c', PROGRAM, gate]);
   // The new run appears at the top with a live badge, with no reload.
   const liveRow = page.locator('tr[data-connection]', { has: page.locator('.badge.status.live') }).first();
   await expect(liveRow).toBeVisible({ timeout: 10_000 });
@@ -128,17 +138,23 @@ test('a live run: appears without reload, lines arrive within a second, pause an
     .toBe(true);
 
   // The end: exit code in the log's state, the panel and the table row.
+  fs.writeFileSync(gate, '');
   expect(await producer.done).toBe(3);
+  const printed = Number(fs.readFileSync(`${gate}.n`, 'utf8'));
+  fs.rmSync(gate);
+  fs.rmSync(`${gate}.n`);
+  expect(printed).toBeGreaterThanOrEqual(600);
+  const shown = printed.toLocaleString('en-US');
   await expect(page.getByTestId('live-state')).toHaveText('Ended · exit code 3', { timeout: 10_000 });
   // Nothing left to pause.
   await expect(page.getByTestId('follow')).toHaveText('Go to end');
   await expect(page.getByTestId('task-status')).toHaveText('failed · exit 3');
-  // Every 50th of 600 lines announced an error, counted as they arrived.
-  await expect(page.getByTestId('live-counts')).toHaveText('12 errors, 0 warnings in the output');
+  // Every 50th line announced an error, counted as they arrived.
+  await expect(page.getByTestId('live-counts')).toHaveText(`${printed / 50} errors, 0 warnings in the output`);
   await expect(page.locator(`tr[data-connection="${id}"] [data-testid="status-badge"]`)).toHaveText('failed · exit 3');
-  await expect(page.getByTestId('live-count')).toContainText('600 lines');
+  await expect(page.getByTestId('live-count')).toContainText(`${shown} lines`);
   // Screen readers are told the count, politely (aria-live).
-  await expect(page.getByTestId('live-announce')).toHaveText('600 lines received');
+  await expect(page.getByTestId('live-announce')).toHaveText(`${shown} lines received`);
   await expect(page.getByTestId('live-announce')).toHaveAttribute('aria-live', 'polite');
 
   // The browser's lines are the tails' lines, byte for byte.
@@ -146,12 +162,12 @@ test('a live run: appears without reload, lines arrive within a second, pause an
   const download = page.waitForEvent('download');
   await page.getByTestId('download').click();
   const saved = fs.readFileSync(await (await download).path(), 'utf8');
-  expect(saved.split('\n').length).toBe(601);
+  expect(saved.split('\n').length).toBe(printed + 1);
   for (const t of tails) expect(t.out()).toBe(saved);
 
   // Level filter: the ERROR lines only.
   await page.getByRole('button', { name: 'ERROR', exact: true }).click();
-  await expect(page.getByTestId('live-count')).toContainText('12 match');
+  await expect(page.getByTestId('live-count')).toContainText(`${printed / 50} match`);
 
   // Once archived, a permalink to a line still opens it, from the archive.
   await expect
@@ -168,14 +184,19 @@ test('a live run: appears without reload, lines arrive within a second, pause an
 });
 
 test('a live run that prints nothing yet says it is waiting', async ({ page }) => {
-  const producer = start(['run', '--quiet', '--', 'python3', '-c', 'import time; time.sleep(4)']);
+  // Silent until the file named by its argument exists (at most a minute).
+  const gate = `${os.tmpdir()}/logdeck-e2e-silent-${process.pid}-${Date.now()}`;
+  const silent = 'import os, sys, time\nfor _ in range(600):\n    if os.path.exists(sys.argv[1]): break\n    time.sleep(0.1)';
+  const producer = start(['run', '--quiet', '--', 'python3', '-c', silent, gate]);
   await page.goto('/');
   await hydrated(page);
   const liveRow = page.locator('tr[data-connection]', { has: page.locator('.badge.status.live') }).first();
   await expect(liveRow).toBeVisible({ timeout: 10_000 });
   await liveRow.click();
   await expect(page.getByTestId('livelog')).toContainText('Waiting for output…');
+  fs.writeFileSync(gate, '');
   expect(await producer.done).toBe(0);
+  fs.rmSync(gate);
   await expect(page.getByTestId('livelog')).toContainText('The run printed nothing.', { timeout: 10_000 });
   await expect(page.getByTestId('task-status')).toHaveText('succeeded');
 });
@@ -203,9 +224,9 @@ test('a replayed session log: its live charts grow as lines arrive', async ({ pa
   const log = candidates[0];
   const times = log.text.split('\n').map(secondsOf).filter((t): t is number => t !== null);
   const span = times[times.length - 1] - times[0];
-  // About ten seconds of replay: opening the run takes a loaded machine
-  // several of them, and the chart must still be growing then.
-  const speed = Math.max(1, span / 10);
+  // About fifteen seconds of replay: opening the run takes a loaded
+  // machine several of them, and the chart must still be growing then.
+  const speed = Math.max(1, span / 15);
 
   await page.goto('/');
   await hydrated(page);

@@ -128,6 +128,9 @@ test.describe('wrapping and the split', () => {
   });
 
   test('j keeps the selected row in full view, clear of the table head and the footer', async ({ page }) => {
+    // Fifty key presses, each opening a run and measured: 20 s on a loaded
+    // machine.
+    test.setTimeout(60_000);
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto('/');
     await hydrated(page);

@@ -15,7 +15,7 @@ use client::tail::{End, Follow, follow};
 use livestore::testing;
 use logstore::LogStores;
 use model::RunStatus;
-use model::live::{Line, NewLiveRun, Stream};
+use model::live::{IngestMsg, Line, NewLiveRun, Stream};
 use server::live::{Live, Tokens};
 use server::routes::router;
 use server::site::leptos_options;
@@ -273,7 +273,12 @@ async fn cuts_lose_nothing(kind: Kind) {
     let server = start(data.path(), kind, &prefix, 0).await;
     let relay = Relay::start(Arc::new(Mutex::new(server.addr))).await;
     let (tx, rx) = mpsc::channel(1024);
-    let producer = tokio::spawn(producer::stream(target(relay.addr), rx, |_| {}));
+    // What the producer heard on each failed attempt, shown if it hangs.
+    let retries: Arc<Mutex<Vec<String>>> = Arc::default();
+    let heard = retries.clone();
+    let producer = tokio::spawn(producer::stream(target(relay.addr), rx, move |m| {
+        heard.lock().unwrap().push(m.to_owned())
+    }));
     tokio::spawn(produce(tx, N));
     let run = first_run(server.addr).await;
     // Three viewers straight to the server, one through the relay (its
@@ -282,17 +287,32 @@ async fn cuts_lose_nothing(kind: Kind) {
         .into_iter()
         .map(|a| tokio::spawn(watch(a, run)))
         .collect();
+    // A cut every 120 ms, once the server has stored more since the last
+    // one: each batch is synced to disk, and on a slow disk a connection
+    // cut on the clock alone may never live long enough to store a line.
+    let server_addr = server.addr;
     let cutter = tokio::spawn(async move {
+        let mut stored_at_cut = 0;
         loop {
             tokio::time::sleep(Duration::from_millis(120)).await;
-            relay.cut();
+            let now = stored(server_addr, run).await;
+            if now > stored_at_cut {
+                relay.cut();
+                stored_at_cut = now;
+            }
         }
     });
-    let report = tokio::time::timeout(Duration::from_secs(120), producer)
-        .await
-        .expect("producer finishes")
-        .unwrap()
-        .unwrap();
+    let Ok(report) = tokio::time::timeout(Duration::from_secs(120), producer).await else {
+        let stored = stored(server.addr, run).await;
+        let retries = retries.lock().unwrap().clone();
+        let last: Vec<_> = retries.iter().rev().take(20).collect();
+        panic!(
+            "the producer did not finish in 120 s; the server has {stored} of {N} lines; \
+             {} failed attempts, the last: {last:#?}",
+            retries.len(),
+        );
+    };
+    let report = report.unwrap().unwrap();
     cutter.abort();
     assert_eq!(report.lines, N);
     assert!(
@@ -320,6 +340,23 @@ async fn cuts_lose_nothing(kind: Kind) {
     check_archived(server.addr, run, N).await;
     server.task.abort();
     testing::drop_keys(&prefix);
+}
+
+/// The last line the server has stored of the run's output, as it tells a
+/// producer before it connects.
+async fn stored(addr: SocketAddr, run: i64) -> u64 {
+    let url = format!("http://{addr}/api/live/runs/{run}/logs/output/ingest");
+    let res = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let text = res.text().await.unwrap();
+    match serde_json::from_str::<IngestMsg>(&text).unwrap() {
+        IngestMsg::Ready { last_seq } => last_seq,
+        other => panic!("unexpected answer {other:?}"),
+    }
 }
 
 /// The answer to a GET of `url`, as text.

@@ -98,6 +98,13 @@ impl Sql {
         self
     }
 
+    /// The statement with `head` (an `EXPLAIN`) before it.
+    #[cfg(test)]
+    pub fn prefixed(mut self, head: &str) -> Sql {
+        self.text.insert_str(0, head);
+        self
+    }
+
     /// Runs the statement.
     pub async fn execute<'e, E>(self, executor: E) -> Result<AnyQueryResult, sqlx::Error>
     where

@@ -888,8 +888,11 @@ mod plans {
     }
 
     /// A search walking the order by errors or by p95 latency tests each
-    /// run in the order's index (migration 18) and, on a vacuumed table,
-    /// never reads the table for it; newest first it reads the rows.
+    /// run in the order's index (migration 18); newest first it reads the
+    /// rows. Whether the index-only scan then skips the table ("Heap
+    /// Fetches: 0") is VACUUM's part, not the statement's, and it is not
+    /// asserted: a transaction of a test running beside this one, in the
+    /// same database, keeps VACUUM from marking the new rows visible to all.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres_tests_a_walked_search_in_the_index_of_an_order_by_a_metric() {
         let Some(db) = crate::testing::postgres().await else {
@@ -933,10 +936,6 @@ mod plans {
             let plan = plan_of(&cat, &query).await;
             assert!(
                 plan.contains(&format!("Index Only Scan using {index}")),
-                "{term} by {sort:?}:\n{plan}"
-            );
-            assert!(
-                plan.contains("Heap Fetches: 0"),
                 "{term} by {sort:?}:\n{plan}"
             );
         }

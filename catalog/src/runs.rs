@@ -939,6 +939,37 @@ mod plans {
                 "{term} by {sort:?}:\n{plan}"
             );
         }
+        // A template's walk tests each run by its id alone.
+        let template = "decoder stalled for <*> ms";
+        let key = crate::template_key(model::Level::Error, template);
+        sqlx::query(&format!(
+            "INSERT INTO log_templates (tkey, run_id, log) \
+             SELECT {key}, id, 'server' FROM runs WHERE id % 3 = 0"
+        ))
+        .execute(&cat.pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO template_totals (level, template, count, runs) VALUES ('ERROR', $1, 1000, 1000)",
+        )
+        .bind(template)
+        .execute(&cat.pool)
+        .await
+        .unwrap();
+        let query = RunQuery {
+            template: Some(model::TemplateRef {
+                level: model::Level::Error,
+                template: template.into(),
+            }),
+            sort: Sort::LatencyP95,
+            limit: 100,
+            ..RunQuery::default()
+        };
+        let plan = plan_of(&cat, &query).await;
+        assert!(
+            plan.contains("Index Only Scan using runs_by_latency_p95"),
+            "the template by latency:\n{plan}"
+        );
         let newest = RunQuery {
             user: Some("user1".into()),
             limit: 100,

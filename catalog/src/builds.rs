@@ -184,9 +184,9 @@ fn outlier_of(
 /// of the outlier orders' indexes); a statement per flag also paid a round
 /// trip and a plan for each: at 1M runs, 2,000 flags took 1.4 s one by one
 /// and 0.39 s in one statement. SQLite, in this process, pays neither, and
-/// joins such a list to the whole table: it writes a statement per flag
-/// (every build of 1M runs recomputed in 11.3–11.9 s so, 15.7–16.0 s with
-/// the list).
+/// was slower with the list (every build of 1M runs recomputed in
+/// 15.7–16.0 s, against 11.3–11.9 s a flag at a time; its plan was not
+/// looked at): it writes a statement per flag.
 const FLAGS_PER_STATEMENT: usize = 2000;
 
 /// `UPDATE runs … FROM (VALUES …)` setting the outlier flag (or none) of

@@ -47,16 +47,16 @@ const LAG_LINES: u64 = 100_000;
 /// most. Each message costs the server a send and its client a read (most
 /// of it the kernel's, on loopback): with a thousand viewers on two cores,
 /// a 20 ms tick kept both processes busy all the time and lines queued
-/// behind each other; 25 ms sends a fifth fewer messages, for a wait no
-/// one sees (a screen refreshes every 16.7 ms).
+/// behind each other; 25 ms sends a fifth fewer messages, for at most
+/// 5 ms more of waiting.
 pub const TICK: std::time::Duration = std::time::Duration::from_millis(25);
 /// Viewers on the server above which they send on [`TICK`]s; fewer send
 /// each line as it arrives.
 pub const MANY: u64 = 32;
 /// The viewers are spread over this many phases of the [`TICK`] clock,
 /// `TICK / PHASES` (5 ms) apart, by the order they connected: each tick
-/// then wakes a fifth of them, not all. A thousand viewers woken at one moment queue
-/// behind each other, on the server's two cores and in their clients', and
+/// then wakes a fifth of them, not all. A thousand viewers woken at one
+/// moment queue behind each other, on the server's two cores and in their clients', and
 /// the last of them got a line tens of milliseconds after the first;
 /// viewers of one phase still read and send the same lines at the same
 /// moment, so a batch is encoded once per phase.

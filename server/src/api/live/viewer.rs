@@ -56,8 +56,9 @@ pub const MANY: u64 = 32;
 /// The viewers are spread over this many phases of the [`TICK`] clock,
 /// `TICK / PHASES` (5 ms) apart, by the order they connected: each tick
 /// then wakes a fifth of them, not all. A thousand viewers woken at one
-/// moment queue behind each other, on the server's two cores and in their clients', and
-/// the last of them got a line tens of milliseconds after the first;
+/// moment queue behind each other, on the server's two cores and in
+/// their clients', and the last of them got a line tens of milliseconds
+/// after the first;
 /// viewers of one phase still read and send the same lines at the same
 /// moment, so a batch is encoded once per phase.
 const PHASES: u32 = 5;

@@ -414,7 +414,9 @@ async fn latency(
     let up = tokio::spawn(producer::stream(target(server, &name), rx, |_| {}));
     // The run id: the producer creates it; the newest task run.
     let run = loop {
-        let body = reqwest::get(server.join("api/runs?limit=1")?)
+        let body = httpclient::client()
+            .get(server.join("api/runs?limit=1")?)
+            .send()
             .await?
             .text()
             .await?;

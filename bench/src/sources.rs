@@ -105,7 +105,7 @@ pub async fn run(args: BenchSourcesArgs) -> anyhow::Result<()> {
         }
     };
     let bucket = format!("bench-{:x}", catalog::now_ms());
-    let client = reqwest::Client::new();
+    let client = httpclient::client();
     client
         .put(format!("{endpoint}/{bucket}"))
         .send()

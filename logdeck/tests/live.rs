@@ -250,7 +250,7 @@ fn check_complete(got: &[Line], n: u64, who: &str) {
 async fn first_run(addr: SocketAddr) -> i64 {
     let url = format!("http://{addr}/api/runs?limit=1");
     for _ in 0..200 {
-        if let Ok(r) = reqwest::get(&url).await
+        if let Ok(r) = httpclient::client().get(&url).send().await
             && let Ok(t) = r.text().await
             && let Ok(v) = serde_json::from_str::<serde_json::Value>(&t)
             && let Some(id) = v["rows"][0]["id"].as_i64()
@@ -330,7 +330,9 @@ async fn cuts_lose_nothing(kind: Kind) {
         check_complete(&got, N, &format!("viewer {i}"));
     }
     // The run is recorded as finished with the program's exit code.
-    let detail = reqwest::get(format!("http://{}/api/runs/{run}", server.addr))
+    let detail = httpclient::client()
+        .get(format!("http://{}/api/runs/{run}", server.addr))
+        .send()
         .await
         .unwrap()
         .text()
@@ -350,7 +352,7 @@ async fn cuts_lose_nothing(kind: Kind) {
 /// server then refuses producers).
 async fn stored(addr: SocketAddr, run: i64) -> Option<u64> {
     let url = format!("http://{addr}/api/live/runs/{run}/logs/output/ingest");
-    let res = reqwest::Client::new()
+    let res = httpclient::client()
         .get(url)
         .bearer_auth(TOKEN)
         .send()
@@ -368,7 +370,14 @@ async fn stored(addr: SocketAddr, run: i64) -> Option<u64> {
 
 /// The answer to a GET of `url`, as text.
 async fn get_text(url: String) -> String {
-    reqwest::get(url).await.unwrap().text().await.unwrap()
+    httpclient::client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// The JSON answer to a GET of `url`.
@@ -403,7 +412,9 @@ async fn check_archived(addr: SocketAddr, run: i64, n: u64) {
     // The summary counts the lines that are not blank.
     let counted = (1..=n).filter(|&s| !text_of(s).is_empty()).count();
     assert_eq!(detail["logs"][0]["summary"]["lines"], counted);
-    let raw = reqwest::get(format!("http://{addr}/api/runs/{run}/logs/output/raw"))
+    let raw = httpclient::client()
+        .get(format!("http://{addr}/api/runs/{run}/logs/output/raw"))
+        .send()
         .await
         .unwrap()
         .text()
@@ -417,7 +428,9 @@ async fn check_archived(addr: SocketAddr, run: i64, n: u64) {
     assert_eq!(tail[0].seq, n - 9);
     assert_eq!(tail[9].text, text_of(n));
     // The events tell of the sealed log.
-    let events = reqwest::get(format!("http://{addr}/api/events?after=0&limit=1000"))
+    let events = httpclient::client()
+        .get(format!("http://{addr}/api/events?after=0&limit=1000"))
+        .send()
         .await
         .unwrap()
         .text()
@@ -581,7 +594,9 @@ async fn two_servers_sharing_redis_and_postgres_serve_the_same_run() {
     }
     check_archived(b.addr, run, N).await;
     check_complete(&watch(a.addr, run).await, N, "viewer of the archive on a");
-    let events = reqwest::get(format!("http://{}/api/events?after=0&limit=1000", a.addr))
+    let events = httpclient::client()
+        .get(format!("http://{}/api/events?after=0&limit=1000", a.addr))
+        .send()
         .await
         .unwrap()
         .text()
@@ -625,7 +640,7 @@ async fn producers_need_the_token_and_viewers_cannot_write() {
     let data = tempfile::tempdir().unwrap();
     let server = start(data.path(), Kind::Embedded, "unused", 0).await;
     let base = format!("http://{}", server.addr);
-    let http = reqwest::Client::new();
+    let http = httpclient::client();
     let body = r#"{"name":"x"}"#;
     let post = |auth: Option<&str>| {
         let mut r = http
@@ -764,7 +779,7 @@ async fn the_event_feed_streams_new_events_and_resumes() {
     let data = tempfile::tempdir().unwrap();
     let server = start(data.path(), Kind::Embedded, "unused", 0).await;
     let base = format!("http://{}", server.addr);
-    let http = reqwest::Client::new();
+    let http = httpclient::client();
     let create = |name: &'static str| {
         http.post(format!("{base}/api/live/runs"))
             .header("authorization", format!("Bearer {TOKEN}"))
@@ -866,7 +881,7 @@ async fn a_silent_run_is_sealed_as_lost_and_a_connected_one_is_not() {
     }
     let connected = first_run(server.addr).await;
     // A run whose producer never connects.
-    let body = reqwest::Client::new()
+    let body = httpclient::client()
         .post(format!("http://{}/api/live/runs", server.addr))
         .header("authorization", format!("Bearer {TOKEN}"))
         .header("content-type", "application/json")
@@ -1110,7 +1125,7 @@ async fn a_token_writes_only_into_runs_it_created() {
     use tokio_tungstenite::tungstenite::Message;
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let (_data, server, _, other) = start_with_created_token("other").await;
-    let created = reqwest::Client::new()
+    let created = httpclient::client()
         .post(format!("http://{}/api/live/runs", server.addr))
         .bearer_auth(TOKEN)
         .header("content-type", "application/json")
@@ -1167,7 +1182,7 @@ async fn a_token_writes_only_into_runs_it_created() {
 async fn wrong_tokens_are_limited_per_client_address() {
     let data = tempfile::tempdir().unwrap();
     let server = start(data.path(), Kind::Embedded, "unused", 0).await;
-    let http = reqwest::Client::new();
+    let http = httpclient::client();
     let post = |token: &str| {
         http.post(format!("http://{}/api/live/runs", server.addr))
             .bearer_auth(token)
@@ -1269,7 +1284,9 @@ async fn a_log_over_the_whole_log_limit_stays_readable_once_archived() {
         skipped > 0 && skipped <= expected.len() as u64 - (200 << 10),
         "{summary}"
     );
-    let raw = reqwest::get(format!("http://{addr}/api/runs/{run}/logs/output/raw"))
+    let raw = httpclient::client()
+        .get(format!("http://{addr}/api/runs/{run}/logs/output/raw"))
+        .send()
         .await
         .unwrap();
     assert_eq!(raw.status(), 200);

@@ -29,7 +29,7 @@ pub(crate) type Body = BoxStream<'static, Result<Bytes, StoreError>>;
 
 impl HttpStore {
     pub(crate) fn new(base: &Url, limits: &Limits) -> Result<HttpStore, String> {
-        let client = reqwest::Client::builder()
+        let client = httpclient::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(limits.connect_timeout)
             .read_timeout(limits.request_timeout)

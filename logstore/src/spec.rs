@@ -162,9 +162,10 @@ impl StoreSpec {
                     let key = AmazonS3ConfigKey::from_str(k).map_err(|e| err(e.to_string()))?;
                     b = b.with_config(key, v);
                 }
-                Ok(Backend::Object(Arc::new(
-                    b.build().map_err(|e| err(e.to_string()))?,
-                )))
+                httpclient::install_tls();
+                #[allow(clippy::disallowed_methods)] // TLS installed above
+                let store = b.build().map_err(|e| err(e.to_string()))?;
+                Ok(Backend::Object(Arc::new(store)))
             }
             (StoreKind::Http, Some(url)) => {
                 Ok(Backend::Http(HttpStore::new(url, limits).map_err(err)?))

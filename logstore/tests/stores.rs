@@ -46,13 +46,15 @@ async fn s3_reads_whole_logs_and_ranges_within_its_prefix_only() {
     let Some(moto) = moto().await else {
         return;
     };
-    reqwest::Client::new()
+    httpclient::client()
         .put(format!("{}/logs-bucket", moto.endpoint))
         .send()
         .await
         .unwrap()
         .error_for_status()
         .unwrap();
+    httpclient::install_tls();
+    #[allow(clippy::disallowed_methods)] // TLS installed above
     let writer = AmazonS3Builder::new()
         .with_endpoint(&moto.endpoint)
         .with_bucket_name("logs-bucket")
@@ -461,7 +463,7 @@ async fn archived_logs_are_written_to_s3_and_to_a_folder_and_read_back() {
     let Some(moto) = moto().await else {
         return;
     };
-    reqwest::Client::new()
+    httpclient::client()
         .put(format!("{}/archive-bucket", moto.endpoint))
         .send()
         .await

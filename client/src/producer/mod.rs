@@ -135,7 +135,7 @@ pub async fn stream_with(
     mut feed: mpsc::Receiver<Feed>,
     mut on_retry: impl FnMut(&str),
 ) -> Result<Report, UplinkError> {
-    let http = reqwest::Client::new();
+    let http = httpclient::client();
     let mut spool = Spool::new(config);
     let mut exit: Option<Option<i32>> = None;
     let mut report = Report::default();

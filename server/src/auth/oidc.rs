@@ -113,7 +113,7 @@ pub enum SignInError {
 
 impl Oidc {
     pub fn new(config: OidcConfig) -> anyhow::Result<Oidc> {
-        let http = reqwest::Client::builder()
+        let http = httpclient::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(PROVIDER_DEADLINE)
             .build()?;

@@ -42,7 +42,7 @@ impl UrlState {
     /// A client that follows no redirect and gives up after [`FETCH`].
     pub fn new() -> Result<UrlState, reqwest::Error> {
         Ok(UrlState {
-            client: reqwest::Client::builder()
+            client: httpclient::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(CONNECT)
                 .timeout(FETCH)

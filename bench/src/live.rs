@@ -413,8 +413,9 @@ async fn latency(
     let (tx, rx) = mpsc::channel(65_536);
     let up = tokio::spawn(producer::stream(target(server, &name), rx, |_| {}));
     // The run id: the producer creates it; the newest task run.
+    let http = httpclient::client();
     let run = loop {
-        let body = httpclient::client()
+        let body = http
             .get(server.join("api/runs?limit=1")?)
             .send()
             .await?

@@ -249,8 +249,9 @@ fn check_complete(got: &[Line], n: u64, who: &str) {
 /// Waits for the run the producer creates (the first task run id).
 async fn first_run(addr: SocketAddr) -> i64 {
     let url = format!("http://{addr}/api/runs?limit=1");
+    let http = httpclient::client();
     for _ in 0..200 {
-        if let Ok(r) = httpclient::client().get(&url).send().await
+        if let Ok(r) = http.get(&url).send().await
             && let Ok(t) = r.text().await
             && let Ok(v) = serde_json::from_str::<serde_json::Value>(&t)
             && let Some(id) = v["rows"][0]["id"].as_i64()
